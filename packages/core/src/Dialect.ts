@@ -1,0 +1,24 @@
+/**
+ * The two forms of X's media upload API.
+ *
+ * @module
+ */
+import { Schema } from "effect"
+
+/**
+ * `v2`: api.x.com `/2/media/upload/...` (the default, what X serves to self-serve developers today).
+ * `v1`: upload.twitter.com `/1.1/media/upload.json` with `command=INIT|APPEND|FINALIZE|STATUS`.
+ */
+export const Dialect = Schema.Literals(["v1", "v2"])
+
+/** `v1` or `v2`. */
+export type Dialect = typeof Dialect.Type
+
+/** The dialect used when none is configured. */
+export const defaultDialect: Dialect = "v2"
+
+/** The host each dialect talks to unless a base URL replaces it (`X_MEDIA_BASE_URL`). */
+export const defaultBaseUrl: Record<Dialect, string> = {
+  v1: "https://upload.twitter.com",
+  v2: "https://api.x.com"
+}

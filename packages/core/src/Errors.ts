@@ -1,0 +1,327 @@
+/**
+ * Every failure a user of x-media can meet, as typed errors that carry the facts needed to act on
+ * them. Each has a `message` that says what happened and what to do; none carries a secret.
+ *
+ * @module
+ */
+import { Schema } from "effect"
+import { RateLimitInfo } from "./RateLimit.ts"
+
+/** The protocol step a failure happened in. */
+export const UploadStep = Schema.Literals(["INIT", "APPEND", "FINALIZE", "STATUS", "METADATA"])
+
+/** INIT, APPEND, FINALIZE, STATUS or METADATA (alt text). */
+export type UploadStep = typeof UploadStep.Type
+
+/** One entry of X's error list: a numeric code when X gave one, and its text. */
+export const ApiErrorDetail = Schema.Struct({
+  code: Schema.optionalKey(Schema.Int),
+  message: Schema.String
+})
+
+/** One entry of X's error list. */
+export type ApiErrorDetail = typeof ApiErrorDetail.Type
+
+const where = (step: UploadStep, segmentIndex: number | undefined) =>
+  segmentIndex === undefined ? step : `${step} of segment ${segmentIndex}`
+
+const describeDetails = (errors: ReadonlyArray<ApiErrorDetail>) =>
+  errors.map((e) => (e.code === undefined ? e.message : `${e.message} (code ${e.code})`)).join("; ")
+
+/**
+ * X answered with an error status that no more specific error describes (400, 404, 5xx, …).
+ * Carries the HTTP status, X's codes and messages from whichever envelope X used, the endpoint,
+ * the rate-limit headers when present, and the media id and segment when known.
+ */
+export class XApiError extends Schema.TaggedError<XApiError>()("XApiError", {
+  step: UploadStep,
+  endpoint: Schema.String,
+  status: Schema.Int,
+  errors: Schema.Array(ApiErrorDetail),
+  title: Schema.optionalKey(Schema.String),
+  detail: Schema.optionalKey(Schema.String),
+  problemType: Schema.optionalKey(Schema.String),
+  mediaId: Schema.optionalKey(Schema.String),
+  segmentIndex: Schema.optionalKey(Schema.Int),
+  rateLimit: Schema.optionalKey(RateLimitInfo)
+}) {
+  /** The numeric X error codes in this answer (for example 324, 38). */
+  get codes(): ReadonlyArray<number> {
+    return this.errors.flatMap((e) => (e.code === undefined ? [] : [e.code]))
+  }
+  override get message(): string {
+    const said = describeDetails(this.errors) || this.detail || this.title || "no error text"
+    const advice = this.status >= 500
+      ? "X had a server error; retrying later usually works."
+      : "Check the request parameters and the media."
+    return `X answered HTTP ${this.status} to ${where(this.step, this.segmentIndex)} (${this.endpoint}): ${said}. ${advice}`
+  }
+}
+
+/**
+ * X said 429 (code 88, or a usage cap) and waiting for the window would exceed the configured
+ * maximum. `resetAt` is when X says the window resets.
+ */
+export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
+  step: UploadStep,
+  endpoint: Schema.String,
+  resetAt: Schema.Date,
+  limit: Schema.optionalKey(Schema.Int),
+  remaining: Schema.optionalKey(Schema.Int),
+  mediaId: Schema.optionalKey(Schema.String)
+}) {
+  override get message(): string {
+    const cap = this.limit === undefined ? "" : ` (limit ${this.limit} requests per window)`
+    return `Rate limit exceeded on ${this.step} (${this.endpoint})${cap}. The window resets at ${this.resetAt.toISOString()}; try again after that.`
+  }
+}
+
+/** Why X refused the credentials, as far as its answer tells. */
+export const AuthFailureReason = Schema.Literals([
+  "bad-signature",
+  "clock-skew",
+  "invalid-token",
+  "missing-scope",
+  "oauth2-on-v1",
+  "forbidden",
+  "unauthorized"
+])
+
+/** Why X refused the credentials. */
+export type AuthFailureReason = typeof AuthFailureReason.Type
+
+/**
+ * X answered 401 or 403. `reason` and `hint` say what to fix: a bad signature or clock skew
+ * (codes 32, 135), an invalid or expired token (89), a missing `media.write` scope, or an OAuth 2.0
+ * token used against the v1.1 API.
+ */
+export class AuthenticationFailed extends Schema.TaggedError<AuthenticationFailed>()("AuthenticationFailed", {
+  step: UploadStep,
+  endpoint: Schema.String,
+  status: Schema.Int,
+  reason: AuthFailureReason,
+  hint: Schema.String,
+  errors: Schema.Array(ApiErrorDetail)
+}) {
+  override get message(): string {
+    const said = describeDetails(this.errors)
+    return `X refused the credentials with HTTP ${this.status} on ${this.step} (${this.endpoint})${said ? `: ${said}` : ""}. ${this.hint}`
+  }
+}
+
+/** Credentials are missing or incomplete. `missing` names the environment variables (or fields) to set. */
+export class MissingCredentials extends Schema.TaggedError<MissingCredentials>()("MissingCredentials", {
+  missing: Schema.Array(Schema.String),
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return `Missing credentials: ${this.missing.join(", ")}. ${this.detail}`
+  }
+}
+
+/** The chosen authentication cannot be used with the chosen dialect (OAuth 2.0 on v1.1). Raised before any request. */
+export class AuthUnsupported extends Schema.TaggedError<AuthUnsupported>()("AuthUnsupported", {
+  auth: Schema.Literals(["oauth1", "oauth2"]),
+  dialect: Schema.Literals(["v1", "v2"]),
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return this.detail
+  }
+}
+
+/**
+ * The media id is past its `expires_after_secs`. Raised without a request when the expiry is known,
+ * and for the 4xx X gives for an expired id.
+ */
+export class MediaExpired extends Schema.TaggedError<MediaExpired>()("MediaExpired", {
+  mediaId: Schema.String,
+  expiresAt: Schema.optionalKey(Schema.Date),
+  step: UploadStep
+}) {
+  override get message(): string {
+    const when = this.expiresAt === undefined ? "" : ` at ${this.expiresAt.toISOString()}`
+    return `Media ${this.mediaId} expired${when} (${this.step}); it cannot be used any more. Upload the file again.`
+  }
+}
+
+/**
+ * X's processing of the media failed: `state` failed, or an `error` inside `processing_info`
+ * whatever the state. Carries X's error code, name (InvalidMedia, UnsupportedMedia, …) and text.
+ */
+export class ProcessingFailed extends Schema.TaggedError<ProcessingFailed>()("ProcessingFailed", {
+  mediaId: Schema.String,
+  state: Schema.String,
+  errorCode: Schema.optionalKey(Schema.Int),
+  errorName: Schema.optionalKey(Schema.String),
+  errorMessage: Schema.optionalKey(Schema.String),
+  progressPercent: Schema.optionalKey(Schema.Int)
+}) {
+  override get message(): string {
+    const name = this.errorName ?? "processing error"
+    const code = this.errorCode === undefined ? "" : ` (code ${this.errorCode})`
+    const text = this.errorMessage === undefined ? "" : `: ${this.errorMessage}`
+    return `X could not process media ${this.mediaId} (state ${this.state}): ${name}${code}${text}. Check the file's format against X's media requirements and upload it again.`
+  }
+}
+
+/**
+ * Processing did not finish in time: the maximum wait was reached (`max-wait`), progress stopped
+ * moving (`stalled`), or the media would expire before the next check (`expiry`). Carries the last
+ * state seen.
+ */
+export class ProcessingTimeout extends Schema.TaggedError<ProcessingTimeout>()("ProcessingTimeout", {
+  mediaId: Schema.String,
+  reason: Schema.Literals(["max-wait", "stalled", "expiry"]),
+  waitedMillis: Schema.Int,
+  maxWaitMillis: Schema.Int,
+  lastState: Schema.String,
+  lastProgressPercent: Schema.optionalKey(Schema.Int)
+}) {
+  override get message(): string {
+    const progress = this.lastProgressPercent === undefined ? "" : ` at ${this.lastProgressPercent}%`
+    const why = this.reason === "stalled"
+      ? "progress stopped moving"
+      : this.reason === "expiry"
+      ? "the media would expire before processing could finish"
+      : `the maximum wait of ${Math.round(this.maxWaitMillis / 1000)} s was reached`
+    return `Media ${this.mediaId} was still ${this.lastState}${progress} after ${Math.round(this.waitedMillis / 1000)} s: ${why}. Ask again later with \`x-media status ${this.mediaId} --wait\`, or raise the maximum wait.`
+  }
+}
+
+/** The request did not get an answer: connection refused or reset, DNS failure, or a timeout. */
+export class NetworkError extends Schema.TaggedError<NetworkError>()("NetworkError", {
+  step: UploadStep,
+  endpoint: Schema.String,
+  reason: Schema.String,
+  timedOut: Schema.Boolean,
+  mediaId: Schema.optionalKey(Schema.String),
+  segmentIndex: Schema.optionalKey(Schema.Int)
+}) {
+  override get message(): string {
+    const what = this.timedOut ? "timed out" : "failed"
+    return `The ${where(this.step, this.segmentIndex)} request to ${this.endpoint} ${what}: ${this.reason}. Check the network (and X_MEDIA_BASE_URL); retrying usually works.`
+  }
+}
+
+/**
+ * X answered, but the body is not what the protocol says (truncated JSON, an HTML page, wrong
+ * types, a missing id). Carries the endpoint, the status and the start of the body.
+ */
+export class MalformedResponse extends Schema.TaggedError<MalformedResponse>()("MalformedResponse", {
+  step: UploadStep,
+  endpoint: Schema.String,
+  status: Schema.Int,
+  problem: Schema.String,
+  bodyExcerpt: Schema.String
+}) {
+  override get message(): string {
+    return `X's answer to ${this.step} (${this.endpoint}, HTTP ${this.status}) could not be read: ${this.problem}. Body starts with: ${JSON.stringify(this.bodyExcerpt)}`
+  }
+}
+
+/** The source file cannot be used: missing, a directory, unreadable, or it changed while uploading. */
+export class MediaSourceError extends Schema.TaggedError<MediaSourceError>()("MediaSourceError", {
+  source: Schema.String,
+  reason: Schema.Literals(["not-found", "not-a-file", "unreadable", "changed"]),
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return `Cannot upload ${this.source}: ${this.detail}`
+  }
+}
+
+/** The media has no bytes. */
+export class EmptyMedia extends Schema.TaggedError<EmptyMedia>()("EmptyMedia", {
+  source: Schema.String
+}) {
+  override get message(): string {
+    return `${this.source} is empty (0 bytes); X does not accept empty media.`
+  }
+}
+
+/** The media is larger than its category allows (image 5 MB, GIF 15 MB, video 512 MB, …). */
+export class MediaTooLarge extends Schema.TaggedError<MediaTooLarge>()("MediaTooLarge", {
+  source: Schema.String,
+  size: Schema.Int,
+  limit: Schema.Int,
+  category: Schema.String
+}) {
+  override get message(): string {
+    return `${this.source} is ${this.size} bytes, ${this.size - this.limit} bytes over the ${this.limit}-byte limit of ${this.category}. Compress it, or choose a category with a higher limit.`
+  }
+}
+
+/** The media type could not be told from the bytes or the file name, or is not one X accepts. */
+export class UnknownMediaType extends Schema.TaggedError<UnknownMediaType>()("UnknownMediaType", {
+  source: Schema.String,
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return `Cannot tell the media type of ${this.source}: ${this.detail}. Pass the type explicitly (--media-type), e.g. video/mp4.`
+  }
+}
+
+/** The requested category does not fit the media type (for example tweet_image for a video). */
+export class CategoryMismatch extends Schema.TaggedError<CategoryMismatch>()("CategoryMismatch", {
+  mediaType: Schema.String,
+  category: Schema.String,
+  allowed: Schema.Array(Schema.String)
+}) {
+  override get message(): string {
+    return `Category ${this.category} does not fit media type ${this.mediaType}; use one of: ${this.allowed.join(", ")}.`
+  }
+}
+
+/** Alt text is too long (over 1000 characters) or given for media that cannot carry it (video). */
+export class InvalidAltText extends Schema.TaggedError<InvalidAltText>()("InvalidAltText", {
+  reason: Schema.Literals(["too-long", "not-supported"]),
+  length: Schema.Int,
+  limit: Schema.Int,
+  category: Schema.String
+}) {
+  override get message(): string {
+    return this.reason === "too-long"
+      ? `Alt text is ${this.length} characters, ${this.length - this.limit} over the limit of ${this.limit}. Shorten it.`
+      : `Alt text is supported for images and GIFs only, not for ${this.category}. Leave it out.`
+  }
+}
+
+/** An option or flag has a value that cannot work (chunk size over 5 MiB, concurrency 0, …). */
+export class InvalidOption extends Schema.TaggedError<InvalidOption>()("InvalidOption", {
+  option: Schema.String,
+  value: Schema.String,
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return `Invalid ${this.option} ${JSON.stringify(this.value)}: ${this.detail}`
+  }
+}
+
+/** An error raised before any request, because of the input. */
+export type PreflightError =
+  | MediaSourceError
+  | EmptyMedia
+  | MediaTooLarge
+  | UnknownMediaType
+  | CategoryMismatch
+  | InvalidAltText
+  | InvalidOption
+
+/** An error from talking to X (or the emulator). */
+export type XRequestError =
+  | XApiError
+  | RateLimited
+  | AuthenticationFailed
+  | NetworkError
+  | MalformedResponse
+  | MediaExpired
+
+/** Every typed error x-media raises. */
+export type XMediaError =
+  | XRequestError
+  | PreflightError
+  | ProcessingFailed
+  | ProcessingTimeout
+  | MissingCredentials
+  | AuthUnsupported

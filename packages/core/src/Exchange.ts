@@ -1,0 +1,199 @@
+/**
+ * One request to X and its answer, with every way it can go wrong turned into a typed error:
+ * no answer (NetworkError), 429 (RateLimited), 401/403 (AuthenticationFailed), an expired id
+ * (MediaExpired), any other error status (XApiError), and an unreadable body (MalformedResponse).
+ *
+ * @module
+ */
+import { Clock, Duration, Effect, Option } from "effect"
+import { HttpClient, HttpClientRequest } from "effect/http"
+import type { HttpClientError } from "effect/http/HttpClientError"
+import { classifyAuthFailure } from "./Auth.ts"
+import type { Dialect } from "./Dialect.ts"
+import { excerpt, isProblemType, parseErrorEnvelope } from "./ErrorEnvelope.ts"
+import {
+  AuthenticationFailed,
+  MalformedResponse,
+  MediaExpired,
+  NetworkError,
+  RateLimited,
+  type UploadStep,
+  XApiError,
+  type XRequestError
+} from "./Errors.ts"
+import { type RateLimitInfo, rateLimitFromHeaders } from "./RateLimit.ts"
+
+/** Where a request belongs, for the errors it may raise. */
+export interface ExchangeContext {
+  readonly step: UploadStep
+  readonly endpoint: string
+  readonly dialect: Dialect
+  readonly mediaId?: string | undefined
+  readonly segmentIndex?: number | undefined
+  /** The media's known expiry: a 4xx after it is reported as MediaExpired. */
+  readonly expiresAt?: Date | undefined
+}
+
+/** A 2xx answer, read whole (X's media answers are small). */
+export interface Answer {
+  readonly status: number
+  readonly text: string
+  /** The Clock when the answer arrived, in milliseconds. */
+  readonly receivedAt: number
+  readonly rateLimit: Option.Option<RateLimitInfo>
+}
+
+/** How long a 429 without a reset header is assumed to last. */
+const defaultRateLimitWindowMillis = 60_000
+
+const networkError = (ctx: ExchangeContext, reason: string, timedOut: boolean) =>
+  new NetworkError({
+    step: ctx.step,
+    endpoint: ctx.endpoint,
+    reason,
+    timedOut,
+    ...(ctx.mediaId === undefined ? {} : { mediaId: ctx.mediaId }),
+    ...(ctx.segmentIndex === undefined ? {} : { segmentIndex: ctx.segmentIndex })
+  })
+
+const describeHttpClientError = (error: HttpClientError): string => {
+  const reason = error.reason
+  const cause = "cause" in reason ? reason.cause : undefined
+  const causeText = cause instanceof Error
+    ? [cause.message, cause.cause instanceof Error ? cause.cause.message : undefined].filter(Boolean).join(": ")
+    : undefined
+  return causeText || reason.description || reason._tag
+}
+
+const expiredText = /expired/i
+
+const schemeOf = (request: HttpClientRequest.HttpClientRequest): "oauth1" | "oauth2" | undefined => {
+  const header = request.headers["authorization"]
+  if (header === undefined) return undefined
+  return header.startsWith("Bearer ") ? "oauth2" : header.startsWith("OAuth ") ? "oauth1" : undefined
+}
+
+const failureOf = (
+  ctx: ExchangeContext,
+  request: HttpClientRequest.HttpClientRequest,
+  status: number,
+  text: string,
+  receivedAt: number,
+  rateLimit: Option.Option<RateLimitInfo>
+): XRequestError => {
+  const envelope = parseErrorEnvelope(text)
+  const ids = {
+    ...(ctx.mediaId === undefined ? {} : { mediaId: ctx.mediaId })
+  }
+  if (status === 429 || isProblemType(envelope, "rate-limit-exceeded") || isProblemType(envelope, "usage-capped")) {
+    const info = Option.getOrUndefined(rateLimit)
+    return new RateLimited({
+      step: ctx.step,
+      endpoint: ctx.endpoint,
+      resetAt: info?.resetAt ?? new Date(receivedAt + defaultRateLimitWindowMillis),
+      ...(info === undefined ? {} : { limit: info.limit, remaining: info.remaining }),
+      ...ids
+    })
+  }
+  if (status === 401 || status === 403) {
+    const scheme = schemeOf(request)
+    const { hint, reason } = classifyAuthFailure({
+      status,
+      errors: envelope.errors,
+      dialect: ctx.dialect,
+      bodyText: text,
+      ...(scheme === undefined ? {} : { scheme })
+    })
+    return new AuthenticationFailed({
+      step: ctx.step,
+      endpoint: ctx.endpoint,
+      status,
+      reason,
+      hint,
+      errors: envelope.errors
+    })
+  }
+  const mentionsExpiry = envelope.errors.some((e) => expiredText.test(e.message)) ||
+    (envelope.detail !== undefined && expiredText.test(envelope.detail))
+  const pastExpiry = ctx.expiresAt !== undefined && ctx.expiresAt.getTime() <= receivedAt
+  if (ctx.mediaId !== undefined && status >= 400 && status < 500 && (mentionsExpiry || pastExpiry)) {
+    return new MediaExpired({
+      mediaId: ctx.mediaId,
+      step: ctx.step,
+      ...(ctx.expiresAt === undefined ? {} : { expiresAt: ctx.expiresAt })
+    })
+  }
+  const info = Option.getOrUndefined(rateLimit)
+  return new XApiError({
+    step: ctx.step,
+    endpoint: ctx.endpoint,
+    status,
+    errors: envelope.errors,
+    ...(envelope.title === undefined ? {} : { title: envelope.title }),
+    ...(envelope.detail === undefined ? {} : { detail: envelope.detail }),
+    ...(envelope.problemType === undefined ? {} : { problemType: envelope.problemType }),
+    ...ids,
+    ...(ctx.segmentIndex === undefined ? {} : { segmentIndex: ctx.segmentIndex }),
+    ...(info === undefined ? {} : { rateLimit: info })
+  })
+}
+
+/**
+ * Sends one request (its URL relative to `baseUrl`) and reads the whole answer. Succeeds with a 2xx
+ * answer; fails with the typed error that describes anything else. With a `timeout`, a request
+ * without a complete answer in time is aborted and fails with NetworkError (`timedOut: true`).
+ * Interrupting it aborts the request.
+ */
+export const exchange = (
+  client: HttpClient.HttpClient,
+  baseUrl: string,
+  request: HttpClientRequest.HttpClientRequest,
+  ctx: ExchangeContext,
+  timeout?: Duration.Duration
+): Effect.Effect<Answer, XRequestError> =>
+  Effect.gen(function*() {
+    const full = HttpClientRequest.prependUrl(request, baseUrl)
+    const response = yield* client.execute(full).pipe(
+      Effect.mapError((error) => networkError(ctx, describeHttpClientError(error), false))
+    )
+    const text = yield* response.text.pipe(
+      Effect.mapError((error) => networkError(ctx, `the answer was cut off: ${describeHttpClientError(error)}`, false))
+    )
+    const receivedAt = yield* Clock.currentTimeMillis
+    const rateLimit = rateLimitFromHeaders(response.headers)
+    if (response.status >= 200 && response.status < 300) {
+      return { status: response.status, text, receivedAt, rateLimit }
+    }
+    return yield* Effect.fail(failureOf(ctx, response.request, response.status, text, receivedAt, rateLimit))
+  }).pipe((send) =>
+    timeout === undefined ? send : Effect.timeoutOrElse(send, {
+      duration: timeout,
+      orElse: () => Effect.fail(networkError(ctx, `no complete answer within ${Duration.format(timeout)}`, true))
+    })
+  )
+
+/**
+ * Parses a 2xx answer's JSON and decodes it; anything unreadable (truncated JSON, an HTML page,
+ * wrong types, a missing id) becomes MalformedResponse with the endpoint and a body excerpt.
+ */
+export const decodeAnswer = <A>(
+  answer: Answer,
+  ctx: ExchangeContext,
+  decode: (json: unknown) => Effect.Effect<A, string>
+): Effect.Effect<A, MalformedResponse> => {
+  const malformed = (problem: string) =>
+    new MalformedResponse({
+      step: ctx.step,
+      endpoint: ctx.endpoint,
+      status: answer.status,
+      problem,
+      bodyExcerpt: excerpt(answer.text)
+    })
+  let json: unknown
+  try {
+    json = JSON.parse(answer.text)
+  } catch {
+    return Effect.fail(malformed(answer.text.trim().length === 0 ? "the body is empty" : "the body is not JSON"))
+  }
+  return decode(json).pipe(Effect.mapError(malformed))
+}

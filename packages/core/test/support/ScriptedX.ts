@@ -1,0 +1,57 @@
+/**
+ * A scripted stand-in for X inside the process: answers requests from a list, and records each
+ * request with the (Test)Clock time it was sent at. For unit tests of request handling and timing;
+ * integration tests use the emulator over real HTTP.
+ */
+import { Clock, Effect, Layer } from "effect"
+import { type HttpBody, HttpClient, HttpClientResponse } from "effect/http"
+
+const paramsOf = (url: URL, body: HttpBody.HttpBody): Record<string, string> => {
+  const params: Record<string, string> = {}
+  for (const [k, v] of url.searchParams) params[k] = v
+  if (body._tag === "Uint8Array" && body.contentType === "application/x-www-form-urlencoded") {
+    for (const [k, v] of new URLSearchParams(new TextDecoder().decode(body.body))) params[k] = v
+  }
+  return params
+}
+
+export interface Sent {
+  readonly method: string
+  readonly url: string
+  readonly params: Record<string, string>
+  readonly at: number
+}
+
+export interface Scripted {
+  readonly status?: number
+  readonly body?: unknown
+  readonly text?: string
+  readonly headers?: Record<string, string>
+}
+
+export const makeScripted = (script: (sent: Sent, index: number) => Scripted) => {
+  const sent: Array<Sent> = []
+  const client = HttpClient.make((request, url) =>
+    Effect.gen(function*() {
+      const at = yield* Clock.currentTimeMillis
+      const entry: Sent = {
+        method: request.method,
+        url: `${url.origin}${url.pathname}`,
+        params: paramsOf(url, request.body),
+        at
+      }
+      const index = sent.length
+      sent.push(entry)
+      const answer = script(entry, index)
+      const text = answer.text ?? (answer.body === undefined ? "" : JSON.stringify(answer.body))
+      return HttpClientResponse.fromWeb(
+        request,
+        new Response(answer.status === 204 ? null : text, {
+          status: answer.status ?? 200,
+          headers: { "content-type": "application/json", ...answer.headers }
+        })
+      )
+    })
+  )
+  return { sent, layer: Layer.succeed(HttpClient.HttpClient, client) }
+}

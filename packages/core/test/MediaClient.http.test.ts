@@ -1,0 +1,73 @@
+import { NodeHttpClient } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { FetchHttpClient, type HttpClient } from "effect/http"
+import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import * as Client from "../src/MediaClient.ts"
+import { MediaClient } from "../src/MediaClient.ts"
+import { makeMediaId } from "../src/MediaId.ts"
+
+/** A tiny server on 127.0.0.1 answering like X's v1.1 FINALIZE/STATUS (the seed's examples). */
+const startServer = Effect.acquireRelease(
+  Effect.callback<{ server: Server; url: string; seen: Array<string> }>((resume) => {
+    const seen: Array<string> = []
+    let statusCalls = 0
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://127.0.0.1")
+      let body = ""
+      req.on("data", (chunk: Buffer) => (body += chunk.toString()))
+      req.on("end", () => {
+        const params = new URLSearchParams(body)
+        const command = params.get("command") ?? url.searchParams.get("command")
+        seen.push(`${req.method} ${url.pathname} ${command}`)
+        res.setHeader("content-type", "application/json")
+        res.setHeader("x-rate-limit-limit", "1875")
+        res.setHeader("x-rate-limit-remaining", "1874")
+        res.setHeader("x-rate-limit-reset", "1705420800")
+        if (command === "FINALIZE") {
+          res.end(`{"media_id":710511363345354753,"media_id_string":"710511363345354753","expires_after_secs":86400,"size":10240,"processing_info":{"state":"pending","check_after_secs":1}}`)
+        } else if (command === "STATUS" && url.searchParams.get("media_id") === "710511363345354753") {
+          statusCalls++
+          res.end(`{"media_id":710511363345354753,"media_id_string":"710511363345354753","expires_after_secs":86399,"video":{"video_type":"video/mp4"},"processing_info":{"state":"succeeded","progress_percent":100}}`)
+        } else {
+          res.statusCode = 400
+          res.end(`{"errors":[{"code":324,"message":"Invalid media id ${url.searchParams.get("media_id")}"}]}`)
+        }
+        void statusCalls
+      })
+    })
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo
+      resume(Effect.succeed({ server, url: `http://127.0.0.1:${port}`, seen }))
+    })
+  }),
+  ({ server }) => Effect.callback<void>((resume) => server.close(() => resume(Effect.void)))
+)
+
+const transports: ReadonlyArray<[string, Layer.Layer<HttpClient.HttpClient>]> = [
+  ["FetchHttpClient", FetchHttpClient.layer],
+  ["NodeHttpClient (undici)", NodeHttpClient.layerUndici]
+]
+
+describe("MediaClient over real HTTP on 127.0.0.1", () => {
+  for (const [name, transport] of transports) {
+    it.live(`finalize and wait through ${name}`, () =>
+      Effect.gen(function*() {
+        const { url, seen } = yield* startServer
+        const result = yield* Effect.gen(function*() {
+          const client = yield* MediaClient
+          const ready = yield* client.finalizeAndAwait(makeMediaId("710511363345354753"))
+          const missing = yield* client.status(makeMediaId("1")).pipe(Effect.flip)
+          return { ready, missing }
+        }).pipe(Effect.provide(Client.layer({ dialect: "v1", baseUrl: url }).pipe(Layer.provide(transport))))
+        expect(result.ready).toMatchObject({ _tag: "Ready", mediaId: "710511363345354753", mediaType: "video/mp4" })
+        expect(result.missing).toMatchObject({ _tag: "XApiError", status: 400, errors: [{ code: 324, message: "Invalid media id 1" }] })
+        expect(seen).toEqual([
+          "POST /1.1/media/upload.json FINALIZE",
+          "GET /1.1/media/upload.json STATUS",
+          "GET /1.1/media/upload.json STATUS"
+        ])
+      }).pipe(Effect.scoped))
+  }
+})

@@ -22,6 +22,7 @@ import { type MediaStatus, type Ready, toMediaStatus } from "./MediaStatus.ts"
 import { awaitReady, type PollOptions } from "./Polling.ts"
 import { forDialect, type InitParams } from "./Protocol.ts"
 import type { RateLimitInfo } from "./RateLimit.ts"
+import { type BudgetOptions, makeRequestPolicy, type RetryOptions } from "./RequestPolicy.ts"
 
 /** What INIT gave: the new media id, its key, and until when the upload must be finished. */
 export interface UploadStart {
@@ -92,6 +93,10 @@ export interface MediaClientOptions {
   readonly requestTimeout?: Duration.Input | undefined
   /** Sees every answer's status and rate-limit headers. */
   readonly onAnswer?: AnswerObserver | undefined
+  /** Retries of transient failures and waiting out rate limits (see RequestPolicy). */
+  readonly retry?: RetryOptions | undefined
+  /** The client-side rate budget per step (X's per-user limits by default; `false` for none). */
+  readonly budget?: BudgetOptions | undefined
 }
 
 /** Default time limit of one request. */
@@ -117,7 +122,9 @@ export const validateBaseUrl = (raw: string): Effect.Effect<string, InvalidOptio
 }
 
 /**
- * Builds the client. Fails with InvalidOption for a malformed base URL or timeout.
+ * Builds the client. Transient failures (no answer, 5xx) are retried with backoff, a 429 is waited
+ * out up to a maximum, and each step's rate budget is tracked (see RequestPolicy). Fails with
+ * InvalidOption for a malformed base URL or timeout.
  */
 export const make = Effect.fnUntraced(function*(options: MediaClientOptions = {}) {
   const client = yield* HttpClient.HttpClient
@@ -133,6 +140,7 @@ export const make = Effect.fnUntraced(function*(options: MediaClientOptions = {}
     })
   }
   const onAnswer = options.onAnswer ?? (() => Effect.void)
+  const policy = yield* makeRequestPolicy(`${dialect} ${baseUrl}`, options.retry, options.budget)
   const expiries = new Map<string, Date>()
 
   const remember = (mediaId: MediaId, expiresAt: Date) => {
@@ -159,12 +167,16 @@ export const make = Effect.fnUntraced(function*(options: MediaClientOptions = {}
     })
 
   const send = (ctx: ExchangeContext, request: Parameters<typeof exchange>[2]): Effect.Effect<Answer, XRequestError> =>
-    exchange(client, baseUrl, request, ctx, requestTimeout.value).pipe(
-      Effect.tap((answer) => onAnswer(ctx.step, answer)),
-      Effect.tapError((error) =>
-        "status" in error && typeof error.status === "number"
-          ? onAnswer(ctx.step, { status: error.status, rateLimit: Option.none() })
-          : Effect.void
+    policy.run(
+      ctx.step,
+      ctx.segmentIndex,
+      exchange(client, baseUrl, request, ctx, requestTimeout.value).pipe(
+        Effect.tap((answer) => onAnswer(ctx.step, answer)),
+        Effect.tapError((error) =>
+          "status" in error && typeof error.status === "number"
+            ? onAnswer(ctx.step, { status: error.status, rateLimit: Option.none() })
+            : Effect.void
+        )
       )
     )
 

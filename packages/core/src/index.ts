@@ -1,9 +1,29 @@
 /**
  * @x-media/core: X (Twitter) media upload as Effect programs.
  *
+ * Start with `Upload.upload(MediaSource.fromFile(path))` on a `MediaClient` layer with an
+ * authenticated HttpClient (`Auth.layer`), or use `MediaClient` for the single protocol steps.
+ *
  * @module
  */
+export * as Auth from "./Auth.ts"
+export * as Credentials from "./Credentials.ts"
 export * as Dialect from "./Dialect.ts"
+export * as ErrorEnvelope from "./ErrorEnvelope.ts"
 export * as Errors from "./Errors.ts"
+export * as MediaCategory from "./MediaCategory.ts"
+export * as MediaClient from "./MediaClient.ts"
 export * as MediaId from "./MediaId.ts"
+export * as MediaSource from "./MediaSource.ts"
+export * as MediaStatus from "./MediaStatus.ts"
+export * as MediaType from "./MediaType.ts"
+export * as OAuth1 from "./OAuth1.ts"
+export * as Polling from "./Polling.ts"
+export * as Progress from "./Progress.ts"
+export * as Protocol from "./Protocol.ts"
 export * as RateLimit from "./RateLimit.ts"
+export * as Rechunk from "./Rechunk.ts"
+export * as RequestPolicy from "./RequestPolicy.ts"
+export * as SegmentPlan from "./SegmentPlan.ts"
+export * as Upload from "./Upload.ts"
+export * as UploadSession from "./UploadSession.ts"

@@ -42,7 +42,10 @@ const startServer = Effect.acquireRelease(
       resume(Effect.succeed({ server, url: `http://127.0.0.1:${port}`, seen }))
     })
   }),
-  ({ server }) => Effect.callback<void>((resume) => server.close(() => resume(Effect.void)))
+  ({ server }) =>
+    Effect.callback<void>((resume) => {
+      server.close(() => resume(Effect.void))
+    })
 )
 
 const transports: ReadonlyArray<[string, Layer.Layer<HttpClient.HttpClient>]> = [

@@ -1,0 +1,186 @@
+/**
+ * Where the bytes of an upload come from: a file (read as a stream, never whole), bytes in memory,
+ * or a Stream of bytes with a declared size. Every source reports its size and its first bytes
+ * (for type sniffing) before anything is sent, and checks while streaming that it yields exactly
+ * the size it declared.
+ *
+ * @module
+ */
+import { Effect, FileSystem, type PlatformError, Pull, type Scope, Stream } from "effect"
+import { MediaSourceError } from "./Errors.ts"
+import { sniffLength } from "./MediaType.ts"
+
+/** An opened source: its size, its first bytes, and its bytes as a stream. */
+export interface OpenedMedia {
+  readonly size: number
+  /** The first bytes (up to MediaType.sniffLength), for sniffing the media type. */
+  readonly head: Uint8Array
+  /**
+   * The bytes from the start, in pieces of about `pieceSize` (any size is accepted downstream).
+   * Fails with MediaSourceError (`changed`) when the bytes do not add up to `size`.
+   */
+  readonly stream: (pieceSize: number) => Stream.Stream<Uint8Array, MediaSourceError>
+}
+
+/** A source of media bytes; `R` is what opening it needs (FileSystem for files). */
+export interface MediaSource<R = never> {
+  /** How the source is named in errors (the path for files). */
+  readonly name: string
+  /** A file name whose extension is the fallback for sniffing, when there is one. */
+  readonly fileName?: string | undefined
+  /** Opens the source for one upload. Fails with MediaSourceError when it cannot be read. */
+  readonly open: Effect.Effect<OpenedMedia, MediaSourceError, R | Scope.Scope>
+}
+
+const sourceError = (source: string, reason: MediaSourceError["reason"], detail: string) =>
+  new MediaSourceError({ source, reason, detail })
+
+/** Fails the stream when it does not yield exactly `size` bytes. */
+const exactly = <R>(name: string, size: number) =>
+(
+  stream: Stream.Stream<Uint8Array, MediaSourceError, R>
+): Stream.Stream<Uint8Array, MediaSourceError, R> =>
+  Stream.suspend(() => {
+    let seen = 0
+    const changed = (actual: string) =>
+      sourceError(name, "changed", `it was ${size} bytes when the upload started but ${actual}; it changed during the upload. Upload it again once it is complete.`)
+    return stream.pipe(
+      Stream.mapEffect((piece) => {
+        seen += piece.byteLength
+        return seen > size ? Effect.fail(changed(`has more bytes now`)) : Effect.succeed(piece)
+      }),
+      Stream.concat(Stream.fromEffect(Effect.suspend(() =>
+        seen === size ? Effect.succeed(new Uint8Array(0)) : Effect.fail(changed(`ended after ${seen} bytes`))
+      ))),
+      Stream.filter((piece) => piece.byteLength > 0)
+    )
+  })
+
+const fileError = (path: string, error: PlatformError.PlatformError): MediaSourceError => {
+  const reason = error.reason
+  if (reason._tag === "NotFound") return sourceError(path, "not-found", "no such file. Check the path.")
+  if (reason._tag === "PermissionDenied") {
+    return sourceError(path, "unreadable", "permission denied. Check the file's permissions.")
+  }
+  return sourceError(path, "unreadable", `it could not be read (${reason._tag}: ${reason.message}).`)
+}
+
+/** The extension-bearing last part of a path. */
+const baseName = (path: string): string => path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1)
+
+/**
+ * A file on disk, read through effect's FileSystem as a stream (never whole). Opening it fails with
+ * MediaSourceError when it is missing (`not-found`), a directory or device (`not-a-file`), or cannot
+ * be read (`unreadable`); streaming fails with `changed` when its size changes during the upload.
+ */
+export const fromFile = (path: string): MediaSource<FileSystem.FileSystem> => ({
+  name: path,
+  fileName: baseName(path),
+  open: Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const info = yield* fs.stat(path).pipe(Effect.mapError((e) => fileError(path, e)))
+    if (info.type !== "File") {
+      return yield* sourceError(
+        path,
+        "not-a-file",
+        `it is a ${info.type === "Directory" ? "directory" : info.type.toLowerCase()}, not a regular file.`
+      )
+    }
+    const size = Number(info.size)
+    const file = yield* fs.open(path, { flag: "r" }).pipe(Effect.mapError((e) => fileError(path, e)))
+    const head = new Uint8Array(Math.min(size, sniffLength))
+    if (head.byteLength > 0) {
+      const read = yield* file.read(head).pipe(Effect.mapError((e) => fileError(path, e)))
+      if (Number(read) < head.byteLength) {
+        return yield* sourceError(path, "changed", "it became shorter while it was being opened.")
+      }
+    }
+    const opened: OpenedMedia = {
+      size,
+      head,
+      stream: (pieceSize) =>
+        fs.stream(path, { chunkSize: pieceSize }).pipe(
+          Stream.mapError((e) => fileError(path, e)),
+          exactly(path, size)
+        )
+    }
+    return opened
+  })
+})
+
+/** Bytes already in memory. `name` labels them in errors; give a file name to enable the extension fallback. */
+export const fromBytes = (bytes: Uint8Array, name = "bytes"): MediaSource => ({
+  name,
+  fileName: name,
+  open: Effect.succeed({
+    size: bytes.byteLength,
+    head: bytes.subarray(0, sniffLength),
+    stream: (pieceSize) =>
+      Stream.fromIterable(function*() {
+        for (let offset = 0; offset < bytes.byteLength; offset += pieceSize) {
+          yield bytes.subarray(offset, Math.min(offset + pieceSize, bytes.byteLength))
+        }
+      }())
+  })
+})
+
+/**
+ * A Stream of bytes with a declared size. It is run once: the first bytes are held back for
+ * sniffing and then sent first. A stream failure, or a stream that does not yield exactly `size`
+ * bytes, fails the upload with MediaSourceError. Resuming needs a new stream over the same bytes.
+ */
+export const fromStream = <E, R>(
+  stream: Stream.Stream<Uint8Array, E, R>,
+  size: number,
+  name = "stream"
+): MediaSource<R> => ({
+  name,
+  fileName: name,
+  open: Effect.gen(function*() {
+    if (!Number.isSafeInteger(size) || size < 0) {
+      return yield* sourceError(name, "unreadable", `its declared size ${size} is not a whole number of bytes.`)
+    }
+    const failed = (error: E) => sourceError(name, "unreadable", `the stream failed: ${String(error)}`)
+    const pull = yield* Stream.toPull(Stream.mapError(stream, failed))
+    const headPieces: Array<Uint8Array> = []
+    let headBytes = 0
+    let ended = false
+    while (headBytes < sniffLength && !ended) {
+      const pieces = yield* pull.pipe(
+        Pull.catchDone(() => {
+          ended = true
+          return Effect.succeed([] as ReadonlyArray<Uint8Array>)
+        })
+      )
+      for (const piece of pieces) {
+        headPieces.push(piece)
+        headBytes += piece.byteLength
+      }
+    }
+    const head = new Uint8Array(Math.min(headBytes, sniffLength))
+    let filled = 0
+    for (const piece of headPieces) {
+      if (filled >= head.byteLength) break
+      const part = piece.subarray(0, head.byteLength - filled)
+      head.set(part, filled)
+      filled += part.byteLength
+    }
+    const rest: Stream.Stream<Uint8Array, MediaSourceError> = ended
+      ? Stream.empty
+      : Stream.fromPull(Effect.succeed(pull))
+    let streamed = false
+    const opened: OpenedMedia = {
+      size,
+      head,
+      stream: () =>
+        Stream.suspend(() => {
+          if (streamed) {
+            return Stream.fail(sourceError(name, "unreadable", "a stream source can be read only once."))
+          }
+          streamed = true
+          return Stream.fromIterable(headPieces).pipe(Stream.concat(rest), exactly(name, size))
+        })
+    }
+    return opened
+  })
+})

@@ -1,0 +1,91 @@
+/**
+ * Progress events of an upload, covering every phase: checks, INIT, each segment, FINALIZE, X's
+ * processing, retries and waits. The CLI's progress bar is built on them.
+ *
+ * @module
+ */
+import { Context, Data, Effect } from "effect"
+import type { UploadStep } from "./Errors.ts"
+import type { MediaCategory } from "./MediaCategory.ts"
+import type { MediaId } from "./MediaId.ts"
+import type { MediaStatus } from "./MediaStatus.ts"
+import type { MediaType } from "./MediaType.ts"
+
+/** One thing that happened during an upload. */
+export type UploadEvent = Data.TaggedEnum<{
+  /** Pre-flight checks passed; nothing has been sent yet. */
+  Planned: {
+    readonly source: string
+    readonly totalBytes: number
+    readonly mediaType: MediaType
+    readonly category: MediaCategory
+    readonly chunkSize: number
+    readonly segmentCount: number
+  }
+  /** INIT answered (or a saved session was resumed). */
+  Initialized: {
+    readonly mediaId: MediaId
+    readonly expiresAt: Date
+    readonly resumed: boolean
+    /** Bytes already on X's side from an earlier attempt (0 for a new upload). */
+    readonly bytesAlreadySent: number
+  }
+  /** One APPEND completed. `bytesSent` counts every byte X has, of `totalBytes`. */
+  SegmentSent: {
+    readonly mediaId: MediaId
+    readonly segmentIndex: number
+    readonly segmentBytes: number
+    readonly bytesSent: number
+    readonly totalBytes: number
+    readonly segmentsSent: number
+    readonly segmentCount: number
+  }
+  /** A request failed transiently and will be sent again after `delayMillis`. */
+  Retrying: {
+    readonly step: UploadStep
+    readonly segmentIndex?: number | undefined
+    readonly attempt: number
+    readonly delayMillis: number
+    readonly reason: string
+  }
+  /** X said 429; the upload waits until the window resets. */
+  RateLimitWait: {
+    readonly step: UploadStep
+    readonly until: Date
+  }
+  /** FINALIZE answered. */
+  Finalized: {
+    readonly status: MediaStatus
+  }
+  /** A processing answer (FINALIZE's or a STATUS): state and progress_percent. */
+  ProcessingUpdate: {
+    readonly mediaId: MediaId
+    readonly state: string
+    readonly progressPercent?: number | undefined
+    readonly checkAfterSecs?: number | undefined
+  }
+  /** Alt text was set. */
+  AltTextSet: {
+    readonly mediaId: MediaId
+  }
+  /** The media is ready to post. */
+  Ready: {
+    readonly mediaId: MediaId
+    readonly expiresAt: Date
+  }
+}>
+
+/** Constructors and `$match` for {@link UploadEvent}. */
+export const UploadEvent = Data.taggedEnum<UploadEvent>()
+
+/** Receives progress events; it should be quick (it runs on the upload's fibers). */
+export type ProgressListener = (event: UploadEvent) => Effect.Effect<void>
+
+/**
+ * The progress listener of the running upload. `upload` provides it; MediaClient reports retries
+ * and rate-limit waits to it, so they show up in the same event stream.
+ */
+export const CurrentProgressListener = Context.Reference<ProgressListener>(
+  "@x-media/core/Progress/CurrentProgressListener",
+  { defaultValue: () => () => Effect.void }
+)

@@ -1,0 +1,339 @@
+/**
+ * The whole upload in one call: pre-flight checks, INIT, streamed APPENDs with bounded
+ * concurrency, FINALIZE, waiting for processing, and alt text. Also resumes a saved session.
+ *
+ * @module
+ */
+import { Effect, Schema, Stream } from "effect"
+import type { Duration } from "effect"
+import type { Dialect } from "./Dialect.ts"
+import {
+  InvalidOption,
+  MediaExpired,
+  MediaSourceError,
+  type PreflightError,
+  type ProcessingFailed,
+  type ProcessingTimeout,
+  type XRequestError
+} from "./Errors.ts"
+import { type ByteLimits, checkMedia, MediaCategory, resolveCategory } from "./MediaCategory.ts"
+import { MediaClient } from "./MediaClient.ts"
+import { MediaId } from "./MediaId.ts"
+import type { OpenedMedia, MediaSource } from "./MediaSource.ts"
+import type { MediaStatus } from "./MediaStatus.ts"
+import { MediaType, resolveMediaType } from "./MediaType.ts"
+import { CurrentProgressListener, type ProgressListener, UploadEvent } from "./Progress.ts"
+import { rechunk } from "./Rechunk.ts"
+import { planSegments, type SegmentPlan } from "./SegmentPlan.ts"
+import { UploadSession } from "./UploadSession.ts"
+
+/** APPENDs in flight at once unless told otherwise (chosen by the benchmarks in bench/). */
+export const defaultConcurrency = 4
+
+/** The most APPENDs in flight that the library allows. */
+export const maxConcurrency = 16
+
+/** How an upload runs. Every field is optional. */
+export interface UploadOptions {
+  /** The MIME type; sniffed from the bytes (then the file name) when absent. */
+  readonly mediaType?: string | undefined
+  /** The media category; chosen from the type when absent (tweet_image, tweet_gif, tweet_video). */
+  readonly category?: string | undefined
+  /** Alt text (images and GIFs, at most 1000 characters), set once the media is ready. */
+  readonly altText?: string | undefined
+  /** Segment size in bytes (default 4 MiB, at most 5 MiB; raised so no upload needs over 1000 segments). */
+  readonly chunkSize?: number | undefined
+  /** APPENDs in flight at once (default 4, 1 to 16). */
+  readonly concurrency?: number | undefined
+  /** Wait for X's processing to finish (default true). With false, the result may be pending. */
+  readonly wait?: boolean | undefined
+  /** The longest wait for processing (default 10 minutes). */
+  readonly maxWait?: Duration.Input | undefined
+  /** How long progress_percent may stay unchanged (default 5 minutes). */
+  readonly stallTimeout?: Duration.Input | undefined
+  /** User ids allowed to use the media besides the uploader. */
+  readonly additionalOwners?: ReadonlyArray<string> | undefined
+  /** DM media only: reusable in several DMs. */
+  readonly shared?: boolean | undefined
+  /** Receives progress events. */
+  readonly onProgress?: ProgressListener | undefined
+  /** Receives the session after INIT and after every segment, to save it for resuming. */
+  readonly onSession?: ((session: UploadSession) => Effect.Effect<void>) | undefined
+  /** Limits to enforce instead of X's (for emulators with scaled-down limits). */
+  readonly limits?: {
+    readonly bytes?: Partial<ByteLimits> | undefined
+    readonly maxChunkBytes?: number | undefined
+    readonly maxSegments?: number | undefined
+  } | undefined
+}
+
+/** The uploaded media: ready to post unless the upload was told not to wait. */
+export class UploadedMedia extends Schema.Class<UploadedMedia>("UploadedMedia")({
+  mediaId: MediaId,
+  mediaKey: Schema.optionalKey(Schema.String),
+  mediaType: MediaType,
+  category: MediaCategory,
+  size: Schema.Int,
+  expiresAt: Schema.Date,
+  /** `succeeded` when ready; otherwise the processing state X last reported. */
+  state: Schema.String
+}) {}
+
+/** Everything an upload can fail with. */
+export type UploadError = PreflightError | XRequestError | ProcessingFailed | ProcessingTimeout
+
+const validateConcurrency = (value: number | undefined): Effect.Effect<number, InvalidOption> => {
+  const concurrency = value ?? defaultConcurrency
+  return Number.isSafeInteger(concurrency) && concurrency >= 1 && concurrency <= maxConcurrency
+    ? Effect.succeed(concurrency)
+    : Effect.fail(
+      new InvalidOption({
+        option: "concurrency",
+        value: String(value),
+        detail: `must be a whole number from 1 to ${maxConcurrency}`
+      })
+    )
+}
+
+interface Prepared {
+  readonly opened: OpenedMedia
+  readonly mediaType: MediaType
+  readonly category: MediaCategory
+  readonly plan: SegmentPlan
+  readonly concurrency: number
+}
+
+/** Every check that can be made before a request: source, type, category, size, alt text, chunking. */
+const prepare = <R>(source: MediaSource<R>, options: UploadOptions) =>
+  Effect.gen(function*() {
+    const concurrency = yield* validateConcurrency(options.concurrency)
+    const opened = yield* source.open
+    const mediaType = yield* resolveMediaType({
+      explicit: options.mediaType,
+      head: opened.head,
+      fileName: source.fileName,
+      source: source.name
+    })
+    const category = yield* resolveCategory({ mediaType, requested: options.category })
+    yield* checkMedia({
+      source: source.name,
+      size: opened.size,
+      mediaType,
+      category,
+      altText: options.altText,
+      limits: options.limits?.bytes
+    })
+    const plan = yield* planSegments({
+      totalBytes: opened.size,
+      chunkSize: options.chunkSize,
+      maxChunkBytes: options.limits?.maxChunkBytes,
+      maxSegments: options.limits?.maxSegments,
+      source: source.name,
+      category
+    })
+    const prepared: Prepared = { opened, mediaType, category, plan, concurrency }
+    return prepared
+  })
+
+/** Sends the segments X does not have yet, `concurrency` at a time, and returns the final session. */
+const sendSegments = (
+  prepared: Prepared,
+  initial: UploadSession,
+  options: UploadOptions
+) =>
+  Effect.gen(function*() {
+    const client = yield* MediaClient
+    const emit = options.onProgress ?? (() => Effect.void)
+    const save = options.onSession ?? (() => Effect.void)
+    const { plan } = prepared
+    const done = new Set(initial.segmentsDone)
+    let bytesSent = 0
+    for (const index of done) bytesSent += plan.segmentRange(index).length
+    let session = initial
+    const ref = { mediaId: initial.mediaId, expiresAt: initial.expiresAt }
+    let produced = 0
+    yield* prepared.opened.stream(plan.chunkSize).pipe(
+      // A file smaller than a chunk needs no chunk-sized buffer.
+      rechunk(Math.min(plan.chunkSize, plan.totalBytes)),
+      Stream.map((bytes, index) => {
+        produced = index + 1
+        return [bytes, index] as const
+      }),
+      Stream.filter(([, index]) => !done.has(index)),
+      Stream.mapEffect(([bytes, index]) =>
+        client.append(ref, index, bytes).pipe(
+          Effect.flatMap(() => {
+            done.add(index)
+            bytesSent += bytes.byteLength
+            session = new UploadSession({ ...session, segmentsDone: [...done].sort((a, b) => a - b) })
+            return Effect.andThen(
+              emit(UploadEvent.SegmentSent({
+                mediaId: initial.mediaId,
+                segmentIndex: index,
+                segmentBytes: bytes.byteLength,
+                bytesSent,
+                totalBytes: plan.totalBytes,
+                segmentsSent: done.size,
+                segmentCount: plan.segmentCount
+              })),
+              save(session)
+            )
+          })
+        ), { concurrency: prepared.concurrency, unordered: true }),
+      Stream.runDrain
+    )
+    if (produced !== plan.segmentCount) {
+      return yield* new MediaSourceError({
+        source: initial.source,
+        reason: "changed",
+        detail: `it gave ${produced} segments where ${plan.segmentCount} were planned; it changed during the upload.`
+      })
+    }
+    return session
+  })
+
+/** FINALIZE (unless done already), wait for processing when asked, set alt text, and report. */
+const complete = (prepared: Prepared, session: UploadSession, options: UploadOptions) =>
+  Effect.gen(function*() {
+    const client = yield* MediaClient
+    const emit = options.onProgress ?? (() => Effect.void)
+    const ref = { mediaId: session.mediaId, expiresAt: session.expiresAt }
+    const finalized = session.finalized ? yield* client.status(ref) : yield* client.finalize(ref)
+    if (!session.finalized) {
+      yield* emit(UploadEvent.Finalized({ status: finalized }))
+      if (options.onSession !== undefined) yield* options.onSession(new UploadSession({ ...session, finalized: true }))
+    }
+    const onStatus = (status: MediaStatus) =>
+      status._tag === "Processing"
+        ? emit(UploadEvent.ProcessingUpdate({
+          mediaId: status.mediaId,
+          state: status.state,
+          progressPercent: status.progressPercent,
+          checkAfterSecs: status.checkAfterSecs
+        }))
+        : Effect.void
+    const last: MediaStatus = options.wait === false
+      ? finalized
+      : yield* client.awaitReady(finalized, { maxWait: options.maxWait, stallTimeout: options.stallTimeout, onStatus })
+    if (last._tag === "Ready" && options.altText !== undefined && options.altText.length > 0) {
+      yield* client.setAltText(last.mediaId, options.altText)
+      yield* emit(UploadEvent.AltTextSet({ mediaId: last.mediaId }))
+    }
+    if (last._tag === "Ready") yield* emit(UploadEvent.Ready({ mediaId: last.mediaId, expiresAt: last.expiresAt }))
+    const mediaKey = last.mediaKey ?? session.mediaKey
+    return new UploadedMedia({
+      mediaId: last.mediaId,
+      ...(mediaKey === undefined ? {} : { mediaKey }),
+      mediaType: prepared.mediaType,
+      category: prepared.category,
+      size: prepared.plan.totalBytes,
+      expiresAt: last.expiresAt,
+      state: last._tag === "Ready" ? "succeeded" : last.state
+    })
+  })
+
+const withListener = <A, E, R>(options: UploadOptions, effect: Effect.Effect<A, E, R>) =>
+  options.onProgress === undefined ? effect : Effect.provideService(effect, CurrentProgressListener, options.onProgress)
+
+/**
+ * Uploads a file, bytes or stream and returns the media, ready to post (unless `wait: false`).
+ *
+ * Runs INIT → APPEND … → FINALIZE → STATUS until ready in the client's dialect. Every check that
+ * can be made before a request is made first (empty, oversize, unknown type, wrong category, alt
+ * text, chunk size, concurrency) and fails with its typed error with nothing sent. The source is
+ * streamed: memory stays around `chunkSize × concurrency`. Interrupting it aborts the requests in
+ * flight and returns once they have stopped.
+ */
+export const upload = <R>(
+  source: MediaSource<R>,
+  options: UploadOptions = {}
+): Effect.Effect<UploadedMedia, UploadError, MediaClient | R> =>
+  withListener(
+    options,
+    Effect.scoped(Effect.gen(function*() {
+      const client = yield* MediaClient
+      const emit = options.onProgress ?? (() => Effect.void)
+      const prepared = yield* prepare(source, options)
+      const { plan } = prepared
+      yield* emit(UploadEvent.Planned({
+        source: source.name,
+        totalBytes: plan.totalBytes,
+        mediaType: prepared.mediaType,
+        category: prepared.category,
+        chunkSize: plan.chunkSize,
+        segmentCount: plan.segmentCount
+      }))
+      const start = yield* client.initialize({
+        totalBytes: plan.totalBytes,
+        mediaType: prepared.mediaType,
+        mediaCategory: prepared.category,
+        additionalOwners: options.additionalOwners,
+        shared: options.shared
+      })
+      const session = new UploadSession({
+        mediaId: start.mediaId,
+        ...(start.mediaKey === undefined ? {} : { mediaKey: start.mediaKey }),
+        dialect: client.dialect,
+        baseUrl: client.baseUrl,
+        source: source.name,
+        totalBytes: plan.totalBytes,
+        mediaType: prepared.mediaType,
+        category: prepared.category,
+        chunkSize: plan.chunkSize,
+        segmentCount: plan.segmentCount,
+        segmentsDone: [],
+        expiresAt: start.expiresAt,
+        finalized: false
+      })
+      yield* emit(UploadEvent.Initialized({ mediaId: start.mediaId, expiresAt: start.expiresAt, resumed: false, bytesAlreadySent: 0 }))
+      if (options.onSession !== undefined) yield* options.onSession(session)
+      const sent = yield* sendSegments(prepared, session, options)
+      return yield* complete(prepared, sent, options)
+    }))
+  )
+
+const mismatch = (option: string, value: string, detail: string) =>
+  Effect.fail(new InvalidOption({ option, value, detail }))
+
+/**
+ * Resumes a saved session: sends only the segments X does not have, then FINALIZE and waits as
+ * `upload` does. The source must be the same bytes (its size and type are checked). Fails with
+ * MediaExpired, without a request, when the session has expired; with InvalidOption when the
+ * session belongs to another dialect or server, or the source does not match it.
+ */
+export const resume = <R>(
+  session: UploadSession,
+  source: MediaSource<R>,
+  options: Omit<UploadOptions, "chunkSize" | "mediaType" | "category"> = {}
+): Effect.Effect<UploadedMedia, UploadError, MediaClient | R> =>
+  withListener(
+    options,
+    Effect.scoped(Effect.gen(function*() {
+      const client = yield* MediaClient
+      const emit = options.onProgress ?? (() => Effect.void)
+      const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
+      if (now >= session.expiresAt.getTime()) {
+        return yield* new MediaExpired({ mediaId: session.mediaId, expiresAt: session.expiresAt, step: "APPEND" })
+      }
+      const dialect: Dialect = client.dialect
+      if (session.dialect !== dialect) {
+        return yield* mismatch("session", session.mediaId, `it was opened with the ${session.dialect} API, not ${dialect}; resume it with --api ${session.dialect}.`)
+      }
+      if (session.baseUrl !== client.baseUrl) {
+        return yield* mismatch("session", session.mediaId, `it was opened on ${session.baseUrl}, not ${client.baseUrl}.`)
+      }
+      const prepared = yield* prepare(source, {
+        ...options,
+        chunkSize: session.chunkSize,
+        mediaType: session.mediaType,
+        category: session.category
+      })
+      if (prepared.plan.totalBytes !== session.totalBytes || prepared.plan.segmentCount !== session.segmentCount) {
+        return yield* mismatch("session", session.mediaId, `the session is for ${session.totalBytes} bytes but ${source.name} has ${prepared.plan.totalBytes}; resume with the same file.`)
+      }
+      const bytesAlreadySent = session.segmentsDone.reduce((n, i) => n + prepared.plan.segmentRange(i).length, 0)
+      yield* emit(UploadEvent.Initialized({ mediaId: session.mediaId, expiresAt: session.expiresAt, resumed: true, bytesAlreadySent }))
+      const sent = session.finalized ? session : yield* sendSegments(prepared, session, options)
+      return yield* complete(prepared, sent, options)
+    }))
+  )

@@ -1,0 +1,51 @@
+/**
+ * An upload session as a value that can be saved and read back, so an interrupted upload can be
+ * resumed (in the same process or after a restart) by sending only the missing segments.
+ *
+ * @module
+ */
+import { Schema } from "effect"
+import { Dialect } from "./Dialect.ts"
+import { MediaCategory } from "./MediaCategory.ts"
+import { MediaId } from "./MediaId.ts"
+import { MediaType } from "./MediaType.ts"
+
+/**
+ * What is needed to resume: the media id and dialect, the file's size and type, the chunk size,
+ * which segments X already has, and until when the session can be finished (`expiresAt`).
+ */
+export class UploadSession extends Schema.Class<UploadSession>("UploadSession")({
+  mediaId: MediaId,
+  mediaKey: Schema.optionalKey(Schema.String),
+  dialect: Dialect,
+  /** The base URL the session was opened on (sessions belong to one server). */
+  baseUrl: Schema.String,
+  source: Schema.String,
+  totalBytes: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
+  mediaType: MediaType,
+  category: MediaCategory,
+  chunkSize: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
+  segmentCount: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
+  /** Segment indexes X has acknowledged, ascending. */
+  segmentsDone: Schema.Array(Schema.Int),
+  expiresAt: Schema.DateFromString,
+  /** True once FINALIZE was answered: resuming then only waits for processing. */
+  finalized: Schema.Boolean
+}) {
+  /** The segments still to send, ascending. */
+  get missingSegments(): ReadonlyArray<number> {
+    const done = new Set(this.segmentsDone)
+    const missing: Array<number> = []
+    for (let i = 0; i < this.segmentCount; i++) if (!done.has(i)) missing.push(i)
+    return missing
+  }
+}
+
+/** The session as JSON text and back (for `--session FILE`). Decoding untrusted text fails with a SchemaError. */
+export const UploadSessionJson = Schema.fromJsonString(UploadSession)
+
+/** Encodes a session to JSON text. */
+export const encodeSession = Schema.encodeSync(UploadSessionJson)
+
+/** Decodes a session from JSON text (Effect, failing with SchemaError for anything malformed). */
+export const decodeSession = Schema.decodeUnknownEffect(UploadSessionJson)

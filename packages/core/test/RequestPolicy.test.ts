@@ -1,0 +1,156 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, Layer } from "effect"
+import { HttpClient, HttpClientError, HttpClientResponse } from "effect/http"
+import { TestClock } from "effect/testing"
+import * as Client from "../src/MediaClient.ts"
+import { MediaClient } from "../src/MediaClient.ts"
+import { makeMediaId } from "../src/MediaId.ts"
+import { CurrentProgressListener, type UploadEvent } from "../src/Progress.ts"
+import type { RetryOptions } from "../src/RequestPolicy.ts"
+import { makeScripted, type Scripted, type Sent } from "./support/ScriptedX.ts"
+
+const id = makeMediaId("1880028106020515840")
+const ok = { body: { data: { id: "1880028106020515840", expires_after_secs: 86400 } } }
+const settle = TestClock.withLive(Effect.sleep("5 millis"))
+const advance = (millis: number) => Effect.andThen(settle, Effect.andThen(TestClock.adjust(millis), settle))
+
+const setup = (
+  script: (sent: Sent, index: number) => Scripted,
+  options: { retry?: RetryOptions; budget?: false | Record<string, number> } = {}
+) => {
+  const scripted = makeScripted(script)
+  const events: Array<UploadEvent> = []
+  return {
+    sent: scripted.sent,
+    events,
+    run: <A, E>(f: (client: Client.MediaClientShape) => Effect.Effect<A, E>) =>
+      MediaClient.use(f).pipe(
+        Effect.provideService(CurrentProgressListener, (event) => Effect.sync(() => events.push(event))),
+        Effect.provide(Client.layer({ baseUrl: "http://x.test", ...options }).pipe(Layer.provide(scripted.layer)))
+      )
+  }
+}
+
+describe("retries", () => {
+  it.effect("a 503 is retried with exponential backoff and jitter until it succeeds", () => {
+    const x = setup((_, i) => (i < 2 ? { status: 503, body: { errors: ["over capacity"] } } : ok))
+    return Effect.gen(function*() {
+      const fiber = yield* x.run((c) => c.status(id)).pipe(Effect.forkChild)
+      for (let i = 0; i < 4; i++) yield* advance(500)
+      const status = yield* Fiber.join(fiber)
+      expect(status._tag).toBe("Ready")
+      expect(x.sent).toHaveLength(3)
+      const retries = x.events.filter((e) => e._tag === "Retrying")
+      expect(retries.map((e) => e.attempt)).toEqual([2, 3])
+      expect(retries[0]!.delayMillis).toBeGreaterThanOrEqual(250)
+      expect(retries[0]!.delayMillis).toBeLessThanOrEqual(500)
+      expect(retries[1]!.delayMillis).toBeGreaterThanOrEqual(500)
+      expect(retries[1]!.delayMillis).toBeLessThanOrEqual(1000)
+      expect(x.sent[1]!.at - x.sent[0]!.at).toBe(retries[0]!.delayMillis)
+    })
+  })
+
+  it.effect("gives up after maxAttempts with the last error", () => {
+    const x = setup(() => ({ status: 500, text: "" }), { retry: { maxAttempts: 3, baseDelay: "1 second" } })
+    return Effect.gen(function*() {
+      const fiber = yield* x.run((c) => c.status(id)).pipe(Effect.flip, Effect.forkChild)
+      for (let i = 0; i < 5; i++) yield* advance(1000)
+      const error = yield* Fiber.join(fiber)
+      expect(error).toMatchObject({ _tag: "XApiError", status: 500 })
+      expect(x.sent).toHaveLength(3)
+    })
+  })
+
+  it.effect("a connection failure is retried; a 400 is not", () => {
+    let calls = 0
+    const flaky = HttpClient.make((request) =>
+      Effect.suspend(() =>
+        ++calls === 1
+          ? Effect.fail(new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request, description: "socket hang up" }) }))
+          : Effect.succeed(HttpClientResponse.fromWeb(request, new Response(JSON.stringify({ errors: [{ code: 324, message: "Invalid media id" }] }), { status: 400 })))
+      )
+    )
+    return Effect.gen(function*() {
+      const fiber = yield* MediaClient.use((c) => c.status(id)).pipe(
+        Effect.flip,
+        Effect.provide(Client.layer({ baseUrl: "http://x.test" }).pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, flaky)))),
+        Effect.forkChild
+      )
+      yield* advance(1000)
+      yield* advance(1000)
+      const error = yield* Fiber.join(fiber)
+      expect(error).toMatchObject({ _tag: "XApiError", status: 400 })
+      expect(calls).toBe(2)
+    })
+  })
+})
+
+describe("rate limits", () => {
+  it.effect("a 429 waits until X's reset time (plus a second) and continues", () => {
+    const x = setup((sent, i) =>
+      i === 0
+        ? {
+          status: 429,
+          headers: { "x-rate-limit-limit": "1875", "x-rate-limit-remaining": "0", "x-rate-limit-reset": String(Math.floor(sent.at / 1000) + 5) },
+          body: { errors: [{ code: 88, message: "Rate limit exceeded" }] }
+        }
+        : ok)
+    return Effect.gen(function*() {
+      yield* TestClock.setTime(1_700_000_000_000)
+      const fiber = yield* x.run((c) => c.finalize(id)).pipe(Effect.forkChild)
+      yield* advance(5_999)
+      expect(x.sent).toHaveLength(1)
+      yield* advance(1)
+      expect((yield* Fiber.join(fiber))._tag).toBe("Ready")
+      expect(x.sent[1]!.at - x.sent[0]!.at).toBe(6_000)
+      expect(x.events.find((e) => e._tag === "RateLimitWait")).toMatchObject({ step: "FINALIZE", until: new Date(1_700_000_006_000) })
+    })
+  })
+
+  it.effect("a reset beyond the maximum wait fails with RateLimited at once", () => {
+    const x = setup((sent) => ({
+      status: 429,
+      headers: { "x-rate-limit-limit": "1875", "x-rate-limit-remaining": "0", "x-rate-limit-reset": String(Math.floor(sent.at / 1000) + 3600) },
+      body: { errors: [{ code: 88, message: "Rate limit exceeded" }] }
+    }), { retry: { maxRateLimitWait: "15 minutes" } })
+    return Effect.gen(function*() {
+      const error = yield* x.run((c) => c.finalize(id)).pipe(Effect.flip)
+      expect(error).toMatchObject({ _tag: "RateLimited", step: "FINALIZE", resetAt: new Date(3_600_000), limit: 1875, remaining: 0 })
+      expect(x.sent).toHaveLength(1)
+    })
+  })
+
+  it.effect("x-rate-limit-remaining 0 makes the next request of that step wait for the reset", () => {
+    const x = setup((sent) => ({
+      ...ok,
+      headers: { "x-rate-limit-limit": "2", "x-rate-limit-remaining": sent.at < 10_000 ? "0" : "1", "x-rate-limit-reset": "10" }
+    }))
+    return x.run((c) =>
+      Effect.gen(function*() {
+        yield* c.status(id)
+        const fiber = yield* c.status(id).pipe(Effect.forkChild)
+        yield* advance(9_999)
+        expect(x.sent).toHaveLength(1)
+        yield* advance(1)
+        yield* Fiber.join(fiber)
+        expect(x.sent.map((s) => s.at)).toEqual([0, 10_000])
+      })
+    )
+  })
+
+  it.effect("the client-side budget (effect's RateLimiter) delays requests past the step's limit", () => {
+    const x = setup(() => ok, { budget: { STATUS: 2 } })
+    return x.run((c) =>
+      Effect.gen(function*() {
+        yield* Effect.all([c.status(id), c.status(id)])
+        const fiber = yield* c.status(id).pipe(Effect.forkChild)
+        yield* advance(60_000)
+        expect(x.sent).toHaveLength(2)
+        yield* advance(15 * 60_000)
+        yield* Fiber.join(fiber)
+        expect(x.sent).toHaveLength(3)
+        expect(x.events.some((e) => e._tag === "RateLimitWait" && e.step === "STATUS")).toBe(true)
+      })
+    )
+  })
+})

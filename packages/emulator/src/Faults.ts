@@ -1,0 +1,182 @@
+/**
+ * Fault injection. A `FaultRule` says which requests to disturb (step, and optionally dialect, media id,
+ * segment index) and which of them (the `nth` matching one, `times` in a row), and the `Fault` to apply.
+ * Rules are checked after authentication and after the request's parameters are read, in the order given;
+ * the first rule that fires applies. Each rule counts the requests it matches on its own; `setFaults`
+ * replaces the rules and restarts the counts.
+ *
+ * ```ts
+ * // the 2nd APPEND of segment 3 gets a 503, then the next FINALIZE is dropped without an answer
+ * emulator.setFaults([
+ *   { step: "APPEND", segmentIndex: 3, nth: 2, fault: Fault.httpError(503) },
+ *   { step: "FINALIZE", fault: Fault.dropConnection() }
+ * ])
+ * ```
+ *
+ * @module
+ */
+import type { Dialect, Step } from "./Options.ts"
+
+/**
+ * What to do to a matched request.
+ *
+ * Faults that answer in place of the emulator (the request has no other effect):
+ * - `HttpError`: the given 5xx (or any) status; `body`/`contentType` default to X's envelope for the dialect.
+ * - `DropConnection`: the socket is destroyed without any answer.
+ * - `RateLimited`: 429 code 88 with `x-rate-limit-remaining: 0` and `x-rate-limit-reset` `resetAfterSecs` ahead.
+ * - `MalformedBody`: the given body and content type (truncated JSON, an HTML page, an empty 200 …).
+ * - `StringErrors`: `{"errors":["internal server error"]}` (strings, not objects), status 500 by default.
+ *
+ * Faults after which the request is handled normally:
+ * - `Delay`: waits `millis` first (a slow answer).
+ * - `ProcessingStuck`: the media's processing shows `in_progress` with an `InvalidMedia` error and no
+ *   `check_after_secs`, from this answer on (as X sometimes does instead of `failed`).
+ * - `ProcessingFailed`: the media's processing shows `failed` with the given error from this answer on.
+ * - `Expire`: the media id expires now, so this request is refused as expired.
+ */
+export type Fault =
+  | { readonly _tag: "HttpError"; readonly status: number; readonly body?: string; readonly contentType?: string }
+  | { readonly _tag: "DropConnection" }
+  | { readonly _tag: "RateLimited"; readonly resetAfterSecs: number }
+  | { readonly _tag: "Delay"; readonly millis: number }
+  | { readonly _tag: "MalformedBody"; readonly status: number; readonly body: string; readonly contentType: string }
+  | { readonly _tag: "StringErrors"; readonly status: number; readonly messages: ReadonlyArray<string> }
+  | { readonly _tag: "ProcessingStuck"; readonly message: string }
+  | {
+    readonly _tag: "ProcessingFailed"
+    readonly code: number
+    readonly name: string
+    readonly message: string
+  }
+  | { readonly _tag: "Expire" }
+
+/** The name of a fault kind (`HttpError`, `DropConnection`, …). */
+export type FaultTag = Fault["_tag"]
+
+/**
+ * Which requests a fault applies to. `step` is required; `dialect`, `mediaId` and `segmentIndex` narrow it.
+ * Of the matching requests, the rule fires on number `nth` (1-based, default 1) and the `times - 1` after it
+ * (`times` default 1; `Infinity` for every one from `nth` on).
+ */
+export interface FaultRule {
+  readonly step: Step
+  readonly dialect?: Dialect
+  readonly mediaId?: string
+  readonly segmentIndex?: number
+  readonly nth?: number
+  readonly times?: number
+  readonly fault: Fault
+}
+
+/** Constructors for every fault, with X-like defaults. */
+export const Fault = {
+  /** An error status (default 503) with X's body for the dialect, or the given body. */
+  httpError: (status = 503, body?: { readonly body: string; readonly contentType?: string }): Fault =>
+    body === undefined
+      ? { _tag: "HttpError", status }
+      : body.contentType === undefined
+      ? { _tag: "HttpError", status, body: body.body }
+      : { _tag: "HttpError", status, body: body.body, contentType: body.contentType },
+  /** Destroy the connection without answering. */
+  dropConnection: (): Fault => ({ _tag: "DropConnection" }),
+  /** 429 code 88 with the window resetting `resetAfterSecs` (default 1) from now. */
+  rateLimited: (resetAfterSecs = 1): Fault => ({ _tag: "RateLimited", resetAfterSecs }),
+  /** Answer normally, `millis` late. */
+  delay: (millis: number): Fault => ({ _tag: "Delay", millis }),
+  /** Answer with exactly this body and content type (default status 200). */
+  malformedBody: (body: string, contentType = "application/json", status = 200): Fault => ({
+    _tag: "MalformedBody",
+    status,
+    body,
+    contentType
+  }),
+  /** A JSON body cut off in the middle (default status 200). */
+  truncatedJson: (status = 200): Fault => ({
+    _tag: "MalformedBody",
+    status,
+    body: "{\"data\":{\"id\":\"18800281060205158",
+    contentType: "application/json"
+  }),
+  /** An HTML error page such as a proxy sends (default status 502). */
+  htmlPage: (status = 502): Fault => ({
+    _tag: "MalformedBody",
+    status,
+    body: "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>",
+    contentType: "text/html; charset=utf-8"
+  }),
+  /** `{"errors":["internal server error"]}` with status 500 (the v2 shape seen in 2025). */
+  stringErrors: (status = 500, messages: ReadonlyArray<string> = ["internal server error"]): Fault => ({
+    _tag: "StringErrors",
+    status,
+    messages
+  }),
+  /** Processing stays `in_progress` with an `InvalidMedia` error and no `check_after_secs`. */
+  processingStuck: (message = "file is invalid"): Fault => ({ _tag: "ProcessingStuck", message }),
+  /** Processing ends `failed` with this error (default code 1, InvalidMedia, "Unsupported video format"). */
+  processingFailed: (
+    error: { readonly code?: number; readonly name?: string; readonly message?: string } = {}
+  ): Fault => ({
+    _tag: "ProcessingFailed",
+    code: error.code ?? 1,
+    name: error.name ?? "InvalidMedia",
+    message: error.message ?? "Unsupported video format"
+  }),
+  /** The media id expires now. */
+  expire: (): Fault => ({ _tag: "Expire" })
+} as const
+
+/** What a request offers to the fault rules. */
+export interface FaultTarget {
+  readonly dialect: Dialect
+  readonly step: Step
+  readonly mediaId: string | undefined
+  readonly segmentIndex: number | undefined
+}
+
+const validate = (rule: FaultRule): FaultRule => {
+  const nth = rule.nth ?? 1
+  const times = rule.times ?? 1
+  if (!Number.isSafeInteger(nth) || nth < 1) throw new RangeError(`FaultRule.nth must be a whole number >= 1, got ${nth}`)
+  if (!(times === Infinity || (Number.isSafeInteger(times) && times >= 0))) {
+    throw new RangeError(`FaultRule.times must be a whole number >= 0 or Infinity, got ${times}`)
+  }
+  return rule
+}
+
+/** The active rules and how many requests each has matched so far. */
+export class FaultEngine {
+  private rules: ReadonlyArray<FaultRule> = []
+  private counts: Array<number> = []
+
+  constructor(rules: ReadonlyArray<FaultRule>) {
+    this.set(rules)
+  }
+
+  /** Replaces the rules and restarts their counts. Throws a `RangeError` for a nonsensical `nth`/`times`. */
+  set(rules: ReadonlyArray<FaultRule>): void {
+    this.rules = rules.map(validate)
+    this.counts = rules.map(() => 0)
+  }
+
+  /** The active rules. */
+  get active(): ReadonlyArray<FaultRule> {
+    return this.rules
+  }
+
+  /** Counts `target` against every matching rule and returns the fault of the first rule that fires. */
+  match(target: FaultTarget): Fault | undefined {
+    let fired: Fault | undefined
+    this.rules.forEach((rule, index) => {
+      if (rule.step !== target.step) return
+      if (rule.dialect !== undefined && rule.dialect !== target.dialect) return
+      if (rule.mediaId !== undefined && rule.mediaId !== target.mediaId) return
+      if (rule.segmentIndex !== undefined && rule.segmentIndex !== target.segmentIndex) return
+      const count = (this.counts[index] ?? 0) + 1
+      this.counts[index] = count
+      const nth = rule.nth ?? 1
+      const times = rule.times ?? 1
+      if (fired === undefined && count >= nth && count < nth + times) fired = rule.fault
+    })
+    return fired
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * The v2 dialect: `POST /2/media/upload/initialize` (JSON only), `POST /2/media/upload/{id}/append`
+ * (multipart `media` + `segment_index`, or JSON `{segment_index, media: base64}`),
+ * `POST /2/media/upload/{id}/finalize`, `GET /2/media/upload?command=STATUS&media_id=…` and
+ * `POST /2/media/metadata` (alt text). Answers are wrapped in `{"data":{…}}` with the id as a string only.
+ *
+ * @module
+ */
+import { Effect, Result } from "effect"
+import * as HttpRouter from "effect/http/HttpRouter"
+import { checkBody, endpoint, type EndpointSpec, type HandlerContext } from "./Endpoint.ts"
+import type { EmulatorState } from "./EmulatorState.ts"
+import * as Replies from "./Replies.ts"
+import { param, parseJson, type RequestInput } from "./RequestInput.ts"
+import type { Session } from "./Store.ts"
+import * as Uploads from "./Uploads.ts"
+import { AppendJsonBody, decode, decodeBase64, InitializeBody, MetadataBody, SegmentIndex } from "./WireSchemas.ts"
+
+const reject = Replies.reject
+
+/** X's answer to a body that is not JSON where JSON is required. */
+export const notJson = (): Replies.Reply =>
+  Replies.invalidRequest("Requests with bodies must have content-type of application/json.")
+
+/** The JSON body of a request that must be JSON, or X's refusal. */
+const jsonBody = (input: RequestInput): Effect.Effect<unknown, Replies.Rejection> => {
+  if (input.bodyKind !== "json" || input.text === undefined) return reject(notJson(), "not JSON")
+  const parsed = parseJson(input.text)
+  return parsed === undefined
+    ? reject(Replies.invalidRequest("Request body is not valid JSON."), "invalid JSON")
+    : Effect.succeed(parsed.value)
+}
+
+const dataOf = (state: EmulatorState, session: Session) =>
+  Replies.json(200, { data: { id: session.id, media_key: session.mediaKey, ...Uploads.mediaFields(state, session) } })
+
+const initialize: EndpointSpec = {
+  dialect: "v2",
+  target: () => ({ step: "INIT", mediaId: undefined, segmentIndex: undefined }),
+  handle: (context) =>
+    Effect.gen(function*() {
+      yield* checkBody(context)
+      const raw = yield* jsonBody(context.input)
+      const decoded = decode(InitializeBody)(raw)
+      if (Result.isFailure(decoded)) return yield* reject(Replies.invalidRequest(decoded.failure))
+      const body = decoded.success
+      const session = yield* Uploads.init(context.state, "v2", {
+        mediaType: body.media_type,
+        totalBytes: body.total_bytes,
+        mediaCategory: body.media_category
+      })
+      return Replies.json(200, {
+        data: {
+          id: session.id,
+          media_key: session.mediaKey,
+          expires_after_secs: Uploads.expiresAfterSecs(context.state, session)
+        }
+      })
+    })
+}
+
+const appendSegmentOf = (input: RequestInput): number | undefined => {
+  if (input.bodyKind === "multipart") {
+    const raw = param(input.fields, "segment_index")
+    return raw !== undefined && /^[0-9]{1,6}$/.test(raw) ? Number(raw) : undefined
+  }
+  if (input.bodyKind === "json" && input.text !== undefined) {
+    const body = parseJson(input.text)?.value
+    if (typeof body === "object" && body !== null && "segment_index" in body) {
+      const decoded = decode(SegmentIndex)(body.segment_index)
+      return Result.isSuccess(decoded) ? decoded.success : undefined
+    }
+  }
+  return undefined
+}
+
+const handleAppend = (context: HandlerContext) =>
+  Effect.gen(function*() {
+    yield* checkBody(context)
+    const { input, state } = context
+    const session = yield* Uploads.lookup(state, "v2", context.pathParams.id, "id")
+    if (input.bodyKind === "multipart") {
+      const raw = param(input.fields, "segment_index")
+      let index: number | undefined
+      if (raw !== undefined) {
+        const decoded = decode(SegmentIndex)(raw)
+        if (Result.isFailure(decoded)) {
+          return yield* reject(Replies.invalidRequest(`segment_index must be a whole number, got ${raw}.`))
+        }
+        index = decoded.success
+      }
+      const segment = yield* Uploads.checkSegmentIndex(state, "v2", index)
+      if (input.media === undefined) return yield* reject(Replies.missingParam("v2", "media"))
+      yield* Uploads.append(state, "v2", session, segment, { _tag: "Spilled", part: input.media })
+    } else if (input.bodyKind === "json") {
+      const raw = yield* jsonBody(input)
+      const decoded = decode(AppendJsonBody)(raw)
+      if (Result.isFailure(decoded)) return yield* reject(Replies.invalidRequest(decoded.failure))
+      const segment = yield* Uploads.checkSegmentIndex(state, "v2", decoded.success.segment_index)
+      const media = decoded.success.media
+      if (media === undefined) return yield* reject(Replies.missingParam("v2", "media"))
+      const bytes = decodeBase64(media)
+      if (bytes === undefined) return yield* reject(Replies.invalidRequest("media is not valid base64."))
+      yield* Uploads.append(state, "v2", session, segment, { _tag: "Bytes", bytes })
+    } else {
+      return yield* reject(Replies.missingParam("v2", "media"))
+    }
+    return Replies.json(200, { data: { expires_at: Math.floor(session.expiresAt / 1000) } })
+  })
+
+const append: EndpointSpec = {
+  dialect: "v2",
+  target: (input, pathParams) => ({ step: "APPEND", mediaId: pathParams.id, segmentIndex: appendSegmentOf(input) }),
+  handle: handleAppend
+}
+
+const finalize: EndpointSpec = {
+  dialect: "v2",
+  target: (_, pathParams) => ({ step: "FINALIZE", mediaId: pathParams.id, segmentIndex: undefined }),
+  handle: (context) =>
+    Effect.gen(function*() {
+      yield* checkBody(context)
+      const session = yield* Uploads.lookup(context.state, "v2", context.pathParams.id, "id")
+      yield* Uploads.finalize(context.state, "v2", session)
+      return dataOf(context.state, session)
+    })
+}
+
+const status: EndpointSpec = {
+  dialect: "v2",
+  target: (input) => ({ step: "STATUS", mediaId: param(input.query, "media_id"), segmentIndex: undefined }),
+  handle: (context) =>
+    Effect.gen(function*() {
+      yield* checkBody(context)
+      const command = param(context.input.query, "command")
+      if (command !== undefined && command !== "STATUS") {
+        return yield* reject(
+          Replies.invalidRequest(`The \`command\` query parameter value [${command}] is not one of [STATUS]`)
+        )
+      }
+      const session = yield* Uploads.lookup(context.state, "v2", param(context.input.query, "media_id"))
+      yield* Uploads.status(context.state, "v2", session)
+      return dataOf(context.state, session)
+    })
+}
+
+const metadata: EndpointSpec = {
+  dialect: "v2",
+  target: (input) => {
+    const body = input.text === undefined ? undefined : parseJson(input.text)?.value
+    const id = typeof body === "object" && body !== null && "id" in body ? body.id : undefined
+    return { step: "METADATA", mediaId: typeof id === "string" ? id : undefined, segmentIndex: undefined }
+  },
+  handle: (context) =>
+    Effect.gen(function*() {
+      yield* checkBody(context)
+      const raw = yield* jsonBody(context.input)
+      const decoded = decode(MetadataBody)(raw)
+      if (Result.isFailure(decoded)) return yield* reject(Replies.invalidRequest(decoded.failure))
+      const body = decoded.success
+      const session = yield* Uploads.lookup(context.state, "v2", body.id, "id")
+      const altText = body.metadata?.alt_text
+      if (altText !== undefined) yield* Uploads.setAltText("v2", session, altText.text)
+      return Replies.json(200, {
+        data: {
+          id: session.id,
+          associated_metadata: altText === undefined ? {} : { alt_text: { text: altText.text } }
+        }
+      })
+    })
+}
+
+/** The v2 routes. */
+export const v2Routes = (state: EmulatorState) => [
+  HttpRouter.route("POST", "/2/media/upload/initialize", endpoint(state, initialize)),
+  HttpRouter.route("POST", "/2/media/upload/:id/append", endpoint(state, append)),
+  HttpRouter.route("POST", "/2/media/upload/:id/finalize", endpoint(state, finalize)),
+  HttpRouter.route("GET", "/2/media/upload", endpoint(state, status)),
+  HttpRouter.route("POST", "/2/media/metadata", endpoint(state, metadata))
+]

@@ -1,0 +1,221 @@
+/**
+ * The upload rules both dialects share, independent of how parameters arrive or answers are shaped: INIT
+ * checks type, category and size limits; APPEND checks the segment index and chunk size and spills the
+ * bytes; FINALIZE checks that the segments add up, hashes them, sniffs the type and starts processing;
+ * STATUS advances processing; every step refuses unknown and expired ids. Each refusal is X's answer for the
+ * dialect.
+ *
+ * @module
+ */
+import { Effect } from "effect"
+import type { PlatformError } from "effect/PlatformError"
+import type { EmulatorState } from "./EmulatorState.ts"
+import { classify, imageDimensions, mediaCategories, mediaTypes, sizeLimitMessage, sniffMismatch } from "./MediaRules.ts"
+import type { Dialect } from "./Options.ts"
+import * as Processing from "./Processing.ts"
+import * as Replies from "./Replies.ts"
+import type { SpilledPart } from "./RequestInput.ts"
+import type { Session } from "./Store.ts"
+
+const reject = Replies.reject
+
+const internal = (dialect: Dialect) => (error: PlatformError) =>
+  new Replies.Rejection({ reply: Replies.serverError(dialect, 500), reason: `emulator file system: ${error.message}` })
+
+/**
+ * Applies a processing fault recorded for `session`, once it is finalized: processing is started if it was
+ * not, then forced to stuck or failed.
+ */
+export const applyPendingProcessingFault = (state: EmulatorState, session: Session): void => {
+  const fault = session.pendingFault
+  if (fault === undefined || !session.finalized) return
+  session.pendingFault = undefined
+  const processing = session.processing ?? Processing.start(state.config, state.clock.now(), undefined)
+  session.processing = processing
+  session.failure = undefined
+  if (fault._tag === "ProcessingStuck") Processing.stick(processing, fault.message)
+  else Processing.fail(processing, { code: fault.code, name: fault.name, message: fault.message })
+}
+
+/** The INIT parameters once read. */
+export interface InitParams {
+  readonly mediaType: string | undefined
+  readonly totalBytes: number | undefined
+  readonly mediaCategory: string | undefined
+}
+
+/** INIT: validates and opens a session. */
+export const init = (
+  state: EmulatorState,
+  dialect: Dialect,
+  params: InitParams
+): Effect.Effect<Session, Replies.Rejection> => {
+  if (params.totalBytes === undefined) return reject(Replies.missingParam(dialect, "total_bytes"))
+  if (params.mediaType === undefined) return reject(Replies.missingParam(dialect, "media_type"))
+  const { mediaType, totalBytes, mediaCategory } = params
+  if (!mediaTypes.includes(mediaType)) {
+    return reject(Replies.badParam(dialect, `Unsupported media_type ${mediaType}. Supported: ${mediaTypes.join(", ")}`))
+  }
+  if (mediaCategory !== undefined && !mediaCategories.includes(mediaCategory)) {
+    return reject(
+      Replies.badParam(dialect, `Invalid media_category ${mediaCategory}. Supported: ${mediaCategories.join(", ")}`)
+    )
+  }
+  const classification = classify(state.config, dialect, mediaType, mediaCategory)
+  if (totalBytes > classification.limit) {
+    return reject(
+      dialect === "v1"
+        ? Replies.codeErrors(400, 324, sizeLimitMessage(classification.kind, classification.limit))
+        : Replies.invalidRequest(sizeLimitMessage(classification.kind, classification.limit), 324)
+    )
+  }
+  return Effect.sync(() => state.store.create({ dialect, mediaType, mediaCategory, classification, totalBytes }))
+}
+
+/** Looks up a media id the request names; refuses unknown and expired ids. */
+export const lookup = (
+  state: EmulatorState,
+  dialect: Dialect,
+  id: string | undefined,
+  param = "media_id"
+): Effect.Effect<Session, Replies.Rejection> => {
+  if (id === undefined) return reject(Replies.missingParam(dialect, param))
+  if (!/^[0-9]{1,19}$/.test(id)) return reject(Replies.unknownMedia(dialect, id))
+  const session = state.store.get(id)
+  if (session === undefined) return reject(Replies.unknownMedia(dialect, id))
+  if (state.store.isExpired(session)) return reject(Replies.expiredMedia(dialect, id), "expired media id")
+  return Effect.succeed(session)
+}
+
+/** The chunk an APPEND delivered: a spilled `media` part, or decoded base64 bytes. */
+export type Chunk =
+  | { readonly _tag: "Spilled"; readonly part: SpilledPart }
+  | { readonly _tag: "Bytes"; readonly bytes: Uint8Array }
+
+/** The segment index of an APPEND, checked against 0..maxSegments-1. */
+export const checkSegmentIndex = (
+  state: EmulatorState,
+  dialect: Dialect,
+  index: number | undefined
+): Effect.Effect<number, Replies.Rejection> => {
+  if (index === undefined) return reject(Replies.missingParam(dialect, "segment_index"))
+  const max = state.config.limits.maxSegments - 1
+  if (!Number.isSafeInteger(index) || index < 0 || index > max) {
+    return reject(Replies.badParam(dialect, `Segment index must be between 0 and ${max} inclusive.`))
+  }
+  return Effect.succeed(index)
+}
+
+/** APPEND: stores the chunk as segment `index` (replacing an earlier one). */
+export const append = (
+  state: EmulatorState,
+  dialect: Dialect,
+  session: Session,
+  index: number,
+  chunk: Chunk
+): Effect.Effect<void, Replies.Rejection> => {
+  if (session.finalized) {
+    return reject(Replies.badParam(dialect, `Media id ${session.id} is already finalized; it cannot be appended to.`))
+  }
+  const size = chunk._tag === "Spilled" ? chunk.part.size : chunk.bytes.length
+  const limit = state.config.limits.maxChunkBytes
+  if (size > limit) return reject(Replies.chunkTooLarge(dialect, limit), "chunk too large")
+  const stored = chunk._tag === "Spilled"
+    ? state.store.adoptSegment(session, index, chunk.part.path, chunk.part.size)
+    : state.store.writeSegment(session, index, chunk.bytes)
+  return Effect.mapError(stored, internal(dialect))
+}
+
+/**
+ * FINALIZE: checks the segments add up to `total_bytes`, assembles and hashes them, sniffs the bytes and
+ * starts processing (or, for media without processing, refuses bytes that are not the claimed type). A
+ * FINALIZE of a finalized media answers its current state again.
+ */
+export const finalize = (
+  state: EmulatorState,
+  dialect: Dialect,
+  session: Session
+): Effect.Effect<Session, Replies.Rejection> =>
+  Effect.gen(function*() {
+    if (!session.finalized) {
+      if (!state.store.segmentsAddUp(session)) {
+        return yield* reject(
+          Replies.stringError(400, "Segments do not add up to provided total file size."),
+          "segments do not add up"
+        )
+      }
+      yield* Effect.mapError(state.store.assemble(session), internal(dialect))
+      const now = state.clock.now()
+      session.finalized = true
+      session.finalizedAt = now
+      session.expiresAt = now + state.config.expiresAfterSecs.finalize * 1000
+      const mismatch = sniffMismatch(session.mediaType, session.head ?? new Uint8Array())
+      if (session.classification.async) {
+        session.processing = Processing.start(state.config, now, mismatch)
+      } else if (mismatch !== undefined) {
+        session.failure = { code: 1, name: "InvalidMedia", message: mismatch }
+      }
+    }
+    applyPendingProcessingFault(state, session)
+    if (session.processing === undefined && session.failure !== undefined) {
+      return yield* reject(Replies.invalidMedia(dialect, session.failure.message), "InvalidMedia")
+    }
+    return session
+  })
+
+/** STATUS: counts the check, applies a pending fault, advances processing when due. */
+export const status = (
+  state: EmulatorState,
+  dialect: Dialect,
+  session: Session
+): Effect.Effect<Session, Replies.Rejection> => {
+  if (!session.finalized) return reject(Replies.notFinalized(dialect, session.id), "STATUS before FINALIZE")
+  session.statusChecks += 1
+  applyPendingProcessingFault(state, session)
+  if (session.processing !== undefined) {
+    const { premature } = Processing.onStatus(state.config, session.processing, state.clock.now())
+    if (premature) session.prematureStatusChecks += 1
+  }
+  return Effect.succeed(session)
+}
+
+/** The largest alt text X accepts. */
+export const maxAltTextLength = 1000
+
+/** METADATA: stores alt text (at most 1000 characters). */
+export const setAltText = (
+  dialect: Dialect,
+  session: Session,
+  text: string
+): Effect.Effect<void, Replies.Rejection> => {
+  if ([...text].length > maxAltTextLength) {
+    return reject(Replies.badParam(dialect, `Alt text must be at most ${maxAltTextLength} characters.`))
+  }
+  return Effect.sync(() => {
+    session.altText = text
+  })
+}
+
+/** Seconds left before the session expires (never negative). */
+export const expiresAfterSecs = (state: EmulatorState, session: Session): number =>
+  Math.max(0, Math.floor((session.expiresAt - state.clock.now()) / 1000))
+
+/**
+ * The fields FINALIZE and STATUS answer with besides the id: `size`, `expires_after_secs`, the `image` or
+ * `video` object, and `processing_info` when processing applies.
+ */
+export const mediaFields = (state: EmulatorState, session: Session): Record<string, unknown> => {
+  const fields: Record<string, unknown> = {
+    size: session.size ?? session.totalBytes,
+    expires_after_secs: expiresAfterSecs(state, session)
+  }
+  const kind = session.classification.kind
+  if (kind === "video") {
+    fields.video = { video_type: session.mediaType }
+  } else if (kind === "image" || kind === "gif") {
+    const { w, h } = imageDimensions(session.mediaType, session.head ?? new Uint8Array())
+    fields.image = { image_type: session.mediaType, w, h }
+  }
+  if (session.processing !== undefined) fields.processing_info = Processing.info(state.config, session.processing)
+  return fields
+}

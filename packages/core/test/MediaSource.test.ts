@@ -1,0 +1,90 @@
+import { NodeFileSystem } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Stream } from "effect"
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fromBytes, fromFile, fromStream } from "../src/MediaSource.ts"
+
+const collect = (stream: Stream.Stream<Uint8Array, unknown>) =>
+  Stream.runCollect(stream).pipe(Effect.map((pieces) => Buffer.concat(Array.from(pieces))))
+
+const withDir = <A, E, R>(f: (dir: string) => Effect.Effect<A, E, R>) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => mkdtempSync(join(tmpdir(), "x-media-source-"))),
+    f,
+    (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+  )
+
+describe("MediaSource.fromFile", () => {
+  it.effect("reports size and head, and streams the exact bytes", () =>
+    withDir((dir) =>
+      Effect.gen(function*() {
+        const bytes = Buffer.alloc(10_363, 7)
+        bytes.write("\x89PNG\r\n\x1a\n", 0, "latin1")
+        const path = join(dir, "a.png")
+        writeFileSync(path, bytes)
+        const opened = yield* fromFile(path).open
+        expect(opened.size).toBe(10_363)
+        expect(Buffer.from(opened.head.subarray(0, 8)).toString("latin1")).toBe("\x89PNG\r\n\x1a\n")
+        expect((yield* collect(opened.stream(4096))).equals(bytes)).toBe(true)
+      })
+    ).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)))
+
+  it.effect("a missing file and a directory are typed errors", () =>
+    withDir((dir) =>
+      Effect.gen(function*() {
+        const missing = yield* fromFile(join(dir, "nope.mp4")).open.pipe(Effect.flip)
+        expect(missing).toMatchObject({ _tag: "MediaSourceError", reason: "not-found" })
+        const directory = yield* fromFile(dir).open.pipe(Effect.flip)
+        expect(directory).toMatchObject({ _tag: "MediaSourceError", reason: "not-a-file" })
+      })
+    ).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)))
+
+  it.effect("a file that shrinks or grows after opening fails with reason changed", () =>
+    withDir((dir) =>
+      Effect.gen(function*() {
+        const path = join(dir, "v.mp4")
+        writeFileSync(path, Buffer.alloc(100_000, 1))
+        const opened = yield* fromFile(path).open
+        truncateSync(path, 50_000)
+        const shrunk = yield* collect(opened.stream(8192)).pipe(Effect.flip)
+        expect(shrunk).toMatchObject({ _tag: "MediaSourceError", reason: "changed" })
+        writeFileSync(path, Buffer.alloc(150_000, 1))
+        const grown = yield* collect(opened.stream(8192)).pipe(Effect.flip)
+        expect(grown).toMatchObject({ _tag: "MediaSourceError", reason: "changed" })
+      })
+    ).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)))
+})
+
+describe("MediaSource.fromBytes and fromStream", () => {
+  it.effect("bytes stream in pieces of the requested size", () =>
+    Effect.gen(function*() {
+      const bytes = new Uint8Array(10).map((_, i) => i)
+      const opened = yield* fromBytes(bytes).open
+      const pieces = yield* Stream.runCollect(opened.stream(4))
+      expect(Array.from(pieces).map((p) => p.byteLength)).toEqual([4, 4, 2])
+    }).pipe(Effect.scoped))
+
+  it.effect("a stream's head is held back for sniffing and then sent first", () =>
+    Effect.gen(function*() {
+      const parts = [new Uint8Array([0x47, 1, 2]), new Uint8Array(5000).fill(3), new Uint8Array([9])]
+      const opened = yield* fromStream(Stream.fromIterable(parts), 5004).open
+      expect(opened.size).toBe(5004)
+      expect(opened.head.byteLength).toBe(4096)
+      expect(opened.head[0]).toBe(0x47)
+      const all = yield* collect(opened.stream(1024))
+      expect(all.equals(Buffer.concat(parts))).toBe(true)
+      const again = yield* collect(opened.stream(1024)).pipe(Effect.flip)
+      expect(again).toMatchObject({ _tag: "MediaSourceError", reason: "unreadable" })
+    }).pipe(Effect.scoped))
+
+  it.effect("a stream shorter than declared, or one that fails, is a typed error", () =>
+    Effect.gen(function*() {
+      const short = yield* fromStream(Stream.make(new Uint8Array(10)), 11).open
+      expect(yield* collect(short.stream(4)).pipe(Effect.flip)).toMatchObject({ reason: "changed" })
+      const failing = fromStream(Stream.concat(Stream.make(new Uint8Array(10)), Stream.fail("disk on fire")), 5000)
+      const opened = yield* failing.open.pipe(Effect.exit)
+      expect(opened).toMatchObject({ _tag: "Failure" })
+    }).pipe(Effect.scoped))
+})

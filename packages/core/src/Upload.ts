@@ -8,6 +8,7 @@ import { Effect, Schema, Stream } from "effect"
 import type { Duration } from "effect"
 import type { Dialect } from "./Dialect.ts"
 import {
+  EmptyMedia,
   InvalidOption,
   MediaExpired,
   MediaSourceError,
@@ -108,6 +109,7 @@ const prepare = <R>(source: MediaSource<R>, options: UploadOptions) =>
   Effect.gen(function*() {
     const concurrency = yield* validateConcurrency(options.concurrency)
     const opened = yield* source.open
+    if (opened.size === 0) return yield* new EmptyMedia({ source: source.name })
     const mediaType = yield* resolveMediaType({
       explicit: options.mediaType,
       head: opened.head,

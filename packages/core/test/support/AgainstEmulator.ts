@@ -1,0 +1,42 @@
+/**
+ * Runs the real client against the emulator over HTTP on 127.0.0.1: undici transport, real
+ * OAuth 1.0a signing (or an OAuth 2.0 token), and Node's file system for file sources.
+ */
+import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
+import { Emulator, type EmulatorOptions } from "@x-media/emulator"
+import { Effect, Layer } from "effect"
+import * as Auth from "../../src/Auth.ts"
+import * as Credentials from "../../src/Credentials.ts"
+import type { Dialect } from "../../src/Dialect.ts"
+import * as Client from "../../src/MediaClient.ts"
+
+/** Which credentials the client signs with. */
+export type Scheme = "oauth1" | "oauth2"
+
+/** A MediaClient (and FileSystem) layer talking to the emulator in the context. */
+export const clientLayer = (
+  dialect: Dialect,
+  scheme: Scheme = "oauth1",
+  options: Client.MediaClientOptions = {}
+) =>
+  Layer.unwrap(Effect.gen(function*() {
+    const emulator = yield* Emulator
+    const c = emulator.credentials
+    const credentials = scheme === "oauth1"
+      ? Credentials.oauth1({
+        consumerKey: c.consumerKey,
+        consumerSecret: c.consumerSecret,
+        accessToken: c.accessToken,
+        accessTokenSecret: c.accessTokenSecret
+      })
+      : Credentials.oauth2(c.oauth2Token)
+    return Client.layer({ dialect, baseUrl: emulator.url, ...options }).pipe(
+      Layer.provide(Auth.layer(credentials, dialect)),
+      Layer.provide(NodeHttpClient.layerUndici)
+    )
+  })).pipe(Layer.merge(NodeFileSystem.layer))
+
+/** An emulator for one test file, with small limits where a test needs them. */
+export const emulatorLayer = (options: EmulatorOptions = {}) => Emulator.layer(options)
+
+export { Emulator }

@@ -142,7 +142,7 @@ export const v1Append = (
   emulator: EmulatorHandle,
   mediaId: string,
   segmentIndex: number,
-  bytes: Uint8Array,
+  bytes: Uint8Array<ArrayBuffer>,
   as: "media" | "media_data" = "media"
 ) => {
   const url = `${emulator.url}/1.1/media/upload.json`
@@ -164,7 +164,7 @@ export const v1Status = (emulator: EmulatorHandle, mediaId: string) => {
 /** INIT, APPEND of every chunk, FINALIZE over v1.1; returns the media id string and the FINALIZE answer. */
 export const v1Upload = (
   emulator: EmulatorHandle,
-  bytes: Uint8Array,
+  bytes: Uint8Array<ArrayBuffer>,
   mediaType: string,
   chunkSize: number,
   category?: string
@@ -205,7 +205,7 @@ export const v2Append = (
   emulator: EmulatorHandle,
   id: string,
   segmentIndex: number,
-  bytes: Uint8Array,
+  bytes: Uint8Array<ArrayBuffer>,
   as: "multipart" | "json" = "multipart"
 ) => {
   const url = `${emulator.url}/2/media/upload/${id}/append`
@@ -233,7 +233,7 @@ export const v2Status = (emulator: EmulatorHandle, id: string) =>
 /** INIT, APPEND of every chunk, FINALIZE over v2; returns the id and the FINALIZE answer. */
 export const v2Upload = (
   emulator: EmulatorHandle,
-  bytes: Uint8Array,
+  bytes: Uint8Array<ArrayBuffer>,
   mediaType: string,
   chunkSize: number,
   category?: string
@@ -258,14 +258,14 @@ export const v2Upload = (
 // Fixtures
 
 /** `size` bytes that look like an MP4 (an `ftyp` box at offset 4), the rest random. */
-export const mp4Bytes = (size: number): Uint8Array => {
+export const mp4Bytes = (size: number): Uint8Array<ArrayBuffer> => {
   const bytes = new Uint8Array(randomBytes(size))
   bytes.set([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 0x69, 0x73, 0x6f, 0x6d], 0)
   return bytes
 }
 
 /** A PNG header of `w`×`h` followed by random bytes, `size` bytes in all. */
-export const pngBytes = (size: number, w = 800, h = 320): Uint8Array => {
+export const pngBytes = (size: number, w = 800, h = 320): Uint8Array<ArrayBuffer> => {
   const bytes = new Uint8Array(randomBytes(Math.max(size, 33)))
   bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52], 0)
   new DataView(bytes.buffer).setUint32(16, w)
@@ -274,7 +274,7 @@ export const pngBytes = (size: number, w = 800, h = 320): Uint8Array => {
 }
 
 /** A GIF header of `w`×`h` followed by random bytes. */
-export const gifBytes = (size: number, w = 320, h = 240): Uint8Array => {
+export const gifBytes = (size: number, w = 320, h = 240): Uint8Array<ArrayBuffer> => {
   const bytes = new Uint8Array(randomBytes(Math.max(size, 10)))
   bytes.set([0x47, 0x49, 0x46, 0x38, 0x39, 0x61], 0)
   new DataView(bytes.buffer).setUint16(6, w, true)

@@ -196,9 +196,9 @@ export const setAltText = (
   })
 }
 
-/** Seconds left before the session expires (never negative). */
+/** Whole seconds left before the session expires, rounded up (never negative). */
 export const expiresAfterSecs = (state: EmulatorState, session: Session): number =>
-  Math.max(0, Math.floor((session.expiresAt - state.clock.now()) / 1000))
+  Math.max(0, Math.ceil((session.expiresAt - state.clock.now()) / 1000))
 
 /**
  * The fields FINALIZE and STATUS answer with besides the id: `size`, `expires_after_secs`, the `image` or

@@ -259,9 +259,9 @@ export const v2Upload = (
 
 /** `size` bytes that look like an MP4 (an `ftyp` box at offset 4), the rest random. */
 export const mp4Bytes = (size: number): Uint8Array<ArrayBuffer> => {
-  const bytes = new Uint8Array(randomBytes(size))
+  const bytes = new Uint8Array(randomBytes(Math.max(size, 12)))
   bytes.set([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 0x69, 0x73, 0x6f, 0x6d], 0)
-  return bytes
+  return bytes.subarray(0, size)
 }
 
 /** A PNG header of `w`×`h` followed by random bytes, `size` bytes in all. */

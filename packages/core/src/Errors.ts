@@ -189,6 +189,21 @@ export class ProcessingTimeout extends Schema.TaggedError<ProcessingTimeout>()("
   }
 }
 
+/**
+ * The whole upload did not finish within its deadline. `phase` is what it was doing (uploading,
+ * finalizing, processing); `mediaId` is set once INIT answered, so a saved session can be resumed.
+ */
+export class DeadlineExceeded extends Schema.TaggedError<DeadlineExceeded>()("DeadlineExceeded", {
+  deadlineMillis: Schema.Int,
+  phase: Schema.Literals(["preparing", "initializing", "uploading", "finalizing", "processing", "describing"]),
+  mediaId: Schema.optionalKey(Schema.String)
+}) {
+  override get message(): string {
+    const media = this.mediaId === undefined ? "" : ` (media ${this.mediaId})`
+    return `The upload${media} did not finish within its deadline of ${Math.round(this.deadlineMillis / 1000)} s; it was ${this.phase}. Raise the deadline, or resume the saved session.`
+  }
+}
+
 /** The request did not get an answer: connection refused or reset, DNS failure, or a timeout. */
 export class NetworkError extends Schema.TaggedError<NetworkError>()("NetworkError", {
   step: UploadStep,
@@ -323,5 +338,6 @@ export type XMediaError =
   | PreflightError
   | ProcessingFailed
   | ProcessingTimeout
+  | DeadlineExceeded
   | MissingCredentials
   | AuthUnsupported

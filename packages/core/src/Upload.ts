@@ -5,9 +5,10 @@
  * @module
  */
 import { Effect, Schema, Stream } from "effect"
-import type { Duration } from "effect"
+import { Duration } from "effect"
 import type { Dialect } from "./Dialect.ts"
 import {
+  DeadlineExceeded,
   EmptyMedia,
   InvalidOption,
   MediaExpired,
@@ -56,6 +57,8 @@ export interface UploadOptions {
   readonly additionalOwners?: ReadonlyArray<string> | undefined
   /** DM media only: reusable in several DMs. */
   readonly shared?: boolean | undefined
+  /** The whole upload, processing included, must finish within this, else DeadlineExceeded. */
+  readonly deadline?: Duration.Input | undefined
   /** Receives progress events. */
   readonly onProgress?: ProgressListener | undefined
   /** Receives the session after INIT and after every segment, to save it for resuming. */
@@ -81,7 +84,7 @@ export class UploadedMedia extends Schema.Class<UploadedMedia>("UploadedMedia")(
 }) {}
 
 /** Everything an upload can fail with. */
-export type UploadError = PreflightError | XRequestError | ProcessingFailed | ProcessingTimeout
+export type UploadError = PreflightError | XRequestError | ProcessingFailed | ProcessingTimeout | DeadlineExceeded
 
 const validateConcurrency = (value: number | undefined): Effect.Effect<number, InvalidOption> => {
   const concurrency = value ?? defaultConcurrency
@@ -234,8 +237,55 @@ const complete = (prepared: Prepared, session: UploadSession, options: UploadOpt
     })
   })
 
-const withListener = <A, E, R>(options: UploadOptions, effect: Effect.Effect<A, E, R>) =>
-  options.onProgress === undefined ? effect : Effect.provideService(effect, CurrentProgressListener, options.onProgress)
+type Phase = DeadlineExceeded["phase"]
+
+const phaseOf = (event: UploadEvent): Phase | undefined => {
+  switch (event._tag) {
+    case "Planned":
+      return "initializing"
+    case "Initialized":
+      return "uploading"
+    case "SegmentSent":
+      return event.segmentsSent === event.segmentCount ? "finalizing" : "uploading"
+    case "Finalized":
+    case "ProcessingUpdate":
+      return "processing"
+    case "AltTextSet":
+    case "Ready":
+      return "describing"
+    default:
+      return undefined
+  }
+}
+
+/**
+ * Runs an upload with its progress listener in place (so retries are reported too), and under its
+ * deadline when it has one: on expiry the upload is interrupted and fails with DeadlineExceeded
+ * naming the phase it was in.
+ */
+const supervise = <A, E, R>(
+  options: UploadOptions,
+  run: (options: UploadOptions) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E | DeadlineExceeded, R> =>
+  Effect.suspend(() => {
+    let phase: Phase = "preparing"
+    let mediaId: string | undefined
+    const listener = options.onProgress
+    const tracking: ProgressListener = (event) => {
+      phase = phaseOf(event) ?? phase
+      if (event._tag === "Initialized") mediaId = event.mediaId
+      return listener === undefined ? Effect.void : listener(event)
+    }
+    const tracked = { ...options, onProgress: tracking }
+    const effect = Effect.provideService(run(tracked), CurrentProgressListener, tracking)
+    if (options.deadline === undefined) return effect
+    const deadlineMillis = Math.round(Duration.toMillis(Duration.fromInputUnsafe(options.deadline)))
+    return Effect.timeoutOrElse(effect, {
+      duration: Duration.millis(deadlineMillis),
+      orElse: () =>
+        Effect.fail(new DeadlineExceeded({ deadlineMillis, phase, ...(mediaId === undefined ? {} : { mediaId }) }))
+    })
+  })
 
 /**
  * Uploads a file, bytes or stream and returns the media, ready to post (unless `wait: false`).
@@ -250,8 +300,7 @@ export const upload = <R>(
   source: MediaSource<R>,
   options: UploadOptions = {}
 ): Effect.Effect<UploadedMedia, UploadError, MediaClient | R> =>
-  withListener(
-    options,
+  supervise(options, (options) =>
     Effect.scoped(Effect.gen(function*() {
       const client = yield* MediaClient
       const emit = options.onProgress ?? (() => Effect.void)
@@ -308,8 +357,7 @@ export const resume = <R>(
   source: MediaSource<R>,
   options: Omit<UploadOptions, "chunkSize" | "mediaType" | "category"> = {}
 ): Effect.Effect<UploadedMedia, UploadError, MediaClient | R> =>
-  withListener(
-    options,
+  supervise(options, (options) =>
     Effect.scoped(Effect.gen(function*() {
       const client = yield* MediaClient
       const emit = options.onProgress ?? (() => Effect.void)

@@ -137,6 +137,17 @@ describe("reliability against the emulator's faults", () => {
           expect(emulator.requests().filter((r) => r.step === "INIT")).toHaveLength(1)
         }))))
 
+      it.effect(`${dialect}: an upload past its deadline stops with DeadlineExceeded naming the phase`, () =>
+        run(withFaults([{ step: "APPEND", times: Infinity, fault: Fault.delay(100) }], Effect.gen(function*() {
+          const emulator = yield* Emulator
+          const error = yield* upload(fromBytes(png(20 * chunk), "a.png"), { ...options, deadline: "250 millis" }).pipe(Effect.flip)
+          expect(error).toMatchObject({ _tag: "DeadlineExceeded", phase: "uploading", deadlineMillis: 250 })
+          expect(error._tag === "DeadlineExceeded" && error.mediaId).toMatch(/^\d+$/)
+          const settled = emulator.requests().length
+          yield* Effect.sleep("300 millis")
+          expect(emulator.requests().length).toBe(settled)
+        }))))
+
       it.effect(`${dialect}: resuming an expired session is refused without a request`, () =>
         run(Effect.gen(function*() {
           const emulator = yield* Emulator

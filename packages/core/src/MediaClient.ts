@@ -207,23 +207,18 @@ export const make = Effect.fnUntraced(function*(options: MediaClientOptions = {}
       yield* send(context("APPEND", media, segmentIndex), protocol.append(media.mediaId, segmentIndex, bytes))
     })
 
-  const finalize = (input: MediaId | MediaRef) =>
+  /** FINALIZE or STATUS: both answer with the media's status. */
+  const askStatus = (step: "FINALIZE" | "STATUS") => (input: MediaId | MediaRef) =>
     Effect.gen(function*() {
       const media = refOf(input)
-      yield* ensureNotExpired(media, "FINALIZE")
-      const ctx = context("FINALIZE", media)
-      const answer = yield* send(ctx, protocol.finalize(media.mediaId))
+      yield* ensureNotExpired(media, step)
+      const ctx = context(step, media)
+      const request = step === "FINALIZE" ? protocol.finalize(media.mediaId) : protocol.status(media.mediaId)
+      const answer = yield* send(ctx, request)
       return yield* mediaStatusOf(ctx, media, answer)
     })
-
-  const status = (input: MediaId | MediaRef) =>
-    Effect.gen(function*() {
-      const media = refOf(input)
-      yield* ensureNotExpired(media, "STATUS")
-      const ctx = context("STATUS", media)
-      const answer = yield* send(ctx, protocol.status(media.mediaId))
-      return yield* mediaStatusOf(ctx, media, answer)
-    })
+  const finalize = askStatus("FINALIZE")
+  const status = askStatus("STATUS")
 
   const awaitReadyOf = (initial: MediaStatus, pollOptions?: PollOptions) =>
     awaitReady(initial, (previous) => status({ mediaId: previous.mediaId, expiresAt: previous.expiresAt }), pollOptions)

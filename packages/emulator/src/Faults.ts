@@ -1,9 +1,10 @@
 /**
  * Fault injection. A `FaultRule` says which requests to disturb (step, and optionally dialect, media id,
  * segment index) and which of them (the `nth` matching one, `times` in a row), and the `Fault` to apply.
- * Rules are checked after authentication and after the request's parameters are read, in the order given;
- * the first rule that fires applies. Each rule counts the requests it matches on its own; `setFaults`
- * replaces the rules and restarts the counts.
+ * Rules are checked after authentication and after the request's parameters are read. Every rule numbers
+ * the requests it matches on its own (1, 2, 3 …, whether or not another rule fired on them), so `nth` is
+ * an absolute position among the requests matching that rule; when several rules fire on one request, the
+ * first in the list applies. `setFaults` replaces the rules and restarts the counts.
  *
  * ```ts
  * // the 2nd APPEND of segment 3 gets a 503, then the next FINALIZE is dropped without an answer
@@ -163,20 +164,25 @@ export class FaultEngine {
     return this.rules
   }
 
-  /** Counts `target` against every matching rule and returns the fault of the first rule that fires. */
+  /**
+   * Counts the request against every rule it matches (each rule numbers its own matches, whether or not
+   * another rule fired), and returns the fault of the first rule whose window (`nth` … `nth + times - 1`)
+   * contains its count.
+   */
   match(target: FaultTarget): Fault | undefined {
     let fired: Fault | undefined
-    this.rules.forEach((rule, index) => {
-      if (rule.step !== target.step) return
-      if (rule.dialect !== undefined && rule.dialect !== target.dialect) return
-      if (rule.mediaId !== undefined && rule.mediaId !== target.mediaId) return
-      if (rule.segmentIndex !== undefined && rule.segmentIndex !== target.segmentIndex) return
+    for (let index = 0; index < this.rules.length; index++) {
+      const rule = this.rules[index]
+      if (rule === undefined || rule.step !== target.step) continue
+      if (rule.dialect !== undefined && rule.dialect !== target.dialect) continue
+      if (rule.mediaId !== undefined && rule.mediaId !== target.mediaId) continue
+      if (rule.segmentIndex !== undefined && rule.segmentIndex !== target.segmentIndex) continue
       const count = (this.counts[index] ?? 0) + 1
       this.counts[index] = count
       const nth = rule.nth ?? 1
       const times = rule.times ?? 1
       if (fired === undefined && count >= nth && count < nth + times) fired = rule.fault
-    })
+    }
     return fired
   }
 }

@@ -137,7 +137,7 @@ export const endpoint = (state: EmulatorState, spec: EndpointSpec) =>
     const respond = (reply: Replies.Reply, rate: RateLimitState) =>
       Effect.gen(function*() {
         if (input.media !== undefined) yield* state.store.discard(input.media.path)
-        entry.error = reasonOf(reply)
+        entry.error ??= reasonOf(reply)
         return toResponse(reply, rate)
       })
 
@@ -186,7 +186,12 @@ export const endpoint = (state: EmulatorState, spec: EndpointSpec) =>
     }
 
     const reply = yield* spec.handle({ state, dialect: spec.dialect, step, input, target, pathParams, entry }).pipe(
-      Effect.catchTag("Rejection", (rejection) => Effect.succeed(rejection.reply))
+      Effect.catchTag("Rejection", (rejection) =>
+        Effect.sync(() => {
+          entry.error = rejection.reason
+          return rejection.reply
+        })
+      )
     )
     return yield* respond(reply, taken.state)
   })
@@ -197,7 +202,7 @@ export const checkBody = (context: HandlerContext): Effect.Effect<void, Replies.
   if (problem === undefined) return Effect.void
   switch (problem._tag) {
     case "ChunkTooLarge":
-      return Replies.reject(Replies.chunkTooLarge(context.dialect, problem.limit), "chunk too large")
+      return Replies.reject(Replies.chunkTooLarge(context.dialect, problem.limit))
     case "MalformedParams":
       return Replies.reject(Replies.badParam(context.dialect, "Malformed request parameters."))
     case "MalformedMultipart":

@@ -17,12 +17,18 @@ export interface Reply {
   readonly headers?: Readonly<Record<string, string>>
 }
 
-/** A request refused with an X error answer; `reason` is a short description kept in the request record. */
-export class Rejection extends Data.TaggedError("Rejection")<{ readonly reply: Reply; readonly reason: string }> {}
+/**
+ * A request refused with an X error answer. `reason`, when given, is what the request record keeps as the
+ * error (otherwise the message in the answer's body is kept).
+ */
+export class Rejection extends Data.TaggedError("Rejection")<{
+  readonly reply: Reply
+  readonly reason: string | undefined
+}> {}
 
 /** Fails with a `Rejection` answering `reply`. */
 export const reject = (reply: Reply, reason?: string): Effect.Effect<never, Rejection> =>
-  Effect.fail(new Rejection({ reply, reason: reason ?? `HTTP ${reply.status}` }))
+  Effect.fail(new Rejection({ reply, reason }))
 
 const jsonType = "application/json; charset=utf-8"
 const problemType = "application/problem+json"

@@ -66,8 +66,6 @@ export const bodyKindOf = (contentType: string | undefined): BodyKind => {
 
 class ChunkTooLarge extends Data.TaggedError("ChunkTooLarge")<{}> {}
 
-const decoder = new TextDecoder()
-
 /** Options of `readInput`. */
 export interface ReadOptions {
   readonly store: Store
@@ -221,6 +219,3 @@ export const parseJson = (text: string): { readonly value: unknown } | undefined
     return undefined
   }
 }
-
-/** UTF-8 text of bytes. */
-export const utf8 = (bytes: Uint8Array): string => decoder.decode(bytes)

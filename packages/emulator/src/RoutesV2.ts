@@ -24,10 +24,10 @@ export const notJson = (): Replies.Reply =>
 
 /** The JSON body of a request that must be JSON, or X's refusal. */
 const jsonBody = (input: RequestInput): Effect.Effect<unknown, Replies.Rejection> => {
-  if (input.bodyKind !== "json" || input.text === undefined) return reject(notJson(), "not JSON")
+  if (input.bodyKind !== "json" || input.text === undefined) return reject(notJson())
   const parsed = parseJson(input.text)
   return parsed === undefined
-    ? reject(Replies.invalidRequest("Request body is not valid JSON."), "invalid JSON")
+    ? reject(Replies.invalidRequest("Request body is not valid JSON."))
     : Effect.succeed(parsed.value)
 }
 

@@ -83,7 +83,7 @@ export const lookup = (
   if (!/^[0-9]{1,19}$/.test(id)) return reject(Replies.unknownMedia(dialect, id))
   const session = state.store.get(id)
   if (session === undefined) return reject(Replies.unknownMedia(dialect, id))
-  if (state.store.isExpired(session)) return reject(Replies.expiredMedia(dialect, id), "expired media id")
+  if (state.store.isExpired(session)) return reject(Replies.expiredMedia(dialect, id))
   return Effect.succeed(session)
 }
 
@@ -119,7 +119,7 @@ export const append = (
   }
   const size = chunk._tag === "Spilled" ? chunk.part.size : chunk.bytes.length
   const limit = state.config.limits.maxChunkBytes
-  if (size > limit) return reject(Replies.chunkTooLarge(dialect, limit), "chunk too large")
+  if (size > limit) return reject(Replies.chunkTooLarge(dialect, limit))
   const stored = chunk._tag === "Spilled"
     ? state.store.adoptSegment(session, index, chunk.part.path, chunk.part.size)
     : state.store.writeSegment(session, index, chunk.bytes)
@@ -140,8 +140,7 @@ export const finalize = (
     if (!session.finalized) {
       if (!state.store.segmentsAddUp(session)) {
         return yield* reject(
-          Replies.stringError(400, "Segments do not add up to provided total file size."),
-          "segments do not add up"
+          Replies.stringError(400, "Segments do not add up to provided total file size.")
         )
       }
       yield* Effect.mapError(state.store.assemble(session), internal(dialect))
@@ -158,7 +157,7 @@ export const finalize = (
     }
     applyPendingProcessingFault(state, session)
     if (session.processing === undefined && session.failure !== undefined) {
-      return yield* reject(Replies.invalidMedia(dialect, session.failure.message), "InvalidMedia")
+      return yield* reject(Replies.invalidMedia(dialect, session.failure.message))
     }
     return session
   })
@@ -169,7 +168,7 @@ export const status = (
   dialect: Dialect,
   session: Session
 ): Effect.Effect<Session, Replies.Rejection> => {
-  if (!session.finalized) return reject(Replies.notFinalized(dialect, session.id), "STATUS before FINALIZE")
+  if (!session.finalized) return reject(Replies.notFinalized(dialect, session.id))
   session.statusChecks += 1
   applyPendingProcessingFault(state, session)
   if (session.processing !== undefined) {

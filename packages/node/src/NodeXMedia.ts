@@ -1,0 +1,107 @@
+/**
+ * The layer a Node application provides once to upload media with `@x-media/core`: a `MediaClient`
+ * speaking the chosen dialect over undici (`NodeHttpClient.layerUndici`), every request signed with
+ * the credentials (`Auth.layer`), and the Node `FileSystem` that `MediaSource.fromFile` reads.
+ *
+ * ```ts
+ * import { NodeXMedia } from "@x-media/node"
+ * import { MediaSource, Upload } from "@x-media/core"
+ *
+ * const program = Upload.upload(MediaSource.fromFile("cat.png"))
+ * // credentials, X_MEDIA_API and X_MEDIA_BASE_URL from the environment:
+ * program.pipe(Effect.provide(NodeXMedia.layerConfig()))
+ * ```
+ *
+ * Both layers check everything before the first request: an OAuth 2.0 token with the v1 dialect
+ * fails with `AuthUnsupported`, a malformed base URL with `InvalidOption`, and (for `layerConfig`)
+ * missing credentials with `MissingCredentials`.
+ *
+ * @module
+ */
+import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
+import { Auth, Credentials, Dialect, type Errors, MediaClient } from "@x-media/core"
+import { Effect, type FileSystem, Layer } from "effect"
+
+/** What the layers provide: the upload client and the file system that file sources read from. */
+export type NodeXMedia = MediaClient.MediaClient | FileSystem.FileSystem
+
+/** Options of {@link layer}: the credentials, plus every `MediaClientOptions` field (all optional). */
+export interface Options extends MediaClient.MediaClientOptions {
+  /** OAuth 1.0a user credentials (both dialects) or an OAuth 2.0 user token (v2 only). */
+  readonly credentials: Credentials.Credentials
+}
+
+/**
+ * Options of {@link layerConfig}: anything given here wins over the environment; anything left out
+ * (or `undefined`) is read from it.
+ */
+export interface ConfigOptions extends MediaClient.MediaClientOptions {
+  /** Credentials to use instead of `X_API_KEY` … / `X_OAUTH2_ACCESS_TOKEN`. */
+  readonly credentials?: Credentials.Credentials | undefined
+  /** Which scheme wins when the environment holds both (default `oauth1`, see `Credentials.fromConfig`). */
+  readonly prefer?: Credentials.Scheme | undefined
+}
+
+/** Everything building a layer can fail with; each happens before any request. */
+export type LayerError = Errors.AuthUnsupported | Errors.InvalidOption
+
+/**
+ * A `MediaClient` and a `FileSystem` for Node, from explicit options only (the environment is not
+ * read). Fails when built, before any request, with `AuthUnsupported` for OAuth 2.0 with `v1`, or
+ * `InvalidOption` for a malformed base URL or timeout.
+ */
+export const layer = (options: Options): Layer.Layer<NodeXMedia, LayerError> => {
+  const dialect = options.dialect ?? Dialect.defaultDialect
+  const http = Auth.layer(options.credentials, dialect).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  const { credentials: _credentials, ...clientOptions } = options
+  return Layer.merge(
+    MediaClient.layer({ ...clientOptions, dialect }).pipe(Layer.provide(http)),
+    NodeFileSystem.layer
+  )
+}
+
+/** Keeps only the fields that are set, so `{ dialect: undefined }` does not hide the environment's value. */
+const definedFields = (options: MediaClient.MediaClientOptions): MediaClient.MediaClientOptions => {
+  const { dialect, baseUrl, requestTimeout, onAnswer, retry, budget } = options
+  return {
+    ...(dialect === undefined ? {} : { dialect }),
+    ...(baseUrl === undefined ? {} : { baseUrl }),
+    ...(requestTimeout === undefined ? {} : { requestTimeout }),
+    ...(onAnswer === undefined ? {} : { onAnswer }),
+    ...(retry === undefined ? {} : { retry }),
+    ...(budget === undefined ? {} : { budget })
+  }
+}
+
+/**
+ * Reads `X_MEDIA_API` and `X_MEDIA_BASE_URL`, but only those that `options` does not set, so an
+ * explicit value is never blocked by a malformed environment variable it replaces.
+ */
+const environmentOptions = (options: MediaClient.MediaClientOptions): Effect.Effect<
+  MediaClient.MediaClientOptions,
+  Errors.InvalidOption
+> =>
+  options.dialect !== undefined && options.baseUrl !== undefined
+    ? Effect.succeed({})
+    : MediaClient.optionsFromConfig.pipe(
+      Effect.map((fromEnv) => ({
+        ...(options.dialect === undefined && fromEnv.dialect !== undefined ? { dialect: fromEnv.dialect } : {}),
+        ...(options.baseUrl === undefined && fromEnv.baseUrl !== undefined ? { baseUrl: fromEnv.baseUrl } : {})
+      }))
+    )
+
+/**
+ * Like {@link layer}, with whatever `options` leaves out read from the environment: the credentials
+ * (`X_API_KEY`, `X_API_SECRET`, `X_ACCESS_TOKEN`, `X_ACCESS_TOKEN_SECRET`, or `X_OAUTH2_ACCESS_TOKEN`),
+ * the dialect (`X_MEDIA_API`, default v2) and the base URL (`X_MEDIA_BASE_URL`). Explicit options win.
+ * Fails when built, before any request, with `MissingCredentials`, `AuthUnsupported` or `InvalidOption`.
+ */
+export const layerConfig = (
+  options: ConfigOptions = {}
+): Layer.Layer<NodeXMedia, LayerError | Errors.MissingCredentials> =>
+  Layer.unwrap(Effect.gen(function*() {
+    const explicit = definedFields(options)
+    const fromEnv = yield* environmentOptions(explicit)
+    const credentials = options.credentials ?? (yield* Credentials.fromConfig({ prefer: options.prefer }))
+    return layer({ ...fromEnv, ...explicit, credentials })
+  }))

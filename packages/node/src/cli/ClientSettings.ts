@@ -1,0 +1,137 @@
+/**
+ * Which server, dialect and credentials a command talks to, from its flags and the environment:
+ * a flag always wins over its variable (`--api` over `X_MEDIA_API`, `--base-url` over
+ * `X_MEDIA_BASE_URL`), and a variable a flag replaces is not even read. Every value is checked
+ * here, before any request: a bad one is a usage error naming the flag or variable it came from.
+ *
+ * @module
+ */
+import { type Credentials as CredentialsType, Credentials, Dialect, Errors, MediaClient } from "@x-media/core"
+import type { EmulatorCredentials } from "@x-media/emulator"
+import { Config, Effect, Option, Schema } from "effect"
+import type { CliFailure } from "./Failure.ts"
+import { UsageError } from "./Failure.ts"
+
+/** The flags every command that talks to X shares. */
+export interface ClientFlags {
+  /** `--api v1|v2` */
+  readonly api: Option.Option<Dialect.Dialect>
+  /** `--base-url URL` */
+  readonly baseUrl: Option.Option<string>
+  /** `--auth oauth1|oauth2`: which credentials to use when both are configured. */
+  readonly auth: Option.Option<CredentialsType.Scheme>
+}
+
+/** A running emulator to talk to instead of X: its URL and the credentials it accepts. */
+export interface EmulatorTarget {
+  readonly url: string
+  readonly credentials: EmulatorCredentials
+}
+
+/** Everything needed to build the client. */
+export interface ClientSettings {
+  readonly dialect: Dialect.Dialect
+  /** The validated base URL, or undefined for the dialect's own host. */
+  readonly baseUrl: string | undefined
+  readonly credentials: CredentialsType.Credentials
+}
+
+const isDialect = Schema.is(Dialect.Dialect)
+
+/** One environment variable, absent or blank as None. */
+const variable = (name: string): Effect.Effect<Option.Option<string>, Errors.InvalidOption> => {
+  const config: Effect.Effect<Option.Option<string>, Config.ConfigError> = Config.option(Config.String(name))
+  return config.pipe(
+    Effect.map(Option.filter((value) => value.trim() !== "")),
+    Effect.mapError(() => new Errors.InvalidOption({ option: name, value: "", detail: "could not be read as text" }))
+  )
+}
+
+/** `--api`, else `X_MEDIA_API`, else v2. */
+export const resolveDialect = (flag: Option.Option<Dialect.Dialect>): Effect.Effect<Dialect.Dialect, Errors.InvalidOption> =>
+  Option.isSome(flag)
+    ? Effect.succeed(flag.value)
+    : Effect.flatMap(variable("X_MEDIA_API"), (value) => {
+      if (Option.isNone(value)) return Effect.succeed(Dialect.defaultDialect)
+      const api = value.value.trim()
+      return isDialect(api)
+        ? Effect.succeed(api)
+        : Effect.fail(new Errors.InvalidOption({ option: "X_MEDIA_API", value: api, detail: "must be v1 or v2" }))
+    })
+
+const checkBaseUrl = (option: string, raw: string) =>
+  MediaClient.validateBaseUrl(raw.trim()).pipe(
+    Effect.mapError((error) => new Errors.InvalidOption({ option, value: raw, detail: error.detail }))
+  )
+
+/** `--base-url`, else `X_MEDIA_BASE_URL`, else none (X's host); checked either way. */
+export const resolveBaseUrl = (flag: Option.Option<string>): Effect.Effect<string | undefined, Errors.InvalidOption> =>
+  Option.isSome(flag)
+    ? checkBaseUrl("--base-url", flag.value)
+    : Effect.flatMap(variable("X_MEDIA_BASE_URL"), (value) =>
+      Option.isSome(value) ? checkBaseUrl("X_MEDIA_BASE_URL", value.value) : Effect.succeed(undefined))
+
+/**
+ * The credentials from the environment. With `--auth`, that scheme must be configured (a
+ * preference alone would silently use the other one).
+ */
+export const loadCredentials = (
+  auth: Option.Option<CredentialsType.Scheme>
+): Effect.Effect<CredentialsType.Credentials, Errors.MissingCredentials> =>
+  Effect.gen(function*() {
+    const prefer = Option.getOrUndefined(auth)
+    const credentials = yield* Credentials.fromConfig({ prefer })
+    if (prefer !== undefined && Credentials.scheme(credentials) !== prefer) {
+      const names = Credentials.EnvNames
+      return yield* new Errors.MissingCredentials(
+        prefer === "oauth2"
+          ? {
+            missing: [names.oauth2AccessToken],
+            detail: `--auth oauth2 needs ${names.oauth2AccessToken} (an OAuth 2.0 user token with media.write).`
+          }
+          : {
+            missing: [names.consumerKey, names.consumerSecret, names.accessToken, names.accessTokenSecret],
+            detail: "--auth oauth1 needs all four OAuth 1.0a variables."
+          }
+      )
+    }
+    return credentials
+  })
+
+/** The credentials an emulator accepts, in the scheme `--auth` asks for (OAuth 1.0a by default). */
+export const emulatorCredentials = (
+  target: EmulatorTarget,
+  auth: Option.Option<CredentialsType.Scheme>
+): CredentialsType.Credentials =>
+  Option.getOrElse(auth, () => "oauth1") === "oauth2"
+    ? Credentials.oauth2(target.credentials.oauth2Token)
+    : Credentials.oauth1({
+      consumerKey: target.credentials.consumerKey,
+      consumerSecret: target.credentials.consumerSecret,
+      accessToken: target.credentials.accessToken,
+      accessTokenSecret: target.credentials.accessTokenSecret
+    })
+
+/**
+ * Resolves the settings. With an emulator target, its URL and credentials replace the environment's
+ * (`--base-url` cannot be combined with it). Fails with InvalidOption (a bad value, exit code 2),
+ * UsageError, or MissingCredentials.
+ */
+export const resolve = (
+  flags: ClientFlags,
+  emulator?: EmulatorTarget
+): Effect.Effect<ClientSettings, CliFailure> =>
+  Effect.gen(function*() {
+    const dialect = yield* resolveDialect(flags.api)
+    if (emulator !== undefined) {
+      if (Option.isSome(flags.baseUrl)) {
+        return yield* new UsageError({
+          detail: "--base-url cannot be combined with --emulator: the embedded emulator has its own URL. Leave one out."
+        })
+      }
+      return { dialect, baseUrl: emulator.url, credentials: emulatorCredentials(emulator, flags.auth) }
+    }
+    const baseUrl = yield* resolveBaseUrl(flags.baseUrl)
+    const credentials = yield* loadCredentials(flags.auth)
+    return { dialect, baseUrl, credentials }
+  })

@@ -1,0 +1,157 @@
+/**
+ * `x-media emulator`: runs the X media upload emulator in the foreground until Ctrl-C/SIGTERM, and
+ * prints on stdout, as NAME=value lines, everything another shell needs to upload to it:
+ * `X_MEDIA_BASE_URL` and the credentials it accepts (from flags, else the environment, else
+ * generated). A credential taken from the environment is not echoed (it may be a real one): the
+ * other shell has it already.
+ *
+ * @module
+ */
+import { Credentials, Errors } from "@x-media/core"
+import type { EmulatorCredentials } from "@x-media/emulator"
+import { Config, Effect, Option } from "effect"
+import { Command, Flag } from "effect/cli"
+import * as EmbeddedEmulator from "./EmbeddedEmulator.ts"
+import type { CliFailure } from "./Failure.ts"
+import { Io } from "./Io.ts"
+import * as Report from "./Report.ts"
+
+const credential = (name: string, description: string) =>
+  Flag.String(name).pipe(Flag.withMetavar("VALUE"), Flag.withDescription(description), Flag.optional)
+
+const config = {
+  host: Flag.String("host").pipe(
+    Flag.withDescription("Interface to listen on."),
+    Flag.withDefault("127.0.0.1")
+  ),
+  port: Flag.Int("port").pipe(
+    Flag.withDescription("Port to listen on; 0 picks a free one."),
+    Flag.withDefault(0)
+  ),
+  processing: Flag.Boolean("processing").pipe(
+    Flag.withDescription("Process video and GIF asynchronously, as X does (--no-processing: ready at FINALIZE)."),
+    Flag.withDefault(true)
+  ),
+  checkAfterSecs: Flag.Int("check-after-secs").pipe(
+    Flag.withMetavar("SECONDS"),
+    Flag.withDescription("check_after_secs the emulator answers while processing."),
+    Flag.withDefault(1)
+  ),
+  apiKey: credential("api-key", "API key to accept (default X_API_KEY, else generated)."),
+  apiSecret: credential("api-secret", "API secret to accept (default X_API_SECRET, else generated)."),
+  accessToken: credential("access-token", "Access token to accept (default X_ACCESS_TOKEN, else generated)."),
+  accessTokenSecret: credential(
+    "access-token-secret",
+    "Access token secret to accept (default X_ACCESS_TOKEN_SECRET, else generated)."
+  ),
+  oauth2Token: credential("oauth2-token", "OAuth 2.0 token to accept (default X_OAUTH2_ACCESS_TOKEN, else generated).")
+} as const
+
+/** The parsed command line of `x-media emulator`. */
+export interface EmulatorInput {
+  readonly host: string
+  readonly port: number
+  readonly processing: boolean
+  readonly checkAfterSecs: number
+  readonly apiKey: Option.Option<string>
+  readonly apiSecret: Option.Option<string>
+  readonly accessToken: Option.Option<string>
+  readonly accessTokenSecret: Option.Option<string>
+  readonly oauth2Token: Option.Option<string>
+}
+
+/** Where a credential came from: printed unless it came from the environment. */
+type Origin = "flag" | "environment" | "generated"
+
+interface Resolved {
+  readonly value: string | undefined
+  readonly origin: Origin
+}
+
+const fromEnvironment = (name: string): Effect.Effect<Option.Option<string>, Errors.InvalidOption> => {
+  const config: Effect.Effect<Option.Option<string>, Config.ConfigError> = Config.option(Config.String(name))
+  return config.pipe(
+    Effect.map(Option.filter((value) => value.trim() !== "")),
+    Effect.mapError(() => new Errors.InvalidOption({ option: name, value: "", detail: "could not be read as text" }))
+  )
+}
+
+const resolveCredential = (flag: Option.Option<string>, name: string): Effect.Effect<Resolved, Errors.InvalidOption> =>
+  Option.isSome(flag)
+    ? Effect.succeed({ value: flag.value, origin: "flag" })
+    : Effect.map(fromEnvironment(name), (env): Resolved =>
+      Option.isSome(env) ? { value: env.value, origin: "environment" } : { value: undefined, origin: "generated" })
+
+const names = Credentials.EnvNames
+
+const credentialKeys = ["consumerKey", "consumerSecret", "accessToken", "accessTokenSecret", "oauth2Token"] as const
+
+const checkInput = (input: EmulatorInput): Effect.Effect<void, Errors.InvalidOption> => {
+  if (!Number.isSafeInteger(input.port) || input.port < 0 || input.port > 65535) {
+    return Effect.fail(new Errors.InvalidOption({ option: "--port", value: String(input.port), detail: "must be a whole number from 0 to 65535" }))
+  }
+  if (input.host.trim() === "") {
+    return Effect.fail(new Errors.InvalidOption({ option: "--host", value: input.host, detail: "must name an interface, e.g. 127.0.0.1" }))
+  }
+  if (!Number.isSafeInteger(input.checkAfterSecs) || input.checkAfterSecs < 0) {
+    return Effect.fail(
+      new Errors.InvalidOption({ option: "--check-after-secs", value: String(input.checkAfterSecs), detail: "must be a whole number of seconds, 0 or more" })
+    )
+  }
+  return Effect.void
+}
+
+const run = (input: EmulatorInput): Effect.Effect<void, CliFailure, Io> =>
+  Effect.gen(function*() {
+    const io = yield* Io
+    yield* checkInput(input)
+    const resolved = {
+      consumerKey: yield* resolveCredential(input.apiKey, names.consumerKey),
+      consumerSecret: yield* resolveCredential(input.apiSecret, names.consumerSecret),
+      accessToken: yield* resolveCredential(input.accessToken, names.accessToken),
+      accessTokenSecret: yield* resolveCredential(input.accessTokenSecret, names.accessTokenSecret),
+      oauth2Token: yield* resolveCredential(input.oauth2Token, names.oauth2AccessToken)
+    } satisfies Record<keyof EmulatorCredentials, Resolved>
+    const given: Partial<Record<keyof EmulatorCredentials, string>> = {}
+    for (const key of credentialKeys) {
+      const value = resolved[key].value
+      if (value !== undefined) given[key] = value
+    }
+    const emulator = yield* EmbeddedEmulator.start({
+      host: input.host,
+      port: input.port,
+      credentials: given,
+      processing: { enabled: input.processing, checkAfterSecs: input.checkAfterSecs }
+    })
+    const line = (name: string, key: keyof EmulatorCredentials) =>
+      resolved[key].origin === "environment"
+        ? `# ${name} is taken from this shell's environment (not printed)`
+        : `${name}=${emulator.credentials[key]}`
+    yield* io.out(
+      [
+        `X_MEDIA_BASE_URL=${emulator.url}`,
+        line(names.consumerKey, "consumerKey"),
+        line(names.consumerSecret, "consumerSecret"),
+        line(names.accessToken, "accessToken"),
+        line(names.accessTokenSecret, "accessTokenSecret"),
+        line(names.oauth2AccessToken, "oauth2Token")
+      ].join("\n") + "\n"
+    )
+    yield* io.err(
+      `X media emulator listening on ${emulator.url} (v1: /1.1/media/upload.json, v2: /2/media/upload). ` +
+        `Export the lines above in another shell and run x-media upload. Press Ctrl-C to stop.\n`
+    )
+    return yield* Effect.never
+  }).pipe(
+    Effect.scoped,
+    Effect.onInterrupt(() => Io.use((io) => io.err("Emulator stopped.\n")))
+  )
+
+/** `x-media emulator [flags]`. */
+export const command = Command.make("emulator", config, (input) =>
+  run(input).pipe(Report.reportFailure(false, "emulator"))).pipe(
+    Command.withDescription(
+      "Run a local X media upload emulator (both API dialects) in the foreground and print the settings " +
+        "(X_MEDIA_BASE_URL and credentials) to upload to it."
+    )
+  )

@@ -1,0 +1,84 @@
+/**
+ * `x-media status <media-id>`: asks X once where a media is (`--wait`: until it is ready), and
+ * prints the state on stdout (the status object with `--json`).
+ *
+ * @module
+ */
+import { Errors, MediaClient, MediaId, type MediaStatus, Progress } from "@x-media/core"
+import { Effect, type Option, Schema } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import * as NodeXMedia from "../NodeXMedia.ts"
+import * as ClientSettings from "./ClientSettings.ts"
+import * as CommonFlags from "./CommonFlags.ts"
+import { Io } from "./Io.ts"
+import * as Output from "./Output.ts"
+import * as ProgressView from "./ProgressView.ts"
+import * as Report from "./Report.ts"
+import * as UploadFlags from "./UploadFlags.ts"
+
+const config = {
+  mediaId: Argument.String("media-id").pipe(Argument.withDescription("The media id (digits) that INIT returned.")),
+  ...CommonFlags.client,
+  wait: Flag.Boolean("wait").pipe(
+    Flag.withDescription("Poll as X's check_after_secs says until the media is ready (or failed)."),
+    Flag.withDefault(false)
+  ),
+  maxWait: UploadFlags.maxWait,
+  json: CommonFlags.json
+} as const
+
+/** The parsed command line of `x-media status`. */
+export interface StatusInput extends ClientSettings.ClientFlags {
+  readonly mediaId: string
+  readonly wait: boolean
+  readonly maxWait: Option.Option<number>
+  readonly json: boolean
+}
+
+const decodeMediaId = (raw: string) =>
+  Schema.decodeUnknownEffect(MediaId.MediaId)(raw.trim()).pipe(
+    Effect.mapError(() =>
+      new Errors.InvalidOption({ option: "media id", value: raw, detail: "a media id is a string of 1 to 19 digits" })
+    )
+  )
+
+const status = (input: StatusInput) =>
+  Effect.gen(function*() {
+    const io = yield* Io
+    const mediaId = yield* decodeMediaId(input.mediaId)
+    const maxWait = yield* UploadFlags.maxWaitDuration(input.maxWait)
+    const settings = yield* ClientSettings.resolve(input)
+    const view = yield* ProgressView.make(io)
+    const onStatus = (status: MediaStatus.MediaStatus) =>
+      status._tag === "Processing"
+        ? view.listener(Progress.UploadEvent.ProcessingUpdate({
+          mediaId: status.mediaId,
+          state: status.state,
+          progressPercent: status.progressPercent,
+          checkAfterSecs: status.checkAfterSecs
+        }))
+        : Effect.void
+    return yield* Effect.gen(function*() {
+      const client = yield* MediaClient.MediaClient
+      const first = yield* client.status(mediaId)
+      if (!input.wait) return first
+      const ready: MediaStatus.MediaStatus = yield* client.awaitReady(first, { maxWait, onStatus })
+      return ready
+    }).pipe(
+      Effect.provide(NodeXMedia.layer(settings)),
+      Effect.ensuring(view.settle),
+      Report.onInterrupt(input.json, () => "Interrupted; the media is not affected. Ask again with x-media status.")
+    )
+  })
+
+/** `x-media status <media-id> [flags]`. */
+export const command = Command.make("status", config, (input) =>
+  status(input).pipe(
+    Effect.flatMap((result) => input.json ? Output.printJson(Output.statusJson(result)) : Output.printStatus(result)),
+    Report.reportFailure(input.json, "status")
+  )).pipe(
+    Command.withDescription(
+      "Show where X is with a media (pending, in_progress, succeeded); with --wait, wait until it is ready."
+    )
+  )
+

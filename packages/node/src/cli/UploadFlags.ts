@@ -1,0 +1,123 @@
+/**
+ * The flags of `x-media upload` that shape the upload itself, and their checks: every value is
+ * checked before anything is sent, and a bad one is an `InvalidOption` naming the flag (a usage
+ * error, exit code 2).
+ *
+ * @module
+ */
+import { Errors, SegmentPlan, Upload } from "@x-media/core"
+import { Duration, Effect, Option } from "effect"
+import { Flag } from "effect/cli"
+
+/** `--category C` */
+export const category = Flag.String("category").pipe(
+  Flag.withMetavar("CATEGORY"),
+  Flag.withDescription("media_category: tweet_image, tweet_gif, tweet_video, amplify_video, dm_image, dm_gif, dm_video, subtitles. Default: chosen from the type."),
+  Flag.optional
+)
+
+/** `--media-type MIME` */
+export const mediaType = Flag.String("media-type").pipe(
+  Flag.withMetavar("MIME"),
+  Flag.withDescription("The MIME type, e.g. video/mp4. Default: sniffed from the bytes, then the file name."),
+  Flag.optional
+)
+
+/** `--alt-text TEXT` */
+export const altText = Flag.String("alt-text").pipe(
+  Flag.withMetavar("TEXT"),
+  Flag.withDescription("Alt text for images and GIFs (at most 1000 characters), set once the media is ready."),
+  Flag.optional
+)
+
+/** `--chunk-size BYTES` */
+export const chunkSize = Flag.Int("chunk-size").pipe(
+  Flag.withMetavar("BYTES"),
+  Flag.withDescription(`Segment size in bytes, 1 to ${SegmentPlan.maxChunkBytes}. Default: 4 MiB, raised so no upload needs over 1000 segments.`),
+  Flag.optional
+)
+
+/** `--concurrency N` */
+export const concurrency = Flag.Int("concurrency").pipe(
+  Flag.withMetavar("N"),
+  Flag.withDescription(`APPENDs in flight at once, 1 to ${Upload.maxConcurrency} (default ${Upload.defaultConcurrency}).`),
+  Flag.optional
+)
+
+/** `--max-wait SECONDS` */
+export const maxWait = Flag.Finite("max-wait").pipe(
+  Flag.withMetavar("SECONDS"),
+  Flag.withDescription("The longest wait for X's processing, in seconds (default 600)."),
+  Flag.optional
+)
+
+/** `--wait` / `--no-wait` */
+export const wait = Flag.Boolean("wait").pipe(
+  Flag.withDescription("Wait until X has processed the media (default). With --no-wait, print the media id after FINALIZE."),
+  Flag.withDefault(true)
+)
+
+/** The parsed values of the flags above. */
+export interface UploadFlags {
+  readonly category: Option.Option<string>
+  readonly mediaType: Option.Option<string>
+  readonly altText: Option.Option<string>
+  readonly chunkSize: Option.Option<number>
+  readonly concurrency: Option.Option<number>
+  readonly maxWait: Option.Option<number>
+  readonly wait: boolean
+}
+
+/** The upload's flags as a config for `Command.make`. */
+export const flags = { category, mediaType, altText, chunkSize, concurrency, maxWait, wait } as const
+
+const invalid = (option: string, value: number, detail: string) =>
+  Effect.fail(new Errors.InvalidOption({ option, value: String(value), detail }))
+
+const checked = (
+  value: Option.Option<number>,
+  option: string,
+  valid: (n: number) => boolean,
+  detail: string
+): Effect.Effect<number | undefined, Errors.InvalidOption> =>
+  Option.match(value, {
+    onNone: () => Effect.succeed(undefined),
+    onSome: (n) => (valid(n) ? Effect.succeed(n) : invalid(option, n, detail))
+  })
+
+/** `--max-wait` as a duration, checked (positive seconds). Fails with InvalidOption. */
+export const maxWaitDuration = (value: Option.Option<number>): Effect.Effect<Duration.Duration | undefined, Errors.InvalidOption> =>
+  checked(value, "--max-wait", (n) => Number.isFinite(n) && n > 0, "must be a number of seconds greater than 0").pipe(
+    Effect.map((seconds) => (seconds === undefined ? undefined : Duration.millis(Math.round(seconds * 1000))))
+  )
+
+/** Upload options without listeners: what the flags ask for, checked. */
+export type CheckedOptions = Omit<Upload.UploadOptions, "onProgress" | "onSession">
+
+/** Checks the flags and turns them into upload options. Fails with InvalidOption naming the flag. */
+export const toUploadOptions = (flags: UploadFlags): Effect.Effect<CheckedOptions, Errors.InvalidOption> =>
+  Effect.gen(function*() {
+    const concurrency = yield* checked(
+      flags.concurrency,
+      "--concurrency",
+      (n) => Number.isSafeInteger(n) && n >= 1 && n <= Upload.maxConcurrency,
+      `must be a whole number from 1 to ${Upload.maxConcurrency}`
+    )
+    const chunkSize = yield* checked(
+      flags.chunkSize,
+      "--chunk-size",
+      (n) => Number.isSafeInteger(n) && n >= 1 && n <= SegmentPlan.maxChunkBytes,
+      `must be a whole number of bytes from 1 to ${SegmentPlan.maxChunkBytes}`
+    )
+    const maxWait = yield* maxWaitDuration(flags.maxWait)
+    const options: CheckedOptions = {
+      mediaType: Option.getOrUndefined(flags.mediaType),
+      category: Option.getOrUndefined(flags.category),
+      altText: Option.getOrUndefined(flags.altText),
+      chunkSize,
+      concurrency,
+      wait: flags.wait,
+      maxWait
+    }
+    return options
+  })

@@ -34,12 +34,12 @@ describe("asynchronous processing on the emulator clock", () => {
       })))
 
   it.live("waits in real time too (checkAfterSecs may be fractional for fast tests)", () =>
-    withEmulator({ processing: { checkAfterSecs: 0.05, inProgressSteps: 0 } }, (emulator) =>
+    withEmulator({ processing: { checkAfterSecs: 0.2, inProgressSteps: 0 } }, (emulator) =>
       Effect.gen(function*() {
         const { id } = yield* v1Upload(emulator, gifBytes(1000), "image/gif", 1000, "tweet_gif")
         const early = yield* v1Status(emulator, id)
         expect(at(early.json, "processing_info", "state")).toBe("pending")
-        yield* Effect.sleep("60 millis")
+        yield* Effect.sleep("220 millis")
         const done = yield* v1Status(emulator, id)
         expect(at(done.json, "processing_info", "state")).toBe("succeeded")
         expect(emulator.media(id)?.prematureStatusChecks).toBe(1)

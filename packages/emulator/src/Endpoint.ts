@@ -125,7 +125,7 @@ export const endpoint = (state: EmulatorState, spec: EndpointSpec) =>
       dialect: spec.dialect,
       method: request.method,
       scheme: "http",
-      host: request.headers.host ?? `${state.config.host}`,
+      host: request.headers.host ?? state.config.host,
       path: input.path,
       queryParams: input.query,
       bodyParams: input.form,

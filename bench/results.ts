@@ -1,0 +1,148 @@
+/**
+ * The shape of bench/results.json: the machine, the options of the run, every case with its individual
+ * runs and their medians, the profile summaries, and the verdict on each target.
+ *
+ * @module
+ */
+import type { UploaderKind } from "./job.ts"
+import type { MachineFacts } from "./machine.ts"
+import type { ProfileSummary } from "./profile.ts"
+
+/** Which part of the benchmark a case belongs to. */
+export type Section = "compare" | "grid" | "sink" | "polling"
+
+/** Where a case uploads to: the emulator (processing off), the null sink, or the emulator with processing on. */
+export type ServerKind = "emulator" | "sink" | "emulator-processing"
+
+/** One configuration to measure. */
+export interface CaseSpec {
+  readonly id: string
+  readonly section: Section
+  readonly uploader: UploaderKind
+  readonly server: ServerKind
+  readonly sizeMiB: number
+  readonly chunkSize: number
+  readonly concurrency: number
+}
+
+/** Requests the server received during one run, per step. */
+export interface RequestCounts {
+  readonly INIT: number
+  readonly APPEND: number
+  readonly FINALIZE: number
+  readonly STATUS: number
+  readonly other: number
+}
+
+/** One measured run. Times in milliseconds, memory in bytes. */
+export interface RunRecord {
+  /** The warm-up upload (256 KiB, the process's first: module loading and first connections). */
+  readonly warmupMs: number
+  /** The measured upload, the process's second. */
+  readonly wallMs: number
+  /** MiB per second of wall time. */
+  readonly mibPerSec: number
+  /** CPU (user + system) of the uploading process during the upload. */
+  readonly cpuMs: number
+  /** CPU of the whole uploading process, module loading included. */
+  readonly processCpuMs: number
+  readonly maxRssBytes: number
+  readonly rssBeforeBytes: number
+  readonly peakHeapUsedBytes: number
+  readonly peakArrayBuffersBytes: number
+  readonly gcCount: number
+  readonly gcPauseMs: number
+  /** CPU the server process (the orchestrator, which hosts the emulator and the sink) used during the run. */
+  readonly serverCpuMs: number
+  /** From spawning the child to its exit. */
+  readonly childElapsedMs: number
+  readonly requests: RequestCounts
+  /** STATUS requests that came before `check_after_secs` had passed (emulator only). */
+  readonly prematureStatus: number | undefined
+  /** Most APPENDs in flight at once, as the emulator saw them. */
+  readonly maxConcurrentAppends: number | undefined
+  /** From the FINALIZE answer to the answer that said `succeeded` (processing cases only). */
+  readonly finalizeToReadyMs: number | undefined
+  /** The server holds exactly the file's bytes (SHA-256 on the emulator; APPEND body bytes on the sink). */
+  readonly verified: boolean
+}
+
+/** Medians over the successful runs of a case. */
+export interface CaseSummary {
+  readonly runs: number
+  readonly warmupMs: number
+  readonly wallMs: number
+  readonly mibPerSec: number
+  readonly mibPerSecRange: readonly [number, number]
+  readonly cpuMs: number
+  readonly cpuMsPerMiB: number
+  readonly maxRssBytes: number
+  readonly maxRssRange: readonly [number, number]
+  readonly rssBeforeBytes: number
+  readonly peakArrayBuffersBytes: number
+  readonly serverCpuMs: number
+  readonly requests: RequestCounts
+  readonly prematureStatus: number | undefined
+  readonly maxConcurrentAppends: number | undefined
+  readonly finalizeToReadyMs: number | undefined
+}
+
+/** A case with its runs. */
+export interface CaseResult {
+  readonly spec: CaseSpec
+  readonly runs: ReadonlyArray<RunRecord>
+  readonly failures: ReadonlyArray<string>
+  readonly summary: CaseSummary | undefined
+}
+
+/** Met, missed, or not measured in this run. */
+export type Verdict = "met" | "missed" | "not measured"
+
+/** A target with its verdict and the numbers behind it. */
+export interface TargetResult {
+  readonly id: number
+  readonly title: string
+  readonly verdict: Verdict
+  readonly evidence: ReadonlyArray<string>
+  readonly why: ReadonlyArray<string>
+}
+
+/** The options the run was made with. */
+export interface RunOptions {
+  readonly sizesMiB: ReadonlyArray<number>
+  readonly runs: number
+  readonly large: boolean
+  readonly sections: ReadonlyArray<string>
+  readonly polling: { readonly checkAfterSecs: number; readonly inProgressSteps: number }
+}
+
+/** Resident memory after loading a set of modules (and a GC), in a fresh process: median of the runs. */
+export interface Footprint {
+  readonly set: string
+  readonly rssBytes: number
+  readonly heapUsedBytes: number
+}
+
+/** The whole of results.json. */
+export interface BenchResults {
+  readonly startedAt: string
+  readonly durationSecs: number
+  readonly machine: MachineFacts
+  readonly options: RunOptions
+  readonly cases: ReadonlyArray<CaseResult>
+  readonly profiles: ReadonlyArray<ProfileSummary>
+  readonly footprints: ReadonlyArray<Footprint>
+  readonly defaults: DefaultsAnalysis | undefined
+  readonly targets: ReadonlyArray<TargetResult>
+  readonly notes: ReadonlyArray<string>
+}
+
+/** What the grid says about the default chunk size and concurrency. */
+export interface DefaultsAnalysis {
+  readonly sizeMiB: number
+  readonly best: { readonly chunkSize: number; readonly concurrency: number; readonly mibPerSec: number }
+  readonly current: { readonly chunkSize: number; readonly concurrency: number; readonly mibPerSec: number; readonly maxRssBytes: number }
+  /** The cheapest configuration (least chunk × concurrency in flight) within 5 % of the best. */
+  readonly recommended: { readonly chunkSize: number; readonly concurrency: number; readonly mibPerSec: number; readonly maxRssBytes: number }
+  readonly verdict: string
+}

@@ -1,0 +1,270 @@
+/**
+ * `npm run bench [-- options]`: uploads the same generated files to the local emulator with the raw
+ * baseline, @x-media/core and twitter-api-v2, each upload in its own child process, and writes
+ * bench/RESULTS.md and bench/results.json (with `--large`: RESULTS.large.md and results.large.json).
+ *
+ * Options: `--large` adds the 512 MiB file; `--runs N` (default 3); `--sizes 8,64` and
+ * `--sections compare,grid,sink,polling,profile` narrow a run (its results then go to bench/.data/ so the
+ * committed evidence is not overwritten); `--max-minutes M` (default 45) skips what is left after M minutes.
+ *
+ * @module
+ */
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+import { parseArgs } from "node:util"
+import { type RunningEmulator, startEmulator } from "@x-media/emulator"
+import { analyseDefaults, evaluateTargets, summarise } from "./analyse.ts"
+import { buildChild } from "./build.ts"
+import { runOnce, type Servers } from "./execute.ts"
+import { type BenchFile, ensureFiles, ensureWarmupFile } from "./files.ts"
+import { machineFacts } from "./machine.ts"
+import { footprintSets } from "./footprint.ts"
+import { killChildren, median, runChild, runFootprint } from "./measure.ts"
+import { currentDefaults, planCases, timeoutFor } from "./plan.ts"
+import { type ProfileSummary, summariseCpu, summariseHeap } from "./profile.ts"
+import { renderMarkdown } from "./report.ts"
+import type { BenchResults, CaseResult, CaseSpec, Footprint, RunRecord, Section } from "./results.ts"
+import { type Sink, startSink } from "./sink.ts"
+
+const benchDir = Path.dirname(fileURLToPath(import.meta.url))
+const repoDir = Path.dirname(benchDir)
+const dataDir = Path.join(benchDir, ".data")
+const allSections = ["compare", "grid", "sink", "polling", "profile", "footprint"] as const
+const polling = { checkAfterSecs: 1, inProgressSteps: 3 } as const
+
+const log = (line: string) => process.stdout.write(`${line}\n`)
+
+const parseOptions = () => {
+  const { values } = parseArgs({
+    options: {
+      large: { type: "boolean", default: false },
+      runs: { type: "string", default: "3" },
+      sizes: { type: "string" },
+      sections: { type: "string" },
+      "max-minutes": { type: "string", default: "45" }
+    },
+    strict: true
+  })
+  const runs = Number(values.runs)
+  const maxMinutes = Number(values["max-minutes"])
+  if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number ≥ 1, got ${values.runs}`)
+  if (!Number.isFinite(maxMinutes) || maxMinutes <= 0) throw new Error(`--max-minutes must be positive`)
+  const sizes = values.sizes === undefined
+    ? values.large ? [8, 64, 256, 512] : [8, 64, 256]
+    : values.sizes.split(",").map((s) => Number(s.trim()))
+  if (sizes.some((s) => !Number.isSafeInteger(s) || s < 1 || s > 512)) throw new Error(`--sizes takes MiB from 1 to 512, got ${values.sizes}`)
+  const sections = values.sections === undefined ? [...allSections] : values.sections.split(",").map((s) => s.trim())
+  for (const s of sections) {
+    if (!allSections.some((known) => known === s)) throw new Error(`unknown section ${s}; known: ${allSections.join(", ")}`)
+  }
+  const partial = values.sizes !== undefined || values.sections !== undefined
+  const outDir = partial ? dataDir : benchDir
+  const stem = values.large ? ".large" : ""
+  return {
+    large: values.large,
+    runs,
+    maxMillis: maxMinutes * 60_000,
+    sizes,
+    sections,
+    partial,
+    markdownPath: Path.join(outDir, `RESULTS${stem}.md`),
+    jsonPath: Path.join(outDir, `results${stem}.json`),
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`
+  }
+}
+
+/** Reads the cases of an earlier --large run, for the 512 MiB RSS target of a default run. */
+const readLargeRun = async (): Promise<{ readonly cases: ReadonlyArray<CaseResult>; readonly at: string | undefined }> => {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(Path.join(benchDir, "results.large.json"), "utf8"))
+    if (typeof parsed === "object" && parsed !== null && "cases" in parsed && Array.isArray(parsed.cases) && "startedAt" in parsed) {
+      const cases: ReadonlyArray<CaseResult> = parsed.cases
+      return { cases, at: String(parsed.startedAt) }
+    }
+  } catch {
+    // no earlier --large run
+  }
+  return { cases: [], at: undefined }
+}
+
+const describeRun = (record: RunRecord) =>
+  `${record.mibPerSec.toFixed(0)} MiB/s, ${(record.wallMs / 1000).toFixed(2)} s, RSS ${(record.maxRssBytes / 1e6).toFixed(0)} MB, ` +
+  `CPU ${record.cpuMs.toFixed(0)} ms, requests ${record.requests.INIT}/${record.requests.APPEND}/${record.requests.FINALIZE}/${record.requests.STATUS}`
+
+const main = async () => {
+  const options = parseOptions()
+  const started = Date.now()
+  const startedAt = new Date(started).toISOString()
+  const machine = machineFacts()
+  log(`x-media bench: ${machine.cpuModel}, ${machine.logicalCores} cores, ${(machine.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${machine.nodeVersion}`)
+  log(`sizes ${options.sizes.join(", ")} MiB; ${options.runs} runs per configuration; sections ${options.sections.join(", ")}`)
+
+  const buildDir = Path.join(dataDir, "build")
+  await rm(buildDir, { recursive: true, force: true })
+  const built = await buildChild(buildDir)
+  const script = built.child
+  const files = await ensureFiles(dataDir, options.sizes, log)
+  const warmup = await ensureWarmupFile(dataDir, log)
+  const fileOf = new Map<number, BenchFile>(files.map((f) => [f.sizeMiB, f]))
+
+  let emulator: RunningEmulator | undefined
+  let processing: RunningEmulator | undefined
+  let sink: Sink | undefined
+  const shutdown = async () => {
+    killChildren()
+    await Promise.allSettled([emulator?.close(), processing?.close(), sink?.close()])
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`\n${signal}: stopping the children and the servers`)
+    void shutdown().finally(() => process.exit(130))
+  }
+  process.once("SIGINT", onSignal)
+  process.once("SIGTERM", onSignal)
+
+  try {
+    emulator = await startEmulator({ auth: false, processing: { enabled: false } })
+    processing = await startEmulator({ auth: false, processing: { enabled: true, ...polling } })
+    sink = await startSink()
+    const servers: Servers = { emulator, processing, sink, warmup }
+    log(`emulator ${emulator.url} (auth off, processing off); emulator ${processing.url} (processing on); sink ${sink.url}`)
+
+    const footprints: Array<Footprint> = []
+    if (options.sections.includes("footprint")) {
+      for (const set of Object.keys(footprintSets)) {
+        const reports = []
+        for (let i = 0; i < options.runs; i++) {
+          const report = await runFootprint(built.footprint, set)
+          if (report !== undefined) reports.push(report)
+        }
+        if (reports.length === 0) {
+          log(`footprint ${set}: FAILED`)
+          continue
+        }
+        const footprint = { set, rssBytes: median(reports.map((r) => r.rssBytes)), heapUsedBytes: median(reports.map((r) => r.heapUsedBytes)) }
+        footprints.push(footprint)
+        log(`footprint ${set}: RSS ${(footprint.rssBytes / 1e6).toFixed(0)} MB`)
+      }
+    }
+
+    const sections = new Set(options.sections.filter((s): s is Section => s !== "profile" && s !== "footprint"))
+    const specs = planCases(options.sizes, sections)
+    const runs = new Map<string, Array<RunRecord>>(specs.map((s) => [s.id, []]))
+    const failures = new Map<string, Array<string>>(specs.map((s) => [s.id, []]))
+    const total = specs.length * options.runs
+    let done = 0
+    // Round robin: every configuration once, then again, so drift on the machine spreads over all of them.
+    for (let round = 1; round <= options.runs; round++) {
+      for (const spec of specs) {
+        done += 1
+        const file = fileOf.get(spec.sizeMiB)
+        if (file === undefined) continue
+        if (Date.now() - started > options.maxMillis) {
+          failures.get(spec.id)?.push("skipped: over --max-minutes")
+          continue
+        }
+        const outcome = await runOnce(spec, file, servers, script, timeoutFor(spec))
+        if (outcome._tag === "Ok") runs.get(spec.id)?.push(outcome.record)
+        else failures.get(spec.id)?.push(outcome.reason)
+        log(`[${done}/${total}] ${spec.id} run ${round}: ${outcome._tag === "Ok" ? describeRun(outcome.record) : `FAILED ${outcome.reason}`}`)
+      }
+    }
+    const cases: Array<CaseResult> = specs.map((spec: CaseSpec) => {
+      const ok = runs.get(spec.id) ?? []
+      return { spec, runs: ok, failures: failures.get(spec.id) ?? [], summary: summarise(ok, spec.sizeMiB) }
+    })
+
+    const profiles: Array<ProfileSummary> = []
+    const profileFile = fileOf.get(64) ?? files.at(-1)
+    if (options.sections.includes("profile") && profileFile !== undefined) {
+      const profileDir = Path.join(dataDir, "profiles")
+      await mkdir(profileDir, { recursive: true })
+      const source = Path.join(benchDir, "child.ts")
+      const jobs = [["xmedia", "cpu"], ["raw", "cpu"], ["xmedia", "heap"], ["raw", "heap"]] as const
+      for (const [uploader, kind] of jobs) {
+        const out = Path.join(profileDir, `${uploader}-${profileFile.sizeMiB}MiB-c${currentDefaults.concurrency}.${kind === "cpu" ? "cpuprofile" : "heapprofile"}`)
+        emulator.reset()
+        const run = await runChild(source, {
+          uploader,
+          baseUrl: emulator.url,
+          path: profileFile.path,
+          bytes: profileFile.bytes,
+          chunkSize: currentDefaults.chunkSize,
+          concurrency: currentDefaults.concurrency,
+          credentials: emulator.credentials,
+          warmup: { baseUrl: emulator.url, path: warmup.path, bytes: warmup.bytes },
+          profile: kind,
+          profileOut: out
+        }, timeoutFor({ id: "", section: "compare", uploader, server: "emulator", sizeMiB: profileFile.sizeMiB, ...currentDefaults }), () => emulator?.reset())
+        if (run._tag === "Failed" || !run.report.ok) {
+          log(`profile ${uploader} ${kind}: FAILED ${run._tag === "Failed" ? run.reason : run.report.error}`)
+          continue
+        }
+        const context = {
+          uploader,
+          sizeMiB: profileFile.sizeMiB,
+          chunkSize: currentDefaults.chunkSize,
+          concurrency: currentDefaults.concurrency,
+          file: Path.relative(repoDir, out),
+          requests: emulator.requests().length
+        }
+        const summary = kind === "cpu" ? await summariseCpu(out, context) : await summariseHeap(out, context)
+        profiles.push(summary)
+        log(`profile ${uploader} ${kind}: ${kind === "cpu" ? `${summary.totalPerMiB.toFixed(1)} ms CPU per MiB` : `${(summary.totalPerMiB / 1e6).toFixed(2)} MB allocated per MiB`}`)
+      }
+    }
+
+    const large = options.large ? { cases: [], at: undefined } : await readLargeRun()
+    const results: BenchResults = {
+      startedAt,
+      durationSecs: (Date.now() - started) / 1000,
+      machine,
+      options: { sizesMiB: options.sizes, runs: options.runs, large: options.large, sections: options.sections, polling },
+      cases,
+      profiles,
+      footprints,
+      defaults: analyseDefaults(cases),
+      targets: evaluateTargets({ cases, largeCases: large.cases, largeRunAt: large.at, profiles, footprints, polling }),
+      notes: notes(options.runs)
+    }
+    await mkdir(Path.dirname(options.jsonPath), { recursive: true })
+    await writeFile(options.jsonPath, `${JSON.stringify(results, null, 2)}\n`)
+    await writeFile(options.markdownPath, renderMarkdown(results, options.command))
+    log(`\nwrote ${Path.relative(repoDir, options.markdownPath)} and ${Path.relative(repoDir, options.jsonPath)} in ${(results.durationSecs / 60).toFixed(1)} min`)
+    for (const t of results.targets) log(`target ${t.id} (${t.title}): ${t.verdict}`)
+  } finally {
+    await shutdown()
+  }
+}
+
+const notes = (runs: number): ReadonlyArray<string> => [
+  `Every upload runs in its own child process (the orchestrator's Node binary, \`--expose-gc\`), started fresh for each of the ${runs} runs; ` +
+  "the configurations are run round robin (all once, then all again) so drift on the machine spreads evenly. Each run has a timeout " +
+  "(30 s + 0.4 s per MiB, + 60 s with processing) after which the child is killed.",
+  "The child is compiled with esbuild (bench/build.ts) to plain JavaScript, with @x-media/core's TypeScript bundled in and every npm package " +
+  "(effect, @effect/platform-node, undici, twitter-api-v2) loaded from node_modules, as in a compiled application: no TypeScript loader sits " +
+  "in any uploader's memory or CPU time. Each child loads only its own uploader's modules (the raw baseline never loads Effect).",
+  "The emulator (@x-media/emulator, auth off, processing off) and the null sink run in the orchestrator process; server CPU is that " +
+  "process's CPU during the run. The machine has 2 cores: uploader and server each get about one.",
+  "After every run the emulator's recorder gives the requests per step, and the media's SHA-256 (computed by the emulator from the " +
+  "segments it spilled to disk) must equal the file's, in state succeeded; a run that fails this check counts as failed.",
+  "Inputs: bench/.data/<size>MiB.mp4, random bytes behind a 24-byte MP4 `ftyp` box, so every uploader sniffs video/mp4 (generated once, git-ignored).",
+  "Raw baseline (bench/uploaders/raw.ts): v2 INIT (JSON), APPEND multipart (`segment_index`, `media`) with each segment read at its " +
+  "offset into one reusable buffer per worker, FINALIZE, on a keep-alive node:http Agent, OAuth 1.0a signed per request (node:crypto).",
+  "Ours (bench/uploaders/xmedia.ts): `Upload.upload(MediaSource.fromFile(path), { chunkSize, concurrency })` on " +
+  "`MediaClient.layer({ baseUrl, dialect: \"v2\", budget: false })` + `Auth.layer(OAuth 1.0a, \"v2\")` + `NodeHttpClient.layerUndici` + `NodeFileSystem.layer`.",
+  "twitter-api-v2 1.29.1 (bench/uploaders/twitterApiV2.ts): it sends every request with `https.request` to X's hosts and chooses the body " +
+  "encoding by host name, so the URLs are left as they are and the connection is redirected: `httpAgent` is an `https.Agent` whose " +
+  "`createConnection` opens plain TCP to the emulator, which routes by path. Its OAuth 1.0a signature covers https://upload.x.com/…, which " +
+  "the emulator cannot match, hence auth off for every uploader (all of them still sign every request). Both modes work against the emulator. " +
+  "v1.uploadMedia streams from the path (chunkLength, maxConcurrentUploads; it picks amplify_video for .mp4); v2.uploadMedia takes a Buffer, so " +
+  "the file is read whole first (inside the measured time), and sends one APPEND at a time.",
+  "Polling: a second emulator with processing on (check_after_secs 1, 3 in_progress steps), on the smallest file.",
+  "Peak RSS is `process.resourceUsage().maxRSS` read at the end in the child (whole process life); CPU is `process.cpuUsage()` around the upload."
+]
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`)
+  killChildren()
+  process.exit(1)
+})

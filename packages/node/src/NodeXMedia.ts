@@ -18,7 +18,8 @@
  *
  * @module
  */
-import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Auth, Credentials, Dialect, type Errors, MediaClient } from "@x-media/core"
 import { Effect, type FileSystem, Layer } from "effect"
 

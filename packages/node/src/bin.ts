@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Effect, Layer } from "effect"
 import * as Io from "./cli/Io.ts"
 import { main } from "./cli/Main.ts"

@@ -6,9 +6,10 @@
  *
  * @module
  */
-import { type Credentials as CredentialsType, Credentials, Dialect, Errors, MediaClient } from "@x-media/core"
+import { Credentials, Dialect, Errors, MediaClient } from "@x-media/core"
 import type { EmulatorCredentials } from "@x-media/emulator"
-import { Config, Effect, Option, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
+import { variable } from "./Environment.ts"
 import type { CliFailure } from "./Failure.ts"
 import { UsageError } from "./Failure.ts"
 
@@ -19,7 +20,7 @@ export interface ClientFlags {
   /** `--base-url URL` */
   readonly baseUrl: Option.Option<string>
   /** `--auth oauth1|oauth2`: which credentials to use when both are configured. */
-  readonly auth: Option.Option<CredentialsType.Scheme>
+  readonly auth: Option.Option<Credentials.Scheme>
 }
 
 /** A running emulator to talk to instead of X: its URL and the credentials it accepts. */
@@ -33,19 +34,10 @@ export interface ClientSettings {
   readonly dialect: Dialect.Dialect
   /** The validated base URL, or undefined for the dialect's own host. */
   readonly baseUrl: string | undefined
-  readonly credentials: CredentialsType.Credentials
+  readonly credentials: Credentials.Credentials
 }
 
 const isDialect = Schema.is(Dialect.Dialect)
-
-/** One environment variable, absent or blank as None. */
-const variable = (name: string): Effect.Effect<Option.Option<string>, Errors.InvalidOption> => {
-  const config: Effect.Effect<Option.Option<string>, Config.ConfigError> = Config.option(Config.String(name))
-  return config.pipe(
-    Effect.map(Option.filter((value) => value.trim() !== "")),
-    Effect.mapError(() => new Errors.InvalidOption({ option: name, value: "", detail: "could not be read as text" }))
-  )
-}
 
 /** `--api`, else `X_MEDIA_API`, else v2. */
 export const resolveDialect = (flag: Option.Option<Dialect.Dialect>): Effect.Effect<Dialect.Dialect, Errors.InvalidOption> =>
@@ -76,8 +68,8 @@ export const resolveBaseUrl = (flag: Option.Option<string>): Effect.Effect<strin
  * preference alone would silently use the other one).
  */
 export const loadCredentials = (
-  auth: Option.Option<CredentialsType.Scheme>
-): Effect.Effect<CredentialsType.Credentials, Errors.MissingCredentials> =>
+  auth: Option.Option<Credentials.Scheme>
+): Effect.Effect<Credentials.Credentials, Errors.MissingCredentials> =>
   Effect.gen(function*() {
     const prefer = Option.getOrUndefined(auth)
     const credentials = yield* Credentials.fromConfig({ prefer })
@@ -101,8 +93,8 @@ export const loadCredentials = (
 /** The credentials an emulator accepts, in the scheme `--auth` asks for (OAuth 1.0a by default). */
 export const emulatorCredentials = (
   target: EmulatorTarget,
-  auth: Option.Option<CredentialsType.Scheme>
-): CredentialsType.Credentials =>
+  auth: Option.Option<Credentials.Scheme>
+): Credentials.Credentials =>
   Option.getOrElse(auth, () => "oauth1") === "oauth2"
     ? Credentials.oauth2(target.credentials.oauth2Token)
     : Credentials.oauth1({

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Emulator, type EmulatorHandle, type EmulatorOptions } from "@x-media/emulator"
+import type { EmulatorHandle, EmulatorOptions } from "@x-media/emulator"
 import { Context, Effect, Layer, type Scope } from "effect"
 import { EmulatorFailed } from "./Failure.ts"
 
@@ -16,9 +16,24 @@ export const demoOptions: EmulatorOptions = {
   processing: { enabled: true, checkAfterSecs: 1, inProgressSteps: 2 }
 }
 
-/** Starts an emulator for the current scope. Fails with EmulatorFailed when it cannot listen. */
+/** The most specific text an error carries: its own message, else its cause's (`EADDRINUSE …`). */
+const describe = (error: { readonly message: string; readonly cause?: unknown }): string => {
+  if (error.message !== "") return error.message
+  const cause = error.cause
+  if (cause instanceof Error && cause.message !== "") return cause.message
+  return String(cause)
+}
+
+/**
+ * Starts an emulator for the current scope. Fails with EmulatorFailed when it cannot listen. The
+ * emulator's code is loaded only here, so commands that do not use it start faster.
+ */
 export const start = (options: EmulatorOptions): Effect.Effect<EmulatorHandle, EmulatorFailed, Scope.Scope> =>
-  Layer.build(Emulator.layer(options)).pipe(
-    Effect.map((context) => Context.get(context, Emulator)),
-    Effect.mapError((error) => new EmulatorFailed({ detail: error.message }))
+  Effect.promise(() => import("@x-media/emulator")).pipe(
+    Effect.flatMap(({ Emulator }) =>
+      Layer.build(Emulator.layer(options)).pipe(
+        Effect.map((context) => Context.get(context, Emulator)),
+        Effect.mapError((error) => new EmulatorFailed({ detail: describe(error) }))
+      )
+    )
   )

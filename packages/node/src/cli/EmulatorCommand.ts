@@ -9,9 +9,10 @@
  */
 import { Credentials, Errors } from "@x-media/core"
 import type { EmulatorCredentials } from "@x-media/emulator"
-import { Config, Effect, Option } from "effect"
+import { Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as EmbeddedEmulator from "./EmbeddedEmulator.ts"
+import { variable } from "./Environment.ts"
 import type { CliFailure } from "./Failure.ts"
 import { Io } from "./Io.ts"
 import * as Report from "./Report.ts"
@@ -21,11 +22,11 @@ const credential = (name: string, description: string) =>
 
 const config = {
   host: Flag.String("host").pipe(
-    Flag.withDescription("Interface to listen on."),
+    Flag.withDescription("Interface to listen on (default 127.0.0.1)."),
     Flag.withDefault("127.0.0.1")
   ),
   port: Flag.Int("port").pipe(
-    Flag.withDescription("Port to listen on; 0 picks a free one."),
+    Flag.withDescription("Port to listen on (default 0: a free port, printed in X_MEDIA_BASE_URL)."),
     Flag.withDefault(0)
   ),
   processing: Flag.Boolean("processing").pipe(
@@ -34,7 +35,7 @@ const config = {
   ),
   checkAfterSecs: Flag.Int("check-after-secs").pipe(
     Flag.withMetavar("SECONDS"),
-    Flag.withDescription("check_after_secs the emulator answers while processing."),
+    Flag.withDescription("check_after_secs the emulator answers while processing (default 1)."),
     Flag.withDefault(1)
   ),
   apiKey: credential("api-key", "API key to accept (default X_API_KEY, else generated)."),
@@ -68,18 +69,10 @@ interface Resolved {
   readonly origin: Origin
 }
 
-const fromEnvironment = (name: string): Effect.Effect<Option.Option<string>, Errors.InvalidOption> => {
-  const config: Effect.Effect<Option.Option<string>, Config.ConfigError> = Config.option(Config.String(name))
-  return config.pipe(
-    Effect.map(Option.filter((value) => value.trim() !== "")),
-    Effect.mapError(() => new Errors.InvalidOption({ option: name, value: "", detail: "could not be read as text" }))
-  )
-}
-
 const resolveCredential = (flag: Option.Option<string>, name: string): Effect.Effect<Resolved, Errors.InvalidOption> =>
   Option.isSome(flag)
     ? Effect.succeed({ value: flag.value, origin: "flag" })
-    : Effect.map(fromEnvironment(name), (env): Resolved =>
+    : Effect.map(variable(name), (env): Resolved =>
       Option.isSome(env) ? { value: env.value, origin: "environment" } : { value: undefined, origin: "generated" })
 
 const names = Credentials.EnvNames

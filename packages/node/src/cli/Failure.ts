@@ -15,9 +15,6 @@ export const failureExitCode = 1
 /** Exit code of a usage error (bad flag, bad setting). */
 export const usageExitCode = 2
 
-/** Exit code after SIGINT/SIGTERM (128 + SIGINT), as set by the Node runtime. */
-export const interruptedExitCode = 130
-
 /** The command line cannot work as given (conflicting flags, an unusable session file …). */
 export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", {
   detail: Schema.String

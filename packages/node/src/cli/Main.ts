@@ -7,7 +7,7 @@
  * @module
  */
 import { Cause, Effect, Stdio } from "effect"
-import { CliError, Command } from "effect/cli"
+import { CliConfig, type CliError, Command, GlobalFlag } from "effect/cli"
 import * as EmulatorCommand from "./EmulatorCommand.ts"
 import { CliExit, failureExitCode, usageExitCode } from "./Failure.ts"
 import { Io } from "./Io.ts"
@@ -59,11 +59,15 @@ const unexpected = (defect: unknown) =>
     )
   })
 
+/** The built-in flags kept: --help, --version and --completions (no wizard prompts, no log levels). */
+const cliConfig = CliConfig.layer({ builtIns: [GlobalFlag.Help, GlobalFlag.Version, GlobalFlag.Completions] })
+
 /** Runs `x-media` with the process's arguments. Fails only with CliExit (already printed). */
 export const main = Effect.gen(function*() {
   const stdio = yield* Stdio.Stdio
   const args = yield* stdio.args
   return yield* Command.runWith(command, { version })(args).pipe(
+    Effect.provide(cliConfig),
     Effect.catch((error) => (error instanceof CliExit ? Effect.fail(error) : usageFailure(error, args))),
     Effect.catchDefect(unexpected)
   )

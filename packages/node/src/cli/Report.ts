@@ -11,17 +11,19 @@ import { Io } from "./Io.ts"
 import * as Output from "./Output.ts"
 
 /**
- * Prints a failure of `self` and fails with CliExit carrying its exit code. `command` names the
- * subcommand in the hint printed after a usage error.
+ * Prints a failure of `self` (its message on stderr; with `--json` also the error object on stdout)
+ * and fails with CliExit carrying its exit code. `command` names the subcommand in the hint printed
+ * after a usage error.
  */
 export const reportFailure = (json: boolean, command: string) =>
 <A, R>(self: Effect.Effect<A, CliFailure, R>): Effect.Effect<A, CliExit, R | Io> =>
   Effect.catch(self, (failure) => {
     const code = exitCodeOf(failure)
-    const shown = json
-      ? Output.printJson(Output.errorJson(failure))
-      : Output.printError(failure, code === usageExitCode ? `Run \`x-media ${command} --help\` for usage.` : undefined)
-    return Effect.andThen(shown, Effect.fail(new CliExit({ code })))
+    const hint = code === usageExitCode ? `Run \`x-media ${command} --help\` for usage.` : undefined
+    return Output.printError(failure, hint).pipe(
+      Effect.andThen(json ? Output.printJson(Output.errorJson(failure)) : Effect.void),
+      Effect.andThen(Effect.fail(new CliExit({ code })))
+    )
   })
 
 /**

@@ -1,0 +1,100 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { cleanEnv, emulator, onlyJson, runCli, samples } from "./support/Cli.ts"
+
+/** Known secrets, so both output streams can be searched for them. */
+const secrets = {
+  consumerKey: "SECRET-DO-NOT-PRINT-consumer-key",
+  consumerSecret: "SECRET-DO-NOT-PRINT-consumer-secret",
+  accessToken: "1234567890-SECRET-DO-NOT-PRINT-access-token",
+  accessTokenSecret: "SECRET-DO-NOT-PRINT-access-token-secret",
+  oauth2Token: "SECRET-DO-NOT-PRINT-oauth2-token"
+} as const
+
+const envOf = (values: typeof secrets) => ({
+  X_API_KEY: values.consumerKey,
+  X_API_SECRET: values.consumerSecret,
+  X_ACCESS_TOKEN: values.accessToken,
+  X_ACCESS_TOKEN_SECRET: values.accessTokenSecret,
+  X_OAUTH2_ACCESS_TOKEN: values.oauth2Token
+})
+
+const expectNoSecret = (run: { readonly stdout: string; readonly stderr: string }) => {
+  for (const stream of [run.stdout, run.stderr]) {
+    expect(stream).not.toContain("SECRET-DO-NOT-PRINT")
+    expect(stream).not.toContain("DO-NOT-PRINT")
+    expect(stream).not.toMatch(/oauth_signature=|Bearer /)
+  }
+}
+
+describe.concurrent("no secret ever reaches stdout or stderr", () => {
+  for (const json of [true, false]) {
+    it.live(`on success (${json ? "--json" : "plain"})`, () =>
+      Effect.gen(function*() {
+        const x = yield* emulator({ credentials: secrets, processing: { enabled: false } })
+        const run = yield* runCli(
+          ["upload", samples.png, "--base-url", x.url, ...(json ? ["--json"] : [])],
+          cleanEnv(envOf(secrets))
+        )
+        expect(run.code).toBe(0)
+        expectNoSecret(run)
+      }))
+
+    it.live(`on an authentication failure (${json ? "--json" : "plain"})`, () =>
+      Effect.gen(function*() {
+        // The emulator accepts other credentials: X answers 401 to every request.
+        const x = yield* emulator()
+        const run = yield* runCli(
+          ["upload", samples.png, "--base-url", x.url, ...(json ? ["--json"] : [])],
+          cleanEnv(envOf(secrets))
+        )
+        expect(run.code).toBe(1)
+        expectNoSecret(run)
+        if (json) {
+          expect(onlyJson(run.stdout)["error"]).toMatchObject({ _tag: "AuthenticationFailed", step: "INIT", status: 401 })
+        } else {
+          expect(run.stderr).toMatch(/^Error: X refused the credentials with HTTP 401 on INIT/m)
+          expect(run.stderr).not.toContain("    at ")
+        }
+      }))
+  }
+
+  it.live("with an OAuth 2.0 token on v2 refused for a missing scope", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({ credentials: secrets, oauth2Scopes: ["tweet.read"] })
+      const run = yield* runCli(
+        ["upload", samples.png, "--base-url", x.url, "--auth", "oauth2", "--json"],
+        cleanEnv(envOf(secrets))
+      )
+      expect(run.code).toBe(1)
+      expect(onlyJson(run.stdout)["error"]).toMatchObject({ _tag: "AuthenticationFailed", reason: "missing-scope" })
+      expectNoSecret(run)
+    }))
+
+  it.live("OAuth 2.0 with --api v1 fails with AuthUnsupported before any request", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({ credentials: secrets })
+      const run = yield* runCli(
+        ["upload", samples.png, "--base-url", x.url, "--api", "v1", "--json"],
+        cleanEnv({ X_OAUTH2_ACCESS_TOKEN: secrets.oauth2Token })
+      )
+      expect(run.code).toBe(1)
+      expect(onlyJson(run.stdout)["error"]).toMatchObject({ _tag: "AuthUnsupported", auth: "oauth2", dialect: "v1" })
+      expect(run.stderr).toContain("OAuth 2.0 user tokens work only with the v2 media API")
+      expect(x.requests()).toEqual([])
+      expectNoSecret(run)
+    }))
+
+  it.live("missing credentials name the variables to set", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator()
+      const run = yield* runCli(["upload", samples.png, "--base-url", x.url, "--json"], cleanEnv({ X_API_KEY: secrets.consumerKey }))
+      expect(run.code).toBe(1)
+      expect(onlyJson(run.stdout)["error"]).toMatchObject({
+        _tag: "MissingCredentials",
+        missing: ["X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"]
+      })
+      expect(x.requests()).toEqual([])
+      expectNoSecret(run)
+    }))
+})

@@ -1,0 +1,81 @@
+import { createHash } from "node:crypto"
+import { existsSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { describe, expect, it } from "@effect/vitest"
+import { UploadSession } from "@x-media/core"
+import { Fault } from "@x-media/emulator"
+import { Effect, Fiber, Schedule } from "effect"
+import { cleanEnv, collect, emulator, mp4Bytes, oauth1Env, onlyJson, runCli, spawnCli, tempDir, writeFile } from "./support/Cli.ts"
+
+/** The saved session's acknowledged segments, or -1 while there is no readable session yet. */
+const segmentsSaved = (path: string): number => {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, "utf8"))
+    return typeof parsed === "object" && parsed !== null && "segmentsDone" in parsed && Array.isArray(parsed.segmentsDone)
+      ? parsed.segmentsDone.length
+      : -1
+  } catch {
+    return -1
+  }
+}
+
+describe("x-media upload --session", () => {
+  it.live("SIGINT keeps the session (exit 130); the rerun sends only the missing segments", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({
+        processing: { enabled: false },
+        faults: [{ step: "APPEND", times: Infinity, fault: Fault.delay(150) }]
+      })
+      const dir = yield* tempDir
+      const bytes = mp4Bytes(16 * 4096 - 100)
+      const file = writeFile(dir, "clip.mp4", bytes)
+      const sessionPath = join(dir, "clip.session.json")
+      const args = ["upload", file, "--base-url", x.url, "--chunk-size", "4096", "--concurrency", "2", "--session", sessionPath, "--json"]
+      const env = cleanEnv(oauth1Env(x))
+
+      const child = spawnCli(args, env)
+      const exited = yield* Effect.forkChild(collect(child))
+      yield* Effect.sync(() => segmentsSaved(sessionPath)).pipe(
+        Effect.repeat({ schedule: Schedule.spaced("20 millis"), until: (n) => n >= 4 }),
+        Effect.timeout("20 seconds")
+      )
+      child.kill("SIGINT")
+      const interrupted = yield* Fiber.join(exited)
+      expect(interrupted.code, interrupted.stderr).toBe(130)
+      expect(interrupted.stderr).toMatch(/Interrupted\. The upload session of media \d+ \(\d+ of 16 segments on X\) is saved in /)
+      expect(onlyJson(interrupted.stdout)["error"]).toMatchObject({ _tag: "Interrupted" })
+      expect(interrupted.stderr).not.toContain("    at ")
+      expect(interrupted.stderr).not.toMatch(/unhandled|UnhandledPromiseRejection/i)
+
+      expect(existsSync(sessionPath)).toBe(true)
+      const session = yield* UploadSession.decodeSession(readFileSync(sessionPath, "utf8"))
+      expect(session.finalized).toBe(false)
+      expect(session.segmentsDone.length).toBeGreaterThanOrEqual(4)
+      expect(session.missingSegments.length).toBeGreaterThan(0)
+
+      x.setFaults([])
+      const before = x.requests().length
+      const resumed = yield* runCli(args, env)
+      expect(resumed.code, resumed.stderr).toBe(0)
+      expect(onlyJson(resumed.stdout)).toMatchObject({ media_id: session.mediaId, state: "succeeded", size: bytes.byteLength })
+      expect(resumed.stderr).toContain(`Resumed media ${session.mediaId}`)
+
+      const appended = x.requests().slice(before).filter((r) => r.step === "APPEND").map((r) => r.segmentIndex)
+      expect(appended.sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(session.missingSegments)
+      expect(x.requests().slice(before).filter((r) => r.step === "INIT")).toEqual([])
+      expect(x.media(session.mediaId)?.sha256).toBe(createHash("sha256").update(bytes).digest("hex"))
+      expect(existsSync(sessionPath)).toBe(false)
+    }))
+
+  it.live("a file that is not a session is a usage error, and nothing is sent", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator()
+      const dir = yield* tempDir
+      const file = writeFile(dir, "clip.mp4", mp4Bytes(5000))
+      const sessionPath = writeFile(dir, "broken.json", new TextEncoder().encode("{\"mediaId\":"))
+      const run = yield* runCli(["upload", file, "--base-url", x.url, "--session", sessionPath, "--json"], cleanEnv(oauth1Env(x)))
+      expect(run.code).toBe(2)
+      expect(onlyJson(run.stdout)["error"]).toMatchObject({ _tag: "UsageError", message: expect.stringContaining("is not an x-media upload session") })
+      expect(x.requests()).toEqual([])
+    }))
+})

@@ -1,0 +1,186 @@
+import { createHash } from "node:crypto"
+import { readFileSync } from "node:fs"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import {
+  cleanEnv,
+  emulator,
+  mp4Bytes,
+  oauth1Env,
+  oauth2Env,
+  onlyJson,
+  runCli,
+  samples,
+  tempDir,
+  writeFile
+} from "./support/Cli.ts"
+
+const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex")
+
+describe.concurrent("x-media upload", () => {
+  for (
+    const [dialect, scheme] of [["v1", "oauth1"], ["v2", "oauth1"], ["v2", "oauth2"]] as const
+  ) {
+    it.live(`uploads and prints the result JSON: ${dialect} with ${scheme}`, () =>
+      Effect.gen(function*() {
+        const x = yield* emulator({ processing: { enabled: false } })
+        const env = cleanEnv(scheme === "oauth1" ? oauth1Env(x) : oauth2Env(x))
+        const run = yield* runCli(["upload", samples.png, "--api", dialect, "--base-url", x.url, "--json"], env)
+        expect(run.code).toBe(0)
+        const result = onlyJson(run.stdout)
+        expect(result).toEqual({
+          media_id: expect.stringMatching(/^[0-9]{1,19}$/),
+          media_key: expect.any(String),
+          media_type: "image/png",
+          media_category: "tweet_image",
+          size: readFileSync(samples.png).byteLength,
+          state: "succeeded",
+          expires_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+        })
+        const media = x.media(String(result["media_id"]))
+        expect(media).toMatchObject({ dialect, state: "succeeded", sha256: sha256(samples.png) })
+        const auth = x.requests().map((r) => r.auth)
+        expect(new Set(auth)).toEqual(new Set([scheme]))
+      }))
+  }
+
+  it.live("prints only the media id on stdout, and one plain line per phase on stderr without a terminal", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({ processing: { checkAfterSecs: 1, inProgressSteps: 1 } })
+      const run = yield* runCli(["upload", samples.mp4, "--base-url", x.url], cleanEnv(oauth1Env(x)))
+      expect(run.code).toBe(0)
+      expect(run.stdout).toMatch(/^[0-9]{1,19}\n$/)
+      const id = run.stdout.trim()
+      expect(x.media(id)).toMatchObject({ state: "succeeded", sha256: sha256(samples.mp4) })
+      // eslint-disable-next-line no-control-regex
+      expect(run.stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/)
+      const lines = run.stderr.trim().split("\n")
+      const phases = ["Planned:", "Initialized media", "Upload done:", "Finalized:", "Processing:", "Ready:", "Uploaded"]
+      let at = -1
+      for (const phase of phases) {
+        const next = lines.findIndex((line, i) => i > at && line.startsWith(phase))
+        expect(next, `${phase} after line ${at} in:\n${run.stderr}`).toBeGreaterThan(at)
+        at = next
+      }
+    }))
+
+  it.live("--emulator uploads to an embedded emulator with no credentials in the environment", () =>
+    Effect.gen(function*() {
+      const run = yield* runCli(["upload", "--emulator", samples.mp4, "--json"])
+      expect(run.code).toBe(0)
+      expect(onlyJson(run.stdout)).toMatchObject({ media_type: "video/mp4", media_category: "tweet_video", state: "succeeded" })
+      expect(run.stderr).toContain("Started an X emulator at http://127.0.0.1:")
+      expect(run.stderr).toMatch(/Processing: in_progress/)
+    }))
+
+  it.live("fails with the error JSON and exit code 1 when X refuses the size (scaled-down limit)", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({ limits: { image: 100 } })
+      const run = yield* runCli(["upload", samples.png, "--base-url", x.url, "--json"], cleanEnv(oauth1Env(x)))
+      expect(run.code).toBe(1)
+      const { error } = onlyJson(run.stdout)
+      expect(error).toMatchObject({ _tag: "XApiError", step: "INIT", status: 400, message: expect.stringContaining("<= 100 bytes") })
+      expect(run.stderr).not.toContain("    at ")
+    }))
+
+  it.live("fails before any request for an empty file, with its typed error", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator()
+      const dir = yield* tempDir
+      const empty = writeFile(dir, "empty.png", new Uint8Array(0))
+      const json = yield* runCli(["upload", empty, "--base-url", x.url, "--json"], cleanEnv(oauth1Env(x)))
+      expect(json.code).toBe(1)
+      expect(onlyJson(json.stdout)).toEqual({
+        error: { _tag: "EmptyMedia", message: `${empty} is empty (0 bytes); X does not accept empty media.`, source: empty }
+      })
+      const plain = yield* runCli(["upload", empty, "--base-url", x.url], cleanEnv(oauth1Env(x)))
+      expect(plain.code).toBe(1)
+      expect(plain.stdout).toBe("")
+      expect(plain.stderr).toBe(`Error: ${empty} is empty (0 bytes); X does not accept empty media.\n`)
+      expect(x.requests()).toEqual([])
+    }))
+
+  it.live("an emulator fault becomes a typed failure after the retries (APPEND answering 400)", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({ faults: [{ step: "APPEND", fault: { _tag: "HttpError", status: 400 } }] })
+      const run = yield* runCli(["upload", samples.mp4, "--base-url", x.url, "--json"], cleanEnv(oauth1Env(x)))
+      expect(run.code).toBe(1)
+      expect(onlyJson(run.stdout)["error"]).toMatchObject({ _tag: "XApiError", step: "APPEND", status: 400, segmentIndex: 0 })
+    }))
+
+  const usageCases: ReadonlyArray<readonly [string, ReadonlyArray<string>, Record<string, string>, RegExp]> = [
+    ["--api v3", ["--api", "v3"], {}, /--api/],
+    ["--concurrency 0", ["--concurrency", "0"], {}, /--concurrency "0": must be a whole number from 1 to 16/],
+    ["a non-numeric --chunk-size", ["--chunk-size", "big"], {}, /--chunk-size/],
+    ["--max-wait 0", ["--max-wait", "0"], {}, /--max-wait/],
+    ["a non-URL --base-url", ["--base-url", "not a url"], {}, /--base-url/],
+    ["X_MEDIA_API=v3", [], { X_MEDIA_API: "v3" }, /X_MEDIA_API "v3": must be v1 or v2/],
+    ["a non-URL X_MEDIA_BASE_URL", [], { X_MEDIA_BASE_URL: "ftp://example.com" }, /X_MEDIA_BASE_URL/]
+  ]
+  for (const [name, args, env, message] of usageCases) {
+    it.live(`usage error (exit 2, before any request): ${name}`, () =>
+      Effect.gen(function*() {
+        const x = yield* emulator()
+        const base = Object.keys(env).includes("X_MEDIA_BASE_URL") || args.includes("--base-url") ? [] : ["--base-url", x.url]
+        const run = yield* runCli(
+          ["upload", samples.png, ...base, ...args, "--json"],
+          cleanEnv({ ...oauth1Env(x), ...env })
+        )
+        expect(run.code).toBe(2)
+        const { error } = onlyJson(run.stdout)
+        expect(error).toMatchObject({ _tag: expect.stringMatching(/^(UsageError|InvalidOption)$/), message: expect.stringMatching(message) })
+        expect(run.stderr).toMatch(message)
+        expect(x.requests()).toEqual([])
+      }))
+  }
+
+  it.live("flags win over the environment: X_MEDIA_BASE_URL wrong, --base-url right", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({ processing: { enabled: false } })
+      const run = yield* runCli(
+        ["upload", samples.gif, "--base-url", x.url, "--api", "v1", "--json"],
+        cleanEnv({ ...oauth1Env(x), X_MEDIA_BASE_URL: "http://127.0.0.1:9", X_MEDIA_API: "v2" })
+      )
+      expect(run.code).toBe(0)
+      expect(onlyJson(run.stdout)).toMatchObject({ media_type: "image/gif", state: "succeeded" })
+      expect(new Set(x.requests().map((r) => r.dialect))).toEqual(new Set(["v1"]))
+    }))
+
+  it.live("and the other way: --base-url wrong fails even with X_MEDIA_BASE_URL right", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator()
+      const run = yield* runCli(
+        ["upload", samples.png, "--base-url", "http://127.0.0.1:9", "--json"],
+        cleanEnv({ ...oauth1Env(x), X_MEDIA_BASE_URL: x.url })
+      )
+      expect(run.code).toBe(1)
+      expect(onlyJson(run.stdout)["error"]).toMatchObject({ _tag: "NetworkError", step: "INIT" })
+      expect(x.requests()).toEqual([])
+    }))
+
+  it.live("the environment alone is enough: X_MEDIA_BASE_URL and X_MEDIA_API", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator()
+      const run = yield* runCli(
+        ["upload", samples.png, "--json"],
+        cleanEnv({ ...oauth1Env(x), X_MEDIA_BASE_URL: x.url, X_MEDIA_API: "v1" })
+      )
+      expect(run.code).toBe(0)
+      expect(new Set(x.requests().map((r) => r.dialect))).toEqual(new Set(["v1"]))
+    }))
+
+  it.live("uploads a file in many segments with bounded concurrency", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({ processing: { enabled: false } })
+      const dir = yield* tempDir
+      const file = writeFile(dir, "clip.mp4", mp4Bytes(50_000))
+      const run = yield* runCli(
+        ["upload", file, "--base-url", x.url, "--chunk-size", "4096", "--concurrency", "3", "--json"],
+        cleanEnv(oauth1Env(x))
+      )
+      expect(run.code).toBe(0)
+      const id = String(onlyJson(run.stdout)["media_id"])
+      expect(x.media(id)).toMatchObject({ sha256: sha256(file), appendRequests: 13 })
+      expect(x.media(id)?.maxConcurrentAppends).toBeLessThanOrEqual(3)
+    }))
+})

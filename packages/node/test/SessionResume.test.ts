@@ -19,7 +19,7 @@ const segmentsSaved = (path: string): number => {
   }
 }
 
-describe("x-media upload --session", () => {
+describe.concurrent("x-media upload --session", () => {
   it.live("SIGINT keeps the session (exit 130); the rerun sends only the missing segments", () =>
     Effect.gen(function*() {
       const x = yield* emulator({
@@ -64,6 +64,30 @@ describe("x-media upload --session", () => {
       expect(appended.sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(session.missingSegments)
       expect(x.requests().slice(before).filter((r) => r.step === "INIT")).toEqual([])
       expect(x.media(session.mediaId)?.sha256).toBe(createHash("sha256").update(bytes).digest("hex"))
+      expect(existsSync(sessionPath)).toBe(false)
+    }))
+
+  it.live("a failure X may get past keeps the session and says so; a processing failure drops it", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({
+        processing: { checkAfterSecs: 0 },
+        faults: [{ step: "APPEND", segmentIndex: 2, fault: Fault.httpError(400) }]
+      })
+      const dir = yield* tempDir
+      const file = writeFile(dir, "clip.mp4", mp4Bytes(3 * 4096))
+      const sessionPath = join(dir, "s.json")
+      const args = ["upload", file, "--base-url", x.url, "--chunk-size", "4096", "--concurrency", "1", "--session", sessionPath]
+      const env = cleanEnv(oauth1Env(x))
+      const failed = yield* runCli(args, env)
+      expect(failed.code).toBe(1)
+      expect(failed.stderr).toMatch(/Error: X answered HTTP 400 to APPEND of segment 2[^\n]*\nThe upload session of media \d+ \(2 of 3 segments on X\) is kept in /)
+      expect(existsSync(sessionPath)).toBe(true)
+
+      x.setFaults([{ step: "STATUS", fault: Fault.processingFailed() }, { step: "FINALIZE", fault: Fault.processingFailed() }])
+      const rejected = yield* runCli([...args, "--json"], env)
+      expect(rejected.code).toBe(1)
+      expect(onlyJson(rejected.stdout)["error"]).toMatchObject({ _tag: "ProcessingFailed", errorName: "InvalidMedia" })
+      expect(rejected.stderr).not.toContain("is kept in")
       expect(existsSync(sessionPath)).toBe(false)
     }))
 

@@ -25,9 +25,22 @@ export class Io extends Context.Service<Io, IoShape>()("@x-media/node/cli/Io") {
 /** True when `stream` is a terminal that takes cursor control (not `TERM=dumb`). */
 const isTerminal = (stream: NodeJS.WriteStream): boolean => stream.isTTY === true && process.env["TERM"] !== "dumb"
 
+/**
+ * A reader that went away (`x-media … | head -1`) must not crash the upload: writes to a closed
+ * pipe (EPIPE) are dropped; other stream errors still surface.
+ */
+const ignoreClosedPipe = (stream: NodeJS.WriteStream): void => {
+  if (stream.listenerCount("error") > 0) return
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error
+  })
+}
+
 /** The process's stdout and stderr. */
-export const layerProcess: Layer.Layer<Io> = Layer.sync(Io, () =>
-  Io.of({
+export const layerProcess: Layer.Layer<Io> = Layer.sync(Io, () => {
+  ignoreClosedPipe(process.stdout)
+  ignoreClosedPipe(process.stderr)
+  return Io.of({
     out: (text) => Effect.sync(() => void process.stdout.write(text)),
     err: (text) => Effect.sync(() => void process.stderr.write(text)),
     errIsTerminal: isTerminal(process.stderr),
@@ -35,7 +48,8 @@ export const layerProcess: Layer.Layer<Io> = Layer.sync(Io, () =>
       const columns = process.stderr.columns ?? 0
       return columns > 0 ? columns : 80
     }
-  }))
+  })
+})
 
 /** Writes one line (a newline is added) to stderr. */
 export const line = (text: string): Effect.Effect<void, never, Io> => Io.use((io) => io.err(`${text}\n`))

@@ -13,13 +13,13 @@ import * as Output from "./Output.ts"
 /**
  * Prints a failure of `self` (its message on stderr; with `--json` also the error object on stdout)
  * and fails with CliExit carrying its exit code. `command` names the subcommand in the hint printed
- * after a usage error.
+ * after a usage error; `note` may add a line of its own (how to resume, for example).
  */
-export const reportFailure = (json: boolean, command: string) =>
+export const reportFailure = (json: boolean, command: string, note?: (failure: CliFailure) => string | undefined) =>
 <A, R>(self: Effect.Effect<A, CliFailure, R>): Effect.Effect<A, CliExit, R | Io> =>
   Effect.catch(self, (failure) => {
     const code = exitCodeOf(failure)
-    const hint = code === usageExitCode ? `Run \`x-media ${command} --help\` for usage.` : undefined
+    const hint = note?.(failure) ?? (code === usageExitCode ? `Run \`x-media ${command} --help\` for usage.` : undefined)
     return Output.printError(failure, hint).pipe(
       Effect.andThen(json ? Output.printJson(Output.errorJson(failure)) : Effect.void),
       Effect.andThen(Effect.fail(new CliExit({ code })))

@@ -11,6 +11,7 @@ import * as NodeXMedia from "../NodeXMedia.ts"
 import * as ClientSettings from "./ClientSettings.ts"
 import * as CommonFlags from "./CommonFlags.ts"
 import * as EmbeddedEmulator from "./EmbeddedEmulator.ts"
+import type { CliFailure } from "./Failure.ts"
 import * as Format from "./Format.ts"
 import { Io } from "./Io.ts"
 import * as Output from "./Output.ts"
@@ -48,8 +49,36 @@ const describeSession = (session: UploadSession.UploadSession) =>
     session.finalized ? ", finalized" : ""
   }`
 
+/** What is known about the saved session when the upload ends, for the note after a failure. */
+interface SessionState {
+  path: string | undefined
+  latest: UploadSession.UploadSession | undefined
+}
+
+/** After a failure that a rerun can get past, where the session is kept; nothing when it is gone. */
+const resumeNote = (state: SessionState) => (failure: CliFailure): string | undefined =>
+  state.path === undefined || state.latest === undefined || !resumable(failure)
+    ? undefined
+    : `The upload session of media ${state.latest.mediaId} (${describeSession(state.latest)}) is kept in ${state.path}; ` +
+      `run the same command again to resume it.`
+
+/** Failures after which the session is worth keeping: not when the media is dead or the input is wrong. */
+const resumable = (failure: CliFailure): boolean => {
+  switch (failure._tag) {
+    case "NetworkError":
+    case "XApiError":
+    case "RateLimited":
+    case "MalformedResponse":
+    case "AuthenticationFailed":
+    case "ProcessingTimeout":
+      return true
+    default:
+      return false
+  }
+}
+
 /** The upload: checks, client, optional emulator and session file, progress, result. */
-const upload = (input: UploadInput) =>
+const upload = (input: UploadInput, state: SessionState) =>
   Effect.gen(function*() {
     const io = yield* Io
     const options = yield* UploadFlags.toUploadOptions(input)
@@ -67,18 +96,23 @@ const upload = (input: UploadInput) =>
       if (now >= saved.value.expiresAt.getTime()) {
         yield* io.err(`The saved session for media ${saved.value.mediaId} expired at ${saved.value.expiresAt.toISOString()}; starting a new upload.\n`)
         saved = Option.none()
+      } else if (emulator !== undefined && saved.value.baseUrl !== emulator.url) {
+        yield* io.err(`The saved session for media ${saved.value.mediaId} belongs to an earlier emulator run; starting a new upload.\n`)
+        saved = Option.none()
       }
     }
 
-    let latest: UploadSession.UploadSession | undefined = Option.getOrUndefined(saved)
+    state.path = sessionFile?.path
+    state.latest = Option.getOrUndefined(saved)
     const onSession = sessionFile === undefined
       ? undefined
       : (session: UploadSession.UploadSession) =>
         Effect.suspend(() => {
-          latest = session
+          state.latest = session
           return sessionFile.save(session)
         })
     const interrupted = () => {
+      const latest = state.latest
       if (sessionFile === undefined) {
         return "Interrupted; nothing was saved. Add --session FILE to make an upload resumable."
       }
@@ -95,6 +129,12 @@ const upload = (input: UploadInput) =>
     const media = yield* run.pipe(
       Effect.provide(NodeXMedia.layer(settings)),
       Effect.ensuring(view.settle),
+      // A media X refused or that expired cannot be resumed: its session is of no use any more.
+      Effect.tapError((failure) =>
+        sessionFile !== undefined && (failure._tag === "ProcessingFailed" || failure._tag === "MediaExpired")
+          ? sessionFile.remove
+          : Effect.void
+      ),
       Report.onInterrupt(input.json, interrupted)
     )
     if (sessionFile !== undefined) yield* sessionFile.remove
@@ -103,10 +143,13 @@ const upload = (input: UploadInput) =>
 
 /** `x-media upload <file> [flags]`. */
 export const command = Command.make("upload", config, (input) =>
-  upload(input).pipe(
-    Effect.flatMap((media) => input.json ? Output.printJson(Output.mediaJson(media)) : Output.printUploaded(media, input.file)),
-    Report.reportFailure(input.json, "upload")
-  )).pipe(
+  Effect.suspend(() => {
+    const state: SessionState = { path: undefined, latest: undefined }
+    return upload(input, state).pipe(
+      Effect.flatMap((media) => input.json ? Output.printJson(Output.mediaJson(media)) : Output.printUploaded(media, input.file)),
+      Report.reportFailure(input.json, "upload", resumeNote(state))
+    )
+  })).pipe(
     Command.withDescription(
       "Upload an image, GIF or video to X: INIT, APPEND (in parallel), FINALIZE, then wait for processing. " +
         "Prints the media id on stdout (the result object with --json)."

@@ -9,7 +9,17 @@ import type { UploaderKind } from "./job.ts"
 import { median, range } from "./measure.ts"
 import { currentDefaults, fullGridSizeMiB } from "./plan.ts"
 import type { ProfileSummary } from "./profile.ts"
-import type { CaseResult, CaseSummary, DefaultsAnalysis, Footprint, RunRecord, ServerKind, TargetResult } from "./results.ts"
+import type {
+  CaseResult,
+  CaseSummary,
+  DefaultsAnalysis,
+  Footprint,
+  GridAnalysis,
+  GridPoint,
+  RunRecord,
+  ServerKind,
+  TargetResult
+} from "./results.ts"
 
 const medianOf = (runs: ReadonlyArray<RunRecord>, f: (r: RunRecord) => number) => median(runs.map(f))
 
@@ -67,47 +77,86 @@ const rate = (value: number) => `${value.toFixed(0)} MiB/s`
 const pct = (value: number) => `${(100 * value).toFixed(0)} %`
 const cfg = (chunkSize: number, concurrency: number) => `${chunkSize / MiB} MiB × c${concurrency}`
 
-/** What the 64 MiB grid says about the defaults: the best, the current, and the cheapest within 5 % of the best. */
-export const analyseDefaults = (cases: ReadonlyArray<CaseResult>): DefaultsAnalysis | undefined => {
-  const grid = cases.filter((c) =>
-    c.spec.uploader === "xmedia" && c.spec.server === "emulator" && c.spec.sizeMiB === fullGridSizeMiB && c.summary !== undefined
-  )
-  const points = grid.flatMap((c) =>
-    c.summary === undefined ? [] : [{
-      chunkSize: c.spec.chunkSize,
-      concurrency: c.spec.concurrency,
-      mibPerSec: c.summary.mibPerSec,
-      maxRssBytes: c.summary.maxRssBytes
-    }]
+/** How close to the best a configuration must be to count as "as fast" (runs on this machine vary more than that). */
+const tolerance = 0.1
+
+const analyseGrid = (cases: ReadonlyArray<CaseResult>, server: ServerKind, label: string): GridAnalysis | undefined => {
+  const points: Array<GridPoint> = cases.flatMap((c) =>
+    c.spec.uploader !== "xmedia" || c.spec.server !== server || c.spec.sizeMiB !== fullGridSizeMiB || c.summary === undefined
+      ? []
+      : [{ chunkSize: c.spec.chunkSize, concurrency: c.spec.concurrency, mibPerSec: c.summary.mibPerSec, maxRssBytes: c.summary.maxRssBytes }]
   )
   const current = points.find((p) => p.chunkSize === currentDefaults.chunkSize && p.concurrency === currentDefaults.concurrency)
   if (points.length < 2 || current === undefined) return undefined
   const best = points.reduce((a, b) => (b.mibPerSec > a.mibPerSec ? b : a))
   const recommended = points
-    .filter((p) => p.mibPerSec >= 0.95 * best.mibPerSec)
+    .filter((p) => p.mibPerSec >= (1 - tolerance) * best.mibPerSec)
     .reduce((a, b) => {
       const inFlightA = a.chunkSize * a.concurrency
       const inFlightB = b.chunkSize * b.concurrency
       return inFlightB < inFlightA || (inFlightB === inFlightA && b.mibPerSec > a.mibPerSec) ? b : a
     })
-  const withinBest = current.mibPerSec >= 0.95 * best.mibPerSec
-  const verdict = withinBest
-    ? `The defaults (${cfg(current.chunkSize, current.concurrency)}) reach ${rate(current.mibPerSec)}, within 5 % of the best measured ` +
-      `(${cfg(best.chunkSize, best.concurrency)}, ${rate(best.mibPerSec)}): the data supports them` +
-      (recommended.chunkSize * recommended.concurrency < current.chunkSize * current.concurrency
-        ? `; ${cfg(recommended.chunkSize, recommended.concurrency)} is as fast (${rate(recommended.mibPerSec)}) with less in flight.`
-        : ".")
-    : `The defaults (${cfg(current.chunkSize, current.concurrency)}) reach ${rate(current.mibPerSec)}, ` +
-      `${pct(1 - current.mibPerSec / best.mibPerSec)} below the best measured (${cfg(best.chunkSize, best.concurrency)}, ` +
-      `${rate(best.mibPerSec)}); the cheapest configuration within 5 % of the best is ${cfg(recommended.chunkSize, recommended.concurrency)} ` +
-      `(${rate(recommended.mibPerSec)}).`
-  return {
-    sizeMiB: fullGridSizeMiB,
-    best: { chunkSize: best.chunkSize, concurrency: best.concurrency, mibPerSec: best.mibPerSec },
-    current,
-    recommended,
-    verdict
+  const near = current.mibPerSec >= (1 - tolerance) * best.mibPerSec
+  const verdict = `${label}: the defaults (${cfg(current.chunkSize, current.concurrency)}) reach ${rate(current.mibPerSec)}; ` +
+    `the best is ${cfg(best.chunkSize, best.concurrency)} at ${rate(best.mibPerSec)}` +
+    (near
+      ? ` (the defaults are within ${pct(tolerance)}).`
+      : `, ${pct(1 - current.mibPerSec / best.mibPerSec)} more than the defaults.`) +
+    ` The least in flight within ${pct(tolerance)} of the best: ${cfg(recommended.chunkSize, recommended.concurrency)} (${rate(recommended.mibPerSec)}).`
+  return { server, sizeMiB: fullGridSizeMiB, best, current, recommended, verdict }
+}
+
+const bestAtChunk = (cases: ReadonlyArray<CaseResult>, chunkSize: number): number =>
+  Math.max(
+    0,
+    ...cases.flatMap((c) =>
+      c.spec.uploader === "xmedia" && c.spec.server === "emulator-latency" && c.spec.chunkSize === chunkSize && c.summary !== undefined
+        ? [c.summary.mibPerSec]
+        : []
+    )
+  )
+
+const mbit = (mibPerSec: number) => `${((mibPerSec * MiB * 8) / 1e6).toFixed(0)} Mbit/s`
+
+/**
+ * What the 64 MiB grids say about the defaults. On loopback the upload is CPU-bound (uploader and emulator
+ * share 2 cores): the defaults should be within 10 % of the best. With a fixed delay per APPEND it is
+ * latency-bound, and throughput grows with the bytes in flight (chunk × concurrency) until bandwidth, which
+ * the emulator does not model, caps it: there the question is which uplink the defaults can fill, against
+ * the memory more in flight costs.
+ */
+export const analyseDefaults = (cases: ReadonlyArray<CaseResult>, latencyMs: number): DefaultsAnalysis | undefined => {
+  const loopback = analyseGrid(cases, "emulator", "On loopback (CPU-bound)")
+  const latency = analyseGrid(cases, "emulator-latency", `With ${latencyMs} ms per APPEND (latency-bound)`)
+  const grids = [loopback, latency].filter((g): g is GridAnalysis => g !== undefined)
+  if (grids.length === 0) return undefined
+  const parts: Array<string> = []
+  if (loopback !== undefined) parts.push(loopback.verdict)
+  if (latency !== undefined) {
+    const doubled = cases.find((c) =>
+      c.spec.uploader === "xmedia" && c.spec.server === "emulator-latency" && c.spec.sizeMiB === fullGridSizeMiB &&
+      c.spec.chunkSize === currentDefaults.chunkSize && c.spec.concurrency === 2 * currentDefaults.concurrency
+    )?.summary
+    parts.push(
+      `With ${latencyMs} ms per APPEND (latency-bound) throughput follows the bytes in flight: the defaults ` +
+        `(${cfg(currentDefaults.chunkSize, currentDefaults.concurrency)}, ${(currentDefaults.chunkSize * currentDefaults.concurrency) / MiB} MiB in flight) ` +
+        `reach ${rate(latency.current.mibPerSec)} (${mbit(latency.current.mibPerSec)}), so they can fill an uplink that fast at that latency; ` +
+        (doubled === undefined
+          ? ""
+          : `twice the concurrency reaches ${rate(doubled.mibPerSec)} (${mbit(doubled.mibPerSec)}) for ${mb(doubled.maxRssBytes - latency.current.maxRssBytes)} more peak RSS. `) +
+        `The best measured is ${cfg(latency.best.chunkSize, latency.best.concurrency)} at ${rate(latency.best.mibPerSec)}; ` +
+        `1 MiB chunks, which pay the latency 4 times as often as 4 MiB ones, reach at most ${rate(bestAtChunk(cases, MiB))}.`
+    )
   }
+  const cpuBoundOk = loopback === undefined || loopback.current.mibPerSec >= (1 - tolerance) * loopback.best.mibPerSec
+  parts.push(
+    cpuBoundOk
+      ? `Verdict: the data supports the defaults: on loopback they are within ${pct(tolerance)} of the best, and under latency ` +
+        "they fill a fast uplink with 16 MiB in flight; raising concurrency pays only on links faster than that, and costs memory."
+      : `Verdict: on loopback the defaults are ${pct(1 - (loopback?.current.mibPerSec ?? 0) / (loopback?.best.mibPerSec ?? 1))} below the best ` +
+        `(${loopback === undefined ? "" : cfg(loopback.best.chunkSize, loopback.best.concurrency)}); see the grids before changing them, as runs on this 2-core machine vary.`
+  )
+  return { grids, verdict: parts.join("\n\n") }
 }
 
 /** Inputs of the target verdicts. */
@@ -164,6 +213,7 @@ export const evaluateTargets = (input: TargetInputs): ReadonlyArray<TargetResult
     })
     const onEmulator = pairs.filter((p) => p.spec.server === "emulator")
     const onSink = pairs.filter((p) => p.spec.server === "sink")
+    const onLatency = pairs.filter((p) => p.spec.server === "emulator-latency")
     const describe = (p: (typeof pairs)[number]) =>
       `${p.spec.sizeMiB} MiB, ${cfg(p.spec.chunkSize, p.spec.concurrency)}: ${rate(p.ours)} vs raw ${rate(p.raw)} = ${pct(p.ratio)}`
     const atDefaults = onEmulator.filter((p) => p.spec.chunkSize === d.chunkSize && p.spec.concurrency === d.concurrency)
@@ -177,7 +227,8 @@ export const evaluateTargets = (input: TargetInputs): ReadonlyArray<TargetResult
       evidence: [
         ...atDefaults.map((p) => `defaults, emulator: ${describe(p)}`),
         `${onEmulator.length - below} of ${onEmulator.length} emulator configurations at ≥ 90 %; lowest: ${worst.map(describe).join("; ")}`,
-        ...onSink.map((p) => `null sink (no emulator cost): ${describe(p)}`)
+        ...onSink.map((p) => `null sink (no emulator cost): ${describe(p)}`),
+        ...onLatency.map((p) => `emulator with APPEND latency: ${describe(p)}`)
       ],
       why: met ? [] : [
         `CPU per MiB uploaded (64 MiB, defaults): ours ${xCpu === undefined ? "?" : xCpu.totalPerMiB.toFixed(1)} ms/MiB, raw ${rawCpu === undefined ? "?" : rawCpu.totalPerMiB.toFixed(1)} ms/MiB. ` +

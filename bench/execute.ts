@@ -7,6 +7,7 @@
  */
 import type { RunningEmulator } from "@x-media/emulator"
 import type { BenchFile } from "./files.ts"
+import { systemBusyMs } from "./machine.ts"
 import type { JobCredentials } from "./job.ts"
 import { runChild } from "./measure.ts"
 import type { CaseSpec, RequestCounts, RunRecord } from "./results.ts"
@@ -19,6 +20,8 @@ export interface Servers {
   readonly sink: Sink
   /** Auth off, processing on with a known check_after_secs and step count. */
   readonly processing: RunningEmulator
+  /** Auth off, processing off, every APPEND answered after a fixed delay. */
+  readonly latency: RunningEmulator
   /** The file of the warm-up upload every child makes (to `emulator`) before the measured one. */
   readonly warmup: BenchFile
 }
@@ -52,15 +55,21 @@ export const runOnce = async (
   script: string,
   timeoutMs: number
 ): Promise<RunOutcome> => {
-  const emulator = spec.server === "emulator-processing" ? servers.processing : servers.emulator
+  const emulator = spec.server === "emulator-processing"
+    ? servers.processing
+    : spec.server === "emulator-latency"
+    ? servers.latency
+    : servers.emulator
   const baseUrl = spec.server === "sink" ? servers.sink.url : emulator.url
   const resetAll = () => {
     servers.emulator.reset()
     servers.processing.reset()
+    servers.latency.reset()
     servers.sink.reset()
   }
   resetAll()
   let cpuBefore = process.cpuUsage()
+  let busyBefore = systemBusyMs()
   const run = await runChild(script, {
     uploader: spec.uploader,
     baseUrl,
@@ -73,8 +82,10 @@ export const runOnce = async (
   }, timeoutMs, () => {
     resetAll()
     cpuBefore = process.cpuUsage()
+    busyBefore = systemBusyMs()
   })
   const serverCpu = process.cpuUsage(cpuBefore)
+  const busyAfter = systemBusyMs()
   if (run._tag === "Failed") return { _tag: "Failed", reason: run.reason }
   const report = run.report
   if (!report.ok || report.mediaId === undefined) return { _tag: "Failed", reason: report.error ?? "no media id" }
@@ -107,6 +118,10 @@ export const runOnce = async (
       }
     }
   }
+  const serverCpuMs = (serverCpu.user + serverCpu.system) / 1000
+  const foreignCpuMs = busyBefore === undefined || busyAfter === undefined
+    ? undefined
+    : Math.max(0, busyAfter - busyBefore - serverCpuMs - report.cpuUserMs - report.cpuSystemMs)
   const record: RunRecord = {
     warmupMs: report.warmupMs,
     wallMs: report.wallMs,
@@ -119,7 +134,9 @@ export const runOnce = async (
     peakArrayBuffersBytes: report.peakArrayBuffersBytes,
     gcCount: report.gcCount,
     gcPauseMs: report.gcPauseMs,
-    serverCpuMs: (serverCpu.user + serverCpu.system) / 1000,
+    serverCpuMs,
+    foreignCpuMs,
+    contended: false,
     childElapsedMs: run.elapsedMs,
     requests,
     prematureStatus,

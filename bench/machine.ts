@@ -64,3 +64,41 @@ export const machineFacts = (): MachineFacts => {
     gitDirty: git(["status", "--porcelain", "--", "packages", "bench"]) !== ""
   }
 }
+
+/**
+ * CPU time (ms) the whole machine has spent busy since boot, from /proc/stat (user, nice, system, irq,
+ * softirq and steal, at USER_HZ 100); undefined where there is no /proc/stat. The difference over a run,
+ * minus what the orchestrator and the child used, is the CPU other processes took meanwhile.
+ */
+export const systemBusyMs = (): number | undefined => {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0] ?? ""
+    const fields = line.trim().split(/\s+/).slice(1).map(Number)
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields
+    return (user + nice + system + irq + softirq + steal) * 10
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Waits until other processes leave the machine nearly idle: samples /proc/stat over `windowMs` and returns
+ * once the CPU used by anything but this process stays under `maxShare` of one core, or after `maxWaitMs`
+ * (returns how long it waited, and whether it found quiet). Without /proc/stat it returns at once.
+ */
+export const waitForQuiet = async (
+  options: { readonly windowMs: number; readonly maxShare: number; readonly maxWaitMs: number }
+): Promise<{ readonly waitedMs: number; readonly quiet: boolean }> => {
+  const started = Date.now()
+  for (;;) {
+    const before = systemBusyMs()
+    const ownBefore = process.cpuUsage()
+    await new Promise((resolve) => setTimeout(resolve, options.windowMs))
+    const after = systemBusyMs()
+    if (before === undefined || after === undefined) return { waitedMs: Date.now() - started, quiet: true }
+    const own = process.cpuUsage(ownBefore)
+    const foreign = after - before - (own.user + own.system) / 1000
+    if (foreign <= options.maxShare * options.windowMs) return { waitedMs: Date.now() - started, quiet: true }
+    if (Date.now() - started >= options.maxWaitMs) return { waitedMs: Date.now() - started, quiet: false }
+  }
+}

@@ -1,8 +1,10 @@
 /**
  * Which cases a run measures. Every size gets the head-to-head comparison at 4 MiB chunks; 64 MiB gets the
  * full grid of our library and the raw baseline (concurrency 1, 2, 4, 8 × chunks 1, 4, 5 MiB); 256 MiB a
- * subset (every concurrency at 4 MiB, and 1 and 5 MiB at concurrency 4); the null sink takes the raw
- * baseline and our library at 64 and 256 MiB; polling is measured on the smallest file.
+ * subset (every concurrency at 4 MiB, and 1 and 5 MiB at concurrency 4); the same 64 MiB grid of our library
+ * runs again against an emulator that answers every APPEND only after a delay (latency, where concurrency
+ * matters); the null sink takes the raw baseline and our library at 64 and 256 MiB; polling is measured on
+ * the smallest file.
  *
  * @module
  */
@@ -70,6 +72,13 @@ export const planCases = (sizesMiB: ReadonlyArray<number>, sections: ReadonlySet
       add("grid", "raw", "emulator", 256, chunk, 4)
     }
   }
+  if (sizesMiB.includes(fullGridSizeMiB)) {
+    for (const chunk of gridChunkSizes) {
+      for (const concurrency of gridConcurrencies) add("latency", "xmedia", "emulator-latency", fullGridSizeMiB, chunk, concurrency)
+    }
+    add("latency", "raw", "emulator-latency", fullGridSizeMiB, four, 1)
+    add("latency", "raw", "emulator-latency", fullGridSizeMiB, four, 4)
+  }
   for (const size of sizesMiB.filter((s) => s === 64 || s === 256)) {
     for (const concurrency of [1, 4]) {
       add("sink", "raw", "sink", size, four, concurrency)
@@ -86,4 +95,5 @@ export const planCases = (sizesMiB: ReadonlyArray<number>, sections: ReadonlySet
 
 /** The time one run of a case may take before its child is killed. */
 export const timeoutFor = (spec: CaseSpec): number =>
-  30_000 + spec.sizeMiB * 400 + (spec.server === "emulator-processing" ? 60_000 : 0)
+  30_000 + spec.sizeMiB * 400 + (spec.server === "emulator-processing" ? 60_000 : 0) +
+  (spec.server === "emulator-latency" ? Math.ceil((spec.sizeMiB * MiB) / spec.chunkSize) * 2_000 : 0)

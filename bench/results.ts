@@ -9,10 +9,13 @@ import type { MachineFacts } from "./machine.ts"
 import type { ProfileSummary } from "./profile.ts"
 
 /** Which part of the benchmark a case belongs to. */
-export type Section = "compare" | "grid" | "sink" | "polling"
+export type Section = "compare" | "grid" | "latency" | "sink" | "polling"
 
-/** Where a case uploads to: the emulator (processing off), the null sink, or the emulator with processing on. */
-export type ServerKind = "emulator" | "sink" | "emulator-processing"
+/**
+ * Where a case uploads to: the emulator (processing off), the null sink, the emulator with processing on, or
+ * the emulator answering every APPEND only after a fixed delay (a stand-in for network and server latency).
+ */
+export type ServerKind = "emulator" | "sink" | "emulator-processing" | "emulator-latency"
 
 /** One configuration to measure. */
 export interface CaseSpec {
@@ -54,6 +57,13 @@ export interface RunRecord {
   readonly gcPauseMs: number
   /** CPU the server process (the orchestrator, which hosts the emulator and the sink) used during the run. */
   readonly serverCpuMs: number
+  /**
+   * CPU other processes on the machine used during the measured upload (system busy time from
+   * /proc/stat minus the orchestrator's and the child's); undefined off Linux.
+   */
+  readonly foreignCpuMs: number | undefined
+  /** True when the machine stayed busy with other work through every retry of this run. */
+  readonly contended: boolean
   /** From spawning the child to its exit. */
   readonly childElapsedMs: number
   readonly requests: RequestCounts
@@ -114,6 +124,8 @@ export interface RunOptions {
   readonly large: boolean
   readonly sections: ReadonlyArray<string>
   readonly polling: { readonly checkAfterSecs: number; readonly inProgressSteps: number }
+  /** The delay of every APPEND answer on the latency emulator, ms. */
+  readonly latencyMs: number
 }
 
 /** Resident memory after loading a set of modules (and a GC), in a fresh process: median of the runs. */
@@ -137,12 +149,27 @@ export interface BenchResults {
   readonly notes: ReadonlyArray<string>
 }
 
-/** What the grid says about the default chunk size and concurrency. */
-export interface DefaultsAnalysis {
+/** One configuration of the grid, as the analysis uses it. */
+export interface GridPoint {
+  readonly chunkSize: number
+  readonly concurrency: number
+  readonly mibPerSec: number
+  readonly maxRssBytes: number
+}
+
+/** What one grid (one server) says about the defaults. */
+export interface GridAnalysis {
+  readonly server: ServerKind
   readonly sizeMiB: number
-  readonly best: { readonly chunkSize: number; readonly concurrency: number; readonly mibPerSec: number }
-  readonly current: { readonly chunkSize: number; readonly concurrency: number; readonly mibPerSec: number; readonly maxRssBytes: number }
-  /** The cheapest configuration (least chunk × concurrency in flight) within 5 % of the best. */
-  readonly recommended: { readonly chunkSize: number; readonly concurrency: number; readonly mibPerSec: number; readonly maxRssBytes: number }
+  readonly best: GridPoint
+  readonly current: GridPoint
+  /** The cheapest configuration (least chunk × concurrency in flight) within 10 % of the best. */
+  readonly recommended: GridPoint
+  readonly verdict: string
+}
+
+/** What the grids say about the default chunk size and concurrency. */
+export interface DefaultsAnalysis {
+  readonly grids: ReadonlyArray<GridAnalysis>
   readonly verdict: string
 }

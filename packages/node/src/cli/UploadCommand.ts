@@ -77,6 +77,26 @@ const resumable = (failure: CliFailure): boolean => {
   }
 }
 
+/**
+ * The session saved in the file, when it can still be resumed: an expired one, or one from an
+ * earlier run of the embedded emulator (a server that no longer exists), is set aside with a note.
+ */
+const usableSession = (file: SessionFile.SessionFile, emulatorUrl: string | undefined) =>
+  Effect.gen(function*() {
+    const saved = yield* file.load
+    if (Option.isNone(saved)) return saved
+    const session = saved.value
+    const now = yield* Clock.currentTimeMillis
+    const stale = now >= session.expiresAt.getTime()
+      ? `expired at ${session.expiresAt.toISOString()}`
+      : emulatorUrl !== undefined && session.baseUrl !== emulatorUrl
+      ? "belongs to an earlier emulator run"
+      : undefined
+    if (stale === undefined) return saved
+    yield* Io.use((io) => io.err(`The saved session for media ${session.mediaId} ${stale}; starting a new upload.\n`))
+    return Option.none<UploadSession.UploadSession>()
+  })
+
 /** The upload: checks, client, optional emulator and session file, progress, result. */
 const upload = (input: UploadInput, state: SessionState) =>
   Effect.gen(function*() {
@@ -90,17 +110,7 @@ const upload = (input: UploadInput, state: SessionState) =>
     const sessionFile = Option.isSome(input.session)
       ? yield* SessionFile.make(input.session.value, (detail) => view.settle.pipe(Effect.andThen(io.err(`Warning: ${detail}\n`))))
       : undefined
-    let saved = sessionFile === undefined ? Option.none<UploadSession.UploadSession>() : yield* sessionFile.load
-    if (Option.isSome(saved)) {
-      const now = yield* Clock.currentTimeMillis
-      if (now >= saved.value.expiresAt.getTime()) {
-        yield* io.err(`The saved session for media ${saved.value.mediaId} expired at ${saved.value.expiresAt.toISOString()}; starting a new upload.\n`)
-        saved = Option.none()
-      } else if (emulator !== undefined && saved.value.baseUrl !== emulator.url) {
-        yield* io.err(`The saved session for media ${saved.value.mediaId} belongs to an earlier emulator run; starting a new upload.\n`)
-        saved = Option.none()
-      }
-    }
+    const saved = sessionFile === undefined ? Option.none() : yield* usableSession(sessionFile, emulator?.url)
 
     state.path = sessionFile?.path
     state.latest = Option.getOrUndefined(saved)

@@ -21,7 +21,8 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Auth, Credentials, Dialect, type Errors, MediaClient } from "@x-media/core"
-import { Effect, type FileSystem, Layer } from "effect"
+import { Effect, type FileSystem, Layer, Option } from "effect"
+import * as Environment from "./Environment.ts"
 
 /** What the layers provide: the upload client and the file system that file sources read from. */
 export type NodeXMedia = MediaClient.MediaClient | FileSystem.FileSystem
@@ -75,23 +76,6 @@ const definedFields = (options: MediaClient.MediaClientOptions): MediaClient.Med
 }
 
 /**
- * Reads `X_MEDIA_API` and `X_MEDIA_BASE_URL`, but only those that `options` does not set, so an
- * explicit value is never blocked by a malformed environment variable it replaces.
- */
-const environmentOptions = (options: MediaClient.MediaClientOptions): Effect.Effect<
-  MediaClient.MediaClientOptions,
-  Errors.InvalidOption
-> =>
-  options.dialect !== undefined && options.baseUrl !== undefined
-    ? Effect.succeed({})
-    : MediaClient.optionsFromConfig.pipe(
-      Effect.map((fromEnv) => ({
-        ...(options.dialect === undefined && fromEnv.dialect !== undefined ? { dialect: fromEnv.dialect } : {}),
-        ...(options.baseUrl === undefined && fromEnv.baseUrl !== undefined ? { baseUrl: fromEnv.baseUrl } : {})
-      }))
-    )
-
-/**
  * Like {@link layer}, with whatever `options` leaves out read from the environment: the credentials
  * (`X_API_KEY`, `X_API_SECRET`, `X_ACCESS_TOKEN`, `X_ACCESS_TOKEN_SECRET`, or `X_OAUTH2_ACCESS_TOKEN`),
  * the dialect (`X_MEDIA_API`, default v2) and the base URL (`X_MEDIA_BASE_URL`). Explicit options win.
@@ -102,7 +86,8 @@ export const layerConfig = (
 ): Layer.Layer<NodeXMedia, LayerError | Errors.MissingCredentials> =>
   Layer.unwrap(Effect.gen(function*() {
     const explicit = definedFields(options)
-    const fromEnv = yield* environmentOptions(explicit)
+    const dialect = explicit.dialect ?? Option.getOrUndefined(yield* Environment.dialect)
+    const baseUrl = explicit.baseUrl ?? Option.getOrUndefined(yield* Environment.baseUrl)
     const credentials = options.credentials ?? (yield* Credentials.fromConfig({ prefer: options.prefer }))
-    return layer({ ...fromEnv, ...explicit, credentials })
+    return layer({ ...explicit, dialect, baseUrl, credentials })
   }))

@@ -68,6 +68,21 @@ describe.concurrent("NodeXMedia", () => {
       expect(x.media(media.mediaId)?.dialect).toBe("v1")
     }))
 
+  it.live("layerConfig: an explicit dialect ignores a bad X_MEDIA_API while X_MEDIA_BASE_URL is still read", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator()
+      const env = { X_MEDIA_API: "v3", X_MEDIA_BASE_URL: x.url }
+      const media = yield* uploadPng.pipe(
+        Effect.provide(NodeXMedia.layerConfig({ credentials: oauth1(x), dialect: "v1" }).pipe(Layer.provide(withEnv(env))))
+      )
+      expect(x.media(media.mediaId)?.dialect).toBe("v1")
+      const badUrl = yield* MediaClient.MediaClient.pipe(
+        Effect.provide(NodeXMedia.layerConfig({ credentials: oauth1(x) }).pipe(Layer.provide(withEnv({ X_MEDIA_BASE_URL: "x" })))),
+        Effect.flip
+      )
+      expect(badUrl).toMatchObject({ _tag: "InvalidOption", option: "X_MEDIA_BASE_URL" })
+    }))
+
   it.effect("layerConfig: a bad X_MEDIA_API or missing credentials fail when built", () =>
     Effect.gen(function*() {
       const badApi = yield* MediaClient.MediaClient.pipe(

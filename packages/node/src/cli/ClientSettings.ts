@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { Credentials, Dialect, Errors, MediaClient } from "@x-media/core"
+import { Credentials, Dialect, Errors } from "@x-media/core"
 import type { EmulatorCredentials } from "@x-media/emulator"
-import { Effect, Option, Schema } from "effect"
-import { variable } from "./Environment.ts"
+import { Effect, Option } from "effect"
+import * as Environment from "../Environment.ts"
 import type { CliFailure } from "./Failure.ts"
 import { UsageError } from "./Failure.ts"
 
@@ -37,31 +37,17 @@ export interface ClientSettings {
   readonly credentials: Credentials.Credentials
 }
 
-const isDialect = Schema.is(Dialect.Dialect)
-
 /** `--api`, else `X_MEDIA_API`, else v2. */
 export const resolveDialect = (flag: Option.Option<Dialect.Dialect>): Effect.Effect<Dialect.Dialect, Errors.InvalidOption> =>
   Option.isSome(flag)
     ? Effect.succeed(flag.value)
-    : Effect.flatMap(variable("X_MEDIA_API"), (value) => {
-      if (Option.isNone(value)) return Effect.succeed(Dialect.defaultDialect)
-      const api = value.value.trim()
-      return isDialect(api)
-        ? Effect.succeed(api)
-        : Effect.fail(new Errors.InvalidOption({ option: "X_MEDIA_API", value: api, detail: "must be v1 or v2" }))
-    })
-
-const checkBaseUrl = (option: string, raw: string) =>
-  MediaClient.validateBaseUrl(raw.trim()).pipe(
-    Effect.mapError((error) => new Errors.InvalidOption({ option, value: raw, detail: error.detail }))
-  )
+    : Effect.map(Environment.dialect, Option.getOrElse(() => Dialect.defaultDialect))
 
 /** `--base-url`, else `X_MEDIA_BASE_URL`, else none (X's host); checked either way. */
 export const resolveBaseUrl = (flag: Option.Option<string>): Effect.Effect<string | undefined, Errors.InvalidOption> =>
   Option.isSome(flag)
-    ? checkBaseUrl("--base-url", flag.value)
-    : Effect.flatMap(variable("X_MEDIA_BASE_URL"), (value) =>
-      Option.isSome(value) ? checkBaseUrl("X_MEDIA_BASE_URL", value.value) : Effect.succeed(undefined))
+    ? Environment.checkBaseUrl("--base-url", flag.value)
+    : Effect.map(Environment.baseUrl, Option.getOrUndefined)
 
 /**
  * The credentials from the environment. With `--auth`, that scheme must be configured (a

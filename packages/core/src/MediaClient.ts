@@ -241,34 +241,46 @@ export const make = Effect.fnUntraced(function*(options: MediaClientOptions = {}
 export const layer = (options: MediaClientOptions = {}): Layer.Layer<MediaClient, InvalidOption, HttpClient.HttpClient> =>
   Layer.effect(MediaClient, make(options))
 
-/**
- * The dialect and base URL from the environment: `X_MEDIA_API` (`v1` | `v2`, default v2) and
- * `X_MEDIA_BASE_URL` (default: the dialect's host). An invalid value fails with InvalidOption.
- */
-export const optionsFromConfig: Effect.Effect<MediaClientOptions, InvalidOption> = Effect.gen(function*() {
-  const api = yield* Config.option(Config.String("X_MEDIA_API")).pipe(
-    Effect.mapError(() => new InvalidOption({ option: "X_MEDIA_API", value: "", detail: "could not be read" }))
+/** Reads one environment variable; blank counts as absent. */
+const variable = (name: string): Effect.Effect<string | undefined, InvalidOption> =>
+  Config.option(Config.String(name)).pipe(
+    Effect.map((value) => Option.getOrUndefined(Option.filter(value, (v) => v.trim() !== ""))?.trim()),
+    Effect.mapError(() => new InvalidOption({ option: name, value: "", detail: "could not be read" }))
   )
-  const baseUrl = yield* Config.option(Config.String("X_MEDIA_BASE_URL")).pipe(
-    Effect.mapError(() => new InvalidOption({ option: "X_MEDIA_BASE_URL", value: "", detail: "could not be read" }))
-  )
-  const dialect = Option.getOrUndefined(api)
-  if (dialect !== undefined && dialect !== "v1" && dialect !== "v2") {
-    return yield* new InvalidOption({ option: "X_MEDIA_API", value: dialect, detail: "must be v1 or v2" })
-  }
-  const chosen: Dialect | undefined = dialect
-  return {
-    ...(chosen === undefined ? {} : { dialect: chosen }),
-    ...(Option.isSome(baseUrl) && baseUrl.value !== "" ? { baseUrl: baseUrl.value } : {})
-  }
-})
 
-/** A MediaClient layer configured from `X_MEDIA_API` and `X_MEDIA_BASE_URL`, with `overrides` on top. */
+/**
+ * The dialect and base URL from the environment, `X_MEDIA_API` (`v1` | `v2`) and
+ * `X_MEDIA_BASE_URL`, for whichever of the two `overrides` does not set: a variable that an
+ * explicit value replaces is not read, so a malformed one cannot block it. The result holds the
+ * overrides with the environment's values filled in. An invalid value fails with InvalidOption.
+ */
+export const optionsFromConfig = (
+  overrides: MediaClientOptions = {}
+): Effect.Effect<MediaClientOptions, InvalidOption> =>
+  Effect.gen(function*() {
+    let dialect = overrides.dialect
+    if (dialect === undefined) {
+      const api = yield* variable("X_MEDIA_API")
+      if (api !== undefined) {
+        if (api !== "v1" && api !== "v2") {
+          return yield* new InvalidOption({ option: "X_MEDIA_API", value: api, detail: "must be v1 or v2" })
+        }
+        dialect = api
+      }
+    }
+    const baseUrl = overrides.baseUrl ?? (yield* variable("X_MEDIA_BASE_URL"))
+    return {
+      ...overrides,
+      ...(dialect === undefined ? {} : { dialect }),
+      ...(baseUrl === undefined ? {} : { baseUrl })
+    }
+  })
+
+/**
+ * A MediaClient layer configured from `X_MEDIA_API` and `X_MEDIA_BASE_URL`, with `overrides` on top
+ * (an override that is set wins, and its variable is not read).
+ */
 export const layerConfig = (
   overrides: MediaClientOptions = {}
 ): Layer.Layer<MediaClient, InvalidOption, HttpClient.HttpClient> =>
-  Layer.effect(
-    MediaClient,
-    Effect.flatMap(optionsFromConfig, (fromEnv) => make({ ...fromEnv, ...overrides }))
-  )
-
+  Layer.effect(MediaClient, Effect.flatMap(optionsFromConfig(overrides), make))

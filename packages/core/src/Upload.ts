@@ -27,7 +27,7 @@ import { MediaType, resolveMediaType } from "./MediaType.ts"
 import { CurrentProgressListener, type ProgressListener, UploadEvent } from "./Progress.ts"
 import { rechunk } from "./Rechunk.ts"
 import { planSegments, type SegmentPlan } from "./SegmentPlan.ts"
-import { UploadSession } from "./UploadSession.ts"
+import { fingerprintOf, UploadSession } from "./UploadSession.ts"
 
 /** APPENDs in flight at once unless told otherwise (chosen by the benchmarks in bench/). */
 export const defaultConcurrency = 4
@@ -322,6 +322,8 @@ export const upload = <R>(
         shared: options.shared
       })
       const session = new UploadSession({
+        version: 1,
+        fingerprint: yield* fingerprintOf(prepared.opened.head),
         mediaId: start.mediaId,
         ...(start.mediaKey === undefined ? {} : { mediaKey: start.mediaKey }),
         dialect: client.dialect,
@@ -380,6 +382,9 @@ export const resume = <R>(
       })
       if (prepared.plan.totalBytes !== session.totalBytes || prepared.plan.segmentCount !== session.segmentCount) {
         return yield* mismatch("session", session.mediaId, `the session is for ${session.totalBytes} bytes but ${source.name} has ${prepared.plan.totalBytes}; resume with the same file.`)
+      }
+      if ((yield* fingerprintOf(prepared.opened.head)) !== session.fingerprint) {
+        return yield* mismatch("session", session.mediaId, `${source.name} does not start with the same bytes as ${session.source} did; resume with the same file.`)
       }
       const bytesAlreadySent = session.segmentsDone.reduce((n, i) => n + prepared.plan.segmentRange(i).length, 0)
       yield* emit(UploadEvent.Initialized({ mediaId: session.mediaId, expiresAt: session.expiresAt, resumed: true, bytesAlreadySent }))

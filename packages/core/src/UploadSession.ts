@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { Schema } from "effect"
+import { Effect, Schema } from "effect"
+import { Digest } from "effect/crypto"
 import { Dialect } from "./Dialect.ts"
 import { MediaCategory } from "./MediaCategory.ts"
 import { MediaId } from "./MediaId.ts"
@@ -15,12 +16,19 @@ import { MediaType } from "./MediaType.ts"
  * which segments X already has, and until when the session can be finished (`expiresAt`).
  */
 export class UploadSession extends Schema.Class<UploadSession>("UploadSession")({
+  /** The format of this value; a later format is refused rather than misread. */
+  version: Schema.Literal(1),
   mediaId: MediaId,
   mediaKey: Schema.optionalKey(Schema.String),
   dialect: Dialect,
   /** The base URL the session was opened on (sessions belong to one server). */
   baseUrl: Schema.String,
   source: Schema.String,
+  /**
+   * SHA-256 (hex) of the source's first bytes (up to MediaType.sniffLength): with the size, it
+   * tells a resume that it was given the same file, not another one of the same size.
+   */
+  fingerprint: Schema.String.check(Schema.isPattern(/^[0-9a-f]{64}$/)),
   totalBytes: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
   mediaType: MediaType,
   category: MediaCategory,
@@ -49,3 +57,7 @@ export const encodeSession = Schema.encodeSync(UploadSessionJson)
 
 /** Decodes a session from JSON text (Effect, failing with SchemaError for anything malformed). */
 export const decodeSession = Schema.decodeUnknownEffect(UploadSessionJson)
+
+/** The SHA-256 (hex) of a source's first bytes, as kept in `UploadSession.fingerprint`. */
+export const fingerprintOf = (head: Uint8Array): Effect.Effect<string> =>
+  Digest.Digest.use((digest) => digest.digestHex(Digest.sha256, head)).pipe(Effect.provide(Digest.layerWebCrypto))

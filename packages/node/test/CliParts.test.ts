@@ -80,6 +80,8 @@ describe("ProgressView", () => {
 
 const session = (segmentsDone: ReadonlyArray<number>, finalized = false) =>
   new UploadSession.UploadSession({
+    version: 1,
+    fingerprint: "0".repeat(64),
     mediaId,
     dialect: "v2",
     baseUrl: "http://127.0.0.1:1",

@@ -148,6 +148,18 @@ describe("reliability against the emulator's faults", () => {
           expect(emulator.requests().length).toBe(settled)
         }))))
 
+      it.effect(`${dialect}: resuming with another file of the same size is refused without a request`, () =>
+        run(Effect.gen(function*() {
+          const emulator = yield* Emulator
+          let saved: UploadSession | undefined
+          yield* upload(fromBytes(png(2 * chunk), "a.png"), { ...options, wait: false, onSession: (s) => Effect.sync(() => (saved = s)) })
+          const before = emulator.requests().length
+          const error = yield* resume(new UploadSession({ ...saved!, finalized: false, segmentsDone: [0] }), fromBytes(png(2 * chunk), "b.png")).pipe(Effect.flip)
+          expect(error).toMatchObject({ _tag: "InvalidOption", option: "session" })
+          expect(error.message).toContain("same bytes")
+          expect(emulator.requests().length).toBe(before)
+        })))
+
       it.effect(`${dialect}: resuming an expired session is refused without a request`, () =>
         run(Effect.gen(function*() {
           const emulator = yield* Emulator

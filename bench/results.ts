@@ -137,6 +137,8 @@ export interface Footprint {
 
 /** The whole of results.json. */
 export interface BenchResults {
+  /** The command that made the run. */
+  readonly command: string
   readonly startedAt: string
   readonly durationSecs: number
   readonly machine: MachineFacts

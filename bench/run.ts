@@ -5,7 +5,9 @@
  *
  * Options: `--large` adds the 512 MiB file; `--runs N` (default 3); `--sizes 8,64` and
  * `--sections compare,grid,latency,sink,polling,profile,footprint` narrow a run (its results then go to bench/.data/ so the
- * committed evidence is not overwritten); `--max-minutes M` (default 45) skips what is left after M minutes.
+ * committed evidence is not overwritten); `--max-minutes M` (default 45) skips what is left after M minutes;
+ * `--latency-ms N` (default 100) sets the APPEND delay of the latency grid; `--report-only` rewrites the
+ * Markdown and the derived parts of the JSON from the runs recorded in the JSON (after a change to the analysis).
  *
  * @module
  */
@@ -57,7 +59,8 @@ const parseOptions = () => {
       sizes: { type: "string" },
       sections: { type: "string" },
       "max-minutes": { type: "string", default: "45" },
-      "latency-ms": { type: "string", default: "100" }
+      "latency-ms": { type: "string", default: "100" },
+      "report-only": { type: "boolean", default: false }
     },
     strict: true
   })
@@ -80,6 +83,7 @@ const parseOptions = () => {
   const stem = values.large ? ".large" : ""
   return {
     large: values.large,
+    reportOnly: values["report-only"],
     runs,
     latencyMs,
     maxMillis: maxMinutes * 60_000,
@@ -115,6 +119,7 @@ const describeRun = (record: RunRecord) =>
 
 const main = async () => {
   const options = parseOptions()
+  if (options.reportOnly) return reportOnly(options)
   const started = Date.now()
   const startedAt = new Date(started).toISOString()
   const machine = machineFacts()
@@ -251,8 +256,8 @@ const main = async () => {
       }
     }
 
-    const large = options.large ? { cases: [], at: undefined } : await readLargeRun()
-    const results: BenchResults = {
+    await analyseAndWrite({
+      command: options.command,
       startedAt,
       durationSecs: (Date.now() - started) / 1000,
       machine,
@@ -266,19 +271,49 @@ const main = async () => {
       },
       cases,
       profiles,
-      footprints,
-      defaults: analyseDefaults(cases, options.latencyMs),
-      targets: evaluateTargets({ cases, largeCases: large.cases, largeRunAt: large.at, profiles, footprints, polling }),
-      notes: notes(options.runs, options.latencyMs, cases)
-    }
-    await mkdir(Path.dirname(options.jsonPath), { recursive: true })
-    await writeFile(options.jsonPath, `${JSON.stringify(results, null, 2)}\n`)
-    await writeFile(options.markdownPath, renderMarkdown(results, options.command))
-    log(`\nwrote ${Path.relative(repoDir, options.markdownPath)} and ${Path.relative(repoDir, options.jsonPath)} in ${(results.durationSecs / 60).toFixed(1)} min`)
-    for (const t of results.targets) log(`target ${t.id} (${t.title}): ${t.verdict}`)
+      footprints
+    }, options)
   } finally {
     await shutdown()
   }
+}
+
+/** The measured part of the results; everything else is derived from it. */
+type Measured = Omit<BenchResults, "defaults" | "targets" | "notes">
+
+/** Derives the medians, the defaults analysis, the target verdicts and the notes, and writes both files. */
+const analyseAndWrite = async (
+  measured: Measured,
+  paths: { readonly jsonPath: string; readonly markdownPath: string }
+): Promise<void> => {
+  const { options } = measured
+  const cases = measured.cases.map((c) => ({ ...c, summary: summarise(c.runs, c.spec.sizeMiB) }))
+  const large = options.large ? { cases: [], at: undefined } : await readLargeRun()
+  const results: BenchResults = {
+    ...measured,
+    cases,
+    defaults: analyseDefaults(cases, options.latencyMs),
+    targets: evaluateTargets({
+      cases,
+      largeCases: large.cases,
+      largeRunAt: large.at,
+      profiles: measured.profiles,
+      footprints: measured.footprints,
+      polling: options.polling
+    }),
+    notes: notes(options.runs, options.latencyMs, cases)
+  }
+  await mkdir(Path.dirname(paths.jsonPath), { recursive: true })
+  await writeFile(paths.jsonPath, `${JSON.stringify(results, null, 2)}\n`)
+  await writeFile(paths.markdownPath, renderMarkdown(results))
+  log(`\nwrote ${Path.relative(repoDir, paths.markdownPath)} and ${Path.relative(repoDir, paths.jsonPath)} (${(results.durationSecs / 60).toFixed(1)} min of measuring)`)
+  for (const t of results.targets) log(`target ${t.id} (${t.title}): ${t.verdict}`)
+}
+
+/** `--report-only`: derives and writes the files again from the runs recorded in the results file. */
+const reportOnly = async (paths: { readonly jsonPath: string; readonly markdownPath: string }): Promise<void> => {
+  const measured: Measured = JSON.parse(await readFile(paths.jsonPath, "utf8"))
+  await analyseAndWrite(measured, paths)
 }
 
 const notes = (runs: number, latencyMs: number, cases: ReadonlyArray<CaseResult>): ReadonlyArray<string> => [
@@ -304,8 +339,9 @@ const notes = (runs: number, latencyMs: number, cases: ReadonlyArray<CaseResult>
   "Inputs: bench/.data/<size>MiB.mp4, random bytes behind a 24-byte MP4 `ftyp` box, so every uploader sniffs video/mp4 (generated once, git-ignored).",
   "Raw baseline (bench/uploaders/raw.ts): v2 INIT (JSON), APPEND multipart (`segment_index`, `media`) with each segment read at its " +
   "offset into one reusable buffer per worker, FINALIZE, on a keep-alive node:http Agent, OAuth 1.0a signed per request (node:crypto).",
-  "Ours (bench/uploaders/xmedia.ts): `Upload.upload(MediaSource.fromFile(path), { chunkSize, concurrency })` on " +
-  "`MediaClient.layer({ baseUrl, dialect: \"v2\", budget: false })` + `Auth.layer(OAuth 1.0a, \"v2\")` + `NodeHttpClient.layerUndici` + `NodeFileSystem.layer`.",
+  "Ours (bench/uploaders/xmedia.ts): `Upload.upload(MediaSource.fromFile(path), { chunkSize, concurrency })` from @x-media/core, " +
+  "provided with @x-media/node's `NodeXMedia.layer({ credentials: OAuth 1.0a, baseUrl, dialect: \"v2\", budget: false })` " +
+  "(MediaClient + Auth on `NodeHttpClient.layerUndici`, and `NodeFileSystem.layer`), the library's own retry policy left at its defaults.",
   "twitter-api-v2 1.29.1 (bench/uploaders/twitterApiV2.ts): it sends every request with `https.request` to X's hosts and chooses the body " +
   "encoding by host name, so the URLs are left as they are and the connection is redirected: `httpAgent` is an `https.Agent` whose " +
   "`createConnection` opens plain TCP to the emulator, which routes by path. Its OAuth 1.0a signature covers https://upload.x.com/…, which " +

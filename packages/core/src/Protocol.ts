@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Effect, Schema } from "effect"
+import { Effect, Schema, Stream } from "effect"
 import { HttpClientRequest } from "effect/http"
 import type { Dialect } from "./Dialect.ts"
 import type { UploadStep } from "./Errors.ts"
@@ -54,13 +54,43 @@ const decodeWith = <S extends Schema.Decoder<unknown>, A>(schema: S, f: (decoded
     decode(json).pipe(Effect.mapBoth({ onFailure: describeIssue, onSuccess: f }))
 }
 
-/** A Blob over the segment's bytes (Blob copies once; a view over a plain ArrayBuffer avoids a second copy). */
-const segmentPart = (bytes: Uint8Array): Blob =>
-  new Blob([
-    bytes.buffer instanceof ArrayBuffer
-      ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-      : new Uint8Array(bytes)
-  ])
+const encoder = new TextEncoder()
+
+/** A multipart boundary that cannot plausibly occur in the data (96 random bits). */
+const newBoundary = (): string => {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(12))
+  let hex = ""
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0")
+  return `----x-media-${hex}`
+}
+
+/**
+ * An APPEND's multipart/form-data request: the text `fields`, then the segment as the `media`
+ * file part. The body is streamed as three pieces (head, the segment itself, tail) with its exact
+ * length, so the segment's bytes are never copied into a Blob or a combined buffer (they may be
+ * sent again as they are on a retry). Multipart bodies are not part of the OAuth 1.0a signature.
+ */
+const multipartAppend = (
+  path: string,
+  fields: ReadonlyArray<readonly [string, string]>,
+  segment: Uint8Array
+): HttpClientRequest.HttpClientRequest => {
+  const boundary = newBoundary()
+  let head = ""
+  for (const [name, value] of fields) {
+    head += `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`
+  }
+  head += `--${boundary}\r\nContent-Disposition: form-data; name="media"; filename="blob"\r\n` +
+    `Content-Type: application/octet-stream\r\n\r\n`
+  const headBytes = encoder.encode(head)
+  const tailBytes = encoder.encode(`\r\n--${boundary}--\r\n`)
+  return HttpClientRequest.post(path).pipe(
+    HttpClientRequest.bodyStream(Stream.fromIterable([headBytes, segment, tailBytes]), {
+      contentType: `multipart/form-data; boundary=${boundary}`,
+      contentLength: headBytes.byteLength + segment.byteLength + tailBytes.byteLength
+    })
+  )
+}
 
 const v1Path = "/1.1/media/upload.json"
 
@@ -80,14 +110,8 @@ export const v1: Protocol = {
         ...(p.shared === undefined ? {} : { shared: String(p.shared) })
       })
     ),
-  append: (mediaId, segmentIndex, bytes) => {
-    const form = new FormData()
-    form.append("command", "APPEND")
-    form.append("media_id", mediaId)
-    form.append("segment_index", String(segmentIndex))
-    form.append("media", segmentPart(bytes), "blob")
-    return HttpClientRequest.post(v1Path).pipe(HttpClientRequest.bodyFormData(form))
-  },
+  append: (mediaId, segmentIndex, bytes) =>
+    multipartAppend(v1Path, [["command", "APPEND"], ["media_id", mediaId], ["segment_index", String(segmentIndex)]], bytes),
   finalize: (mediaId) =>
     HttpClientRequest.post(v1Path).pipe(HttpClientRequest.bodyUrlParams({ command: "FINALIZE", media_id: mediaId })),
   status: (mediaId) => HttpClientRequest.get(v1Path, { urlParams: { command: "STATUS", media_id: mediaId } }),
@@ -122,12 +146,8 @@ export const v2: Protocol = {
         ...(p.shared === undefined ? {} : { shared: p.shared })
       })
     ),
-  append: (mediaId, segmentIndex, bytes) => {
-    const form = new FormData()
-    form.append("segment_index", String(segmentIndex))
-    form.append("media", segmentPart(bytes), "blob")
-    return HttpClientRequest.post(`/2/media/upload/${mediaId}/append`).pipe(HttpClientRequest.bodyFormData(form))
-  },
+  append: (mediaId, segmentIndex, bytes) =>
+    multipartAppend(`/2/media/upload/${mediaId}/append`, [["segment_index", String(segmentIndex)]], bytes),
   finalize: (mediaId) => HttpClientRequest.post(`/2/media/upload/${mediaId}/finalize`),
   status: (mediaId) => HttpClientRequest.get("/2/media/upload", { urlParams: { command: "STATUS", media_id: mediaId } }),
   metadata: (mediaId, altText) =>

@@ -3,7 +3,8 @@
  * inside, optionally profiles it, and prints one {@link ChildReport} line on stdout. Only the chosen
  * uploader's modules are loaded (the raw baseline never loads Effect), so peak RSS is that uploader's alone.
  *
- * Run by the orchestrator as `node --import tsx bench/child.ts '<job json>'`.
+ * Run by the orchestrator, compiled (build.ts), as `node --expose-gc bench/.data/build/child.mjs '<job json>'`,
+ * with an IPC channel for the warm-up handshake.
  *
  * @module
  */

@@ -22,7 +22,8 @@ export interface MachineFacts {
   readonly kernel: string
   readonly arch: string
   readonly gitCommit: string
-  readonly gitDirty: boolean
+  /** Files under packages/ and bench/ that differ from that commit when the run started (results files aside). */
+  readonly gitDirty: ReadonlyArray<string>
 }
 
 const osName = (): string => {
@@ -61,7 +62,10 @@ export const machineFacts = (): MachineFacts => {
     kernel: `${Os.type()} ${Os.release()}`,
     arch: process.arch,
     gitCommit: git(["rev-parse", "--short", "HEAD"]) || "unknown",
-    gitDirty: git(["status", "--porcelain", "--", "packages", "bench"]) !== ""
+    gitDirty: [
+      ...git(["diff", "--name-only", "HEAD", "--", "packages", "bench"]).split("\n"),
+      ...git(["ls-files", "--others", "--exclude-standard", "--", "packages", "bench"]).split("\n")
+    ].filter((path) => path !== "" && !/^bench\/(RESULTS|results)/.test(path))
   }
 }
 

@@ -7,6 +7,8 @@
  * @module
  */
 import { readFile } from "node:fs/promises"
+import { SourceMap, type SourceMapPayload } from "node:module"
+import { fileURLToPath, pathToFileURL } from "node:url"
 
 /** A V8 call frame, as in .cpuprofile and .heapprofile files. */
 interface CallFrame {
@@ -41,6 +43,50 @@ interface HeapProfile {
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null
+
+/**
+ * Maps frames of the compiled child (bench/.data/build/*.mjs) back to the TypeScript they came from through
+ * the bundle's source maps, so a frame of @x-media/core shows as packages/core/src/<File>.ts:<line>. Frames
+ * of npm packages (loaded from node_modules, not bundled) and of Node are left as they are.
+ */
+export class FrameMapper {
+  private readonly maps = new Map<string, SourceMap | undefined>()
+
+  private async load(url: string): Promise<SourceMap | undefined> {
+    if (this.maps.has(url)) return this.maps.get(url)
+    let map: SourceMap | undefined
+    try {
+      const payload: SourceMapPayload = JSON.parse(await readFile(`${fileURLToPath(url)}.map`, "utf8"))
+      map = new SourceMap(payload)
+    } catch {
+      map = undefined
+    }
+    this.maps.set(url, map)
+    return map
+  }
+
+  /** Loads the source maps of every bundle file among `urls`. */
+  async prepare(urls: Iterable<string>): Promise<void> {
+    for (const url of urls) if (url.startsWith("file://") && url.endsWith(".mjs") && url.includes("/.data/build/")) await this.load(url)
+  }
+
+  /** The frame in original source terms (unchanged when it has no source map). */
+  map(frame: CallFrame): CallFrame {
+    const sourceMap = this.maps.get(frame.url)
+    if (sourceMap === undefined) return frame
+    const entry = sourceMap.findEntry(frame.lineNumber, frame.columnNumber)
+    if (!("originalSource" in entry)) return frame
+    const original = entry.originalSource.startsWith("file://")
+      ? entry.originalSource
+      : new URL(entry.originalSource, frame.url).href
+    return {
+      functionName: frame.functionName,
+      url: original.startsWith("file://") ? original : pathToFileURL(original).href,
+      lineNumber: entry.originalLine,
+      columnNumber: entry.originalColumn
+    }
+  }
+}
 
 const isCpuProfile = (value: unknown): value is CpuProfile =>
   isObject(value) && Array.isArray(value["nodes"]) && Array.isArray(value["samples"]) && Array.isArray(value["timeDeltas"])
@@ -159,9 +205,12 @@ export interface ProfileContext {
 export const summariseCpu = async (path: string, context: ProfileContext): Promise<ProfileSummary> => {
   const parsed: unknown = JSON.parse(await readFile(path, "utf8"))
   if (!isCpuProfile(parsed)) throw new Error(`${path} is not a CPU profile`)
+  const mapper = new FrameMapper()
+  await mapper.prepare(parsed.nodes.map((n) => n.callFrame.url))
   const byId = new Map<number, CpuNode>()
   const parent = new Map<number, number>()
-  for (const node of parsed.nodes) {
+  for (const raw of parsed.nodes) {
+    const node: CpuNode = { ...raw, callFrame: mapper.map(raw.callFrame) }
     byId.set(node.id, node)
     for (const child of node.children ?? []) parent.set(child, node.id)
   }
@@ -210,11 +259,20 @@ export const summariseCpu = async (path: string, context: ProfileContext): Promi
 export const summariseHeap = async (path: string, context: ProfileContext): Promise<ProfileSummary> => {
   const parsed: unknown = JSON.parse(await readFile(path, "utf8"))
   if (!isHeapProfile(parsed)) throw new Error(`${path} is not a heap profile`)
+  const mapper = new FrameMapper()
+  const urls = new Set<string>()
+  const collect = (node: HeapNode) => {
+    urls.add(node.callFrame.url)
+    for (const child of node.children) collect(child)
+  }
+  collect(parsed.head)
+  await mapper.prepare(urls)
   const frames = new Map<string, { frame: CallFrame; value: number }>()
   const categories = new Map<string, number>()
   const areaTotals = new Map<string, number>(areas.map(([name]) => [name, 0]))
   let total = 0
-  const walk = (node: HeapNode, inAreas: ReadonlySet<string>) => {
+  const walk = (raw: HeapNode, inAreas: ReadonlySet<string>) => {
+    const node: HeapNode = { ...raw, callFrame: mapper.map(raw.callFrame) }
     const here = new Set(inAreas)
     for (const [name, matches] of areas) if (matches(node.callFrame)) here.add(name)
     if (node.selfSize > 0) {

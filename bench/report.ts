@@ -64,7 +64,7 @@ const machineSection = (r: BenchResults): string => {
       ["load average at start", m.loadAverageAtStart.map((l) => l.toFixed(2)).join(" / ")],
       ["Node", `${m.nodeVersion} (V8 ${m.v8Version})`],
       ["OS", `${m.os}; ${m.kernel} ${m.arch}`],
-      ["code", `git ${m.gitCommit}${m.gitDirty ? " with uncommitted changes under packages/ or bench/" : ""}`]
+      ["code", `git ${m.gitCommit}${m.gitDirty.length === 0 ? ", no uncommitted changes under packages/ or bench/" : `, with uncommitted changes to ${m.gitDirty.join(", ")}`}`]
     ])
   ].join("\n")
 }
@@ -316,8 +316,8 @@ const profileSection = (r: BenchResults): string =>
     "## Overhead: where the CPU and the allocations go",
     "",
     "Profiles taken inside the uploading process around the upload only (node:inspector `Profiler` at 200 µs sampling, " +
-    "`HeapProfiler.startSampling` with collected objects included), one run each, with the child run from its TypeScript " +
-    "sources under Node's type stripping so frames point at the real files and lines.",
+    "`HeapProfiler.startSampling` with collected objects included), one run each, of the same compiled child as every " +
+    "other run; frames of the bundle are mapped back to the TypeScript files and lines through its source maps.",
     "",
     ...r.profiles.map(profileBlock).flatMap((b) => [b, ""])
   ].join("\n")

@@ -221,12 +221,11 @@ const main = async () => {
     if (options.sections.includes("profile") && profileFile !== undefined) {
       const profileDir = Path.join(dataDir, "profiles")
       await mkdir(profileDir, { recursive: true })
-      const source = Path.join(benchDir, "child.ts")
       const jobs = [["xmedia", "cpu"], ["raw", "cpu"], ["xmedia", "heap"], ["raw", "heap"]] as const
       for (const [uploader, kind] of jobs) {
         const out = Path.join(profileDir, `${uploader}-${profileFile.sizeMiB}MiB-c${currentDefaults.concurrency}.${kind === "cpu" ? "cpuprofile" : "heapprofile"}`)
         emulator.reset()
-        const run = await runChild(source, {
+        const run = await runChild(script, {
           uploader,
           baseUrl: emulator.url,
           path: profileFile.path,

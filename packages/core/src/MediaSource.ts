@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Effect, FileSystem, type PlatformError, Pull, type Scope, Stream } from "effect"
+import { Effect, FileSystem, Option, type PlatformError, Pull, type Scope, Stream } from "effect"
 import { MediaSourceError } from "./Errors.ts"
 import { sniffLength } from "./MediaType.ts"
 
@@ -20,6 +20,15 @@ export interface OpenedMedia {
    * Fails with MediaSourceError (`changed`) when the bytes do not add up to `size`.
    */
   readonly stream: (pieceSize: number) => Stream.Stream<Uint8Array, MediaSourceError>
+  /**
+   * Random access, for sources that have it (files and bytes): the `length` bytes at `offset`,
+   * read into `scratch` (at least `length` long) or, for bytes in memory, a view without copying.
+   * The upload then reuses one buffer per APPEND in flight, so memory stays at chunk × concurrency
+   * whatever the garbage collector does, and a resume reads only the missing segments.
+   */
+  readonly readAt?: ((offset: number, length: number, scratch: Uint8Array) => Effect.Effect<Uint8Array, MediaSourceError>) | undefined
+  /** Checks, after the last segment was read, that the source did not change meanwhile. */
+  readonly verify?: Effect.Effect<void, MediaSourceError> | undefined
 }
 
 /** A source of media bytes; `R` is what opening it needs (FileSystem for files). */
@@ -95,6 +104,9 @@ export const fromFile = (path: string): MediaSource<FileSystem.FileSystem> => ({
         return yield* sourceError(path, "changed", "it became shorter while it was being opened.")
       }
     }
+    const changed = (detail: string) =>
+      sourceError(path, "changed", `it was ${size} bytes when the upload started but ${detail}; it changed during the upload. Upload it again once it is complete.`)
+    const mtime = Option.getOrUndefined(info.mtime)?.getTime()
     const opened: OpenedMedia = {
       size,
       head,
@@ -102,7 +114,30 @@ export const fromFile = (path: string): MediaSource<FileSystem.FileSystem> => ({
         fs.stream(path, { chunkSize: pieceSize }).pipe(
           Stream.mapError((e) => fileError(path, e)),
           exactly(path, size)
-        )
+        ),
+      readAt: (offset, length, scratch) =>
+        Effect.gen(function*() {
+          const target = scratch.subarray(0, length)
+          let filled = 0
+          while (filled < length) {
+            const read = Number(
+              yield* file.read(target.subarray(filled), { position: BigInt(offset + filled) }).pipe(
+                Effect.mapError((e) => fileError(path, e))
+              )
+            )
+            if (read === 0) return yield* changed(`ended at ${offset + filled} bytes`)
+            filled += read
+          }
+          return target
+        }),
+      verify: Effect.gen(function*() {
+        const now = yield* fs.stat(path).pipe(Effect.mapError((e) => fileError(path, e)))
+        if (Number(now.size) !== size) return yield* changed(`is ${Number(now.size)} bytes now`)
+        const modified = Option.getOrUndefined(now.mtime)?.getTime()
+        if (mtime !== undefined && modified !== undefined && modified !== mtime) {
+          return yield* changed("was modified while it was read")
+        }
+      })
     }
     return opened
   })
@@ -115,6 +150,7 @@ export const fromBytes = (bytes: Uint8Array, name = "bytes"): MediaSource => ({
   open: Effect.succeed({
     size: bytes.byteLength,
     head: bytes.subarray(0, sniffLength),
+    readAt: (offset, length) => Effect.succeed(bytes.subarray(offset, offset + length)),
     stream: (pieceSize) =>
       Stream.fromIterable(function*() {
         for (let offset = 0; offset < bytes.byteLength; offset += pieceSize) {

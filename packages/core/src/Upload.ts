@@ -156,6 +156,47 @@ const sendSegments = (
     for (const index of done) bytesSent += plan.segmentRange(index).length
     let session = initial
     const ref = { mediaId: initial.mediaId, expiresAt: initial.expiresAt }
+    const appendSegment = (index: number, bytes: Uint8Array) =>
+      client.append(ref, index, bytes).pipe(
+        Effect.flatMap(() => {
+          done.add(index)
+          bytesSent += bytes.byteLength
+          session = new UploadSession({ ...session, segmentsDone: [...done].sort((a, b) => a - b) })
+          return Effect.andThen(
+            emit(UploadEvent.SegmentSent({
+              mediaId: initial.mediaId,
+              segmentIndex: index,
+              segmentBytes: bytes.byteLength,
+              bytesSent,
+              totalBytes: plan.totalBytes,
+              segmentsSent: done.size,
+              segmentCount: plan.segmentCount
+            })),
+            save(session)
+          )
+        })
+      )
+    const { readAt, verify } = prepared.opened
+    if (readAt !== undefined) {
+      // Random access: `concurrency` workers, each reading the next missing segment into its own
+      // reused buffer and sending it. Memory is exactly chunk × concurrency; the first failure
+      // interrupts the other workers.
+      const missing: Array<number> = []
+      for (let i = 0; i < plan.segmentCount; i++) if (!done.has(i)) missing.push(i)
+      let next = 0
+      const worker = Effect.gen(function*() {
+        const scratch = new Uint8Array(Math.min(plan.chunkSize, plan.totalBytes))
+        while (next < missing.length) {
+          const index = missing[next++]!
+          const range = plan.segmentRange(index)
+          yield* appendSegment(index, yield* readAt(range.offset, range.length, scratch))
+        }
+      })
+      const workers = Math.min(prepared.concurrency, missing.length)
+      yield* Effect.all(Array.from({ length: workers }, () => worker), { concurrency: "unbounded", discard: true })
+      if (verify !== undefined) yield* verify
+      return session
+    }
     let produced = 0
     yield* prepared.opened.stream(plan.chunkSize).pipe(
       // A file smaller than a chunk needs no chunk-sized buffer.
@@ -165,26 +206,10 @@ const sendSegments = (
         return [bytes, index] as const
       }),
       Stream.filter(([, index]) => !done.has(index)),
-      Stream.mapEffect(([bytes, index]) =>
-        client.append(ref, index, bytes).pipe(
-          Effect.flatMap(() => {
-            done.add(index)
-            bytesSent += bytes.byteLength
-            session = new UploadSession({ ...session, segmentsDone: [...done].sort((a, b) => a - b) })
-            return Effect.andThen(
-              emit(UploadEvent.SegmentSent({
-                mediaId: initial.mediaId,
-                segmentIndex: index,
-                segmentBytes: bytes.byteLength,
-                bytesSent,
-                totalBytes: plan.totalBytes,
-                segmentsSent: done.size,
-                segmentCount: plan.segmentCount
-              })),
-              save(session)
-            )
-          })
-        ), { concurrency: prepared.concurrency, unordered: true }),
+      Stream.mapEffect(([bytes, index]) => appendSegment(index, bytes), {
+        concurrency: prepared.concurrency,
+        unordered: true
+      }),
       Stream.runDrain
     )
     if (produced !== plan.segmentCount) {

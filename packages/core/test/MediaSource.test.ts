@@ -1,7 +1,7 @@
 import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync, truncateSync, utimesSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fromBytes, fromFile, fromStream } from "../src/MediaSource.ts"
@@ -53,6 +53,43 @@ describe("MediaSource.fromFile", () => {
         writeFileSync(path, Buffer.alloc(150_000, 1))
         const grown = yield* collect(opened.stream(8192)).pipe(Effect.flip)
         expect(grown).toMatchObject({ _tag: "MediaSourceError", reason: "changed" })
+      })
+    ).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)))
+})
+
+describe("MediaSource.fromFile random access", () => {
+  it.effect("reads segments at their offsets into the scratch buffer", () =>
+    withDir((dir) =>
+      Effect.gen(function*() {
+        const bytes = Buffer.from(Array.from({ length: 10_000 }, (_, i) => i % 251))
+        const path = join(dir, "v.mp4")
+        writeFileSync(path, bytes)
+        const opened = yield* fromFile(path).open
+        const scratch = new Uint8Array(4096)
+        const second = yield* opened.readAt!(4096, 4096, scratch)
+        expect(second.buffer).toBe(scratch.buffer)
+        expect(Buffer.from(second).equals(bytes.subarray(4096, 8192))).toBe(true)
+        const last = yield* opened.readAt!(8192, 1808, scratch)
+        expect(Buffer.from(last).equals(bytes.subarray(8192))).toBe(true)
+        yield* opened.verify!
+      })
+    ).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)))
+
+  it.effect("a file that shrinks, grows or is rewritten during the upload fails with reason changed", () =>
+    withDir((dir) =>
+      Effect.gen(function*() {
+        const path = join(dir, "v.mp4")
+        writeFileSync(path, Buffer.alloc(10_000, 1))
+        const opened = yield* fromFile(path).open
+        truncateSync(path, 5_000)
+        const shrunk = yield* opened.readAt!(4096, 4096, new Uint8Array(4096)).pipe(Effect.flip)
+        expect(shrunk).toMatchObject({ _tag: "MediaSourceError", reason: "changed" })
+        writeFileSync(path, Buffer.alloc(20_000, 1))
+        expect(yield* Effect.flip(opened.verify!)).toMatchObject({ reason: "changed" })
+        const again = yield* fromFile(path).open
+        writeFileSync(path, Buffer.alloc(20_000, 2))
+        utimesSync(path, new Date(), new Date(Date.now() + 60_000))
+        expect(yield* Effect.flip(again.verify!)).toMatchObject({ reason: "changed" })
       })
     ).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)))
 })

@@ -64,7 +64,7 @@ export const runChild = (
       active.delete(child)
       clearTimeout(timer)
       const elapsedMs = performance.now() - started
-      if (timedOut) return resolve({ _tag: "Failed", reason: `timed out after ${Math.round(timeoutMs / 1000)} s`, elapsedMs })
+      if (timedOut) return resolve({ _tag: "Failed", reason: `timed out after ${(timeoutMs / 1000).toFixed(1)} s`, elapsedMs })
       const line = stdout.split("\n").find((l) => l.startsWith(resultMarker))
       if (line !== undefined) {
         const parsed: unknown = JSON.parse(line.slice(resultMarker.length))

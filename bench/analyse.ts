@@ -185,22 +185,30 @@ const leastSquaresSlope = (points: ReadonlyArray<readonly [number, number]>): nu
   return sxx === 0 ? undefined : sxy / sxx
 }
 
-/** What the diagnostic uploader (same stack, multipart body as bytes) reached, next to ours and raw. */
-const diagnosticWhy = (cases: ReadonlyArray<CaseResult>): ReadonlyArray<string> =>
-  (["sink", "emulator"] as const).flatMap((server) =>
-    [64, 256].flatMap((size) => {
-      const d = currentDefaults
-      const diag = find(cases, "effect-bytes", server, size, d.chunkSize, d.concurrency)
-      const ours = find(cases, "xmedia", server, size, d.chunkSize, d.concurrency)
-      const raw = find(cases, "raw", server, size, d.chunkSize, d.concurrency)
-      return diag === undefined || ours === undefined || raw === undefined ? [] : [
-        `${server === "sink" ? "null sink" : "emulator"}, ${size} MiB, defaults: the same Effect + undici + signing stack sending the ` +
-        `multipart body as bytes (no FormData, no Blob) reaches ${rate(diag.mibPerSec)} (${pct(diag.mibPerSec / raw.mibPerSec)} of raw; ours ` +
-        `${rate(ours.mibPerSec)}) at ${diag.cpuMsPerMiB.toFixed(1)} ms CPU/MiB (ours ${ours.cpuMsPerMiB.toFixed(1)}, raw ` +
-        `${raw.cpuMsPerMiB.toFixed(1)}), peak RSS ${mb(diag.maxRssBytes)} (ours ${mb(ours.maxRssBytes)}).`
-      ]
-    })
-  )
+interface Pair {
+  readonly spec: { readonly sizeMiB: number; readonly chunkSize: number; readonly concurrency: number }
+  readonly ratio: number
+  readonly oursRange: readonly [number, number]
+  readonly rawRange: readonly [number, number]
+}
+
+/** Which misses are within run-to-run spread, and the fixed cost per upload that weighs on small files. */
+const missesWhy = (pairs: ReadonlyArray<Pair>, cases: ReadonlyArray<CaseResult>): ReadonlyArray<string> => {
+  const misses = pairs.filter((p) => p.ratio < 0.9)
+  if (misses.length === 0) return []
+  const withinSpread = misses.filter((p) => p.oursRange[1] >= 0.9 * p.rawRange[0]).length
+  const smallest = Math.min(...pairs.map((p) => p.spec.sizeMiB))
+  const ours = find(cases, "xmedia", "emulator", smallest, currentDefaults.chunkSize, 1)
+  const raw = find(cases, "raw", "emulator", smallest, currentDefaults.chunkSize, 1)
+  return [
+    `${misses.length} configurations below 90 %; in ${withinSpread} of them our best run reaches 90 % of the raw baseline's worst, ` +
+    "so the gap there is within the run-to-run spread of this shared 2-core machine.",
+    ...(ours === undefined || raw === undefined ? [] : [
+      `At ${smallest} MiB the whole upload takes ${ours.wallMs.toFixed(0)} ms against raw ${raw.wallMs.toFixed(0)} ms (concurrency 1): a fixed ` +
+      `cost of about ${(ours.wallMs - raw.wallMs).toFixed(0)} ms per upload (INIT, FINALIZE, answer decoding, the Effect runtime) that weighs on small files.`
+    ])
+  ]
+}
 
 const footprintWhy = (footprints: ReadonlyArray<Footprint>): ReadonlyArray<string> => {
   const node = footprints[0]
@@ -211,7 +219,15 @@ const footprintWhy = (footprints: ReadonlyArray<Footprint>): ReadonlyArray<strin
   const effectBarrel = of("effect (import")
   const effectDeep = of("effect, deep")
   if (node === undefined || ours === undefined) return []
+  const closing = effectBarrel !== undefined && effectDeep !== undefined
+    ? [
+      `what would close it: @x-media/core imports \`from "effect"\`; importing the modules it uses (effect/Effect, effect/Stream, ` +
+      `effect/Schema, …) would spare about ${mb(effectBarrel.rssBytes - effectDeep.rssBytes)} of module memory, and Node's own ` +
+      `${mb(node.rssBytes)} and the ${mb(currentDefaults.chunkSize * currentDefaults.concurrency)} in flight are the floor.`
+    ]
+    : []
   return [
+    ...closing,
     `loading the modules alone costs ${mb(ours.rssBytes)} RSS (Node alone ${mb(node.rssBytes)}, @x-media/core alone ${mb(of("@x-media/core")?.rssBytes ?? 0)}): ` +
     (barrel !== undefined && deep !== undefined
       ? `\`import … from "@effect/platform-node"\` loads every platform module, ${mb(barrel.rssBytes)} against ${mb(deep.rssBytes)} with deep imports of NodeHttpClient and NodeFileSystem; `
@@ -236,13 +252,22 @@ export const evaluateTargets = (input: TargetInputs): ReadonlyArray<TargetResult
     const pairs = cases.flatMap((c) => {
       if (c.spec.uploader !== "xmedia" || c.summary === undefined || c.spec.server === "emulator-processing") return []
       const raw = find(cases, "raw", c.spec.server, c.spec.sizeMiB, c.spec.chunkSize, c.spec.concurrency)
-      return raw === undefined ? [] : [{ spec: c.spec, ratio: c.summary.mibPerSec / raw.mibPerSec, ours: c.summary.mibPerSec, raw: raw.mibPerSec }]
+      return raw === undefined ? [] : [{
+        spec: c.spec,
+        ratio: c.summary.mibPerSec / raw.mibPerSec,
+        ours: c.summary.mibPerSec,
+        raw: raw.mibPerSec,
+        oursRange: c.summary.mibPerSecRange,
+        rawRange: raw.mibPerSecRange
+      }]
     })
     const onEmulator = pairs.filter((p) => p.spec.server === "emulator")
     const onSink = pairs.filter((p) => p.spec.server === "sink")
     const onLatency = pairs.filter((p) => p.spec.server === "emulator-latency")
+    const span = (r: readonly [number, number]) => `${r[0].toFixed(0)}–${r[1].toFixed(0)}`
     const describe = (p: (typeof pairs)[number]) =>
-      `${p.spec.sizeMiB} MiB, ${cfg(p.spec.chunkSize, p.spec.concurrency)}: ${rate(p.ours)} vs raw ${rate(p.raw)} = ${pct(p.ratio)}`
+      `${p.spec.sizeMiB} MiB, ${cfg(p.spec.chunkSize, p.spec.concurrency)}: ${rate(p.ours)} (runs ${span(p.oursRange)}) vs raw ` +
+      `${rate(p.raw)} (${span(p.rawRange)}) = ${pct(p.ratio)}`
     const atDefaults = onEmulator.filter((p) => p.spec.chunkSize === d.chunkSize && p.spec.concurrency === d.concurrency)
     const worst = [...onEmulator].sort((a, b) => a.ratio - b.ratio).slice(0, 3)
     const met = onEmulator.length > 0 && onEmulator.every((p) => p.ratio >= 0.9)
@@ -258,10 +283,10 @@ export const evaluateTargets = (input: TargetInputs): ReadonlyArray<TargetResult
         ...onLatency.map((p) => `emulator with APPEND latency: ${describe(p)}`)
       ],
       why: met ? [] : [
+        ...missesWhy(onEmulator, cases),
         `CPU per MiB uploaded (64 MiB, defaults): ours ${xCpu === undefined ? "?" : xCpu.totalPerMiB.toFixed(1)} ms/MiB, raw ${rawCpu === undefined ? "?" : rawCpu.totalPerMiB.toFixed(1)} ms/MiB. ` +
         `On 2 cores the uploader competes with the emulator for CPU, so its CPU cost becomes wall time.`,
-        `Where our CPU goes (inclusive, from the profile): ${topAreas(xCpu, 4)}.`,
-        ...diagnosticWhy(cases)
+        `Where our CPU goes (inclusive, from the profile): ${topAreas(xCpu, 4)}.`
       ]
     })
   }
@@ -306,7 +331,6 @@ export const evaluateTargets = (input: TargetInputs): ReadonlyArray<TargetResult
       ],
       why: under && flat ? [] : [
         ...footprintWhy(input.footprints),
-        ...diagnosticWhy(cases).filter((line) => line.startsWith("emulator")),
         ...points.slice(-1).map((p) =>
           `RSS just before the measured upload (modules loaded, a 256 KiB warm-up upload done): ${mb(p.before)}; ` +
           `peak Buffer/ArrayBuffer memory during the upload, garbage not yet collected included: ${mb(p.buffers)} for ` +
@@ -346,6 +370,11 @@ export const evaluateTargets = (input: TargetInputs): ReadonlyArray<TargetResult
       why: met ? [] : [
         ...(faster ? [] : ["slower than v2.uploadMedia at: " + rows.filter((r) => r.v2 === undefined || r.ours.wallMs >= r.v2.wallMs).map((r) => `${r.s} MiB`).join(", ")]),
         ...(leaner ? [] : [
+          "during the upload (peak minus RSS just before it) ours adds " +
+          rows.map((r) => `${mb(r.ours.maxRssBytes - r.ours.rssBeforeBytes)}`).join(" / ") +
+          " and v1.uploadMedia " +
+          rows.map((r) => (r.v1 === undefined ? "?" : mb(r.v1.maxRssBytes - r.v1.rssBeforeBytes))).join(" / ") +
+          ` (${rows.map((r) => `${r.s}`).join(" / ")} MiB): the difference is the memory the modules take before the upload (see target 2 and the module footprint).`,
           "more memory than v1.uploadMedia at: " +
           rows.filter((r) => r.v1 === undefined || r.ours.maxRssBytes > r.v1.maxRssBytes).map((r) =>
             `${r.s} MiB (${mb(r.ours.maxRssBytes)} vs ${r.v1 === undefined ? "?" : mb(r.v1.maxRssBytes)}; before the upload ${mb(r.ours.rssBeforeBytes)} vs ${r.v1 === undefined ? "?" : mb(r.v1.rssBeforeBytes)})`

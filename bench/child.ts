@@ -23,8 +23,6 @@ const loadUploader = async (job: Job): Promise<(job: Job) => Promise<UploadOutco
       return (await import("./uploaders/twitterApiV2.ts")).uploadTwitterApiV1
     case "tapi-v2":
       return (await import("./uploaders/twitterApiV2.ts")).uploadTwitterApiV2
-    case "effect-bytes":
-      return (await import("./uploaders/effectBytes.ts")).uploadEffectBytes
   }
 }
 

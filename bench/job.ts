@@ -15,8 +15,6 @@ export type UploaderKind =
   | "tapi-v1"
   /** twitter-api-v2 `v2.uploadMedia` (v2, takes a whole Buffer). */
   | "tapi-v2"
-  /** Diagnostic: Effect + undici + core's signing, multipart body sent as bytes (no FormData, no Blob). */
-  | "effect-bytes"
 
 /** OAuth 1.0a user-context credentials, as the emulator generates them. */
 export interface JobCredentials {

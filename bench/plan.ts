@@ -3,9 +3,8 @@
  * full grid of our library and the raw baseline (concurrency 1, 2, 4, 8 × chunks 1, 4, 5 MiB); 256 MiB a
  * subset (every concurrency at 4 MiB, and 1 and 5 MiB at concurrency 4); the same 64 MiB grid of our library
  * runs again against an emulator that answers every APPEND only after a delay (latency, where concurrency
- * matters); the null sink takes the raw baseline, our library and the diagnostic uploader (Effect + undici
- * with the multipart body sent as bytes, also on the emulator) at 64 and 256 MiB; polling is measured on the
- * smallest file.
+ * matters); the null sink takes the raw baseline and our library at 64 and 256 MiB; polling is measured on
+ * the smallest file.
  *
  * @module
  */
@@ -84,9 +83,6 @@ export const planCases = (sizesMiB: ReadonlyArray<number>, sections: ReadonlySet
     for (const concurrency of [1, 4]) {
       add("sink", "raw", "sink", size, four, concurrency)
       add("sink", "xmedia", "sink", size, four, concurrency)
-      // The diagnostic uploader, on both servers: what our stack does without the FormData/Blob body.
-      add("sink", "effect-bytes", "sink", size, four, concurrency)
-      add("sink", "effect-bytes", "emulator", size, four, concurrency)
     }
   }
   const smallest = Math.min(...sizesMiB)

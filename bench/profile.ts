@@ -156,8 +156,11 @@ export const categoryOf = (frame: CallFrame): string => {
 
 /** The areas whose inclusive cost is reported: a sample counts for an area when any frame of its stack matches. */
 const areas: ReadonlyArray<readonly [string, (frame: CallFrame) => boolean]> = [
-  ["signing (OAuth 1.0a: core Auth/OAuth1, bench oauth1)", (f) => /\/core\/src\/(Auth|OAuth1)\.ts|\/bench\/oauth1\.ts/.test(f.url)],
-  ["request building (core Protocol: FormData, Blob)", (f) => /\/core\/src\/Protocol\.ts/.test(f.url)],
+  [
+    "signing (OAuth 1.0a: core Auth/OAuth1 and effect/crypto, bench oauth1, node:crypto)",
+    (f) => /\/core\/src\/(Auth|OAuth1)\.ts|\/bench\/oauth1\.ts|\/effect\/dist\/crypto\/|^node:internal\/crypto\//.test(f.url)
+  ],
+  ["request building (core Protocol)", (f) => /\/core\/src\/Protocol\.ts/.test(f.url)],
   ["reading the file (core MediaSource/Rechunk, FileSystem)", (f) => /\/core\/src\/(MediaSource|Rechunk)\.ts|NodeFileSystem/.test(f.url)],
   ["HTTP client (undici, NodeHttpClient, effect/http)", (f) => /\/undici\/|NodeHttpClient|\/effect\/dist\/.*http\//.test(f.url)],
   ["answer handling (core Exchange, Wire, MediaStatus)", (f) => /\/core\/src\/(Exchange|Wire|MediaStatus)\.ts/.test(f.url)],

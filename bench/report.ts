@@ -15,8 +15,7 @@ const names: Readonly<Record<UploaderKind, string>> = {
   raw: "raw node:http (baseline)",
   xmedia: "@x-media/core Upload.upload",
   "tapi-v1": "twitter-api-v2 v1.uploadMedia",
-  "tapi-v2": "twitter-api-v2 v2.uploadMedia",
-  "effect-bytes": "diagnostic: Effect + undici + core signing, multipart sent as bytes"
+  "tapi-v2": "twitter-api-v2 v2.uploadMedia"
 }
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(0)
@@ -93,7 +92,7 @@ const compareHeader = [
   "first upload in the process (256 KiB), ms"
 ]
 
-const uploaderOrder: ReadonlyArray<UploaderKind> = ["raw", "xmedia", "effect-bytes", "tapi-v1", "tapi-v2"]
+const uploaderOrder: ReadonlyArray<UploaderKind> = ["raw", "xmedia", "tapi-v1", "tapi-v2"]
 
 const byUploader = (a: CaseResult, b: CaseResult) =>
   uploaderOrder.indexOf(a.spec.uploader) - uploaderOrder.indexOf(b.spec.uploader) ||

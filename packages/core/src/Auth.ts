@@ -9,10 +9,17 @@
  *
  * @module
  */
-import { Clock, Context, Effect, Layer, Redacted, Result } from "effect"
-import { SecureRandom } from "effect/crypto"
-import { Base64 } from "effect/encoding"
-import { HttpClient, HttpClientRequest, Url } from "effect/http"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
+import * as SecureRandom from "effect/crypto/SecureRandom"
+import * as Base64 from "effect/encoding/Base64"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import * as Url from "effect/http/Url"
 import type { Credentials, OAuth1Credentials, OAuth2Credentials, Scheme } from "./Credentials.ts"
 import { fromConfig, type LoadOptions } from "./Credentials.ts"
 import type { Dialect } from "./Dialect.ts"

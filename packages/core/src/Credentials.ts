@@ -7,7 +7,12 @@
  *
  * @module
  */
-import { Config, ConfigProvider, Effect, Inspectable, Option, Redacted } from "effect"
+import * as Config from "effect/Config"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
+import * as Inspectable from "effect/Inspectable"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { MissingCredentials } from "./Errors.ts"
 
 /** Environment variable names read by {@link fromConfig}. */

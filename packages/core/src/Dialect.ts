@@ -3,8 +3,7 @@
  *
  * @module
  */
-import { Schema } from "effect"
-
+import * as Schema from "effect/Schema"
 /**
  * `v2`: api.x.com `/2/media/upload/...` (the default, what X serves to self-serve developers today).
  * `v1`: upload.twitter.com `/1.1/media/upload.json` with `command=INIT|APPEND|FINALIZE|STATUS`.

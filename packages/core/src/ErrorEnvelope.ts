@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { Option, Schema } from "effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import type { ApiErrorDetail } from "./Errors.ts"
 
 /** What an error body said, whatever its envelope. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { RateLimitInfo } from "./RateLimit.ts"
 
 /** The protocol step a failure happened in. */

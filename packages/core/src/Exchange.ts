@@ -5,8 +5,12 @@
  *
  * @module
  */
-import { Clock, Duration, Effect, Option } from "effect"
-import { HttpClient, HttpClientRequest } from "effect/http"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { HttpClientError } from "effect/http/HttpClientError"
 import { classifyAuthFailure } from "./Auth.ts"
 import type { Dialect } from "./Dialect.ts"

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { Effect, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { CategoryMismatch, EmptyMedia, InvalidAltText, MediaTooLarge } from "./Errors.ts"
 import type { MediaType } from "./MediaType.ts"
 

@@ -5,8 +5,14 @@
  *
  * @module
  */
-import { Clock, Config, Context, Duration, Effect, Layer, Option } from "effect"
-import { HttpClient } from "effect/http"
+import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as HttpClient from "effect/http/HttpClient"
 import { defaultBaseUrl, defaultDialect, Dialect } from "./Dialect.ts"
 import {
   InvalidOption,

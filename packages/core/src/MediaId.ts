@@ -3,8 +3,7 @@
  *
  * @module
  */
-import { Schema } from "effect"
-
+import * as Schema from "effect/Schema"
 /**
  * A media id: 1 to 19 decimal digits, kept as a string.
  *

@@ -6,7 +6,13 @@
  *
  * @module
  */
-import { Effect, FileSystem, Option, type PlatformError, Pull, type Scope, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Option from "effect/Option"
+import type * as PlatformError from "effect/PlatformError"
+import * as Pull from "effect/Pull"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import { MediaSourceError } from "./Errors.ts"
 import { sniffLength } from "./MediaType.ts"
 

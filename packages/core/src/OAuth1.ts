@@ -8,10 +8,11 @@
  *
  * @module
  */
-import { Effect, Layer } from "effect"
-import { Mac, SecureRandom } from "effect/crypto"
-import { Base64 } from "effect/encoding"
-
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Mac from "effect/crypto/Mac"
+import * as SecureRandom from "effect/crypto/SecureRandom"
+import * as Base64 from "effect/encoding/Base64"
 /** A decoded (not yet percent-encoded) parameter: name and value. Order and duplicates matter. */
 export type Parameter = readonly [name: string, value: string]
 

@@ -4,7 +4,10 @@
  *
  * @module
  */
-import { Clock, Duration, Effect, Schedule } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import { ProcessingTimeout } from "./Errors.ts"
 import type { MediaStatus, Processing, Ready } from "./MediaStatus.ts"
 

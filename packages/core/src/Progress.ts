@@ -4,7 +4,9 @@
  *
  * @module
  */
-import { Context, Data, Effect } from "effect"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import type { UploadStep } from "./Errors.ts"
 import type { MediaCategory } from "./MediaCategory.ts"
 import type { MediaId } from "./MediaId.ts"

@@ -4,8 +4,10 @@
  *
  * @module
  */
-import { Effect, Schema, Stream } from "effect"
-import { HttpClientRequest } from "effect/http"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { Dialect } from "./Dialect.ts"
 import type { UploadStep } from "./Errors.ts"
 import type { MediaId } from "./MediaId.ts"

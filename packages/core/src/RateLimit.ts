@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { Option, Schema } from "effect"
-
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 /**
  * What `x-rate-limit-limit`, `x-rate-limit-remaining` and `x-rate-limit-reset` said.
  * `resetAt` is the moment the window resets (X sends Unix epoch seconds).

@@ -4,8 +4,11 @@
  *
  * @module
  */
-import type { Array as Arr } from "effect"
-import { Cause, Effect, Pull, Stream } from "effect"
+import type * as Arr from "effect/Array"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Pull from "effect/Pull"
+import * as Stream from "effect/Stream"
 import { dual } from "effect/Function"
 
 /**

@@ -5,8 +5,12 @@
  *
  * @module
  */
-import { Clock, Duration, Effect, Option, Random } from "effect"
-import { RateLimiter } from "effect/persistence"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Random from "effect/Random"
+import * as RateLimiter from "effect/persistence/RateLimiter"
 import { RateLimited, type UploadStep, type XRequestError } from "./Errors.ts"
 import type { Answer } from "./Exchange.ts"
 import { CurrentProgressListener, UploadEvent } from "./Progress.ts"

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { InvalidOption, MediaTooLarge } from "./Errors.ts"
 
 /** The chunk size used when none is asked for: 4 MiB, as X's official samples and xurl use. */

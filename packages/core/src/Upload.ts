@@ -4,8 +4,10 @@
  *
  * @module
  */
-import { Effect, Schema, Stream } from "effect"
-import { Duration } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import * as Duration from "effect/Duration"
 import type { Dialect } from "./Dialect.ts"
 import {
   DeadlineExceeded,

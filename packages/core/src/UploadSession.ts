@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { Effect, Schema } from "effect"
-import { Digest } from "effect/crypto"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as Digest from "effect/crypto/Digest"
 import { Dialect } from "./Dialect.ts"
 import { MediaCategory } from "./MediaCategory.ts"
 import { MediaId } from "./MediaId.ts"

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { MediaId } from "./MediaId.ts"
 import type { MediaReport } from "./MediaStatus.ts"
 

@@ -7,8 +7,10 @@
  * @module
  */
 import { Dialect, Errors, MediaClient } from "@x-media/core"
-import { Config, Effect, Option, Schema } from "effect"
-
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 /** The value of the variable `name`, None when it is not set or blank. */
 export const variable = (name: string): Effect.Effect<Option.Option<string>, Errors.InvalidOption> => {
   const config: Effect.Effect<Option.Option<string>, Config.ConfigError> = Config.option(Config.String(name))

@@ -21,7 +21,10 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Auth, Credentials, Dialect, type Errors, MediaClient } from "@x-media/core"
-import { Effect, type FileSystem, Layer, Option } from "effect"
+import * as Effect from "effect/Effect"
+import type * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Environment from "./Environment.ts"
 
 /** What the layers provide: the upload client and the file system that file sources read from. */

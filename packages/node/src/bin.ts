@@ -8,7 +8,8 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Io from "./cli/Io.ts"
 import { main } from "./cli/Main.ts"
 import * as Presenter from "./cli/Presenter.ts"

@@ -8,7 +8,8 @@
  */
 import { Credentials, Dialect, Errors } from "@x-media/core"
 import type { EmulatorCredentials } from "@x-media/emulator"
-import { Effect, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Environment from "../Environment.ts"
 import type { CliFailure } from "./Failure.ts"
 import { UsageError } from "./Failure.ts"

@@ -3,8 +3,7 @@
  *
  * @module
  */
-import { Flag } from "effect/cli"
-
+import * as Flag from "effect/cli/Flag"
 /** `--api v1|v2`: the dialect (default `X_MEDIA_API`, else v2). */
 export const api = Flag.Literals("api", ["v1", "v2"]).pipe(
   Flag.withDescription("API dialect: v2 (api.x.com, the default) or v1 (upload.twitter.com/1.1). Overrides X_MEDIA_API."),

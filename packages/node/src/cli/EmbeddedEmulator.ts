@@ -5,7 +5,10 @@
  * @module
  */
 import type { EmulatorHandle, EmulatorOptions } from "@x-media/emulator"
-import { Context, Effect, Layer, type Scope } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import { EmulatorFailed } from "./Failure.ts"
 
 /**

@@ -9,8 +9,10 @@
  */
 import { Credentials, Errors } from "@x-media/core"
 import type { EmulatorCredentials } from "@x-media/emulator"
-import { Effect, Option } from "effect"
-import { Command, Flag } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import * as EmbeddedEmulator from "./EmbeddedEmulator.ts"
 import { variable } from "../Environment.ts"
 import type { CliFailure } from "./Failure.ts"

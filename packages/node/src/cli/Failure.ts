@@ -7,8 +7,9 @@
  * @module
  */
 import type { Errors } from "@x-media/core"
-import { Data, Runtime, Schema } from "effect"
-
+import * as Data from "effect/Data"
+import * as Runtime from "effect/Runtime"
+import * as Schema from "effect/Schema"
 /** Exit code of a typed failure (upload, network, X's answer …). */
 export const failureExitCode = 1
 

@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { Context, Effect, Layer } from "effect"
-
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 /** The CLI's two output streams and what is known about stderr's terminal. */
 export interface IoShape {
   /** Writes to stdout, as is. */

@@ -6,8 +6,13 @@
  *
  * @module
  */
-import { Cause, Effect, Stdio } from "effect"
-import { CliConfig, type CliError, Command, GlobalFlag } from "effect/cli"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Stdio from "effect/Stdio"
+import * as CliConfig from "effect/cli/CliConfig"
+import type * as CliError from "effect/cli/CliError"
+import * as Command from "effect/cli/Command"
+import * as GlobalFlag from "effect/cli/GlobalFlag"
 import * as EmulatorCommand from "./EmulatorCommand.ts"
 import { CliExit, failureExitCode, usageExitCode } from "./Failure.ts"
 import { Io } from "./Io.ts"

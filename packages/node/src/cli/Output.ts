@@ -6,7 +6,7 @@
  * @module
  */
 import type { MediaStatus, Upload } from "@x-media/core"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as Format from "./Format.ts"
 import { Io } from "./Io.ts"
 

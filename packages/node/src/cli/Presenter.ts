@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { Effect, Layer } from "effect"
-import { CliOutput } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as CliOutput from "effect/cli/CliOutput"
 import { Io, type IoShape } from "./Io.ts"
 
 const noColor = (): boolean => (process.env["NO_COLOR"] ?? "") !== ""

@@ -8,7 +8,8 @@
  * @module
  */
 import type { Progress } from "@x-media/core"
-import { Clock, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import * as Format from "./Format.ts"
 import type { IoShape } from "./Io.ts"
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { type CliFailure, CliExit, exitCodeOf, usageExitCode } from "./Failure.ts"
 import { Io } from "./Io.ts"
 import * as Output from "./Output.ts"

@@ -7,7 +7,10 @@
  * @module
  */
 import { UploadSession } from "@x-media/core"
-import { Effect, FileSystem, Option, Semaphore } from "effect"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Option from "effect/Option"
+import * as Semaphore from "effect/Semaphore"
 import { UsageError } from "./Failure.ts"
 
 /** One session file. */

@@ -5,8 +5,12 @@
  * @module
  */
 import { Errors, MediaClient, MediaId, type MediaStatus, Progress } from "@x-media/core"
-import { Effect, type Option, Schema } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import * as NodeXMedia from "../NodeXMedia.ts"
 import * as ClientSettings from "./ClientSettings.ts"
 import * as CommonFlags from "./CommonFlags.ts"

@@ -5,8 +5,12 @@
  * @module
  */
 import { MediaSource, Upload, type UploadSession } from "@x-media/core"
-import { Clock, Effect, Option } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import * as NodeXMedia from "../NodeXMedia.ts"
 import * as ClientSettings from "./ClientSettings.ts"
 import * as CommonFlags from "./CommonFlags.ts"

@@ -6,9 +6,10 @@
  * @module
  */
 import { Errors, SegmentPlan, Upload } from "@x-media/core"
-import { Duration, Effect, Option } from "effect"
-import { Flag } from "effect/cli"
-
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Flag from "effect/cli/Flag"
 /** `--category C` */
 export const category = Flag.String("category").pipe(
   Flag.withMetavar("CATEGORY"),

@@ -298,7 +298,8 @@ const analyseAndWrite = async (
       largeRunAt: large.at,
       profiles: measured.profiles,
       footprints: measured.footprints,
-      polling: options.polling
+      polling: options.polling,
+      latencyMs: options.latencyMs
     }),
     notes: notes(options.runs, options.latencyMs, cases)
   }

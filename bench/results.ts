@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { UploaderKind } from "./job.ts"
+import type { ChildReport, UploaderKind } from "./job.ts"
 import type { MachineFacts } from "./machine.ts"
 import type { ProfileSummary } from "./profile.ts"
 
@@ -37,24 +37,27 @@ export interface RequestCounts {
   readonly other: number
 }
 
-/** One measured run. Times in milliseconds, memory in bytes. */
-export interface RunRecord {
-  /** The warm-up upload (256 KiB, the process's first: module loading and first connections). */
-  readonly warmupMs: number
-  /** The measured upload, the process's second. */
-  readonly wallMs: number
+/**
+ * One measured run. Times in milliseconds, memory in bytes. The memory and GC fields are the child's own
+ * report ({@link ChildReport}); `wallMs` is the measured upload, the process's second, and `warmupMs` the
+ * warm-up upload (256 KiB, the process's first: module loading and first connections).
+ */
+export interface RunRecord extends Pick<
+  ChildReport,
+  | "warmupMs"
+  | "wallMs"
+  | "processCpuMs"
+  | "maxRssBytes"
+  | "rssBeforeBytes"
+  | "peakHeapUsedBytes"
+  | "peakArrayBuffersBytes"
+  | "gcCount"
+  | "gcPauseMs"
+> {
   /** MiB per second of wall time. */
   readonly mibPerSec: number
   /** CPU (user + system) of the uploading process during the upload. */
   readonly cpuMs: number
-  /** CPU of the whole uploading process, module loading included. */
-  readonly processCpuMs: number
-  readonly maxRssBytes: number
-  readonly rssBeforeBytes: number
-  readonly peakHeapUsedBytes: number
-  readonly peakArrayBuffersBytes: number
-  readonly gcCount: number
-  readonly gcPauseMs: number
   /** CPU the server process (the orchestrator, which hosts the emulator and the sink) used during the run. */
   readonly serverCpuMs: number
   /**

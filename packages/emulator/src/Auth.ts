@@ -8,7 +8,7 @@
  */
 import type { EmulatorConfig } from "./Options.ts"
 import type { Dialect } from "./Options.ts"
-import { type NonceCache, type OAuth1Failure, type Param, verifyOAuth1 } from "./OAuth1.ts"
+import { type NonceCache, type OAuth1Failure, type SignedRequest, verifyOAuth1 } from "./OAuth1.ts"
 import * as Replies from "./Replies.ts"
 
 /**
@@ -35,16 +35,9 @@ export interface AuthOutcome {
   readonly refusal: Replies.Reply | undefined
 }
 
-/** The parts of a request authentication looks at. */
-export interface AuthInput {
+/** The parts of a request authentication looks at: what a signature covers, the dialect, and the header if any. */
+export interface AuthInput extends Omit<SignedRequest, "authorization"> {
   readonly dialect: Dialect
-  readonly method: string
-  readonly scheme: string
-  readonly host: string
-  readonly path: string
-  readonly queryParams: ReadonlyArray<Param>
-  /** Body parameters of an `application/x-www-form-urlencoded` body; empty for any other body. */
-  readonly bodyParams: ReadonlyArray<Param>
   readonly authorization: string | undefined
 }
 

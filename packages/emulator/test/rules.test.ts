@@ -281,8 +281,10 @@ describe("X's upload rules, with X's error shapes", () => {
         // errors carry the headers too
         expect(status.status).toBe(400)
         expect(status.headers.get("x-rate-limit-remaining")).toBe("999")
-        // the window resets after 15 minutes
-        emulator.advanceClock(15 * 60 * 1000)
+        // the window ends exactly at the reset it announced (15 minutes, rounded up to a whole second)
+        emulator.advanceClock(reset * 1000 - emulator.now() - 500)
+        expect((yield* v2Init(emulator, { media_type: "image/png", total_bytes: 1 })).status).toBe(429)
+        emulator.advanceClock(reset * 1000 - emulator.now())
         const again = yield* v2Init(emulator, { media_type: "image/png", total_bytes: 1 })
         expect(again.status).toBe(200)
       })))

@@ -11,7 +11,7 @@ import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { Cause, Clock, Context, Effect, Exit, FiberSet, FileSystem, Layer, ManagedRuntime, Path } from "effect"
 import * as HttpRouter from "effect/http/HttpRouter"
-import type { ServeError } from "effect/http/HttpServerError"
+import { exitResponse, type ServeError } from "effect/http/HttpServerError"
 import { HttpServerRequest } from "effect/http/HttpServerRequest"
 import type { HttpServerResponse } from "effect/http/HttpServerResponse"
 import type { PlatformError } from "effect/PlatformError"
@@ -44,7 +44,7 @@ export interface EmulatorHandle {
   /** The first user's credentials (given or generated): `users[0].credentials`. */
   readonly credentials: EmulatorCredentials
   /** Every user it serves, the first one first, with their ids, credentials and OAuth 2.0 scopes. */
-  readonly users: ReadonlyArray<EmulatorUser>
+  readonly users: readonly [EmulatorUser, ...Array<EmulatorUser>]
   /** Every request received so far, oldest first. */
   requests(): ReadonlyArray<RecordedRequest>
   /** The media with this id, if the emulator issued it. */
@@ -78,6 +78,9 @@ export interface EmulatorHandle {
 /** Why the emulator could not start: the port could not be bound, or the spill directory not created. */
 export type EmulatorStartError = ServeError | PlatformError
 
+/** The status effect's HTTP server gives a request whose client disconnected before the answer. */
+const clientClosedRequest = 499
+
 /** The recording middleware: opens a request record on arrival and closes it once the answer is sent. */
 const recording = (state: EmulatorState) =>
 <E, R>(
@@ -90,12 +93,11 @@ const recording = (state: EmulatorState) =>
       Effect.provideService(CurrentRequest, entry),
       Effect.onExit((exit) =>
         Effect.sync(() => {
-          const status = Exit.isSuccess(exit)
-            ? exit.value.status
-            : Cause.hasInterruptsOnly(exit.cause)
+          // A client that went away is answered 499 by the platform, which never reaches the socket.
+          const status = Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
             ? undefined
-            : 500
-          state.recorder.end(entry, status, state.clock.now())
+            : exitResponse(exit).status
+          state.recorder.end(entry, status === clientClosedRequest ? undefined : status, state.clock.now())
         })
       )
     )

@@ -3,7 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { mp4Bytes, str, v2Append, v2Init, withEmulator } from "./helpers.ts"
 
-const rate = 2_000_000 // bytes per second
+const rate = 1_000_000 // bytes per second
 
 /** Sends APPENDs of `sizes` bytes at once; returns the seconds until the last answer and the body bytes received. */
 const appendAll = (emulator: Parameters<typeof v2Init>[0], sizes: ReadonlyArray<number>) =>
@@ -29,7 +29,7 @@ describe("throttle: one slow uplink shared by every connection", () => {
         expect(received).toBeGreaterThan(megabyte)
         // throttled: not faster than the link (a little slack for timer granularity), and not absurdly slower
         expect(received / one).toBeLessThanOrEqual(rate * 1.1)
-        expect(received / one).toBeGreaterThan(rate * 0.3)
+        expect(received / one).toBeGreaterThan(rate * 0.1)
 
         // two connections share the link: two half-megabyte bodies take as long as one megabyte
         const two = yield* appendAll(emulator, [megabyte / 2, megabyte / 2])

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Effect } from "effect"
+import { Effect, Result, type Schema } from "effect"
 import * as HttpRouter from "effect/http/HttpRouter"
 import { HttpServerRequest } from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
@@ -18,7 +18,8 @@ import type { Dialect, EmulatorUser, Step } from "./Options.ts"
 import { type RateLimitState, rateLimitHeaders } from "./RateLimits.ts"
 import { CurrentRequest, type RequestEntry } from "./Recorder.ts"
 import * as Replies from "./Replies.ts"
-import { readInput, type RequestInput } from "./RequestInput.ts"
+import { parseJson, readInput, type RequestInput } from "./RequestInput.ts"
+import { decode } from "./WireSchemas.ts"
 
 /** The rate-limit key of requests no user authenticated (their headers only; they are never counted). */
 const anonymous = ""
@@ -250,6 +251,36 @@ export const checkBody = (context: HandlerContext): Effect.Effect<void, Replies.
       return Replies.reject(Replies.badParam(context.dialect, "The request body could not be read."))
   }
 }
+
+/** X's answer to a body that is not JSON where JSON is required. */
+export const notJson = (): Replies.Reply =>
+  Replies.invalidRequest("Requests with bodies must have content-type of application/json.")
+
+/** The JSON body of a v2 request that must be JSON, or X's refusal. */
+export const jsonBody = (input: RequestInput): Effect.Effect<unknown, Replies.Rejection> => {
+  if (input.bodyKind !== "json" || input.text === undefined) return Replies.reject(notJson())
+  const parsed = parseJson(input.text)
+  return parsed === undefined
+    ? Replies.reject(Replies.invalidRequest("Request body is not valid JSON."))
+    : Effect.succeed(parsed.value)
+}
+
+/**
+ * The body of a v2 JSON endpoint, read as sent, parsed and decoded with `schema` (`strict`: unknown keys
+ * refused), or X's refusal: an `invalid-request` problem with the schema's message.
+ */
+export const jsonRequest = <S extends Schema.ConstraintDecoder<unknown>>(
+  context: HandlerContext,
+  schema: S,
+  strict = false
+): Effect.Effect<S["Type"], Replies.Rejection> =>
+  Effect.gen(function*() {
+    yield* checkBody(context)
+    const decoded = decode(schema, strict)(yield* jsonBody(context.input))
+    return Result.isSuccess(decoded)
+      ? decoded.success
+      : yield* Replies.reject(Replies.invalidRequest(decoded.failure))
+  })
 
 /** The answer for a path no endpoint serves (404 in the shape of the dialect the path looks like). */
 export const notFound = (state: EmulatorState) =>

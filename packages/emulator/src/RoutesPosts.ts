@@ -5,14 +5,13 @@
  *
  * @module
  */
-import { Effect, Result } from "effect"
+import { Effect } from "effect"
 import * as HttpRouter from "effect/http/HttpRouter"
-import { checkBody, endpoint, type EndpointSpec } from "./Endpoint.ts"
+import { endpoint, type EndpointSpec, jsonRequest } from "./Endpoint.ts"
 import type { EmulatorState } from "./EmulatorState.ts"
 import * as Posts from "./Posts.ts"
 import * as Replies from "./Replies.ts"
-import { jsonBody } from "./RoutesV2.ts"
-import { decode, PostBody } from "./WireSchemas.ts"
+import { PostBody } from "./WireSchemas.ts"
 
 const create: EndpointSpec = {
   dialect: "v2",
@@ -20,11 +19,8 @@ const create: EndpointSpec = {
   target: () => ({ step: "POST", mediaId: undefined, segmentIndex: undefined }),
   handle: (context) =>
     Effect.gen(function*() {
-      yield* checkBody(context)
-      const raw = yield* jsonBody(context.input)
-      const decoded = decode(PostBody, true)(raw)
-      if (Result.isFailure(decoded)) return yield* Replies.reject(Replies.invalidRequest(decoded.failure))
-      const post = yield* Posts.create(context.state, context.user, decoded.success)
+      const body = yield* jsonRequest(context, PostBody, true)
+      const post = yield* Posts.create(context.state, context.user, body)
       return Replies.json(201, { data: { id: post.id, text: post.text, edit_history_tweet_ids: [post.id] } })
     })
 }

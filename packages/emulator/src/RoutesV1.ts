@@ -80,7 +80,7 @@ const handleAppend = (context: HandlerContext) =>
   Effect.gen(function*() {
     const { input, state } = context
     const params = allParams(input)
-    const session = yield* Uploads.lookup(state, "v1", param(params, "media_id"), context.user.id, "upload")
+    const session = yield* mediaOf(context, "upload")
     const rawIndex = param(params, "segment_index")
     if (rawIndex !== undefined && segmentOf(rawIndex) === undefined) {
       return yield* reject(Replies.badParam("v1", `Segment index must be a whole number, got ${rawIndex}.`))
@@ -107,15 +107,13 @@ const handleAppend = (context: HandlerContext) =>
     return Replies.empty(204)
   })
 
+/** The media the request's `media_id` names, for the caller to upload to or to use. */
+const mediaOf = (context: HandlerContext, access: Uploads.Access) =>
+  Uploads.lookup(context.state, "v1", param(allParams(context.input), "media_id"), context.user.id, access)
+
 const handleFinalize = (context: HandlerContext) =>
   Effect.gen(function*() {
-    const session = yield* Uploads.lookup(
-      context.state,
-      "v1",
-      param(allParams(context.input), "media_id"),
-      context.user.id,
-      "upload"
-    )
+    const session = yield* mediaOf(context, "upload")
     yield* Uploads.finalize(context.state, "v1", session)
     return Replies.v1MediaJson(200, session.id, {
       media_key: session.mediaKey,
@@ -125,13 +123,7 @@ const handleFinalize = (context: HandlerContext) =>
 
 const handleStatus = (context: HandlerContext) =>
   Effect.gen(function*() {
-    const session = yield* Uploads.lookup(
-      context.state,
-      "v1",
-      param(allParams(context.input), "media_id"),
-      context.user.id,
-      "use"
-    )
+    const session = yield* mediaOf(context, "use")
     yield* Uploads.status(context.state, "v1", session)
     return Replies.v1MediaJson(200, session.id, {
       media_key: session.mediaKey,

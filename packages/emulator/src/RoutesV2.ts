@@ -9,7 +9,7 @@
  */
 import { Effect, Result } from "effect"
 import * as HttpRouter from "effect/http/HttpRouter"
-import { checkBody, endpoint, type EndpointSpec, type HandlerContext } from "./Endpoint.ts"
+import { checkBody, endpoint, type EndpointSpec, type HandlerContext, jsonBody, jsonRequest } from "./Endpoint.ts"
 import type { EmulatorState } from "./EmulatorState.ts"
 import * as Metadata from "./Metadata.ts"
 import * as Replies from "./Replies.ts"
@@ -30,19 +30,6 @@ import {
 
 const reject = Replies.reject
 
-/** X's answer to a body that is not JSON where JSON is required. */
-export const notJson = (): Replies.Reply =>
-  Replies.invalidRequest("Requests with bodies must have content-type of application/json.")
-
-/** The JSON body of a request that must be JSON, or X's refusal. */
-export const jsonBody = (input: RequestInput): Effect.Effect<unknown, Replies.Rejection> => {
-  if (input.bodyKind !== "json" || input.text === undefined) return reject(notJson())
-  const parsed = parseJson(input.text)
-  return parsed === undefined
-    ? reject(Replies.invalidRequest("Request body is not valid JSON."))
-    : Effect.succeed(parsed.value)
-}
-
 const dataOf = (state: EmulatorState, session: Session) =>
   Replies.json(200, { data: { id: session.id, media_key: session.mediaKey, ...Uploads.mediaFields(state, session) } })
 
@@ -51,11 +38,7 @@ const initialize: EndpointSpec = {
   target: () => ({ step: "INIT", mediaId: undefined, segmentIndex: undefined }),
   handle: (context) =>
     Effect.gen(function*() {
-      yield* checkBody(context)
-      const raw = yield* jsonBody(context.input)
-      const decoded = decode(InitializeBody)(raw)
-      if (Result.isFailure(decoded)) return yield* reject(Replies.invalidRequest(decoded.failure))
-      const body = decoded.success
+      const body = yield* jsonRequest(context, InitializeBody)
       const session = yield* Uploads.init(context.state, "v2", context.user.id, {
         mediaType: body.media_type,
         totalBytes: body.total_bytes,
@@ -175,11 +158,7 @@ const metadata: EndpointSpec = {
   target: (input) => ({ step: "METADATA", mediaId: bodyMediaId(input), segmentIndex: undefined }),
   handle: (context) =>
     Effect.gen(function*() {
-      yield* checkBody(context)
-      const raw = yield* jsonBody(context.input)
-      const decoded = decode(MetadataBody)(raw)
-      if (Result.isFailure(decoded)) return yield* reject(Replies.invalidRequest(decoded.failure))
-      const body = decoded.success
+      const body = yield* jsonRequest(context, MetadataBody)
       const session = yield* Uploads.lookup(context.state, "v2", body.id, context.user.id, "use", "id")
       const given = body.metadata
       yield* Metadata.apply("v2", session, {
@@ -196,15 +175,12 @@ const subtitlesCreate: EndpointSpec = {
   target: (input) => ({ step: "SUBTITLES_CREATE", mediaId: bodyMediaId(input), segmentIndex: undefined }),
   handle: (context) =>
     Effect.gen(function*() {
-      yield* checkBody(context)
-      const raw = yield* jsonBody(context.input)
-      const decoded = decode(SubtitlesCreateBody)(raw)
-      if (Result.isFailure(decoded)) return yield* reject(Replies.invalidRequest(decoded.failure))
-      const video = yield* Subtitles.attach(context.state, context.user, decoded.success)
+      const body = yield* jsonRequest(context, SubtitlesCreateBody)
+      const video = yield* Subtitles.attach(context.state, context.user, body)
       return Replies.json(200, {
         data: {
           id: video.id,
-          media_category: decoded.success.media_category,
+          media_category: body.media_category,
           associated_subtitles: Subtitles.associated(video)
         }
       })
@@ -216,11 +192,8 @@ const subtitlesDelete: EndpointSpec = {
   target: (input) => ({ step: "SUBTITLES_DELETE", mediaId: bodyMediaId(input), segmentIndex: undefined }),
   handle: (context) =>
     Effect.gen(function*() {
-      yield* checkBody(context)
-      const raw = yield* jsonBody(context.input)
-      const decoded = decode(SubtitlesDeleteBody)(raw)
-      if (Result.isFailure(decoded)) return yield* reject(Replies.invalidRequest(decoded.failure))
-      const deleted = yield* Subtitles.remove(context.state, context.user, decoded.success)
+      const body = yield* jsonRequest(context, SubtitlesDeleteBody)
+      const deleted = yield* Subtitles.remove(context.state, context.user, body)
       return Replies.json(200, { data: { deleted } })
     })
 }

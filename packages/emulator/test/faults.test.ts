@@ -158,9 +158,10 @@ describe("fault injection", () => {
         expect(record).toMatchObject({ fault: "NeverAnswer", status: undefined, step: "APPEND" })
         expect(record?.bodyBytes).toBeGreaterThan(10)
         expect(emulator.media(id)?.segments).toEqual([])
-        // the connection ends when the client gives up
-        yield* Effect.sleep("50 millis")
-        expect(emulator.requests().find((r) => r.segmentIndex === 1)).toMatchObject({ dropped: true })
+        // the record ends, as dropped, when the client gives up (a moment later on a busy machine)
+        const ended = () => emulator.requests().find((r) => r.segmentIndex === 1)?.endedAt !== undefined
+        for (let i = 0; i < 100 && !ended(); i++) yield* Effect.sleep("20 millis")
+        expect(emulator.requests().find((r) => r.segmentIndex === 1)).toMatchObject({ dropped: true, status: undefined })
         expect((yield* v2Append(emulator, id, 0, mp4Bytes(10))).status).toBe(200)
       })))
 

@@ -1,15 +1,23 @@
 /**
- * Who is calling: OAuth 1.0a user context (verified signature), OAuth 2.0 user token (v2 only, needs the
- * `media.write` scope), or nothing when auth is turned off. Produces the result kept in the request record
- * and, for a refusal, X's answer: 401 code 32 (bad signature, reused nonce), 401 code 135 (timestamp out of
- * bounds), 401 code 89 (unknown token), 403 for a bearer token on v1.1, 403 problem for a missing scope.
+ * Who is calling: one of the configured users, by a verified OAuth 1.0a signature or by an OAuth 2.0 user
+ * token (v2 only, with the scope the endpoint needs), or the first user when auth is turned off. Produces the
+ * result kept in the request record and, for a refusal, X's answer: 401 code 32 (bad signature, reused
+ * nonce), 401 code 135 (timestamp out of bounds), 401 code 89 (unknown token), 403 for a bearer token on
+ * v1.1, 403 problem for a missing scope.
  *
  * @module
  */
 import type { EmulatorConfig } from "./Options.ts"
-import type { Dialect } from "./Options.ts"
-import { type NonceCache, type OAuth1Failure, type SignedRequest, verifyOAuth1 } from "./OAuth1.ts"
+import type { Dialect, EmulatorUser } from "./Options.ts"
+import {
+  type NonceCache,
+  type OAuth1Failure,
+  parseAuthorizationHeader,
+  type SignedRequest,
+  verifyOAuth1
+} from "./OAuth1.ts"
 import * as Replies from "./Replies.ts"
+import { userByAccessToken, userByOAuth2Token } from "./Users.ts"
 
 /**
  * How a request authenticated: `oauth1`, `oauth2` or `disabled` (auth off) when accepted; otherwise why it
@@ -25,23 +33,20 @@ export type AuthResult =
   | "missing-scope"
   | "oauth2-on-v1"
 
-/** The one user the configured credentials (OAuth 1.0a and OAuth 2.0 alike) act for; rate limits are kept per user. */
-export const configuredUser = "user"
-
-/** The outcome: the result, the user the rate limits are kept for, and X's answer when refused. */
-export interface AuthOutcome {
-  readonly result: AuthResult
-  readonly user: string
-  readonly refusal: Replies.Reply | undefined
-}
+/** The outcome: the result, the user the request acts for (when accepted), and X's answer when refused. */
+export type AuthOutcome =
+  | { readonly result: "oauth1" | "oauth2" | "disabled"; readonly user: EmulatorUser; readonly refusal: undefined }
+  | { readonly result: AuthResult; readonly user: undefined; readonly refusal: Replies.Reply }
 
 /** The parts of a request authentication looks at: what a signature covers, the dialect, and the header if any. */
 export interface AuthInput extends Omit<SignedRequest, "authorization"> {
   readonly dialect: Dialect
   readonly authorization: string | undefined
+  /** The OAuth 2.0 scope the endpoint requires (`media.write`, or `tweet.write` to post). */
+  readonly scope: string
 }
 
-const refused = (result: AuthResult, refusal: Replies.Reply): AuthOutcome => ({ result, user: "anonymous", refusal })
+const refused = (result: AuthResult, refusal: Replies.Reply): AuthOutcome => ({ result, user: undefined, refusal })
 
 const unauthorizedProblem = () => Replies.problem(401, "Unauthorized", "Unauthorized")
 
@@ -56,10 +61,18 @@ const oauth1Refusal = (failure: OAuth1Failure): Replies.Reply => {
   }
 }
 
-/** Authenticates a request against the configured credentials. */
-export const authenticate = (config: EmulatorConfig, nonces: NonceCache, input: AuthInput): AuthOutcome => {
-  const credentials = config.credentials
-  if (!config.auth) return { result: "disabled", user: configuredUser, refusal: undefined }
+/**
+ * Authenticates a request against the configured users. `realNow` is the time OAuth 1.0a timestamps are
+ * checked against (effect's `Clock`, not moved by `advanceClock`: clients sign with their own clock).
+ */
+export const authenticate = (
+  config: EmulatorConfig,
+  nonces: NonceCache,
+  realNow: () => number,
+  input: AuthInput
+): AuthOutcome => {
+  const users = config.users
+  if (!config.auth) return { result: "disabled", user: users[0], refusal: undefined }
   const header = input.authorization?.trim()
   if (header === undefined || header === "") {
     return refused(
@@ -79,20 +92,21 @@ export const authenticate = (config: EmulatorConfig, nonces: NonceCache, input: 
         )
       )
     }
-    if (bearer[1] !== credentials.oauth2Token) return refused("unknown-bearer", unauthorizedProblem())
-    if (!config.oauth2Scopes.includes("media.write")) {
+    const user = userByOAuth2Token(users, bearer[1] ?? "")
+    if (user === undefined) return refused("unknown-bearer", unauthorizedProblem())
+    if (!user.oauth2Scopes.includes(input.scope)) {
       return refused(
         "missing-scope",
         Replies.problem(
           403,
           "Forbidden",
-          "Forbidden. This endpoint requires the OAuth 2.0 scope media.write, which the token was not granted; re-authorize with media.write.",
+          `Forbidden. This endpoint requires the OAuth 2.0 scope ${input.scope}, which the token was not granted; re-authorize with ${input.scope}.`,
           "about:blank",
-          { required_scopes: ["media.write"] }
+          { required_scopes: [input.scope] }
         )
       )
     }
-    return { result: "oauth2", user: configuredUser, refusal: undefined }
+    return { result: "oauth2", user, refusal: undefined }
   }
   if (!/^OAuth\s/i.test(header)) {
     return refused(
@@ -111,15 +125,17 @@ export const authenticate = (config: EmulatorConfig, nonces: NonceCache, input: 
       authorization: header
     },
     {
-      consumerKey: credentials.consumerKey,
-      consumerSecret: credentials.consumerSecret,
-      accessToken: credentials.accessToken,
-      accessTokenSecret: credentials.accessTokenSecret,
+      secretsOf: (accessToken) => userByAccessToken(users, accessToken)?.credentials,
       timestampWindowSecs: config.timestampWindowSecs,
-      now: () => Date.now(),
+      now: realNow,
       nonces
     }
   )
   if (failure !== undefined) return refused(failure, oauth1Refusal(failure))
-  return { result: "oauth1", user: configuredUser, refusal: undefined }
+  const token = parseAuthorizationHeader(header)?.get("oauth_token")
+  const user = token === undefined ? undefined : userByAccessToken(users, token)
+  // verifyOAuth1 accepted the token, so it belongs to a user
+  return user === undefined
+    ? refused("unknown-token", oauth1Refusal("unknown-token"))
+    : { result: "oauth1", user, refusal: undefined }
 }

@@ -1,16 +1,17 @@
 /**
  * The emulator as a service: `Emulator.layer(options)` starts a Node HTTP server on 127.0.0.1 (a free port
- * by default) serving both dialects through an `HttpRouter`, and stops it — closing connections and
- * removing the spill directory — when the layer's scope closes. `startEmulator` does the same for code that
- * does not use Effect.
+ * by default) serving both dialects and `POST /2/tweets` through an `HttpRouter`, and stops it — closing
+ * connections and removing the spill directory — when the layer's scope closes. Its clock is effect's
+ * `Clock` from the context the layer is built in. `startEmulator` does the same for code that does not use
+ * Effect.
  *
  * @module
  */
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
-import { Cause, Context, Effect, Exit, FileSystem, Layer, ManagedRuntime, Path } from "effect"
+import { Cause, Clock, Context, Effect, Exit, FiberSet, FileSystem, Layer, ManagedRuntime, Path } from "effect"
 import * as HttpRouter from "effect/http/HttpRouter"
-import type { ServeError } from "effect/http/HttpServerError"
+import { exitResponse, type ServeError } from "effect/http/HttpServerError"
 import { HttpServerRequest } from "effect/http/HttpServerRequest"
 import type { HttpServerResponse } from "effect/http/HttpServerResponse"
 import type { PlatformError } from "effect/PlatformError"
@@ -21,8 +22,17 @@ import { EmulatorClock } from "./EmulatorClock.ts"
 import { EmulatorState } from "./EmulatorState.ts"
 import { notFound } from "./Endpoint.ts"
 import type { FaultRule } from "./Faults.ts"
-import { type EmulatorCredentials, type EmulatorOptions, resolveOptions } from "./Options.ts"
+import {
+  checkThrottle,
+  type EmulatorCredentials,
+  type EmulatorOptions,
+  type EmulatorUser,
+  resolveOptions,
+  type Throttle
+} from "./Options.ts"
+import type { RecordedPost } from "./Posts.ts"
 import { CurrentRequest, type RecordedRequest } from "./Recorder.ts"
+import { postRoutes } from "./RoutesPosts.ts"
 import { v1Routes } from "./RoutesV1.ts"
 import { v2Routes } from "./RoutesV2.ts"
 import { type RecordedMedia, Store } from "./Store.ts"
@@ -31,26 +41,45 @@ import { type RecordedMedia, Store } from "./Store.ts"
 export interface EmulatorHandle {
   /** `http://127.0.0.1:<port>`: the base URL for both dialects (`X_MEDIA_BASE_URL`). */
   readonly url: string
-  /** The credentials it accepts (given or generated). */
+  /** The first user's credentials (given or generated): `users[0].credentials`. */
   readonly credentials: EmulatorCredentials
+  /** Every user it serves, the first one first, with their ids, credentials and OAuth 2.0 scopes. */
+  readonly users: readonly [EmulatorUser, ...Array<EmulatorUser>]
   /** Every request received so far, oldest first. */
   requests(): ReadonlyArray<RecordedRequest>
   /** The media with this id, if the emulator issued it. */
   media(id: string): RecordedMedia | undefined
   /** Every media, oldest first. */
   allMedia(): ReadonlyArray<RecordedMedia>
+  /** The post with this id, if the emulator created it. */
+  post(id: string): RecordedPost | undefined
+  /** Every post created, oldest first. */
+  posts(): ReadonlyArray<RecordedPost>
+  /**
+   * How many 429 answers were sent to the user with this id, or to anyone when not given (enforced limits and
+   * `rateLimited`/`retryAfter` faults alike). Since the start or the last `reset()`.
+   */
+  tooManyRequests(userId?: string): number
   /** Replaces the fault rules (and restarts their counts). */
   setFaults(rules: ReadonlyArray<FaultRule>): void
+  /** Throttles request bodies to one shared uplink of this rate from now on, or unthrottles with `undefined`. */
+  setThrottle(throttle: Throttle | undefined): void
   /** Moves the emulator clock forward by `ms` (expiry, processing, rate-limit windows). */
   advanceClock(ms: number): void
   /** Epoch milliseconds on the emulator clock. */
   now(): number
-  /** Forgets every request and media (and the rate-limit windows); fault rules and the clock stay. */
+  /**
+   * Forgets every request, media and post (and the rate-limit windows and 429 counts); users, fault rules,
+   * the throttle and the clock stay.
+   */
   reset(): void
 }
 
 /** Why the emulator could not start: the port could not be bound, or the spill directory not created. */
 export type EmulatorStartError = ServeError | PlatformError
+
+/** The status effect's HTTP server gives a request whose client disconnected before the answer. */
+const clientClosedRequest = 499
 
 /** The recording middleware: opens a request record on arrival and closes it once the answer is sent. */
 const recording = (state: EmulatorState) =>
@@ -64,12 +93,11 @@ const recording = (state: EmulatorState) =>
       Effect.provideService(CurrentRequest, entry),
       Effect.onExit((exit) =>
         Effect.sync(() => {
-          const status = Exit.isSuccess(exit)
-            ? exit.value.status
-            : Cause.hasInterruptsOnly(exit.cause)
+          // A client that went away is answered 499 by the platform, which never reaches the socket.
+          const status = Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
             ? undefined
-            : 500
-          state.recorder.end(entry, status, state.clock.now())
+            : exitResponse(exit).status
+          state.recorder.end(entry, status === clientClosedRequest ? undefined : status, state.clock.now())
         })
       )
     )
@@ -86,9 +114,11 @@ const make = (options: EmulatorOptions | undefined) =>
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const spillDir = yield* fs.makeTempDirectoryScoped({ prefix: "x-media-emulator-", directory: config.spillDir })
-    const clock = new EmulatorClock()
+    const clock = new EmulatorClock(yield* Clock.Clock)
     const store = new Store(config, clock, fs, path, spillDir)
     const state = new EmulatorState(config, clock, store)
+    // Background work of the synchronous handle (deleting spilled files on reset) runs in the layer's scope.
+    const runFork = yield* FiberSet.makeRuntime<never, void, never>()
 
     const nodeServer = Http.createServer({ requestTimeout: 0 })
     const server = yield* NodeHttpServer.make(() => nodeServer, {
@@ -97,7 +127,12 @@ const make = (options: EmulatorOptions | undefined) =>
       gracefulShutdownTimeout: "2 seconds"
     })
     const app = yield* HttpRouter.toHttpEffect(
-      HttpRouter.addAll([...v1Routes(state), ...v2Routes(state), HttpRouter.route("*", "*", notFound(state))])
+      HttpRouter.addAll([
+        ...v1Routes(state),
+        ...v2Routes(state),
+        ...postRoutes(state),
+        HttpRouter.route("*", "*", notFound(state))
+      ])
     )
     yield* server.serve(app, recording(state))
     // Runs first on release: stop accepting, let answers in flight finish briefly, then cut what is left.
@@ -114,22 +149,29 @@ const make = (options: EmulatorOptions | undefined) =>
 
     const address = nodeServer.address()
     const port = typeof address === "object" && address !== null ? (address satisfies AddressInfo).port : config.port
+    const [first] = config.users
     return Emulator.of({
       url: urlOf(config.host, port),
-      credentials: config.credentials,
+      credentials: first.credentials,
+      users: config.users,
       requests: () => state.recorder.all(),
       media: (id) => {
         const session = store.get(id)
         return session === undefined ? undefined : state.recordedMedia(session)
       },
       allMedia: () => store.all().map((session) => state.recordedMedia(session)),
+      post: (id) => state.posts.get(id),
+      posts: () => state.posts.all(),
+      tooManyRequests: (userId) => state.recorder.tooManyRequests(userId),
       setFaults: (rules) => state.faults.set(rules),
+      setThrottle: (throttle) => state.link.set(checkThrottle(throttle)),
       advanceClock: (ms) => clock.advance(ms),
       now: () => clock.now(),
       reset: () => {
         state.recorder.clear()
         state.limiter.clear()
-        Effect.runFork(store.clear())
+        state.posts.clear()
+        runFork(store.clear())
       }
     })
   })

@@ -1,18 +1,27 @@
 /**
- * The emulator's notion of "now": the real time plus an offset that tests move forward with
- * `advanceClock(ms)`. Expiry, processing (`check_after_secs`) and rate-limit windows read this clock.
- * OAuth 1.0a timestamps are checked against the real time instead, because clients sign with theirs.
+ * The emulator's notion of "now": effect's `Clock` (the real time, or a `TestClock` where the emulator runs
+ * in the test's fiber) plus an offset that tests move forward with `advanceClock(ms)`. Expiry, processing
+ * (`check_after_secs`), rate-limit windows and request times read `now()`. OAuth 1.0a timestamps are
+ * checked against `clockNow()` instead, without the offset, because clients sign with their own clock.
  *
  * @module
  */
+import type { Clock } from "effect"
 
-/** A real-time clock with an adjustable offset. */
+/** effect's `Clock` with an adjustable offset. */
 export class EmulatorClock {
   private offsetMillis = 0
 
-  /** Milliseconds since the epoch on the emulator clock. */
+  constructor(private readonly clock: Clock.Clock) {}
+
+  /** Milliseconds since the epoch on the emulator clock (the `Clock`'s time plus the offset). */
   now(): number {
-    return Date.now() + this.offsetMillis
+    return this.clock.currentTimeMillisUnsafe() + this.offsetMillis
+  }
+
+  /** Milliseconds since the epoch on effect's `Clock`, without the offset. */
+  clockNow(): number {
+    return this.clock.currentTimeMillisUnsafe()
   }
 
   /** Moves the emulator clock forward (or back, with a negative number) by `ms` milliseconds. */
@@ -21,7 +30,7 @@ export class EmulatorClock {
     this.offsetMillis += ms
   }
 
-  /** How far the emulator clock is ahead of the real time, in milliseconds. */
+  /** How far the emulator clock is ahead of effect's `Clock`, in milliseconds. */
   get offset(): number {
     return this.offsetMillis
   }

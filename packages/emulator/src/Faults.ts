@@ -27,6 +27,10 @@ import type { Dialect, Step } from "./Options.ts"
  * - `RateLimited`: 429 code 88 with `x-rate-limit-remaining: 0` and `x-rate-limit-reset` `resetAfterSecs` ahead.
  * - `MalformedBody`: the given body and content type (truncated JSON, an HTML page, an empty 200 …).
  * - `StringErrors`: `{"errors":["internal server error"]}` (strings, not objects), status 500 by default.
+ * - `RetryAfter`: 503 (X's 5xx body) or 429 (code 88) with a `Retry-After` header, in delta seconds or as an
+ *   HTTP date, and optionally `x-rate-limit-remaining: 0` with `x-rate-limit-reset` `resetAfterSecs` ahead.
+ * - `NeverAnswer`: the body is read, then the connection stays open and no answer ever comes (until the
+ *   client gives up or the emulator stops).
  *
  * Faults after which the request is handled normally:
  * - `Delay`: waits `millis` first (a slow answer).
@@ -42,6 +46,14 @@ export type Fault =
   | { readonly _tag: "Delay"; readonly millis: number }
   | { readonly _tag: "MalformedBody"; readonly status: number; readonly body: string; readonly contentType: string }
   | { readonly _tag: "StringErrors"; readonly status: number; readonly messages: ReadonlyArray<string> }
+  | {
+    readonly _tag: "RetryAfter"
+    readonly status: number
+    readonly seconds: number
+    readonly form: RetryAfterForm
+    readonly resetAfterSecs: number | undefined
+  }
+  | { readonly _tag: "NeverAnswer" }
   | { readonly _tag: "ProcessingStuck"; readonly message: string }
   | {
     readonly _tag: "ProcessingFailed"
@@ -50,6 +62,13 @@ export type Fault =
     readonly message: string
   }
   | { readonly _tag: "Expire" }
+
+/**
+ * How `Retry-After` is written: `seconds` (`Retry-After: 5`) or `http-date`
+ * (`Retry-After: Wed, 21 Oct 2026 07:28:05 GMT`, the emulator clock's now plus the seconds, rounded up to a
+ * whole second).
+ */
+export type RetryAfterForm = "seconds" | "http-date"
 
 /** The name of a fault kind (`HttpError`, `DropConnection`, …). */
 export type FaultTag = Fault["_tag"]
@@ -111,6 +130,23 @@ export const Fault = {
     status,
     messages
   }),
+  /**
+   * Answers `status` (503 by default, or 429) with `Retry-After: <seconds>` (or the HTTP date `seconds` ahead
+   * with `form: "http-date"`); with `resetAfterSecs`, also `x-rate-limit-remaining: 0` and
+   * `x-rate-limit-reset` that many seconds ahead.
+   */
+  retryAfter: (
+    seconds: number,
+    options: { readonly status?: number; readonly form?: RetryAfterForm; readonly resetAfterSecs?: number } = {}
+  ): Fault => ({
+    _tag: "RetryAfter",
+    status: options.status ?? 503,
+    seconds,
+    form: options.form ?? "seconds",
+    resetAfterSecs: options.resetAfterSecs
+  }),
+  /** Reads the request, then never answers: the connection stays open until the client gives up. */
+  neverAnswer: (): Fault => ({ _tag: "NeverAnswer" }),
   /** Processing stays `in_progress` with an `InvalidMedia` error and no `check_after_secs`. */
   processingStuck: (message = "file is invalid"): Fault => ({ _tag: "ProcessingStuck", message }),
   /** Processing ends `failed` with this error (default code 1, InvalidMedia, "Unsupported video format"). */
@@ -137,6 +173,15 @@ export interface FaultTarget {
 const validate = (rule: FaultRule): FaultRule => {
   const nth = rule.nth ?? 1
   const times = rule.times ?? 1
+  const fault = rule.fault
+  if (fault._tag === "RetryAfter") {
+    if (!Number.isSafeInteger(fault.seconds) || fault.seconds < 0) {
+      throw new RangeError(`Fault.retryAfter needs a whole number of seconds >= 0, got ${fault.seconds}`)
+    }
+    if (fault.resetAfterSecs !== undefined && !(Number.isFinite(fault.resetAfterSecs) && fault.resetAfterSecs >= 0)) {
+      throw new RangeError(`Fault.retryAfter resetAfterSecs must be a number >= 0, got ${fault.resetAfterSecs}`)
+    }
+  }
   if (!Number.isSafeInteger(nth) || nth < 1) throw new RangeError(`FaultRule.nth must be a whole number >= 1, got ${nth}`)
   if (!(times === Infinity || (Number.isSafeInteger(times) && times >= 0))) {
     throw new RangeError(`FaultRule.times must be a whole number >= 0 or Infinity, got ${times}`)

@@ -1,5 +1,5 @@
 /**
- * Media ids and media keys as X hands them out. Every id is 19 digits, above 2^53, and chosen so that
+ * Media ids, post ids and media keys as X hands them out. Every id is 19 digits, above 2^53, and chosen so that
  * `Number(id).toString() !== id`: a client that reads the JSON number `media_id` instead of
  * `media_id_string` (or `data.id`) gets a different, wrong id and is caught.
  *
@@ -14,10 +14,10 @@ const span = 9_223_372_036_854_775_807n - lowest // up to 2^63 - 1, a valid int6
 export const losesPrecision = (id: string): boolean => Number(id).toString() !== id
 
 /**
- * A fresh media id: 19 digits, an int64, above 2^53, not exactly representable as a double, and not in
- * `taken`.
+ * A fresh media or post id: 19 digits, an int64, above 2^53, not exactly representable as a double, and not
+ * in `taken`.
  */
-export const newMediaId = (taken: (id: string) => boolean): string => {
+export const newId = (taken: (id: string) => boolean): string => {
   for (;;) {
     const random = randomBytes(8).readBigUInt64BE() % span
     const id = (lowest + random).toString()

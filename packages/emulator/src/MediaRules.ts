@@ -127,6 +127,23 @@ export const sniffMismatch = (mediaType: string, head: Uint8Array): string | und
   }
 }
 
+/**
+ * Checks that an uploaded subtitles file is what its `media_type` says: WebVTT starts with `WEBVTT` (after an
+ * optional byte-order mark), SRT has a `-->` cue timing in its first bytes. Returns the reason it is not, or
+ * `undefined`. Checked when the file is attached to a video, not at FINALIZE.
+ */
+export const subtitlesMismatch = (mediaType: string, head: Uint8Array): string | undefined => {
+  const text = new TextDecoder().decode(head).replace(/^\uFEFF/, "")
+  switch (mediaType) {
+    case "text/vtt":
+      return /^WEBVTT(?:[ \t\r\n]|$)/.test(text) ? undefined : "not a WebVTT file: it does not start with WEBVTT"
+    case "text/srt":
+      return text.includes("-->") ? undefined : "not an SRT file: it has no --> cue timing"
+    default:
+      return `media_type ${mediaType} is not a subtitles type (text/srt or text/vtt)`
+  }
+}
+
 /** Width and height of an image read from its first bytes (PNG, GIF, JPEG, WEBP); 0×0 when unknown. */
 export const imageDimensions = (mediaType: string, head: Uint8Array): { readonly w: number; readonly h: number } => {
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength)

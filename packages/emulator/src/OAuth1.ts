@@ -120,12 +120,17 @@ export interface SignedRequest {
   readonly authorization: string
 }
 
-/** The secrets and settings the verifier checks against. */
-export interface OAuth1Verifier {
+/** What the verifier needs to know about the user an access token belongs to. */
+export interface OAuth1Secrets {
   readonly consumerKey: string
   readonly consumerSecret: string
-  readonly accessToken: string
   readonly accessTokenSecret: string
+}
+
+/** The secrets and settings the verifier checks against. */
+export interface OAuth1Verifier {
+  /** The secrets of the user `accessToken` belongs to, or `undefined` for a token no user has. */
+  readonly secretsOf: (accessToken: string) => OAuth1Secrets | undefined
   readonly timestampWindowSecs: number
   /** The real time in milliseconds (clients sign with their real clock). */
   readonly now: () => number
@@ -158,9 +163,9 @@ export class NonceCache {
 }
 
 /**
- * Verifies an OAuth 1.0a request. Checks, in order: the header parses, the consumer key and token are the
- * configured ones, the method is HMAC-SHA1, the timestamp is within the window, the signature matches, and
- * the nonce is fresh (only a correctly signed request consumes a nonce).
+ * Verifies an OAuth 1.0a request. Checks, in order: the header parses, the token belongs to a user and the
+ * consumer key is that user's app, the method is HMAC-SHA1, the timestamp is within the window, the signature
+ * matches, and the nonce is fresh (only a correctly signed request consumes a nonce).
  */
 export const verifyOAuth1 = (request: SignedRequest, verifier: OAuth1Verifier): OAuth1Failure | undefined => {
   const oauth = parseAuthorizationHeader(request.authorization)
@@ -170,8 +175,10 @@ export const verifyOAuth1 = (request: SignedRequest, verifier: OAuth1Verifier): 
   const timestamp = get("oauth_timestamp")
   const nonce = get("oauth_nonce")
   if (signature === undefined || timestamp === undefined || nonce === undefined) return "malformed-header"
-  if (get("oauth_consumer_key") !== verifier.consumerKey) return "unknown-consumer"
-  if (get("oauth_token") !== verifier.accessToken) return "unknown-token"
+  const accessToken = get("oauth_token")
+  const secrets = accessToken === undefined ? undefined : verifier.secretsOf(accessToken)
+  if (secrets === undefined) return "unknown-token"
+  if (get("oauth_consumer_key") !== secrets.consumerKey) return "unknown-consumer"
   if (get("oauth_signature_method") !== "HMAC-SHA1") return "unsupported-method"
   const version = get("oauth_version")
   if (version !== undefined && version !== "1.0") return "malformed-header"
@@ -183,9 +190,9 @@ export const verifyOAuth1 = (request: SignedRequest, verifier: OAuth1Verifier): 
     if (key !== "oauth_signature") params.push([key, value])
   }
   const base = signatureBaseString(request.method, baseStringUri(request.scheme, request.host, request.path), params)
-  const expected = hmacSha1Signature(base, verifier.consumerSecret, verifier.accessTokenSecret)
+  const expected = hmacSha1Signature(base, secrets.consumerSecret, secrets.accessTokenSecret)
   if (!signaturesEqual(expected, signature)) return "bad-signature"
-  if (!verifier.nonces.use(`${verifier.accessToken}:${nonce}`, verifier.now(), verifier.timestampWindowSecs * 1000)) {
+  if (!verifier.nonces.use(`${accessToken}:${nonce}`, verifier.now(), verifier.timestampWindowSecs * 1000)) {
     return "reused-nonce"
   }
   return undefined

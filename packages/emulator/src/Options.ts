@@ -5,19 +5,42 @@
  *
  * @module
  */
-import { randomBytes } from "node:crypto"
 import type { FaultRule } from "./Faults.ts"
+import { resolveUsers } from "./Users.ts"
 
 /** The two API dialects the emulator serves on one port: `v1` (`/1.1/media/upload.json`) and `v2` (`/2/media/...`). */
 export type Dialect = "v1" | "v2"
 
-/** A step of the upload protocol; `METADATA` is alt text (`metadata/create.json` or `/2/media/metadata`). */
-export type Step = "INIT" | "APPEND" | "FINALIZE" | "STATUS" | "METADATA"
+/**
+ * What a request does, one name per endpoint; each step is its own rate-limit group and fault target.
+ * - `INIT`, `APPEND`, `FINALIZE`, `STATUS`: the chunked upload, in both dialects.
+ * - `METADATA`: `POST /1.1/media/metadata/create.json` or `POST /2/media/metadata`.
+ * - `SUBTITLES_CREATE`, `SUBTITLES_DELETE`: `POST` and `DELETE /2/media/subtitles`.
+ * - `POST`: creating a post, `POST /2/tweets`.
+ */
+export type Step =
+  | "INIT"
+  | "APPEND"
+  | "FINALIZE"
+  | "STATUS"
+  | "METADATA"
+  | "SUBTITLES_CREATE"
+  | "SUBTITLES_DELETE"
+  | "POST"
 
 /** Every step, in protocol order. */
-export const steps: ReadonlyArray<Step> = ["INIT", "APPEND", "FINALIZE", "STATUS", "METADATA"]
+export const steps: ReadonlyArray<Step> = [
+  "INIT",
+  "APPEND",
+  "FINALIZE",
+  "STATUS",
+  "METADATA",
+  "SUBTITLES_CREATE",
+  "SUBTITLES_DELETE",
+  "POST"
+]
 
-/** The credentials the emulator accepts: one OAuth 1.0a user context and one OAuth 2.0 user token. */
+/** The credentials of one user: the app's OAuth 1.0a consumer, the user's access token, and an OAuth 2.0 user token. */
 export interface EmulatorCredentials {
   readonly consumerKey: string
   readonly consumerSecret: string
@@ -26,17 +49,67 @@ export interface EmulatorCredentials {
   readonly oauth2Token: string
 }
 
+/** One user the emulator serves: a numeric id (as X's user ids, a string of digits), credentials and scopes. */
+export interface EmulatorUser {
+  /** The user id, 1 to 19 digits; media ownership, `additional_owners` and posts refer to it. */
+  readonly id: string
+  readonly credentials: EmulatorCredentials
+  /** The scopes the user's OAuth 2.0 token was granted. */
+  readonly oauth2Scopes: ReadonlyArray<string>
+}
+
+/**
+ * A user to serve. Every field is optional: the consumer key and secret default to the app's (the top-level
+ * `credentials`), the access token to `<id>-<random>`, secrets and the OAuth 2.0 token to random ones, the id
+ * to the digits before `-` in a given access token, else a random one.
+ */
+export interface EmulatorUserOptions {
+  readonly id?: string
+  readonly credentials?: Partial<EmulatorCredentials>
+  /** Default: the top-level `oauth2Scopes`. */
+  readonly oauth2Scopes?: ReadonlyArray<string>
+}
+
+/**
+ * Rate-limit numbers per step and the window they apply to. Any step not given keeps X's number
+ * (`defaultRateLimits`); `windowMillis` defaults to X's 15 minutes.
+ */
+export interface RateLimitOptions extends Partial<Record<Step, number>> {
+  readonly windowMillis?: number
+}
+
+/** A slow uplink: request bodies of all connections together are read at most this fast. */
+export interface Throttle {
+  readonly bytesPerSecond: number
+}
+
 /** Options of `Emulator.layer` / `startEmulator`. Every field is optional. */
 export interface EmulatorOptions {
   /** Interface to listen on. Default `127.0.0.1`. */
   readonly host?: string
   /** Port to listen on; `0` (the default) picks a free port. */
   readonly port?: number
-  /** Credentials to accept; any field not given is generated randomly (read them back from the handle). */
+  /**
+   * The first user's credentials; any field not given is generated randomly (read them back from the handle).
+   * Its consumer key and secret are the app's, shared by every user unless a user says otherwise.
+   */
   readonly credentials?: Partial<EmulatorCredentials>
-  /** Verify OAuth 1.0a signatures and OAuth 2.0 bearer tokens. Default `true`; `false` accepts any request. */
+  /**
+   * The users to serve: a count (default 1) or one entry per user. The first user also takes `credentials`
+   * (its own entry winning field by field). Each user has its own access token, OAuth 2.0 token, media and
+   * rate-limit windows.
+   */
+  readonly users?: number | ReadonlyArray<EmulatorUserOptions>
+  /**
+   * Verify OAuth 1.0a signatures and OAuth 2.0 bearer tokens. Default `true`; `false` accepts any request, as
+   * the first user.
+   */
   readonly auth?: boolean
-  /** Scopes granted to the OAuth 2.0 token. Default `["media.write", "tweet.read", "tweet.write", "users.read", "offline.access"]`. */
+  /**
+   * Scopes granted to the OAuth 2.0 tokens unless a user says otherwise. Default
+   * `["media.write", "tweet.read", "tweet.write", "users.read", "offline.access"]`. Media endpoints need
+   * `media.write`; `POST /2/tweets` needs `tweet.write`.
+   */
   readonly oauth2Scopes?: ReadonlyArray<string>
   /**
    * Asynchronous processing of video and GIF categories.
@@ -66,11 +139,16 @@ export interface EmulatorOptions {
    */
   readonly expiresAfterSecs?: { readonly init?: number; readonly finalize?: number }
   /**
-   * Per-user 15-minute rate limits. Headers are always sent; `true` enforces X's v2 numbers (INIT, APPEND and
-   * FINALIZE 1875, STATUS 1000, METADATA 500) with 429 code 88; an object enforces with the given numbers
-   * (others keep X's). Default: not enforced.
+   * Per-user, per-step fixed-window rate limits on the emulator clock. The `x-rate-limit-*` headers are always
+   * sent; `true` enforces X's numbers (`defaultRateLimits`) over 15 minutes with 429 code 88; an object
+   * enforces the numbers it gives (other steps keep X's) over `windowMillis` (default 15 minutes), for example
+   * `{ APPEND: 20, windowMillis: 2000 }`. Default: not enforced.
    */
-  readonly rateLimits?: boolean | Partial<Record<Step, number>>
+  readonly rateLimits?: boolean | RateLimitOptions
+  /** Reads every request body, all connections together, at most this fast (one slow uplink). Default: unthrottled. */
+  readonly throttle?: Throttle
+  /** Posts (`POST /2/tweets`): `maxTextLength`, the largest weighted text length (default 280, as X counts it). */
+  readonly posts?: { readonly maxTextLength?: number }
   /** Largest accepted difference between `oauth_timestamp` and the real time, in seconds. Default 300. */
   readonly timestampWindowSecs?: number
   /** Fault rules active from the start (see `FaultRule`); change them later with `setFaults`. */
@@ -79,31 +157,28 @@ export interface EmulatorOptions {
   readonly spillDir?: string
 }
 
-/** X's per-user limits per 15 minutes for the v2 media endpoints (§2.5). */
+/** X's per-user limits per 15 minutes (docs.x.com rate-limit table: media endpoints §2.5, `POST /2/tweets` 100). */
 export const defaultRateLimits: Readonly<Record<Step, number>> = {
   INIT: 1875,
   APPEND: 1875,
   FINALIZE: 1875,
   STATUS: 1000,
-  METADATA: 500
+  METADATA: 500,
+  SUBTITLES_CREATE: 100,
+  SUBTITLES_DELETE: 100,
+  POST: 100
 }
 
-/** The scopes the OAuth 2.0 token has unless `oauth2Scopes` says otherwise. */
-export const defaultOAuth2Scopes: ReadonlyArray<string> = [
-  "media.write",
-  "tweet.read",
-  "tweet.write",
-  "users.read",
-  "offline.access"
-]
+/** X's rate-limit window: 15 minutes. */
+export const defaultRateLimitWindowMillis = 15 * 60 * 1000
 
 /** `EmulatorOptions` with every default applied. */
 export interface EmulatorConfig {
   readonly host: string
   readonly port: number
-  readonly credentials: EmulatorCredentials
+  /** The users served, the first one first. */
+  readonly users: readonly [EmulatorUser, ...Array<EmulatorUser>]
   readonly auth: boolean
-  readonly oauth2Scopes: ReadonlyArray<string>
   readonly processing: { readonly enabled: boolean; readonly checkAfterSecs: number; readonly inProgressSteps: number }
   readonly limits: {
     readonly image: number
@@ -116,22 +191,17 @@ export interface EmulatorConfig {
     readonly init: Readonly<Record<Dialect, number>>
     readonly finalize: number
   }
-  readonly rateLimits: { readonly enforced: boolean; readonly limits: Readonly<Record<Step, number>> }
+  readonly rateLimits: {
+    readonly enforced: boolean
+    readonly limits: Readonly<Record<Step, number>>
+    readonly windowMillis: number
+  }
+  readonly throttle: Throttle | undefined
+  readonly posts: { readonly maxTextLength: number }
   readonly timestampWindowSecs: number
   readonly faults: ReadonlyArray<FaultRule>
   readonly spillDir: string | undefined
 }
-
-const token = (bytes: number): string => randomBytes(bytes).toString("base64url")
-
-/** Random credentials shaped like X's (key 25 chars, secrets 50, access token `<digits>-<random>`). */
-export const generateCredentials = (): EmulatorCredentials => ({
-  consumerKey: token(19).slice(0, 25),
-  consumerSecret: token(38).slice(0, 50),
-  accessToken: `${1000000000 + Math.floor(Math.random() * 8999999999)}-${token(30).slice(0, 40)}`,
-  accessTokenSecret: token(34).slice(0, 45),
-  oauth2Token: token(60)
-})
 
 const nonNegative = (name: string, value: number): number => {
   if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a finite number >= 0, got ${value}`)
@@ -143,22 +213,45 @@ const positiveInt = (name: string, value: number): number => {
   return value
 }
 
+const positive = (name: string, value: number): number => {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a finite number > 0, got ${value}`)
+  return value
+}
+
+/** Checks a throttle (`bytesPerSecond` a finite number > 0); throws a `RangeError` otherwise. */
+export const checkThrottle = (throttle: Throttle | undefined): Throttle | undefined =>
+  throttle === undefined ? undefined : { bytesPerSecond: positive("throttle.bytesPerSecond", throttle.bytesPerSecond) }
+
+const resolveRateLimits = (option: EmulatorOptions["rateLimits"]): EmulatorConfig["rateLimits"] => {
+  if (option === undefined || option === false) {
+    return { enforced: false, limits: defaultRateLimits, windowMillis: defaultRateLimitWindowMillis }
+  }
+  if (option === true) return { enforced: true, limits: defaultRateLimits, windowMillis: defaultRateLimitWindowMillis }
+  const limits: Record<Step, number> = { ...defaultRateLimits }
+  for (const step of steps) {
+    const given = option[step]
+    if (given !== undefined) limits[step] = positiveInt(`rateLimits.${step}`, given)
+  }
+  return {
+    enforced: true,
+    limits,
+    windowMillis: positive("rateLimits.windowMillis", option.windowMillis ?? defaultRateLimitWindowMillis)
+  }
+}
+
 /**
  * Applies the defaults to `options`. Throws a `RangeError` for a nonsensical number (negative limits and so
  * on): those are programming errors in a test, not conditions to recover from.
  */
 export const resolveOptions = (options: EmulatorOptions = {}): EmulatorConfig => {
-  const generated = generateCredentials()
-  const rateLimits = options.rateLimits
   const limits = options.limits ?? {}
   const processing = options.processing ?? {}
   const expires = options.expiresAfterSecs ?? {}
   return {
     host: options.host ?? "127.0.0.1",
     port: options.port ?? 0,
-    credentials: { ...generated, ...options.credentials },
+    users: resolveUsers(options),
     auth: options.auth ?? true,
-    oauth2Scopes: options.oauth2Scopes ?? defaultOAuth2Scopes,
     processing: {
       enabled: processing.enabled ?? true,
       checkAfterSecs: nonNegative("processing.checkAfterSecs", processing.checkAfterSecs ?? 1),
@@ -178,10 +271,9 @@ export const resolveOptions = (options: EmulatorOptions = {}): EmulatorConfig =>
       },
       finalize: nonNegative("expiresAfterSecs.finalize", expires.finalize ?? 86_400)
     },
-    rateLimits: {
-      enforced: rateLimits !== undefined && rateLimits !== false,
-      limits: typeof rateLimits === "object" ? { ...defaultRateLimits, ...rateLimits } : defaultRateLimits
-    },
+    rateLimits: resolveRateLimits(options.rateLimits),
+    throttle: checkThrottle(options.throttle),
+    posts: { maxTextLength: positiveInt("posts.maxTextLength", options.posts?.maxTextLength ?? 280) },
     timestampWindowSecs: nonNegative("timestampWindowSecs", options.timestampWindowSecs ?? 300),
     faults: options.faults ?? [],
     spillDir: options.spillDir

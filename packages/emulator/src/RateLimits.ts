@@ -1,14 +1,11 @@
 /**
- * Per-user, per-step 15-minute rate-limit windows (X's v2 table, §2.5). Every answer carries
- * `x-rate-limit-limit`, `x-rate-limit-remaining` and `x-rate-limit-reset` (epoch seconds on the emulator
- * clock); when enforcement is on, a request past the limit is answered 429 code 88.
+ * Per-user, per-step fixed rate-limit windows (X's numbers and 15 minutes unless configured). Every answer
+ * carries `x-rate-limit-limit`, `x-rate-limit-remaining` and `x-rate-limit-reset` (epoch seconds on the
+ * emulator clock, rounded up); when enforcement is on, a request past the limit is answered 429 code 88.
  *
  * @module
  */
 import type { EmulatorConfig, Step } from "./Options.ts"
-
-/** The length of X's rate-limit window. */
-export const windowMillis = 15 * 60 * 1000
 
 /** The three rate-limit headers of one answer. */
 export interface RateLimitState {
@@ -26,11 +23,16 @@ export const rateLimitHeaders = (state: RateLimitState): Record<string, string> 
 })
 
 interface Window {
-  start: number
+  /** Emulator-clock milliseconds at which the window ends: a whole second, as `x-rate-limit-reset` says. */
+  end: number
   used: number
 }
 
-/** Fixed windows per (user, step), starting at a user's first request for the step. */
+/**
+ * Fixed windows per (user, step), each opened by the user's first request for the step after the previous
+ * one ended, and lasting the configured window rounded up to the next whole second (so the window ends
+ * exactly at the `x-rate-limit-reset` it announces).
+ */
 export class RateLimiter {
   private readonly windows = new Map<string, Window>()
 
@@ -39,8 +41,8 @@ export class RateLimiter {
   private window(user: string, step: Step, now: number): Window {
     const key = `${user}\u0000${step}`
     let window = this.windows.get(key)
-    if (window === undefined || now - window.start >= windowMillis) {
-      window = { start: now, used: 0 }
+    if (window === undefined || now >= window.end) {
+      window = { end: Math.ceil((now + this.config.rateLimits.windowMillis) / 1000) * 1000, used: 0 }
       this.windows.set(key, window)
     }
     return window
@@ -53,7 +55,7 @@ export class RateLimiter {
   take(user: string, step: Step, now: number): { readonly allowed: boolean; readonly state: RateLimitState } {
     const limit = this.config.rateLimits.limits[step]
     const window = this.window(user, step, now)
-    const reset = Math.ceil((window.start + windowMillis) / 1000)
+    const reset = this.resetOf(window)
     if (window.used >= limit && this.config.rateLimits.enforced) {
       return { allowed: false, state: { limit, remaining: 0, reset } }
     }
@@ -65,7 +67,11 @@ export class RateLimiter {
   peek(user: string, step: Step, now: number): RateLimitState {
     const limit = this.config.rateLimits.limits[step]
     const window = this.window(user, step, now)
-    return { limit, remaining: Math.max(0, limit - window.used), reset: Math.ceil((window.start + windowMillis) / 1000) }
+    return { limit, remaining: Math.max(0, limit - window.used), reset: this.resetOf(window) }
+  }
+
+  private resetOf(window: Window): number {
+    return window.end / 1000
   }
 
   /** Forgets every window. */

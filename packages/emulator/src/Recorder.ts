@@ -2,7 +2,7 @@
  * The record of every request the emulator received, synchronously queryable from tests: what arrived
  * (method, path, dialect, step, media id, segment), when (start when the request reached the server, end
  * when its answer was handed to the socket), how it authenticated, what it was answered, and which fault
- * applied. Also answers how many APPENDs of a media were in flight at once.
+ * applied. Also answers how many APPENDs of a media were in flight at once, and how many 429s each user got.
  *
  * @module
  */
@@ -42,6 +42,13 @@ export interface RecordedRequest {
   readonly contentType: string | undefined
   /** Why the request was refused (for error answers), in a few words. */
   readonly error: string | undefined
+  /** The id of the user the request acted for; `undefined` when authentication refused it. */
+  readonly userId: string | undefined
+  /**
+   * The headers the emulator set on its answer (`x-rate-limit-*`, `retry-after` …), lower-case names; empty
+   * while in flight or when no answer was sent.
+   */
+  readonly responseHeaders: Readonly<Record<string, string>>
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
@@ -68,6 +75,8 @@ export class Recorder {
   private entries: Array<RequestEntry> = []
   private seq = 0
   private tick = 0
+  /** 429 answers sent, by user id (`""` for requests authentication refused). */
+  private tooMany = new Map<string, number>()
 
   /** Opens the record of a request that just arrived. */
   begin(method: string, url: string, contentType: string | undefined, now: number): RequestEntry {
@@ -90,6 +99,8 @@ export class Recorder {
       bodyBytes: 0,
       contentType,
       error: undefined,
+      userId: undefined,
+      responseHeaders: {},
       startTick: ++this.tick,
       endTick: undefined
     }
@@ -107,7 +118,19 @@ export class Recorder {
       entry.status = undefined
     } else {
       entry.status = status
+      if (status === 429) {
+        const user = entry.userId ?? ""
+        this.tooMany.set(user, (this.tooMany.get(user) ?? 0) + 1)
+      }
     }
+  }
+
+  /** How many 429 answers were sent to `userId`, or to anyone when not given (limits and faults alike). */
+  tooManyRequests(userId?: string): number {
+    if (userId !== undefined) return this.tooMany.get(userId) ?? 0
+    let total = 0
+    for (const count of this.tooMany.values()) total += count
+    return total
   }
 
   /** Every request so far, oldest first (copies). */
@@ -138,8 +161,9 @@ export class Recorder {
     return this.entries.filter((e) => e.step === "APPEND" && e.mediaId === mediaId).length
   }
 
-  /** Forgets every record (requests in flight keep updating their own, now detached, records). */
+  /** Forgets every record and count (requests in flight keep updating their own, now detached, records). */
   clear(): void {
     this.entries = []
+    this.tooMany = new Map()
   }
 }

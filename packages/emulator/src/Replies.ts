@@ -79,6 +79,21 @@ export const invalidRequest = (message: string, code?: number, status = 400): Re
     type: problemUri("invalid-request")
   })
 
+/**
+ * A v2 "Invalid Request" problem naming the parameter and the values it refers to, as X answers
+ * `POST /2/tweets`: `{"errors":[{"parameters":{"media.media_ids":["…"]},"message":"Your media IDs are invalid."}],…}`.
+ */
+export const invalidParameter = (parameter: string, values: ReadonlyArray<string>, message: string): Reply =>
+  json(400, {
+    errors: [{ parameters: { [parameter]: values }, message }],
+    title: "Invalid Request",
+    detail: "One or more parameters to your request was invalid.",
+    type: problemUri("invalid-request")
+  })
+
+/** X's message for media ids a post cannot use (unknown, another user's, expired, not processed yet). */
+export const invalidMediaIdsMessage = "Your media IDs are invalid."
+
 /** A generic v2 problem (`application/problem+json`). */
 export const problem = (
   status: number,

@@ -3,7 +3,8 @@
  * parameters (the only body parameters OAuth 1.0a signs), multipart text fields, JSON or text bodies, and
  * the binary `media` part. The `media` part is streamed straight into a file in the spill directory
  * (through `Multipart.makeChannel` over the request's byte stream), counted as it goes, and cut off past
- * the largest allowed chunk, so no more than one network chunk of it is ever in memory.
+ * the largest allowed chunk, so no more than one network chunk of it is ever in memory. Every body is pulled
+ * through the shared uplink (`Throttle`), which may make it wait.
  *
  * @module
  */
@@ -13,6 +14,7 @@ import * as Multipart from "effect/http/Multipart"
 import type { HttpServerRequest } from "effect/http/HttpServerRequest"
 import { type Param, parseParamString } from "./OAuth1.ts"
 import type { Store } from "./Store.ts"
+import type { Link } from "./Throttle.ts"
 
 /** How the body was sent, from its `Content-Type`. */
 export type BodyKind = "none" | "urlencoded" | "multipart" | "json" | "text" | "other"
@@ -69,6 +71,8 @@ class ChunkTooLarge extends Data.TaggedError("ChunkTooLarge")<{}> {}
 /** Options of `readInput`. */
 export interface ReadOptions {
   readonly store: Store
+  /** The uplink every body crosses (throttled or not). */
+  readonly link: Link
   /** The largest `media` part (and decoded `media_data`) accepted. */
   readonly maxChunkBytes: number
 }
@@ -84,9 +88,12 @@ export const readInput = (request: HttpServerRequest, options: ReadOptions): Eff
     const contentType = request.headers["content-type"]
     const bodyKind = bodyKindOf(contentType)
     let bodyBytes = 0
-    const counted = Stream.mapArray(request.stream, (chunks) => {
-      for (const chunk of chunks) bodyBytes += chunk.length
-      return chunks
+    // Pulled, never buffered ahead: while the link makes a batch wait, the socket is not read.
+    const counted = Stream.mapArrayEffect(request.stream, (chunks) => {
+      let batch = 0
+      for (const chunk of chunks) batch += chunk.length
+      bodyBytes += batch
+      return Effect.as(options.link.carry(batch), chunks)
     })
     const base = {
       method: request.method,

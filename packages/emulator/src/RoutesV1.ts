@@ -12,6 +12,7 @@ import { checkBody, endpoint, type EndpointSpec, type HandlerContext, type Targe
 import type { EmulatorState } from "./EmulatorState.ts"
 import type { Step } from "./Options.ts"
 import type { Param } from "./OAuth1.ts"
+import * as Metadata from "./Metadata.ts"
 import * as Replies from "./Replies.ts"
 import { param, parseJson, type RequestInput } from "./RequestInput.ts"
 import * as Uploads from "./Uploads.ts"
@@ -62,10 +63,12 @@ const handleInit = (context: HandlerContext) =>
       }
       totalBytes = decoded.success
     }
-    const session = yield* Uploads.init(context.state, "v1", {
+    const owners = param(params, "additional_owners")
+    const session = yield* Uploads.init(context.state, "v1", context.user.id, {
       mediaType: param(params, "media_type"),
       totalBytes,
-      mediaCategory: param(params, "media_category")
+      mediaCategory: param(params, "media_category"),
+      additionalOwners: owners === undefined || owners === "" ? [] : owners.split(",").map((owner) => owner.trim())
     })
     return Replies.v1MediaJson(202, session.id, {
       media_key: session.mediaKey,
@@ -77,7 +80,7 @@ const handleAppend = (context: HandlerContext) =>
   Effect.gen(function*() {
     const { input, state } = context
     const params = allParams(input)
-    const session = yield* Uploads.lookup(state, "v1", param(params, "media_id"))
+    const session = yield* mediaOf(context, "upload")
     const rawIndex = param(params, "segment_index")
     if (rawIndex !== undefined && segmentOf(rawIndex) === undefined) {
       return yield* reject(Replies.badParam("v1", `Segment index must be a whole number, got ${rawIndex}.`))
@@ -104,9 +107,13 @@ const handleAppend = (context: HandlerContext) =>
     return Replies.empty(204)
   })
 
+/** The media the request's `media_id` names, for the caller to upload to or to use. */
+const mediaOf = (context: HandlerContext, access: Uploads.Access) =>
+  Uploads.lookup(context.state, "v1", param(allParams(context.input), "media_id"), context.user.id, access)
+
 const handleFinalize = (context: HandlerContext) =>
   Effect.gen(function*() {
-    const session = yield* Uploads.lookup(context.state, "v1", param(allParams(context.input), "media_id"))
+    const session = yield* mediaOf(context, "upload")
     yield* Uploads.finalize(context.state, "v1", session)
     return Replies.v1MediaJson(200, session.id, {
       media_key: session.mediaKey,
@@ -116,7 +123,7 @@ const handleFinalize = (context: HandlerContext) =>
 
 const handleStatus = (context: HandlerContext) =>
   Effect.gen(function*() {
-    const session = yield* Uploads.lookup(context.state, "v1", param(allParams(context.input), "media_id"))
+    const session = yield* mediaOf(context, "use")
     yield* Uploads.status(context.state, "v1", session)
     return Replies.v1MediaJson(200, session.id, {
       media_key: session.mediaKey,
@@ -138,7 +145,7 @@ const upload: EndpointSpec = {
           return handleFinalize(context)
         case "STATUS":
           return handleStatus(context)
-        case "METADATA":
+        default:
           return reject(Replies.badParam("v1", "Unknown command."))
       }
     })
@@ -166,9 +173,9 @@ const metadata: EndpointSpec = {
       const decoded = decode(V1MetadataBody)(parsed.value)
       if (Result.isFailure(decoded)) return yield* reject(Replies.badParam("v1", decoded.failure))
       const body = decoded.success
-      const session = yield* Uploads.lookup(state, "v1", body.media_id)
+      const session = yield* Uploads.lookup(state, "v1", body.media_id, context.user.id, "use")
       if (body.alt_text === undefined) return yield* reject(Replies.missingParam("v1", "alt_text"))
-      yield* Uploads.setAltText("v1", session, body.alt_text.text)
+      yield* Metadata.apply("v1", session, { altText: body.alt_text.text })
       return Replies.empty(200)
     })
 }

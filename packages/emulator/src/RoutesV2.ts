@@ -1,35 +1,34 @@
 /**
- * The v2 dialect: `POST /2/media/upload/initialize` (JSON only), `POST /2/media/upload/{id}/append`
+ * The v2 media endpoints: `POST /2/media/upload/initialize` (JSON only), `POST /2/media/upload/{id}/append`
  * (multipart `media` + `segment_index`, or JSON `{segment_index, media: base64}`),
- * `POST /2/media/upload/{id}/finalize`, `GET /2/media/upload?command=STATUS&media_id=…` and
- * `POST /2/media/metadata` (alt text). Answers are wrapped in `{"data":{…}}` with the id as a string only.
+ * `POST /2/media/upload/{id}/finalize`, `GET /2/media/upload?command=STATUS&media_id=…`,
+ * `POST /2/media/metadata` (alt text, sensitive media warning, found media origin) and
+ * `POST`/`DELETE /2/media/subtitles`. Answers are wrapped in `{"data":{…}}` with the id as a string only.
  *
  * @module
  */
 import { Effect, Result } from "effect"
 import * as HttpRouter from "effect/http/HttpRouter"
-import { checkBody, endpoint, type EndpointSpec, type HandlerContext } from "./Endpoint.ts"
+import { checkBody, endpoint, type EndpointSpec, type HandlerContext, jsonBody, jsonRequest } from "./Endpoint.ts"
 import type { EmulatorState } from "./EmulatorState.ts"
+import * as Metadata from "./Metadata.ts"
 import * as Replies from "./Replies.ts"
 import { param, parseJson, type RequestInput } from "./RequestInput.ts"
 import type { Session } from "./Store.ts"
+import * as Subtitles from "./Subtitles.ts"
 import * as Uploads from "./Uploads.ts"
-import { AppendJsonBody, decode, decodeBase64, InitializeBody, MetadataBody, SegmentIndex } from "./WireSchemas.ts"
+import {
+  AppendJsonBody,
+  decode,
+  decodeBase64,
+  InitializeBody,
+  MetadataBody,
+  SegmentIndex,
+  SubtitlesCreateBody,
+  SubtitlesDeleteBody
+} from "./WireSchemas.ts"
 
 const reject = Replies.reject
-
-/** X's answer to a body that is not JSON where JSON is required. */
-export const notJson = (): Replies.Reply =>
-  Replies.invalidRequest("Requests with bodies must have content-type of application/json.")
-
-/** The JSON body of a request that must be JSON, or X's refusal. */
-const jsonBody = (input: RequestInput): Effect.Effect<unknown, Replies.Rejection> => {
-  if (input.bodyKind !== "json" || input.text === undefined) return reject(notJson())
-  const parsed = parseJson(input.text)
-  return parsed === undefined
-    ? reject(Replies.invalidRequest("Request body is not valid JSON."))
-    : Effect.succeed(parsed.value)
-}
 
 const dataOf = (state: EmulatorState, session: Session) =>
   Replies.json(200, { data: { id: session.id, media_key: session.mediaKey, ...Uploads.mediaFields(state, session) } })
@@ -39,15 +38,12 @@ const initialize: EndpointSpec = {
   target: () => ({ step: "INIT", mediaId: undefined, segmentIndex: undefined }),
   handle: (context) =>
     Effect.gen(function*() {
-      yield* checkBody(context)
-      const raw = yield* jsonBody(context.input)
-      const decoded = decode(InitializeBody)(raw)
-      if (Result.isFailure(decoded)) return yield* reject(Replies.invalidRequest(decoded.failure))
-      const body = decoded.success
-      const session = yield* Uploads.init(context.state, "v2", {
+      const body = yield* jsonRequest(context, InitializeBody)
+      const session = yield* Uploads.init(context.state, "v2", context.user.id, {
         mediaType: body.media_type,
         totalBytes: body.total_bytes,
-        mediaCategory: body.media_category
+        mediaCategory: body.media_category,
+        additionalOwners: body.additional_owners ?? []
       })
       return Replies.json(200, {
         data: {
@@ -78,7 +74,7 @@ const handleAppend = (context: HandlerContext) =>
   Effect.gen(function*() {
     yield* checkBody(context)
     const { input, state } = context
-    const session = yield* Uploads.lookup(state, "v2", context.pathParams.id, "id")
+    const session = yield* Uploads.lookup(state, "v2", context.pathParams.id, context.user.id, "upload", "id")
     if (input.bodyKind === "multipart") {
       const raw = param(input.fields, "segment_index")
       let index: number | undefined
@@ -120,7 +116,7 @@ const finalize: EndpointSpec = {
   handle: (context) =>
     Effect.gen(function*() {
       yield* checkBody(context)
-      const session = yield* Uploads.lookup(context.state, "v2", context.pathParams.id, "id")
+      const session = yield* Uploads.lookup(context.state, "v2", context.pathParams.id, context.user.id, "upload", "id")
       yield* Uploads.finalize(context.state, "v2", session)
       return dataOf(context.state, session)
     })
@@ -138,43 +134,77 @@ const status: EndpointSpec = {
           Replies.invalidRequest(`The \`command\` query parameter value [${command}] is not one of [STATUS]`)
         )
       }
-      const session = yield* Uploads.lookup(context.state, "v2", param(context.input.query, "media_id"))
+      const session = yield* Uploads.lookup(
+        context.state,
+        "v2",
+        param(context.input.query, "media_id"),
+        context.user.id,
+        "use"
+      )
       yield* Uploads.status(context.state, "v2", session)
       return dataOf(context.state, session)
     })
 }
 
+/** The media a JSON body names in its `id` field, for the request record and fault rules. */
+const bodyMediaId = (input: RequestInput): string | undefined => {
+  const body = input.text === undefined ? undefined : parseJson(input.text)?.value
+  const id = typeof body === "object" && body !== null && "id" in body ? body.id : undefined
+  return typeof id === "string" ? id : undefined
+}
+
 const metadata: EndpointSpec = {
   dialect: "v2",
-  target: (input) => {
-    const body = input.text === undefined ? undefined : parseJson(input.text)?.value
-    const id = typeof body === "object" && body !== null && "id" in body ? body.id : undefined
-    return { step: "METADATA", mediaId: typeof id === "string" ? id : undefined, segmentIndex: undefined }
-  },
+  target: (input) => ({ step: "METADATA", mediaId: bodyMediaId(input), segmentIndex: undefined }),
   handle: (context) =>
     Effect.gen(function*() {
-      yield* checkBody(context)
-      const raw = yield* jsonBody(context.input)
-      const decoded = decode(MetadataBody)(raw)
-      if (Result.isFailure(decoded)) return yield* reject(Replies.invalidRequest(decoded.failure))
-      const body = decoded.success
-      const session = yield* Uploads.lookup(context.state, "v2", body.id, "id")
-      const altText = body.metadata?.alt_text
-      if (altText !== undefined) yield* Uploads.setAltText("v2", session, altText.text)
+      const body = yield* jsonRequest(context, MetadataBody)
+      const session = yield* Uploads.lookup(context.state, "v2", body.id, context.user.id, "use", "id")
+      const given = body.metadata
+      yield* Metadata.apply("v2", session, {
+        altText: given?.alt_text?.text,
+        sensitiveMediaWarning: given?.sensitive_media_warning,
+        foundMediaOrigin: given?.found_media_origin
+      })
+      return Replies.json(200, { data: { id: session.id, associated_metadata: Metadata.associated(session) } })
+    })
+}
+
+const subtitlesCreate: EndpointSpec = {
+  dialect: "v2",
+  target: (input) => ({ step: "SUBTITLES_CREATE", mediaId: bodyMediaId(input), segmentIndex: undefined }),
+  handle: (context) =>
+    Effect.gen(function*() {
+      const body = yield* jsonRequest(context, SubtitlesCreateBody)
+      const video = yield* Subtitles.attach(context.state, context.user, body)
       return Replies.json(200, {
         data: {
-          id: session.id,
-          associated_metadata: altText === undefined ? {} : { alt_text: { text: altText.text } }
+          id: video.id,
+          media_category: body.media_category,
+          associated_subtitles: Subtitles.associated(video)
         }
       })
     })
 }
 
-/** The v2 routes. */
+const subtitlesDelete: EndpointSpec = {
+  dialect: "v2",
+  target: (input) => ({ step: "SUBTITLES_DELETE", mediaId: bodyMediaId(input), segmentIndex: undefined }),
+  handle: (context) =>
+    Effect.gen(function*() {
+      const body = yield* jsonRequest(context, SubtitlesDeleteBody)
+      const deleted = yield* Subtitles.remove(context.state, context.user, body)
+      return Replies.json(200, { data: { deleted } })
+    })
+}
+
+/** The v2 media routes. */
 export const v2Routes = (state: EmulatorState) => [
   HttpRouter.route("POST", "/2/media/upload/initialize", endpoint(state, initialize)),
   HttpRouter.route("POST", "/2/media/upload/:id/append", endpoint(state, append)),
   HttpRouter.route("POST", "/2/media/upload/:id/finalize", endpoint(state, finalize)),
   HttpRouter.route("GET", "/2/media/upload", endpoint(state, status)),
-  HttpRouter.route("POST", "/2/media/metadata", endpoint(state, metadata))
+  HttpRouter.route("POST", "/2/media/metadata", endpoint(state, metadata)),
+  HttpRouter.route("POST", "/2/media/subtitles", endpoint(state, subtitlesCreate)),
+  HttpRouter.route("DELETE", "/2/media/subtitles", endpoint(state, subtitlesDelete))
 ]

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto"
 import { Effect, FileSystem, Path, Stream } from "effect"
 import type { PlatformError } from "effect/PlatformError"
 import type { EmulatorClock } from "./EmulatorClock.ts"
-import { type MediaKind, mediaKey, newMediaId } from "./MediaIds.ts"
+import { type MediaKind, mediaKey, newId } from "./MediaIds.ts"
 import type { Classification } from "./MediaRules.ts"
 import type { Dialect, EmulatorConfig } from "./Options.ts"
 import type { Fault } from "./Faults.ts"
@@ -29,10 +29,36 @@ export interface RecordedSegment {
   readonly appends: number
 }
 
+/** A subtitles track attached to a video (`POST /2/media/subtitles`). */
+export interface RecordedSubtitles {
+  /** The media id of the uploaded SRT or WebVTT file. */
+  readonly id: string
+  /** Two upper-case letters, for example `EN`. */
+  readonly languageCode: string
+  readonly displayName: string
+}
+
+/** `sensitive_media_warning` as last set through `POST /2/media/metadata` (fields not sent are `false`). */
+export interface SensitiveMediaWarning {
+  readonly adultContent: boolean
+  readonly graphicViolence: boolean
+  readonly other: boolean
+}
+
+/** `found_media_origin` as last set through `POST /2/media/metadata`. */
+export interface FoundMediaOrigin {
+  readonly provider: string
+  readonly id: string
+}
+
 /** One media as the emulator holds it. Times are epoch milliseconds on the emulator clock. */
 export interface RecordedMedia {
   readonly id: string
   readonly mediaKey: string
+  /** The id of the user whose INIT created it. */
+  readonly ownerId: string
+  /** The user ids INIT listed in `additional_owners`: they may post it too. */
+  readonly additionalOwners: ReadonlyArray<string>
   /** The dialect of its INIT. */
   readonly dialect: Dialect
   readonly mediaType: string
@@ -68,6 +94,10 @@ export interface RecordedMedia {
   /** The largest number of APPENDs of this media in flight at once (from arrival until the answer was sent). */
   readonly maxConcurrentAppends: number
   readonly altText: string | undefined
+  readonly sensitiveMediaWarning: SensitiveMediaWarning | undefined
+  readonly foundMediaOrigin: FoundMediaOrigin | undefined
+  /** The subtitles attached to this video, in the order their languages were first attached. */
+  readonly subtitles: ReadonlyArray<RecordedSubtitles>
 }
 
 interface Segment {
@@ -80,6 +110,8 @@ interface Segment {
 export interface Session {
   readonly id: string
   readonly mediaKey: string
+  readonly ownerId: string
+  readonly additionalOwners: ReadonlyArray<string>
   readonly dialect: Dialect
   readonly mediaType: string
   readonly mediaCategory: string | undefined
@@ -102,6 +134,10 @@ export interface Session {
   statusChecks: number
   prematureStatusChecks: number
   altText: string | undefined
+  sensitiveMediaWarning: SensitiveMediaWarning | undefined
+  foundMediaOrigin: FoundMediaOrigin | undefined
+  /** Attached subtitles by language code. */
+  readonly subtitles: Map<string, RecordedSubtitles>
 }
 
 /** How many leading bytes of the assembled file are kept for sniffing and image dimensions. */
@@ -124,6 +160,8 @@ export class Store {
 
   /** Opens a session at INIT. */
   create(options: {
+    readonly ownerId: string
+    readonly additionalOwners: ReadonlyArray<string>
     readonly dialect: Dialect
     readonly mediaType: string
     readonly mediaCategory: string | undefined
@@ -131,10 +169,12 @@ export class Store {
     readonly totalBytes: number
   }): Session {
     const now = this.clock.now()
-    const id = newMediaId((candidate) => this.sessions.has(candidate))
+    const id = newId((candidate) => this.sessions.has(candidate))
     const session: Session = {
       id,
       mediaKey: mediaKey(id, options.classification.kind, options.classification.category),
+      ownerId: options.ownerId,
+      additionalOwners: options.additionalOwners,
       dialect: options.dialect,
       mediaType: options.mediaType,
       mediaCategory: options.mediaCategory,
@@ -153,7 +193,10 @@ export class Store {
       pendingFault: undefined,
       statusChecks: 0,
       prematureStatusChecks: 0,
-      altText: undefined
+      altText: undefined,
+      sensitiveMediaWarning: undefined,
+      foundMediaOrigin: undefined,
+      subtitles: new Map()
     }
     this.sessions.set(id, session)
     return session
@@ -167,6 +210,18 @@ export class Store {
   /** Every session, oldest first. */
   all(): ReadonlyArray<Session> {
     return [...this.sessions.values()]
+  }
+
+  /** The state a session is in, as `RecordedMedia.state` reports it. */
+  stateOf(session: Session): MediaState {
+    const p = session.processing
+    return !session.finalized
+      ? "uploading"
+      : session.failure !== undefined
+      ? "failed"
+      : p === undefined
+      ? "succeeded"
+      : p.state
   }
 
   /** True when the session is past its expiry on the emulator clock. */
@@ -268,16 +323,12 @@ export class Store {
   /** The session as tests see it. */
   snapshot(session: Session, appends: { readonly requests: number; readonly maxConcurrent: number }): RecordedMedia {
     const p = session.processing
-    const state: MediaState = !session.finalized
-      ? "uploading"
-      : session.failure !== undefined
-      ? "failed"
-      : p === undefined
-      ? "succeeded"
-      : p.state
+    const state = this.stateOf(session)
     return Object.freeze({
       id: session.id,
       mediaKey: session.mediaKey,
+      ownerId: session.ownerId,
+      additionalOwners: session.additionalOwners,
       dialect: session.dialect,
       mediaType: session.mediaType,
       mediaCategory: session.mediaCategory,
@@ -302,7 +353,10 @@ export class Store {
       prematureStatusChecks: session.prematureStatusChecks,
       appendRequests: appends.requests,
       maxConcurrentAppends: appends.maxConcurrent,
-      altText: session.altText
+      altText: session.altText,
+      sensitiveMediaWarning: session.sensitiveMediaWarning,
+      foundMediaOrigin: session.foundMediaOrigin,
+      subtitles: [...session.subtitles.values()]
     })
   }
 }

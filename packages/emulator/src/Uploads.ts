@@ -42,12 +42,18 @@ export interface InitParams {
   readonly mediaType: string | undefined
   readonly totalBytes: number | undefined
   readonly mediaCategory: string | undefined
+  /** User ids allowed to use the media besides its owner (at most 100, each 1 to 19 digits). */
+  readonly additionalOwners: ReadonlyArray<string>
 }
 
-/** INIT: validates and opens a session. */
+/** The most `additional_owners` X accepts. */
+export const maxAdditionalOwners = 100
+
+/** INIT: validates and opens a session owned by `ownerId`. */
 export const init = (
   state: EmulatorState,
   dialect: Dialect,
+  ownerId: string,
   params: InitParams
 ): Effect.Effect<Session, Replies.Rejection> => {
   if (params.totalBytes === undefined) return reject(Replies.missingParam(dialect, "total_bytes"))
@@ -61,6 +67,14 @@ export const init = (
       Replies.badParam(dialect, `Invalid media_category ${mediaCategory}. Supported: ${mediaCategories.join(", ")}`)
     )
   }
+  const { additionalOwners } = params
+  if (additionalOwners.length > maxAdditionalOwners) {
+    return reject(Replies.badParam(dialect, `additional_owners lists ${additionalOwners.length} users; at most ${maxAdditionalOwners} are allowed.`))
+  }
+  const badOwner = additionalOwners.find((owner) => !/^[0-9]{1,19}$/.test(owner))
+  if (badOwner !== undefined) {
+    return reject(Replies.badParam(dialect, `additional_owners must be user ids of 1 to 19 digits, got ${JSON.stringify(badOwner)}.`))
+  }
   const classification = classify(state.config, dialect, mediaType, mediaCategory)
   if (totalBytes > classification.limit) {
     return reject(
@@ -69,20 +83,40 @@ export const init = (
         : Replies.invalidRequest(sizeLimitMessage(classification.kind, classification.limit), 324)
     )
   }
-  return Effect.sync(() => state.store.create({ dialect, mediaType, mediaCategory, classification, totalBytes }))
+  return Effect.sync(() =>
+    state.store.create({ ownerId, additionalOwners, dialect, mediaType, mediaCategory, classification, totalBytes })
+  )
 }
 
-/** Looks up a media id the request names; refuses unknown and expired ids. */
+/**
+ * What a request does with a media: `upload` (APPEND, FINALIZE: its owner only) or `use` (STATUS, metadata,
+ * subtitles, posts: its owner or a user in its `additional_owners`).
+ */
+export type Access = "upload" | "use"
+
+/** True when `userId` may access `session` that way. */
+export const canAccess = (session: Session, userId: string, access: Access): boolean =>
+  session.ownerId === userId || (access === "use" && session.additionalOwners.includes(userId))
+
+/**
+ * Looks up a media id the request names for `userId`; refuses unknown and expired ids, and answers a media
+ * the user may not access as if it did not exist (X does not reveal other users' media).
+ */
 export const lookup = (
   state: EmulatorState,
   dialect: Dialect,
   id: string | undefined,
+  userId: string,
+  access: Access,
   param = "media_id"
 ): Effect.Effect<Session, Replies.Rejection> => {
   if (id === undefined) return reject(Replies.missingParam(dialect, param))
   if (!/^[0-9]{1,19}$/.test(id)) return reject(Replies.unknownMedia(dialect, id))
   const session = state.store.get(id)
   if (session === undefined) return reject(Replies.unknownMedia(dialect, id))
+  if (!canAccess(session, userId, access)) {
+    return reject(Replies.unknownMedia(dialect, id), `media ${id} belongs to user ${session.ownerId}, not to ${userId}`)
+  }
   if (state.store.isExpired(session)) return reject(Replies.expiredMedia(dialect, id))
   return Effect.succeed(session)
 }
@@ -176,23 +210,6 @@ export const status = (
     if (premature) session.prematureStatusChecks += 1
   }
   return Effect.succeed(session)
-}
-
-/** The largest alt text X accepts. */
-export const maxAltTextLength = 1000
-
-/** METADATA: stores alt text (at most 1000 characters). */
-export const setAltText = (
-  dialect: Dialect,
-  session: Session,
-  text: string
-): Effect.Effect<void, Replies.Rejection> => {
-  if ([...text].length > maxAltTextLength) {
-    return reject(Replies.badParam(dialect, `Alt text must be at most ${maxAltTextLength} characters.`))
-  }
-  return Effect.sync(() => {
-    session.altText = text
-  })
 }
 
 /** Whole seconds left before the session expires, rounded up (never negative). */

@@ -112,10 +112,10 @@ describe("OAuth 1.0a verification primitives", () => {
       encodeURIComponent("ZkMio+avf1tYkOY9L2zbmx4cVaM=")
     }", oauth_signature_method="HMAC-SHA1", oauth_timestamp="${x.timestamp}", oauth_token="${x.token}", oauth_version="1.0"`
     const verifier = {
-      consumerKey: x.consumerKey,
-      consumerSecret: x.consumerSecret,
-      accessToken: x.token,
-      accessTokenSecret: x.tokenSecret,
+      secretsOf: (token: string) =>
+        token === x.token
+          ? { consumerKey: x.consumerKey, consumerSecret: x.consumerSecret, accessTokenSecret: x.tokenSecret }
+          : undefined,
       timestampWindowSecs: 300,
       now: () => Number(x.timestamp) * 1000 + 1000,
       nonces: new NonceCache()
@@ -135,5 +135,9 @@ describe("OAuth 1.0a verification primitives", () => {
     expect(verifyOAuth1({ ...request, path: "/2/media/upload/" }, { ...verifier, nonces: new NonceCache() })).toBe(
       "bad-signature"
     )
+    const otherToken = { ...request, authorization: header.replace(x.token, "1-someone-else") }
+    expect(verifyOAuth1(otherToken, { ...verifier, nonces: new NonceCache() })).toBe("unknown-token")
+    const otherApp = { ...request, authorization: header.replace(x.consumerKey, "another-app") }
+    expect(verifyOAuth1(otherApp, { ...verifier, nonces: new NonceCache() })).toBe("unknown-consumer")
   })
 })

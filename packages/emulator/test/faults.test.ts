@@ -1,8 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit } from "effect"
-import { Fault } from "../src/index.ts"
+import { Effect, Exit, Fiber } from "effect"
+import { Fault, startEmulator } from "../src/index.ts"
 import {
   at,
+  bearer,
   mp4Bytes,
   pngBytes,
   send,
@@ -16,6 +17,7 @@ import {
   v2Init,
   v2Status,
   v2Upload,
+  userId,
   withEmulator
 } from "./helpers.ts"
 
@@ -77,6 +79,106 @@ describe("fault injection", () => {
         expect(reset - emulator.now() / 1000).toBeLessThanOrEqual(31)
         expect((yield* v2Finalize(emulator, id)).status).toBe(200)
       })))
+
+  it.live("Retry-After on 503, in delta seconds and as an HTTP date; the request has no other effect", () =>
+    withEmulator({
+      faults: [
+        { step: "INIT", nth: 1, fault: Fault.retryAfter(5) },
+        { step: "INIT", nth: 2, fault: Fault.retryAfter(120, { form: "http-date" }) }
+      ]
+    }, (emulator) =>
+      Effect.gen(function*() {
+        const seconds = yield* v2Init(emulator, { media_type: "image/png", total_bytes: 10 })
+        expect(seconds.status).toBe(503)
+        expect(seconds.headers.get("retry-after")).toBe("5")
+        expect(at(seconds.json, "title")).toBe("Service Unavailable")
+        // without resetAfterSecs the rate-limit headers are the usual ones
+        expect(seconds.headers.get("x-rate-limit-remaining")).toBe("1874")
+        const v1 = yield* v1Post(emulator, initVideo(10))
+        expect(v1.status).toBe(503)
+        expect(v1.json).toEqual({ errors: [{ code: 131, message: "Internal error" }] })
+        const date = v1.headers.get("retry-after") ?? ""
+        expect(date).toMatch(/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/)
+        const ahead = Date.parse(date) - emulator.now()
+        expect(ahead).toBeGreaterThan(119_000)
+        expect(ahead).toBeLessThanOrEqual(121_000)
+        expect(emulator.requests().map((r) => [r.fault, r.responseHeaders["retry-after"]])).toEqual([
+          ["RetryAfter", "5"],
+          ["RetryAfter", date]
+        ])
+        expect(emulator.allMedia()).toHaveLength(0)
+        expect((yield* v2Init(emulator, { media_type: "image/png", total_bytes: 10 })).status).toBe(200)
+      })))
+
+  it.live("Retry-After on 429, alone or with x-rate-limit-reset; 429s are counted per user", () =>
+    withEmulator({
+      users: 2,
+      faults: [
+        { step: "APPEND", nth: 1, fault: Fault.retryAfter(3, { status: 429 }) },
+        { step: "APPEND", nth: 2, fault: Fault.retryAfter(4, { status: 429, form: "http-date", resetAfterSecs: 9 }) }
+      ]
+    }, (emulator) =>
+      Effect.gen(function*() {
+        const id = str((yield* v2Init(emulator, { media_type: "image/png", total_bytes: 10 })).json, "data", "id")
+        const alone = yield* v2Append(emulator, id, 0, pngBytes(10))
+        expect([alone.status, alone.headers.get("retry-after")]).toEqual([429, "3"])
+        expect(alone.json).toEqual({ errors: [{ code: 88, message: "Rate limit exceeded" }] })
+        expect(alone.headers.get("x-rate-limit-remaining")).not.toBe("0")
+        const both = yield* v2Append(emulator, id, 0, pngBytes(10))
+        expect(both.status).toBe(429)
+        expect(Date.parse(both.headers.get("retry-after") ?? "") - emulator.now()).toBeGreaterThan(3000)
+        expect(both.headers.get("x-rate-limit-remaining")).toBe("0")
+        const reset = Number(both.headers.get("x-rate-limit-reset"))
+        expect(reset - emulator.now() / 1000).toBeGreaterThan(8)
+        expect(reset - emulator.now() / 1000).toBeLessThanOrEqual(10)
+        expect((yield* v2Append(emulator, id, 0, pngBytes(10))).status).toBe(200)
+        expect(emulator.tooManyRequests(emulator.users[0].id)).toBe(2)
+        expect(emulator.tooManyRequests(userId(emulator, 1))).toBe(0)
+        expect(() => emulator.setFaults([{ step: "INIT", fault: Fault.retryAfter(1.5) }])).toThrow(RangeError)
+      })))
+
+  it.live("an accepted request that is never answered: the client gives up; other requests are served", () =>
+    withEmulator({ faults: [{ step: "APPEND", segmentIndex: 1, fault: Fault.neverAnswer() }] }, (emulator) =>
+      Effect.gen(function*() {
+        const id = str((yield* v2Init(emulator, { media_type: "video/mp4", total_bytes: 20 })).json, "data", "id")
+        const form = new FormData()
+        form.set("segment_index", "1")
+        form.set("media", new Blob([mp4Bytes(10)]))
+        const started = performance.now()
+        const hung = yield* Effect.exit(send(`${emulator.url}/2/media/upload/${id}/append`, {
+          method: "POST",
+          headers: bearer(emulator),
+          body: form,
+          signal: AbortSignal.timeout(300)
+        }))
+        expect(Exit.isFailure(hung)).toBe(true)
+        expect(performance.now() - started).toBeGreaterThanOrEqual(290)
+        // the body was read, and nothing was answered or stored
+        const record = emulator.requests().find((r) => r.segmentIndex === 1)
+        expect(record).toMatchObject({ fault: "NeverAnswer", status: undefined, step: "APPEND" })
+        expect(record?.bodyBytes).toBeGreaterThan(10)
+        expect(emulator.media(id)?.segments).toEqual([])
+        // the record ends, as dropped, when the client gives up (a moment later on a busy machine)
+        const ended = () => emulator.requests().find((r) => r.segmentIndex === 1)?.endedAt !== undefined
+        for (let i = 0; i < 100 && !ended(); i++) yield* Effect.sleep("20 millis")
+        expect(emulator.requests().find((r) => r.segmentIndex === 1)).toMatchObject({ dropped: true, status: undefined })
+        expect((yield* v2Append(emulator, id, 0, mp4Bytes(10))).status).toBe(200)
+      })))
+
+  it.live("the emulator stops promptly while a request waits for an answer that never comes", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Effect.promise(() =>
+        startEmulator({ auth: false, faults: [{ step: "INIT", fault: Fault.neverAnswer() }] })
+      )
+      const hung = v2Init(emulator, { media_type: "image/png", total_bytes: 1 }).pipe(Effect.exit, Effect.forkChild)
+      const fiber = yield* hung
+      yield* Effect.sleep("100 millis")
+      const started = performance.now()
+      yield* Effect.promise(() => emulator.close())
+      expect(performance.now() - started).toBeLessThan(5000)
+      const exit = yield* Fiber.join(fiber)
+      expect(Exit.isFailure(exit)).toBe(true)
+    }))
 
   it.live("a slow answer: delayed by the given milliseconds, then handled normally", () =>
     withEmulator({ faults: [{ step: "INIT", fault: Fault.delay(150) }] }, (emulator) =>

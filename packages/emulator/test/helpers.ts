@@ -7,6 +7,29 @@ import { createHash, createHmac, randomBytes } from "node:crypto"
 import { Effect } from "effect"
 import { Emulator, type EmulatorCredentials, type EmulatorHandle, type EmulatorOptions } from "../src/index.ts"
 
+/**
+ * Where a helper sends and whose credentials it uses: an emulator handle (its first user), or
+ * `as(emulator, n)` for another user.
+ */
+export interface Client {
+  readonly url: string
+  readonly credentials: EmulatorCredentials
+}
+
+/** The id of the emulator's user number `index` (0 is the first user). */
+export const userId = (emulator: EmulatorHandle, index: number): string => {
+  const user = emulator.users[index]
+  if (user === undefined) throw new Error(`the emulator has no user ${index}`)
+  return user.id
+}
+
+/** The emulator as its user number `index` (0 is the first user). */
+export const as = (emulator: EmulatorHandle, index: number): Client => {
+  const user = emulator.users[index]
+  if (user === undefined) throw new Error(`the emulator has no user ${index}`)
+  return { url: emulator.url, credentials: user.credentials }
+}
+
 /** Runs `f` against a fresh emulator that stops when `f` ends. */
 export const withEmulator = <A, E>(
   options: EmulatorOptions,
@@ -122,7 +145,7 @@ export const oauth1Header = (
 
 /** A signed urlencoded POST to `/1.1/media/upload.json`. */
 export const v1Post = (
-  emulator: EmulatorHandle,
+  emulator: Client,
   params: ReadonlyArray<readonly [string, string]>,
   options: SignOptions = {}
 ) => {
@@ -139,7 +162,7 @@ export const v1Post = (
 
 /** A signed multipart APPEND (only the oauth_* parameters are signed). */
 export const v1Append = (
-  emulator: EmulatorHandle,
+  emulator: Client,
   mediaId: string,
   segmentIndex: number,
   bytes: Uint8Array<ArrayBuffer>,
@@ -156,14 +179,14 @@ export const v1Append = (
 }
 
 /** A signed `GET …?command=STATUS&media_id=…`. */
-export const v1Status = (emulator: EmulatorHandle, mediaId: string) => {
+export const v1Status = (emulator: Client, mediaId: string) => {
   const url = `${emulator.url}/1.1/media/upload.json?command=STATUS&media_id=${mediaId}`
   return send(url, { headers: { authorization: oauth1Header(emulator.credentials, "GET", url) } })
 }
 
 /** INIT, APPEND of every chunk, FINALIZE over v1.1; returns the media id string and the FINALIZE answer. */
 export const v1Upload = (
-  emulator: EmulatorHandle,
+  emulator: Client,
   bytes: Uint8Array<ArrayBuffer>,
   mediaType: string,
   chunkSize: number,
@@ -190,10 +213,10 @@ export const v1Upload = (
 // v2 client (OAuth 2.0 bearer unless told otherwise)
 
 /** Bearer authorization for the emulator's OAuth 2.0 token. */
-export const bearer = (emulator: EmulatorHandle) => ({ authorization: `Bearer ${emulator.credentials.oauth2Token}` })
+export const bearer = (emulator: Client) => ({ authorization: `Bearer ${emulator.credentials.oauth2Token}` })
 
 /** `POST /2/media/upload/initialize` with a JSON body. */
-export const v2Init = (emulator: EmulatorHandle, body: unknown) =>
+export const v2Init = (emulator: Client, body: unknown) =>
   send(`${emulator.url}/2/media/upload/initialize`, {
     method: "POST",
     headers: { ...bearer(emulator), "content-type": "application/json" },
@@ -202,7 +225,7 @@ export const v2Init = (emulator: EmulatorHandle, body: unknown) =>
 
 /** `POST /2/media/upload/{id}/append`, multipart (raw bytes) or JSON (base64). */
 export const v2Append = (
-  emulator: EmulatorHandle,
+  emulator: Client,
   id: string,
   segmentIndex: number,
   bytes: Uint8Array<ArrayBuffer>,
@@ -223,16 +246,16 @@ export const v2Append = (
 }
 
 /** `POST /2/media/upload/{id}/finalize`. */
-export const v2Finalize = (emulator: EmulatorHandle, id: string) =>
+export const v2Finalize = (emulator: Client, id: string) =>
   send(`${emulator.url}/2/media/upload/${id}/finalize`, { method: "POST", headers: bearer(emulator) })
 
 /** `GET /2/media/upload?command=STATUS&media_id=…`. */
-export const v2Status = (emulator: EmulatorHandle, id: string) =>
+export const v2Status = (emulator: Client, id: string) =>
   send(`${emulator.url}/2/media/upload?command=STATUS&media_id=${id}`, { headers: bearer(emulator) })
 
 /** INIT, APPEND of every chunk, FINALIZE over v2; returns the id and the FINALIZE answer. */
 export const v2Upload = (
-  emulator: EmulatorHandle,
+  emulator: Client,
   bytes: Uint8Array<ArrayBuffer>,
   mediaType: string,
   chunkSize: number,
@@ -284,3 +307,67 @@ export const gifBytes = (size: number, w = 320, h = 240): Uint8Array<ArrayBuffer
 
 /** Hex SHA-256. */
 export const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex")
+
+// ---------------------------------------------------------------------------------------------------------
+// JSON endpoints (posts, subtitles, metadata) in either auth scheme
+
+/** Which credentials a request carries: the OAuth 2.0 token, or an OAuth 1.0a signature (JSON bodies unsigned). */
+export type Scheme = "oauth2" | "oauth1"
+
+/** A JSON request to a v2 path as the client's user. */
+export const v2Json = (emulator: Client, method: string, path: string, body: unknown, scheme: Scheme = "oauth2") => {
+  const url = `${emulator.url}${path}`
+  const authorization = scheme === "oauth2"
+    ? `Bearer ${emulator.credentials.oauth2Token}`
+    : oauth1Header(emulator.credentials, method, url)
+  return send(url, {
+    method,
+    headers: { authorization, "content-type": "application/json" },
+    body: JSON.stringify(body)
+  })
+}
+
+/** `POST /2/tweets`. */
+export const createPost = (emulator: Client, body: unknown, scheme: Scheme = "oauth2") =>
+  v2Json(emulator, "POST", "/2/tweets", body, scheme)
+
+/** STATUS until the media is `succeeded` or `failed` (processing with `checkAfterSecs: 0` advances on each). */
+export const v2UntilProcessed = (emulator: Client, id: string) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 20; i++) {
+      const answer = yield* v2Status(emulator, id)
+      const state = at(answer.json, "data", "processing_info", "state")
+      if (state === undefined || state === "succeeded" || state === "failed") return answer
+    }
+    throw new Error(`media ${id} did not finish processing`)
+  })
+
+/** Uploads over v2 and waits until the media is ready; returns its id. */
+export const v2Ready = (
+  emulator: Client,
+  bytes: Uint8Array<ArrayBuffer>,
+  mediaType: string,
+  category?: string
+) =>
+  Effect.gen(function*() {
+    const { id, finalize } = yield* v2Upload(emulator, bytes, mediaType, Math.max(bytes.length, 1), category)
+    if (finalize.status !== 200) throw new Error(`FINALIZE failed: ${finalize.status} ${finalize.text}`)
+    if (at(finalize.json, "data", "processing_info") !== undefined) yield* v2UntilProcessed(emulator, id)
+    return id
+  })
+
+/** An SRT file with one cue. */
+export const srtBytes = (text = "Hello"): Uint8Array<ArrayBuffer> =>
+  new Uint8Array(Buffer.from(`1\r\n00:00:01,000 --> 00:00:04,000\r\n${text}\r\n`))
+
+/** A WebVTT file with one cue. */
+export const vttBytes = (text = "Hello"): Uint8Array<ArrayBuffer> =>
+  new Uint8Array(Buffer.from(`WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n${text}\n`))
+
+/** The v2 "Invalid Request" problem X answers for bad parameters of a post. */
+export const invalidParameter = (parameter: string, values: ReadonlyArray<string>, message: string) => ({
+  errors: [{ parameters: { [parameter]: values }, message }],
+  title: "Invalid Request",
+  detail: "One or more parameters to your request was invalid.",
+  type: "https://api.twitter.com/2/problems/invalid-request"
+})

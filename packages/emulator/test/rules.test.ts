@@ -163,6 +163,23 @@ describe("X's upload rules, with X's error shapes", () => {
         expect(emulator.media(id)?.receivedBytes).toBe(1024)
       })))
 
+  it.live("an oversized media part is cut off while it arrives: the rest of the body is never read", () =>
+    withEmulator({ limits: { maxChunkBytes: 1024 } }, (emulator) =>
+      Effect.gen(function*() {
+        const sent = 8 * 1024 * 1024
+        const init = yield* v2Init(emulator, { media_type: "video/mp4", total_bytes: 4096 })
+        const id = str(init.json, "data", "id")
+        const big = yield* v2Append(emulator, id, 0, new Uint8Array(sent))
+        expect(big.status).toBe(413)
+        expect(at(big.json, "errors", 0)).toEqual({ code: 324, message: "Segment size must be <= 1024 bytes." })
+        // the answer came after a network chunk or so, not after 8 MiB had been received and spilled
+        const record = emulator.requests().at(-1)
+        expect(record?.bodyBytes).toBeLessThan(1024 * 1024)
+        expect(emulator.media(id)?.segments).toEqual([])
+        // the connection is still usable for the retry with a smaller part
+        expect((yield* v2Append(emulator, id, 0, mp4Bytes(1024))).status).toBe(200)
+      })))
+
   it.live("FINALIZE refuses segments that do not add up to total_bytes", () =>
     withEmulator({ auth: false }, (emulator) =>
       Effect.gen(function*() {
@@ -281,8 +298,10 @@ describe("X's upload rules, with X's error shapes", () => {
         // errors carry the headers too
         expect(status.status).toBe(400)
         expect(status.headers.get("x-rate-limit-remaining")).toBe("999")
-        // the window resets after 15 minutes
-        emulator.advanceClock(15 * 60 * 1000)
+        // the window ends exactly at the reset it announced (15 minutes, rounded up to a whole second)
+        emulator.advanceClock(reset * 1000 - emulator.now() - 500)
+        expect((yield* v2Init(emulator, { media_type: "image/png", total_bytes: 1 })).status).toBe(429)
+        emulator.advanceClock(reset * 1000 - emulator.now())
         const again = yield* v2Init(emulator, { media_type: "image/png", total_bytes: 1 })
         expect(again.status).toBe(200)
       })))

@@ -1,7 +1,7 @@
 /**
- * Authentication as HttpClient middleware: OAuth 1.0a signing (HMAC-SHA1, as X expects it) or an
- * OAuth 2.0 user Bearer token, the check that the scheme fits the dialect, and the reading of X's
- * 401/403 answers into a reason and a hint.
+ * Authentication as pure functions on requests: OAuth 1.0a signing (HMAC-SHA1, as X expects it) or
+ * an OAuth 2.0 user Bearer token, the check that the scheme fits the dialect, and the reading of
+ * X's 401/403 answers into a reason and a hint. `XClient` applies them to its own private client.
  *
  * The nonce comes from the {@link Nonce} reference and the timestamp from effect's `Clock`, so tests
  * fix both (`Effect.provideService(Auth.Nonce, …)`, `TestClock.setTime`). Secrets are unwrapped from
@@ -17,13 +17,11 @@ import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as SecureRandom from "effect/crypto/SecureRandom"
 import * as Base64 from "effect/encoding/Base64"
-import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Url from "effect/http/Url"
 import type { Credentials, OAuth1Credentials, OAuth2Credentials, Scheme } from "./Credentials.ts"
-import { fromConfig, type LoadOptions } from "./Credentials.ts"
 import type { Dialect } from "./Dialect.ts"
-import type { ApiErrorDetail, AuthFailureReason, MissingCredentials } from "./Errors.ts"
+import type { ApiErrorDetail, AuthFailureReason } from "./Errors.ts"
 import { AuthUnsupported } from "./Errors.ts"
 import * as OAuth1 from "./OAuth1.ts"
 
@@ -112,7 +110,7 @@ export const signedBodyParameters = (
  * parameters of {@link signedBodyParameters}, and the `oauth_*` parameters with a nonce from
  * {@link Nonce} and a timestamp from the `Clock`.
  *
- * Use {@link authenticate} to sign every request of a client; this is the per-request step.
+ * `XClient` signs every request it sends with this, after the base URL is prepended.
  * Never fails: a request whose URL cannot be built is passed on unsigned, and the client then fails
  * with its own `InvalidUrlError`.
  */
@@ -156,29 +154,8 @@ export const authorize = (
   credentials._tag === "OAuth1" ? signOAuth1(credentials) : (request) => Effect.succeed(bearer(credentials)(request))
 
 // -----------------------------------------------------------------------------
-// Middleware and layers
+// Checks
 // -----------------------------------------------------------------------------
-
-/**
- * HttpClient middleware that authorizes every request: OAuth 1.0a signature or OAuth 2.0 Bearer.
- *
- * The request is authorized at the last moment, just before the underlying client sends it (the
- * client's postprocess step), not as one more `mapRequest` step. So request mappings added on top
- * of the returned client, in any order (`HttpClient.mapRequest(HttpClientRequest.prependUrl(base))`,
- * `setUrlParams`, bodies), are all covered by the signature, and every retry (`HttpClient.retry`,
- * `retryTransient`) is signed again with a fresh nonce and timestamp.
- *
- * Does not check the dialect: call {@link ensureSupported} first, or use {@link layer}.
- * Adds no failure of its own.
- */
-export const authenticate = (credentials: Credentials) =>
-<E, R>(self: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> => {
-  const authorizeRequest = authorize(credentials)
-  return HttpClient.makeWith(
-    (request) => self.postprocess(Effect.flatMap(request, authorizeRequest)),
-    self.preprocess
-  )
-}
 
 /**
  * Fails with `AuthUnsupported` when the credentials cannot work with the dialect: an OAuth 2.0 user
@@ -197,34 +174,6 @@ export const ensureSupported = (credentials: Credentials, dialect: Dialect): Eff
       })
     )
     : Effect.void
-
-/**
- * Replaces the `HttpClient` in the context with one that authenticates every request with
- * `credentials` (see {@link authenticate}). Fails with `AuthUnsupported` when the layer is built,
- * before any request, for OAuth 2.0 with `v1`.
- */
-export const layer = (
-  credentials: Credentials,
-  dialect: Dialect
-): Layer.Layer<HttpClient.HttpClient, AuthUnsupported, HttpClient.HttpClient> =>
-  Layer.effect(
-    HttpClient.HttpClient,
-    Effect.gen(function*() {
-      yield* ensureSupported(credentials, dialect)
-      const client = yield* HttpClient.HttpClient
-      return authenticate(credentials)(client)
-    })
-  )
-
-/**
- * Like {@link layer}, with the credentials loaded by `Credentials.fromConfig` (the environment by
- * default). Fails with `MissingCredentials` or `AuthUnsupported` when built, before any request.
- */
-export const layerConfig = (
-  dialect: Dialect,
-  options?: LoadOptions
-): Layer.Layer<HttpClient.HttpClient, AuthUnsupported | MissingCredentials, HttpClient.HttpClient> =>
-  Layer.unwrap(Effect.map(fromConfig(options), (credentials) => layer(credentials, dialect)))
 
 // -----------------------------------------------------------------------------
 // Reading X's 401 / 403

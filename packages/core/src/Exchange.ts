@@ -36,6 +36,8 @@ export interface ExchangeContext {
   readonly segmentIndex?: number | undefined
   /** The media's known expiry: a 4xx after it is reported as MediaExpired. */
   readonly expiresAt?: Date | undefined
+  /** The scheme the request is authorized with. */
+  readonly scheme?: "oauth1" | "oauth2" | undefined
 }
 
 /** A 2xx answer, read whole (X's media answers are small). */
@@ -71,15 +73,8 @@ const describeHttpClientError = (error: HttpClientError): string => {
 
 const expiredText = /expired/i
 
-const schemeOf = (request: HttpClientRequest.HttpClientRequest): "oauth1" | "oauth2" | undefined => {
-  const header = request.headers["authorization"]
-  if (header === undefined) return undefined
-  return header.startsWith("Bearer ") ? "oauth2" : header.startsWith("OAuth ") ? "oauth1" : undefined
-}
-
 const failureOf = (
   ctx: ExchangeContext,
-  request: HttpClientRequest.HttpClientRequest,
   status: number,
   text: string,
   receivedAt: number,
@@ -100,7 +95,7 @@ const failureOf = (
     })
   }
   if (status === 401 || status === 403) {
-    const scheme = schemeOf(request)
+    const scheme = ctx.scheme
     const { hint, reason } = classifyAuthFailure({
       status,
       errors: envelope.errors,
@@ -143,21 +138,19 @@ const failureOf = (
 }
 
 /**
- * Sends one request (its URL relative to `baseUrl`) and reads the whole answer. Succeeds with a 2xx
- * answer; fails with the typed error that describes anything else. With a `timeout`, a request
- * without a complete answer in time is aborted and fails with NetworkError (`timedOut: true`).
- * Interrupting it aborts the request.
+ * Sends one request through `client` (which adds the base URL and the credentials) and reads the
+ * whole answer. Succeeds with a 2xx answer; fails with the typed error that describes anything
+ * else. With a `timeout`, a request without a complete answer in time is aborted and fails with
+ * NetworkError (`timedOut: true`). Interrupting it aborts the request.
  */
 export const exchange = (
   client: HttpClient.HttpClient,
-  baseUrl: string,
   request: HttpClientRequest.HttpClientRequest,
   ctx: ExchangeContext,
   timeout?: Duration.Duration
 ): Effect.Effect<Answer, XRequestError> =>
   Effect.gen(function*() {
-    const full = HttpClientRequest.prependUrl(request, baseUrl)
-    const response = yield* client.execute(full).pipe(
+    const response = yield* client.execute(request).pipe(
       Effect.mapError((error) => networkError(ctx, describeHttpClientError(error), false))
     )
     const text = yield* response.text.pipe(
@@ -168,7 +161,7 @@ export const exchange = (
     if (response.status >= 200 && response.status < 300) {
       return { status: response.status, text, receivedAt, rateLimit }
     }
-    return yield* Effect.fail(failureOf(ctx, response.request, response.status, text, receivedAt, rateLimit))
+    return yield* Effect.fail(failureOf(ctx, response.status, text, receivedAt, rateLimit))
   }).pipe((send) =>
     timeout === undefined ? send : Effect.timeoutOrElse(send, {
       duration: timeout,
@@ -180,11 +173,11 @@ export const exchange = (
  * Parses a 2xx answer's JSON and decodes it; anything unreadable (truncated JSON, an HTML page,
  * wrong types, a missing id) becomes MalformedResponse with the endpoint and a body excerpt.
  */
-export const decodeAnswer = <A>(
+export const decodeAnswer = <A, R = never>(
   answer: Answer,
-  ctx: ExchangeContext,
-  decode: (json: unknown) => Effect.Effect<A, string>
-): Effect.Effect<A, MalformedResponse> => {
+  ctx: Pick<ExchangeContext, "step" | "endpoint">,
+  decode: (json: unknown) => Effect.Effect<A, string, R>
+): Effect.Effect<A, MalformedResponse, R> => {
   const malformed = (problem: string) =>
     new MalformedResponse({
       step: ctx.step,

@@ -3,7 +3,7 @@
  *
  * Nothing here knows about HTTP clients, clocks or randomness: every input (nonce, timestamp,
  * secrets, parameters) is passed in, so the published test vectors can be checked directly.
- * `Auth.authenticate` builds on these to sign real requests. Platform-independent: HMAC-SHA1 runs
+ * `Auth.signOAuth1` builds on these to sign real requests (XClient signs every request with it). Platform-independent: HMAC-SHA1 runs
  * on `effect/crypto`'s `Mac` over Web Crypto, which Node, Deno, Bun and browsers all provide.
  *
  * @module
@@ -203,7 +203,7 @@ export const hmacSha1Base64 = (key: string, text: string): Effect.Effect<string>
  * {@link signatureBaseString} with {@link signingKey}. Not percent-encoded (the header does that).
  *
  * Use it directly to check test vectors or to sign outside an HttpClient; to sign requests use
- * `Auth.authenticate`. Dies (a defect) only if `url` is not an absolute URL or Web Crypto is missing.
+ * `Auth.signOAuth1`. Dies (a defect) only if `url` is not an absolute URL or Web Crypto is missing.
  */
 export const signature = (input: SignatureInput): Effect.Effect<string> =>
   Effect.suspend(() =>

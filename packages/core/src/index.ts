@@ -1,8 +1,9 @@
 /**
  * @x-media/core: X (Twitter) media upload as Effect programs.
  *
- * Start with `Upload.upload(MediaSource.fromFile(path))` on a `MediaClient` layer with an
- * authenticated HttpClient (`Auth.layer`), or use `MediaClient` for the single protocol steps.
+ * Start with `Upload.upload(MediaSource.fromFile(path))` on `MediaClient.layer`, built on an
+ * `XClient` layer (the private, authenticated client to X) over an `HttpClient` transport, or use
+ * `MediaClient` for the single protocol steps.
  *
  * @module
  */
@@ -27,3 +28,4 @@ export * as RequestPolicy from "./RequestPolicy.ts"
 export * as SegmentPlan from "./SegmentPlan.ts"
 export * as Upload from "./Upload.ts"
 export * as UploadSession from "./UploadSession.ts"
+export * as XClient from "./XClient.ts"

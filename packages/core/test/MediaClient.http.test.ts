@@ -7,6 +7,8 @@ import type { AddressInfo } from "node:net"
 import * as Client from "../src/MediaClient.ts"
 import { MediaClient } from "../src/MediaClient.ts"
 import { makeMediaId } from "../src/MediaId.ts"
+import * as XClient from "../src/XClient.ts"
+import { testCredentials } from "./support/ScriptedX.ts"
 
 /** A tiny server on 127.0.0.1 answering like X's v1.1 FINALIZE/STATUS (the seed's examples). */
 const startServer = Effect.acquireRelease(
@@ -63,7 +65,10 @@ describe("MediaClient over real HTTP on 127.0.0.1", () => {
           const ready = yield* client.finalizeAndAwait(makeMediaId("710511363345354753"))
           const missing = yield* client.status(makeMediaId("1")).pipe(Effect.flip)
           return { ready, missing }
-        }).pipe(Effect.provide(Client.layer({ dialect: "v1", baseUrl: url }).pipe(Layer.provide(transport))))
+        }).pipe(Effect.provide(Client.layer.pipe(
+          Layer.provide(XClient.layer({ credentials: testCredentials.oauth1, dialect: "v1", baseUrl: url })),
+          Layer.provide(transport)
+        )))
         expect(result.ready).toMatchObject({ _tag: "Ready", mediaId: "710511363345354753", mediaType: "video/mp4" })
         expect(result.missing).toMatchObject({ _tag: "XApiError", status: 400, errors: [{ code: 324, message: "Invalid media id 1" }] })
         expect(seen).toEqual([

@@ -1,10 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer } from "effect"
+import { Effect, Exit, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import { MediaClient } from "../src/MediaClient.ts"
-import * as Client from "../src/MediaClient.ts"
 import { makeMediaId } from "../src/MediaId.ts"
-import { makeScripted, type Scripted, type Sent } from "./support/ScriptedX.ts"
+import { type Scripted, scriptedClient, type Sent } from "./support/ScriptedX.ts"
 
 const id = makeMediaId("710511363345354753")
 const base = "http://x.test"
@@ -21,14 +20,9 @@ const v1Succeeded =
   `{"media_id":710511363345354753,"media_id_string":"710511363345354753","expires_after_secs":3593,"video":{"video_type":"video/mp4"},"processing_info":{"state":"succeeded","progress_percent":100}}`
 const v2 = (data: Record<string, unknown>) => ({ data: { id: "710511363345354753", media_key: "7_710511363345354753", ...data } })
 
-const clientWith = (dialect: "v1" | "v2", script: (sent: Sent, index: number) => Scripted) => {
-  const scripted = makeScripted(script)
-  return {
-    sent: scripted.sent,
-    // Retries have their own tests (RequestPolicy.test.ts): here every answer is taken as it comes.
-    layer: Client.layer({ dialect, baseUrl: base, retry: { maxAttempts: 1 } }).pipe(Layer.provide(scripted.layer))
-  }
-}
+// Retries have their own tests (RequestPolicy.test.ts): here every answer is taken as it comes.
+const clientWith = (dialect: "v1" | "v2", script: (sent: Sent, index: number) => Scripted) =>
+  scriptedClient(script, { dialect, baseUrl: base, retry: { maxAttempts: 1 } })
 
 /** Lets a forked fiber reach its next sleep: response bodies resolve through real promises. */
 const settle = TestClock.withLive(Effect.sleep("5 millis"))

@@ -2,12 +2,13 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer } from "effect"
 import { HttpClient, HttpClientError, HttpClientResponse } from "effect/http"
 import { TestClock } from "effect/testing"
-import * as Client from "../src/MediaClient.ts"
-import { MediaClient } from "../src/MediaClient.ts"
+import type * as Client from "../src/MediaClient.ts"
+import { layer as MediaClientLayer, MediaClient } from "../src/MediaClient.ts"
 import { makeMediaId } from "../src/MediaId.ts"
 import { CurrentProgressListener, type UploadEvent } from "../src/Progress.ts"
 import type { RetryOptions } from "../src/RequestPolicy.ts"
-import { makeScripted, type Scripted, type Sent } from "./support/ScriptedX.ts"
+import * as XClient from "../src/XClient.ts"
+import { type Scripted, scriptedClient, type Sent, testCredentials } from "./support/ScriptedX.ts"
 
 const id = makeMediaId("1880028106020515840")
 const ok = { body: { data: { id: "1880028106020515840", expires_after_secs: 86400 } } }
@@ -18,7 +19,7 @@ const setup = (
   script: (sent: Sent, index: number) => Scripted,
   options: { retry?: RetryOptions; budget?: false | Record<string, number> } = {}
 ) => {
-  const scripted = makeScripted(script)
+  const scripted = scriptedClient(script, options)
   const events: Array<UploadEvent> = []
   return {
     sent: scripted.sent,
@@ -26,7 +27,7 @@ const setup = (
     run: <A, E>(f: (client: Client.MediaClientShape) => Effect.Effect<A, E>) =>
       MediaClient.use(f).pipe(
         Effect.provideService(CurrentProgressListener, (event) => Effect.sync(() => events.push(event))),
-        Effect.provide(Client.layer({ baseUrl: "http://x.test", ...options }).pipe(Layer.provide(scripted.layer)))
+        Effect.provide(scripted.layer)
       )
   }
 }
@@ -73,7 +74,10 @@ describe("retries", () => {
     return Effect.gen(function*() {
       const fiber = yield* MediaClient.use((c) => c.status(id)).pipe(
         Effect.flip,
-        Effect.provide(Client.layer({ baseUrl: "http://x.test" }).pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, flaky)))),
+        Effect.provide(MediaClientLayer.pipe(
+          Layer.provide(XClient.layer({ credentials: testCredentials.oauth2, baseUrl: "http://x.test" })),
+          Layer.provide(Layer.succeed(HttpClient.HttpClient, flaky))
+        )),
         Effect.forkChild
       )
       yield* advance(1000)

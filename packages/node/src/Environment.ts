@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Dialect, Errors, MediaClient } from "@x-media/core"
+import { Dialect, Errors, XClient } from "@x-media/core"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -38,7 +38,7 @@ export const dialect: Effect.Effect<Option.Option<Dialect.Dialect>, Errors.Inval
 
 /** Checks a base URL given through `option` (a flag or variable name, used in the error). */
 export const checkBaseUrl = (option: string, raw: string): Effect.Effect<string, Errors.InvalidOption> =>
-  MediaClient.validateBaseUrl(raw.trim()).pipe(
+  XClient.validateBaseUrl(raw.trim()).pipe(
     Effect.mapError((error) => new Errors.InvalidOption({ option, value: raw, detail: error.detail }))
   )
 

@@ -1,7 +1,8 @@
 /**
  * The layer a Node application provides once to upload media with `@x-media/core`: a `MediaClient`
- * speaking the chosen dialect over undici (`NodeHttpClient.layerUndici`), every request signed with
- * the credentials (`Auth.layer`), and the Node `FileSystem` that `MediaSource.fromFile` reads.
+ * speaking the chosen dialect, on an `XClient` (the private client that signs every request with
+ * the credentials) over undici (`NodeHttpClient.layerUndici`), and the Node `FileSystem` that
+ * `MediaSource.fromFile` reads.
  *
  * ```ts
  * import { NodeXMedia } from "@x-media/node"
@@ -20,29 +21,27 @@
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { Auth, Credentials, Dialect, type Errors, MediaClient } from "@x-media/core"
+import { Credentials, type Errors, MediaClient, XClient } from "@x-media/core"
 import * as Effect from "effect/Effect"
 import type * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Environment from "./Environment.ts"
 
-/** What the layers provide: the upload client and the file system that file sources read from. */
-export type NodeXMedia = MediaClient.MediaClient | FileSystem.FileSystem
+/**
+ * What the layers provide: the upload client, the authenticated client to X it is built on (for
+ * other X requests), and the file system that file sources read from.
+ */
+export type NodeXMedia = MediaClient.MediaClient | XClient.XClient | FileSystem.FileSystem
 
-/** Options of {@link layer}: the credentials, plus every `MediaClientOptions` field (all optional). */
-export interface Options extends MediaClient.MediaClientOptions {
-  /** OAuth 1.0a user credentials (both dialects) or an OAuth 2.0 user token (v2 only). */
-  readonly credentials: Credentials.Credentials
-}
+/** Options of {@link layer}: the `XClient` options (credentials required, everything else optional). */
+export interface Options extends XClient.Options {}
 
 /**
  * Options of {@link layerConfig}: anything given here wins over the environment; anything left out
  * (or `undefined`) is read from it.
  */
-export interface ConfigOptions extends MediaClient.MediaClientOptions {
-  /** Credentials to use instead of `X_API_KEY` … / `X_OAUTH2_ACCESS_TOKEN`. */
-  readonly credentials?: Credentials.Credentials | undefined
+export interface ConfigOptions extends Partial<XClient.Options> {
   /** Which scheme wins when the environment holds both (default `oauth1`, see `Credentials.fromConfig`). */
   readonly prefer?: Credentials.Scheme | undefined
 }
@@ -55,24 +54,22 @@ export type LayerError = Errors.AuthUnsupported | Errors.InvalidOption
  * read). Fails when built, before any request, with `AuthUnsupported` for OAuth 2.0 with `v1`, or
  * `InvalidOption` for a malformed base URL or timeout.
  */
-export const layer = (options: Options): Layer.Layer<NodeXMedia, LayerError> => {
-  const dialect = options.dialect ?? Dialect.defaultDialect
-  const http = Auth.layer(options.credentials, dialect).pipe(Layer.provide(NodeHttpClient.layerUndici))
-  const { credentials: _credentials, ...clientOptions } = options
-  return Layer.merge(
-    MediaClient.layer({ ...clientOptions, dialect }).pipe(Layer.provide(http)),
+export const layer = (options: Options): Layer.Layer<NodeXMedia, LayerError> =>
+  Layer.merge(
+    MediaClient.layer.pipe(
+      Layer.provideMerge(XClient.layer(options)),
+      Layer.provide(NodeHttpClient.layerUndici)
+    ),
     NodeFileSystem.layer
   )
-}
 
 /** Keeps only the fields that are set, so `{ dialect: undefined }` does not hide the environment's value. */
-const definedFields = (options: MediaClient.MediaClientOptions): MediaClient.MediaClientOptions => {
-  const { dialect, baseUrl, requestTimeout, onAnswer, retry, budget } = options
+const definedFields = (options: ConfigOptions): Omit<Partial<XClient.Options>, "credentials"> => {
+  const { dialect, baseUrl, requestTimeout, retry, budget } = options
   return {
     ...(dialect === undefined ? {} : { dialect }),
     ...(baseUrl === undefined ? {} : { baseUrl }),
     ...(requestTimeout === undefined ? {} : { requestTimeout }),
-    ...(onAnswer === undefined ? {} : { onAnswer }),
     ...(retry === undefined ? {} : { retry }),
     ...(budget === undefined ? {} : { budget })
   }

@@ -5,6 +5,9 @@
  */
 import { Clock, Effect, Layer } from "effect"
 import { type HttpBody, HttpClient, HttpClientResponse } from "effect/http"
+import * as Credentials from "../../src/Credentials.ts"
+import * as MediaClient from "../../src/MediaClient.ts"
+import * as XClient from "../../src/XClient.ts"
 
 const paramsOf = (url: URL, body: HttpBody.HttpBody): Record<string, string> => {
   const params: Record<string, string> = {}
@@ -19,6 +22,7 @@ export interface Sent {
   readonly method: string
   readonly url: string
   readonly params: Record<string, string>
+  readonly headers: Record<string, string>
   readonly at: number
 }
 
@@ -38,6 +42,7 @@ export const makeScripted = (script: (sent: Sent, index: number) => Scripted) =>
         method: request.method,
         url: `${url.origin}${url.pathname}`,
         params: paramsOf(url, request.body),
+        headers: { ...request.headers },
         at
       }
       const index = sent.length
@@ -54,4 +59,34 @@ export const makeScripted = (script: (sent: Sent, index: number) => Scripted) =>
     })
   )
   return { sent, layer: Layer.succeed(HttpClient.HttpClient, client) }
+}
+
+/** Credentials for tests against scripted answers (never real ones). */
+export const testCredentials = {
+  oauth1: Credentials.oauth1({
+    consumerKey: "test-consumer-key",
+    consumerSecret: "test-consumer-secret",
+    accessToken: "1234-test-access-token",
+    accessTokenSecret: "test-access-token-secret"
+  }),
+  oauth2: Credentials.oauth2("test-oauth2-token")
+}
+
+/**
+ * A MediaClient and its XClient on a scripted X at http://x.test. Signs with OAuth 2.0 (a header
+ * set synchronously, so TestClock timings stay exact), or OAuth 1.0a for v1, which needs it.
+ */
+export const scriptedClient = (
+  script: (sent: Sent, index: number) => Scripted,
+  options: Partial<XClient.Options> = {}
+) => {
+  const scripted = makeScripted(script)
+  const credentials = options.credentials ?? (options.dialect === "v1" ? testCredentials.oauth1 : testCredentials.oauth2)
+  return {
+    sent: scripted.sent,
+    layer: MediaClient.layer.pipe(
+      Layer.provideMerge(XClient.layer({ baseUrl: "http://x.test", ...options, credentials })),
+      Layer.provide(scripted.layer)
+    )
+  }
 }

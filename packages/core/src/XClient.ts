@@ -1,0 +1,274 @@
+/**
+ * A private, authenticated client to X: the one place where credentials meet HTTP.
+ *
+ * `make` builds its own client from the `HttpClient` in the context, in the way effect's
+ * `OpenAiClient.make` does: the base URL is prepended and every request is authorized (an OAuth 1.0a
+ * signature, or an OAuth 2.0 Bearer token) on that private client only. The context's `HttpClient`
+ * is never replaced, so no other service of the application (a tracer exporting spans, a webhook
+ * client) can send X credentials anywhere.
+ *
+ * Every request goes through the same policy: retries of transient failures, X's rate limits, a
+ * time limit, and the mapping of every answer to a typed error. `MediaClient` is built on it, and
+ * so is anything else that talks to X (posts, subtitles, metadata): use {@link XClientShape.execute}
+ * or {@link XClientShape.executeJson}.
+ *
+ * @since 0.2.0
+ */
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import { authorize, ensureSupported } from "./Auth.ts"
+import type { Credentials } from "./Credentials.ts"
+import { scheme as schemeOf, type Scheme } from "./Credentials.ts"
+import { defaultBaseUrl, defaultDialect, type Dialect } from "./Dialect.ts"
+import { type AuthUnsupported, InvalidOption, type UploadStep, type XRequestError } from "./Errors.ts"
+import { type Answer, decodeAnswer, exchange } from "./Exchange.ts"
+import { type BudgetOptions, makeRequestPolicy, type RetryOptions } from "./RequestPolicy.ts"
+
+/**
+ * How an {@link XClient} talks to X.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Options {
+  /** OAuth 1.0a user credentials (both dialects) or an OAuth 2.0 user token (v2 only). */
+  readonly credentials: Credentials
+  /** The media API's dialect: `v2` (default, api.x.com) or `v1` (upload.twitter.com/1.1). */
+  readonly dialect?: Dialect | undefined
+  /**
+   * scheme://host[:port] that replaces every X host (the media host and api.x.com), for an
+   * emulator or a proxy. Without it, media requests go to the dialect's host and every other
+   * request (posts) to https://api.x.com.
+   */
+  readonly baseUrl?: string | undefined
+  /** Each request must complete within this, else NetworkError with `timedOut` (default 60 s). */
+  readonly requestTimeout?: Duration.Input | undefined
+  /** Retries of transient failures and waiting out rate limits. */
+  readonly retry?: RetryOptions | undefined
+  /** The client-side rate budget per step (X's per-user limits by default; `false` for none). */
+  readonly budget?: BudgetOptions | undefined
+}
+
+/**
+ * The hosts requests go to: `media` for the media upload endpoints of the dialect, `api` for
+ * everything else (posts). Both are the base URL when one is set.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Hosts {
+  readonly media: string
+  readonly api: string
+}
+
+/**
+ * One request to X, described for {@link XClientShape.execute}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Request {
+  /** The step it belongs to, named in errors, progress events and spans. */
+  readonly step: UploadStep
+  /** A short name of the endpoint for errors, e.g. `POST /2/media/upload/{id}/append`. */
+  readonly endpoint: string
+  /**
+   * The request, its URL relative to the host (`/2/tweets`), with its method, URL parameters and
+   * body. Do not set an `Authorization` header: the client authorizes every request itself.
+   */
+  readonly request: HttpClientRequest.HttpClientRequest
+  /** Which host it goes to (default `api`, https://api.x.com). */
+  readonly host?: keyof Hosts | undefined
+  /** The media it concerns, named in errors. */
+  readonly mediaId?: string | undefined
+  /** The APPEND segment it carries, named in errors. */
+  readonly segmentIndex?: number | undefined
+  /** The media's known expiry: a 4xx after it is reported as MediaExpired. */
+  readonly expiresAt?: Date | undefined
+}
+
+/**
+ * A 2xx answer from X, read whole.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type { Answer }
+
+/**
+ * The operations of {@link XClient}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface XClientShape {
+  /** The media API's dialect. */
+  readonly dialect: Dialect
+  /** The host media requests go to (scheme://host[:port]); an upload session belongs to it. */
+  readonly baseUrl: string
+  /** Every host this client talks to. */
+  readonly hosts: Hosts
+  /** The authentication scheme of the credentials (`oauth1` or `oauth2`); never a secret. */
+  readonly scheme: Scheme
+  /**
+   * Sends one request to X, authorized with the client's credentials, under the client's policy:
+   * transient failures (no answer, 5xx, 408) are retried with backoff, X's rate limits are waited
+   * out up to a maximum, and each request must complete in time.
+   *
+   * Succeeds with the 2xx answer. Fails with `NetworkError` (no answer), `RateLimited` (429 with a
+   * reset beyond the maximum wait), `AuthenticationFailed` (401/403), `MediaExpired`, or
+   * `XApiError` (any other error status). Interrupting it aborts the request.
+   */
+  readonly execute: (request: Request) => Effect.Effect<Answer, XRequestError>
+  /**
+   * {@link execute}, then decodes the answer's JSON with `schema`. An answer that is not JSON or
+   * does not match fails with `MalformedResponse` (with the status and a body excerpt).
+   */
+  readonly executeJson: <A, I, RD>(
+    request: Request,
+    schema: Schema.Codec<A, I, RD>
+  ) => Effect.Effect<A, XRequestError, RD>
+}
+
+/**
+ * The private, authenticated client to X. Requires an `HttpClient` (the transport) when built;
+ * provides nothing else: the context's `HttpClient` stays as it was.
+ *
+ * @since 0.2.0
+ * @category services
+ */
+export class XClient extends Context.Service<XClient, XClientShape>()("@x-media/core/XClient") {}
+
+/**
+ * The host of the v2 API and of everything that is not media upload (posts).
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const apiBaseUrl = "https://api.x.com"
+
+/**
+ * Default time limit of one request.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const defaultRequestTimeout = Duration.seconds(60)
+
+/**
+ * Checks a base URL: http(s), no path, query or credentials. Returns it as scheme://host[:port].
+ * Fails with `InvalidOption` (option "base URL").
+ *
+ * @since 0.2.0
+ * @category validation
+ */
+export const validateBaseUrl = (raw: string): Effect.Effect<string, InvalidOption> => {
+  const invalid = (detail: string) => Effect.fail(new InvalidOption({ option: "base URL", value: raw, detail }))
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    return invalid("not a URL; expected scheme://host[:port], e.g. http://127.0.0.1:8080")
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return invalid("the scheme must be http or https")
+  if (url.username !== "" || url.password !== "") return invalid("credentials do not belong in the URL")
+  if ((url.pathname !== "/" && url.pathname !== "") || url.search !== "" || url.hash !== "") {
+    return invalid("give only scheme://host[:port], without a path or query")
+  }
+  return Effect.succeed(`${url.protocol}//${url.host}`)
+}
+
+/**
+ * The hosts for a dialect and an optional base URL (already checked): the base URL replaces both.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const hostsFor = (dialect: Dialect, baseUrl: string | undefined): Hosts =>
+  baseUrl === undefined ? { media: defaultBaseUrl[dialect], api: apiBaseUrl } : { media: baseUrl, api: baseUrl }
+
+/**
+ * Builds the client from the `HttpClient` in the context. Fails, before any request, with
+ * `AuthUnsupported` for an OAuth 2.0 token with `v1`, and with `InvalidOption` for a malformed
+ * base URL or timeout.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const make: (
+  options: Options
+) => Effect.Effect<XClientShape, AuthUnsupported | InvalidOption, HttpClient.HttpClient> = Effect.fnUntraced(
+  function*(options: Options) {
+    const dialect = options.dialect ?? defaultDialect
+    const credentials = options.credentials
+    yield* ensureSupported(credentials, dialect)
+    const baseUrl = options.baseUrl === undefined ? undefined : yield* validateBaseUrl(options.baseUrl)
+    const hosts = hostsFor(dialect, baseUrl)
+    const requestTimeout = Duration.fromInput(options.requestTimeout ?? defaultRequestTimeout)
+    if (Option.isNone(requestTimeout) || Duration.toMillis(requestTimeout.value) <= 0) {
+      return yield* new InvalidOption({
+        option: "request timeout",
+        value: String(options.requestTimeout),
+        detail: "must be a positive duration"
+      })
+    }
+    const transport = yield* HttpClient.HttpClient
+    // The base URL first, the credentials last: the signature covers the final URL, and as the
+    // signing step is part of the request effect, every execution (every retry) is signed anew,
+    // with a fresh nonce and timestamp.
+    const authorizeRequest = authorize(credentials)
+    const clientFor = (host: string) =>
+      transport.pipe(
+        HttpClient.mapRequest(HttpClientRequest.prependUrl(host)),
+        HttpClient.mapRequestEffect(authorizeRequest)
+      )
+    const media = clientFor(hosts.media)
+    const clients: Record<keyof Hosts, HttpClient.HttpClient> = {
+      media,
+      api: hosts.api === hosts.media ? media : clientFor(hosts.api)
+    }
+    const policy = yield* makeRequestPolicy(`${dialect} ${hosts.media}`, options.retry, options.budget)
+    const scheme = schemeOf(credentials)
+
+    const execute = (request: Request): Effect.Effect<Answer, XRequestError> => {
+      const ctx = {
+        step: request.step,
+        endpoint: request.endpoint,
+        dialect,
+        scheme,
+        mediaId: request.mediaId,
+        segmentIndex: request.segmentIndex,
+        expiresAt: request.expiresAt
+      }
+      return policy.run(
+        request.step,
+        request.segmentIndex,
+        exchange(clients[request.host ?? "api"], request.request, ctx, requestTimeout.value)
+      )
+    }
+
+    const executeJson = <A, I, RD>(request: Request, schema: Schema.Codec<A, I, RD>) => {
+      const decode = Schema.decodeUnknownEffect(schema)
+      return Effect.flatMap(execute(request), (answer) =>
+        decodeAnswer(answer, request, (json) => Effect.mapError(decode(json), (error) => error.message)))
+    }
+
+    return XClient.of({ dialect, baseUrl: hosts.media, hosts, scheme, execute, executeJson })
+  }
+)
+
+/**
+ * An {@link XClient} layer with the given options. Fails when built, before any request, with
+ * `AuthUnsupported` or `InvalidOption` (see {@link make}).
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<XClient, AuthUnsupported | InvalidOption, HttpClient.HttpClient> =>
+  Layer.effect(XClient, make(options))

@@ -10,6 +10,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Mac from "effect/crypto/Mac"
 import * as SecureRandom from "effect/crypto/SecureRandom"
 import * as Base64 from "effect/encoding/Base64"
@@ -179,8 +180,9 @@ export const signingKey = (consumerSecret: string, tokenSecret?: string | undefi
 const macLayer = Mac.layerWebCrypto.pipe(Layer.provide(SecureRandom.layerWebCrypto))
 
 /**
- * Base64 of HMAC-SHA1(`key`, `text`), both taken as UTF-8, computed with `effect/crypto`'s `Mac` on
- * Web Crypto (`globalThis.crypto.subtle`).
+ * Base64 of HMAC-SHA1(`key`, `text`), both taken as UTF-8, computed with `effect/crypto`'s `Mac`:
+ * the one in the context when there is one (on Node, `NodeCrypto.layerMac` signs synchronously on
+ * `node:crypto`), else Web Crypto (`globalThis.crypto.subtle`), which every runtime has.
  *
  * Has no typed failure: the key is never empty when it comes from {@link signingKey} (it always
  * contains `&`), and a runtime without Web Crypto is a defect. The key never appears in a defect.
@@ -192,7 +194,9 @@ export const hmacSha1Base64 = (key: string, text: string): Effect.Effect<string>
     const tag = yield* mac.sign(macKey, utf8.encode(text))
     return Base64.encode(tag)
   }).pipe(
-    Effect.provide(macLayer),
+    (sign) =>
+      Effect.flatMap(Effect.serviceOption(Mac.Mac), (mac) =>
+        Option.isSome(mac) ? Effect.provideService(sign, Mac.Mac, mac.value) : Effect.provide(sign, macLayer)),
     Effect.catch((error) =>
       Effect.die(new Error(`HMAC-SHA1 signing failed (${error.module}.${error.method}: ${error.reason._tag})`))
     )

@@ -20,6 +20,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as Mac from "effect/crypto/Mac"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { authorize, ensureSupported } from "./Auth.ts"
@@ -222,7 +223,13 @@ export const make: (
     // The base URL first, the credentials last: the signature covers the final URL, and as the
     // signing step is part of the request effect, every execution (every retry) is signed anew,
     // with a fresh nonce and timestamp.
-    const authorizeRequest = authorize(credentials)
+    // A Mac in the context (NodeCrypto.layerMac on Node: synchronous HMAC) is used for signing.
+    const mac = yield* Effect.serviceOption(Mac.Mac)
+    const authorizeRequest = Option.match(mac, {
+      onNone: () => authorize(credentials),
+      onSome: (service) => (request: HttpClientRequest.HttpClientRequest) =>
+        Effect.provideService(authorize(credentials)(request), Mac.Mac, service)
+    })
     const clientFor = (host: string) =>
       transport.pipe(
         HttpClient.mapRequest(HttpClientRequest.prependUrl(host)),

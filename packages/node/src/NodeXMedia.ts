@@ -19,6 +19,7 @@
  *
  * @module
  */
+import * as NodeCrypto from "@effect/platform-node/NodeCrypto"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Credentials, type Errors, MediaClient, XClient } from "@x-media/core"
@@ -58,7 +59,8 @@ export const layer = (options: Options): Layer.Layer<NodeXMedia, LayerError> =>
   Layer.merge(
     MediaClient.layer.pipe(
       Layer.provideMerge(XClient.layer(options)),
-      Layer.provide(NodeHttpClient.layerUndici)
+      // undici for HTTP; node:crypto for the OAuth 1.0a HMAC (synchronous, unlike Web Crypto).
+      Layer.provide(Layer.merge(NodeHttpClient.layerUndici, NodeCrypto.layerMac))
     ),
     NodeFileSystem.layer
   )

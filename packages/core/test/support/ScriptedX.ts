@@ -3,6 +3,7 @@
  * request with the (Test)Clock time it was sent at. For unit tests of request handling and timing;
  * integration tests use the emulator over real HTTP.
  */
+import { NodeCrypto } from "@effect/platform-node"
 import { Clock, Effect, Layer } from "effect"
 import { type HttpBody, HttpClient, HttpClientResponse } from "effect/http"
 import * as Credentials from "../../src/Credentials.ts"
@@ -73,8 +74,8 @@ export const testCredentials = {
 }
 
 /**
- * A MediaClient and its XClient on a scripted X at http://x.test. Signs with OAuth 2.0 (a header
- * set synchronously, so TestClock timings stay exact), or OAuth 1.0a for v1, which needs it.
+ * A MediaClient and its XClient on a scripted X at http://x.test. Signs with OAuth 2.0, or OAuth
+ * 1.0a for v1, which needs it (on node:crypto, synchronously, so TestClock timings stay exact).
  */
 export const scriptedClient = (
   script: (sent: Sent, index: number) => Scripted,
@@ -86,7 +87,8 @@ export const scriptedClient = (
     sent: scripted.sent,
     layer: MediaClient.layer.pipe(
       Layer.provideMerge(XClient.layer({ baseUrl: "http://x.test", ...options, credentials })),
-      Layer.provide(scripted.layer)
+      // node:crypto signs synchronously: no real promise between a request and its TestClock time.
+      Layer.provide(Layer.merge(scripted.layer, NodeCrypto.layerMac))
     )
   }
 }

@@ -158,19 +158,38 @@ export const authorize = (
 // -----------------------------------------------------------------------------
 
 /**
+ * How to choose the v2 dialect through `chosenBy`, the input that chose v1: `--api v2` for a flag,
+ * `X_MEDIA_API=v2` for an environment variable, `dialect: "v2"` for anything else.
+ */
+const chooseV2 = (chosenBy: string | undefined): string =>
+  chosenBy === undefined
+    ? "the v2 dialect"
+    : chosenBy.startsWith("-")
+    ? `the v2 dialect (${chosenBy} v2)`
+    : /^[A-Z0-9_]+$/.test(chosenBy)
+    ? `the v2 dialect (${chosenBy}=v2)`
+    : `the v2 dialect (${chosenBy}: "v2")`
+
+/**
  * Fails with `AuthUnsupported` when the credentials cannot work with the dialect: an OAuth 2.0 user
  * token with `v1` (upload.twitter.com/1.1 accepts only OAuth 1.0a). Succeeds otherwise. Run it before
- * the first request so the user gets the reason instead of X's bare 403.
+ * the first request so the user gets the reason instead of X's bare 403. `chosenBy` names the input
+ * that chose the dialect (`--api`, `X_MEDIA_API`, `dialect`), so the advice says how to change it.
  */
-export const ensureSupported = (credentials: Credentials, dialect: Dialect): Effect.Effect<void, AuthUnsupported> =>
+export const ensureSupported = (
+  credentials: Credentials,
+  dialect: Dialect,
+  chosenBy?: string | undefined
+): Effect.Effect<void, AuthUnsupported> =>
   credentials._tag === "OAuth2" && dialect === "v1"
     ? Effect.fail(
       new AuthUnsupported({
         auth: "oauth2",
         dialect: "v1",
+        ...(chosenBy === undefined ? {} : { chosenBy }),
         detail: "OAuth 2.0 user tokens work only with the v2 media API (api.x.com); the v1.1 API " +
           "(upload.twitter.com) accepts only OAuth 1.0a. Use OAuth 1.0a credentials (X_API_KEY, X_API_SECRET, " +
-          "X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET) for v1, or switch to the v2 dialect (X_MEDIA_API=v2)."
+          `X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET) for v1, or switch to ${chooseV2(chosenBy)}.`
       })
     )
     : Effect.void
@@ -201,7 +220,7 @@ export interface AuthFailureClassification {
 
 const hints = {
   oauth2OnV1: "OAuth 2.0 user tokens are accepted only by the v2 media API. Use OAuth 1.0a credentials " +
-    "(X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET) for v1, or switch to v2 (X_MEDIA_API=v2).",
+    "(X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET) for v1, or switch to the v2 dialect.",
   badSignature: "X could not verify the OAuth 1.0a signature. Check the four OAuth 1.0a secrets " +
     "(X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET): all four must belong to the same app, " +
     "with no stray spaces. Also check that nothing (a proxy, X_MEDIA_BASE_URL) altered the request after signing.",

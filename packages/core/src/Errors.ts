@@ -109,20 +109,30 @@ export class AuthenticationFailed extends Schema.TaggedError<AuthenticationFaile
   }
 }
 
-/** Credentials are missing or incomplete. `missing` names the environment variables (or fields) to set. */
+/**
+ * Credentials are missing or incomplete. `missing` names the variables (or fields) still to set of
+ * a set the user started (empty when nothing is configured); `alternatives` lists the complete sets
+ * that would work: the four OAuth 1.0a variables, or the one OAuth 2.0 token.
+ */
 export class MissingCredentials extends Schema.TaggedError<MissingCredentials>()("MissingCredentials", {
   missing: Schema.Array(Schema.String),
+  alternatives: Schema.optionalKey(Schema.Array(Schema.Array(Schema.String))),
   detail: Schema.String
 }) {
   override get message(): string {
-    return `Missing credentials: ${this.missing.join(", ")}. ${this.detail}`
+    return this.missing.length === 0 ? this.detail : `Missing credentials: ${this.missing.join(", ")}. ${this.detail}`
   }
 }
 
-/** The chosen authentication cannot be used with the chosen dialect (OAuth 2.0 on v1.1). Raised before any request. */
+/**
+ * The chosen authentication cannot be used with the chosen dialect (OAuth 2.0 on v1.1). Raised
+ * before any request. `chosenBy` is the input that chose the dialect (a flag such as `--api`, a
+ * variable such as `X_MEDIA_API`) when the caller knows it; the advice then names it.
+ */
 export class AuthUnsupported extends Schema.TaggedError<AuthUnsupported>()("AuthUnsupported", {
   auth: Schema.Literals(["oauth1", "oauth2"]),
   dialect: Schema.Literals(["v1", "v2"]),
+  chosenBy: Schema.optionalKey(Schema.String),
   detail: Schema.String
 }) {
   override get message(): string {

@@ -14,6 +14,7 @@
  *
  * @since 0.2.0
  */
+import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -24,12 +25,20 @@ import * as Mac from "effect/crypto/Mac"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { authorize, ensureSupported } from "./Auth.ts"
+import * as BaseUrl from "./internal/BaseUrl.ts"
 import type { Credentials } from "./Credentials.ts"
-import { scheme as schemeOf, type Scheme } from "./Credentials.ts"
+import { scheme as schemeOf, type Scheme, validate as validateCredentials } from "./Credentials.ts"
 import { defaultBaseUrl, defaultDialect, type Dialect } from "./Dialect.ts"
-import { type AuthUnsupported, InvalidOption, type UploadStep, type XRequestError } from "./Errors.ts"
+import {
+  type AuthUnsupported,
+  InvalidOption,
+  type MissingCredentials,
+  type UploadStep,
+  type XRequestError
+} from "./Errors.ts"
 import { type Answer, decodeAnswer, exchange } from "./Exchange.ts"
 import { type BudgetOptions, makeRequestPolicy, type RetryOptions } from "./RequestPolicy.ts"
+import { load } from "./XMediaConfig.ts"
 
 /**
  * How an {@link XClient} talks to X.
@@ -54,6 +63,11 @@ export interface Options {
   readonly retry?: RetryOptions | undefined
   /** The client-side rate budget per step (X's per-user limits by default; `false` for none). */
   readonly budget?: BudgetOptions | undefined
+  /**
+   * The input that chose the dialect (a flag such as `--api`, a variable such as `X_MEDIA_API`),
+   * named in `AuthUnsupported`'s advice so that following it changes the right setting.
+   */
+  readonly dialectChosenBy?: string | undefined
 }
 
 /**
@@ -169,21 +183,7 @@ export const defaultRequestTimeout = Duration.seconds(60)
  * @since 0.2.0
  * @category validation
  */
-export const validateBaseUrl = (raw: string): Effect.Effect<string, InvalidOption> => {
-  const invalid = (detail: string) => Effect.fail(new InvalidOption({ option: "base URL", value: raw, detail }))
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    return invalid("not a URL; expected scheme://host[:port], e.g. http://127.0.0.1:8080")
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return invalid("the scheme must be http or https")
-  if (url.username !== "" || url.password !== "") return invalid("credentials do not belong in the URL")
-  if ((url.pathname !== "/" && url.pathname !== "") || url.search !== "" || url.hash !== "") {
-    return invalid("give only scheme://host[:port], without a path or query")
-  }
-  return Effect.succeed(`${url.protocol}//${url.host}`)
-}
+export const validateBaseUrl: (raw: string) => Effect.Effect<string, InvalidOption> = BaseUrl.validate
 
 /**
  * The hosts for a dialect and an optional base URL (already checked): the base URL replaces both.
@@ -196,7 +196,8 @@ export const hostsFor = (dialect: Dialect, baseUrl: string | undefined): Hosts =
 
 /**
  * Builds the client from the `HttpClient` in the context. Fails, before any request, with
- * `AuthUnsupported` for an OAuth 2.0 token with `v1`, and with `InvalidOption` for a malformed
+ * `AuthUnsupported` for an OAuth 2.0 token with `v1`, and with `InvalidOption` for credentials
+ * that were not built with `Credentials.oauth1`/`oauth2` (or hold an empty secret), a malformed
  * base URL or timeout.
  *
  * @since 0.2.0
@@ -207,8 +208,9 @@ export const make: (
 ) => Effect.Effect<XClientShape, AuthUnsupported | InvalidOption, HttpClient.HttpClient> = Effect.fnUntraced(
   function*(options: Options) {
     const dialect = options.dialect ?? defaultDialect
-    const credentials = options.credentials
-    yield* ensureSupported(credentials, dialect)
+    // Plain JavaScript may hand over anything: check it here rather than crash while signing.
+    const credentials = yield* validateCredentials(options.credentials)
+    yield* ensureSupported(credentials, dialect, options.dialectChosenBy)
     const baseUrl = options.baseUrl === undefined ? undefined : yield* validateBaseUrl(options.baseUrl)
     const hosts = hostsFor(dialect, baseUrl)
     const requestTimeout = Duration.fromInput(options.requestTimeout ?? defaultRequestTimeout)
@@ -279,3 +281,26 @@ export const make: (
  */
 export const layer = (options: Options): Layer.Layer<XClient, AuthUnsupported | InvalidOption, HttpClient.HttpClient> =>
   Layer.effect(XClient, make(options))
+
+/**
+ * An {@link XClient} layer configured through effect's `Config`, in the way of effect's
+ * `RateLimiter.layerStoreRedisConfig`: each option is a `Config` (or the whole options are one).
+ * `XMediaConfig.options` reads the standard environment (credentials, `X_MEDIA_API`,
+ * `X_MEDIA_BASE_URL`); replace any field with your own Config:
+ *
+ * ```ts
+ * XClient.layerConfig(XMediaConfig.options)
+ * XClient.layerConfig({ ...XMediaConfig.options, baseUrl: Config.succeed("http://127.0.0.1:8080") })
+ * ```
+ *
+ * Fails when built, before any request, with `MissingCredentials`, `InvalidOption` (naming the
+ * variable of a bad value) or `AuthUnsupported`. A field given as `Config.succeed` is not read
+ * from the environment, so a malformed variable it replaces cannot block it.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerConfig = (
+  options: Config.Wrap<Options>
+): Layer.Layer<XClient, AuthUnsupported | InvalidOption | MissingCredentials, HttpClient.HttpClient> =>
+  Layer.effect(XClient, Effect.flatMap(load(Config.unwrap(options)), make))

@@ -274,6 +274,21 @@ describe("ensureSupported and XClient", () => {
       expect(exit).toStrictEqual(Exit.fail(error))
     }))
 
+  it.effect("AuthUnsupported advises changing the input that chose v1, and a neutral switch otherwise", () =>
+    Effect.gen(function*() {
+      const token = Credentials.oauth2("t")
+      const advice = (chosenBy?: string) =>
+        Effect.map(Effect.flip(Auth.ensureSupported(token, "v1", chosenBy)), (error) => error.message)
+      expect(yield* advice("--api")).toMatch(/switch to the v2 dialect \(--api v2\)\.$/)
+      expect(yield* advice("X_MEDIA_API")).toMatch(/switch to the v2 dialect \(X_MEDIA_API=v2\)\.$/)
+      expect(yield* advice("dialect")).toMatch(/switch to the v2 dialect \(dialect: "v2"\)\.$/)
+      expect(yield* advice()).toMatch(/switch to the v2 dialect\.$/)
+      const error = yield* Effect.flip(Auth.ensureSupported(token, "v1", "--api"))
+      expect(error.chosenBy).toBe("--api")
+      // Followed, the advice gets past the error.
+      yield* Auth.ensureSupported(token, "v2", "--api")
+    }))
+
   it.effect("credentials go to X only: another service on the same HttpClient sends no Authorization", () =>
     Effect.gen(function*() {
       const { sent, client } = recorder()

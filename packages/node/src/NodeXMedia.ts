@@ -22,12 +22,11 @@
 import * as NodeCrypto from "@effect/platform-node/NodeCrypto"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { Credentials, type Errors, MediaClient, XClient } from "@x-media/core"
-import * as Effect from "effect/Effect"
+import { type Credentials, type Errors, MediaClient, XClient, XMediaConfig } from "@x-media/core"
+import * as Config from "effect/Config"
 import type * as FileSystem from "effect/FileSystem"
+import type * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import * as Environment from "./Environment.ts"
 
 /**
  * What the layers provide: the upload client, the authenticated client to X it is built on (for
@@ -43,7 +42,7 @@ export interface Options extends XClient.Options {}
  * (or `undefined`) is read from it.
  */
 export interface ConfigOptions extends Partial<XClient.Options> {
-  /** Which scheme wins when the environment holds both (default `oauth1`, see `Credentials.fromConfig`). */
+  /** Which scheme wins when the environment holds both (default `oauth1`, see `XMediaConfig.credentialsWith`). */
   readonly prefer?: Credentials.Scheme | undefined
 }
 
@@ -55,41 +54,52 @@ export type LayerError = Errors.AuthUnsupported | Errors.InvalidOption
  * read). Fails when built, before any request, with `AuthUnsupported` for OAuth 2.0 with `v1`, or
  * `InvalidOption` for a malformed base URL or timeout.
  */
-export const layer = (options: Options): Layer.Layer<NodeXMedia, LayerError> =>
+export const layer = (options: Options): Layer.Layer<NodeXMedia, LayerError> => withXClient(XClient.layer(options))
+
+/** MediaClient on the given XClient layer, over undici, with Node's file system. */
+const withXClient = <E>(
+  xClient: Layer.Layer<XClient.XClient, E, HttpClient.HttpClient>
+): Layer.Layer<NodeXMedia, E> =>
   Layer.merge(
     MediaClient.layer.pipe(
-      Layer.provideMerge(XClient.layer(options)),
+      Layer.provideMerge(xClient),
       // undici for HTTP; node:crypto for the OAuth 1.0a HMAC (synchronous, unlike Web Crypto).
       Layer.provide(Layer.merge(NodeHttpClient.layerUndici, NodeCrypto.layerMac))
     ),
     NodeFileSystem.layer
   )
 
-/** Keeps only the fields that are set, so `{ dialect: undefined }` does not hide the environment's value. */
-const definedFields = (options: ConfigOptions): Omit<Partial<XClient.Options>, "credentials"> => {
-  const { dialect, baseUrl, requestTimeout, retry, budget } = options
-  return {
-    ...(dialect === undefined ? {} : { dialect }),
-    ...(baseUrl === undefined ? {} : { baseUrl }),
-    ...(requestTimeout === undefined ? {} : { requestTimeout }),
-    ...(retry === undefined ? {} : { retry }),
-    ...(budget === undefined ? {} : { budget })
-  }
-}
+/** A fixed value when given, else the Config: a variable an explicit value replaces is not read. */
+const orConfig = <A>(value: A | undefined, config: Config.Config<A>): Config.Config<A> =>
+  value === undefined ? config : Config.succeed(value)
 
 /**
- * Like {@link layer}, with whatever `options` leaves out read from the environment: the credentials
- * (`X_API_KEY`, `X_API_SECRET`, `X_ACCESS_TOKEN`, `X_ACCESS_TOKEN_SECRET`, or `X_OAUTH2_ACCESS_TOKEN`),
- * the dialect (`X_MEDIA_API`, default v2) and the base URL (`X_MEDIA_BASE_URL`). Explicit options win.
- * Fails when built, before any request, with `MissingCredentials`, `AuthUnsupported` or `InvalidOption`.
+ * Like {@link layer}, with whatever `options` leaves out read from the environment through core's
+ * `XMediaConfig`: the credentials (`X_API_KEY`, `X_API_SECRET`, `X_ACCESS_TOKEN`,
+ * `X_ACCESS_TOKEN_SECRET`, or `X_OAUTH2_ACCESS_TOKEN`), the dialect (`X_MEDIA_API`, default v2) and
+ * the base URL (`X_MEDIA_BASE_URL`). Explicit options win, and the variable an option replaces is
+ * not read. Fails when built, before any request, with `MissingCredentials`, `AuthUnsupported` or
+ * `InvalidOption`.
  */
 export const layerConfig = (
   options: ConfigOptions = {}
-): Layer.Layer<NodeXMedia, LayerError | Errors.MissingCredentials> =>
-  Layer.unwrap(Effect.gen(function*() {
-    const explicit = definedFields(options)
-    const dialect = explicit.dialect ?? Option.getOrUndefined(yield* Environment.dialect)
-    const baseUrl = explicit.baseUrl ?? Option.getOrUndefined(yield* Environment.baseUrl)
-    const credentials = options.credentials ?? (yield* Credentials.fromConfig({ prefer: options.prefer }))
-    return layer({ ...explicit, dialect, baseUrl, credentials })
-  }))
+): Layer.Layer<NodeXMedia, LayerError | Errors.MissingCredentials> => {
+  const { baseUrl, credentials, dialect, prefer, ...rest } = options
+  const xClient = XClient.layerConfig({
+    ...definedFields(rest),
+    credentials: orConfig(credentials, XMediaConfig.credentialsWith({ prefer })),
+    dialect: orConfig(dialect, XMediaConfig.dialect),
+    baseUrl: orConfig(baseUrl, XMediaConfig.optionalBaseUrl)
+  })
+  return withXClient(xClient)
+}
+
+/** Keeps only the options that are set, each as a fixed Config. */
+const definedFields = (options: Omit<ConfigOptions, "baseUrl" | "credentials" | "dialect" | "prefer">) => {
+  const { budget, requestTimeout, retry } = options
+  return {
+    ...(requestTimeout === undefined ? {} : { requestTimeout: Config.succeed(requestTimeout) }),
+    ...(retry === undefined ? {} : { retry: Config.succeed(retry) }),
+    ...(budget === undefined ? {} : { budget: Config.succeed(budget) })
+  }
+}

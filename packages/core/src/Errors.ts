@@ -43,7 +43,11 @@ export class XApiError extends Schema.TaggedError<XApiError>()("XApiError", {
   problemType: Schema.optionalKey(Schema.String),
   mediaId: Schema.optionalKey(Schema.String),
   segmentIndex: Schema.optionalKey(Schema.Int),
-  rateLimit: Schema.optionalKey(RateLimitInfo)
+  rateLimit: Schema.optionalKey(RateLimitInfo),
+  /** When X said to try again (`Retry-After`, seconds or an HTTP date), if it did. */
+  retryAfter: Schema.optionalKey(Schema.Date),
+  /** How many times the request was sent, retries included. */
+  attempts: Schema.optionalKey(Schema.Int)
 }) {
   /** The numeric X error codes in this answer (for example 324, 38). */
   get codes(): ReadonlyArray<number> {
@@ -68,7 +72,11 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
   resetAt: Schema.Date,
   limit: Schema.optionalKey(Schema.Int),
   remaining: Schema.optionalKey(Schema.Int),
-  mediaId: Schema.optionalKey(Schema.String)
+  mediaId: Schema.optionalKey(Schema.String),
+  /** When X said to try again (`Retry-After`), if it did. */
+  retryAfter: Schema.optionalKey(Schema.Date),
+  /** How many times the request was sent, retries included (absent when none was sent). */
+  attempts: Schema.optionalKey(Schema.Int)
 }) {
   override get message(): string {
     const cap = this.limit === undefined ? "" : ` (limit ${this.limit} requests per window)`
@@ -101,7 +109,9 @@ export class AuthenticationFailed extends Schema.TaggedError<AuthenticationFaile
   status: Schema.Int,
   reason: AuthFailureReason,
   hint: Schema.String,
-  errors: Schema.Array(ApiErrorDetail)
+  errors: Schema.Array(ApiErrorDetail),
+  /** How many times the request was sent, retries included. */
+  attempts: Schema.optionalKey(Schema.Int)
 }) {
   override get message(): string {
     const said = describeDetails(this.errors)
@@ -147,7 +157,9 @@ export class AuthUnsupported extends Schema.TaggedError<AuthUnsupported>()("Auth
 export class MediaExpired extends Schema.TaggedError<MediaExpired>()("MediaExpired", {
   mediaId: Schema.String,
   expiresAt: Schema.optionalKey(Schema.Date),
-  step: UploadStep
+  step: UploadStep,
+  /** How many times the request was sent (absent when the expiry was known and nothing was sent). */
+  attempts: Schema.optionalKey(Schema.Int)
 }) {
   override get message(): string {
     const when = this.expiresAt === undefined ? "" : ` at ${this.expiresAt.toISOString()}`
@@ -221,7 +233,9 @@ export class NetworkError extends Schema.TaggedError<NetworkError>()("NetworkErr
   reason: Schema.String,
   timedOut: Schema.Boolean,
   mediaId: Schema.optionalKey(Schema.String),
-  segmentIndex: Schema.optionalKey(Schema.Int)
+  segmentIndex: Schema.optionalKey(Schema.Int),
+  /** How many times the request was sent, retries included. */
+  attempts: Schema.optionalKey(Schema.Int)
 }) {
   override get message(): string {
     const what = this.timedOut ? "timed out" : "failed"
@@ -238,7 +252,9 @@ export class MalformedResponse extends Schema.TaggedError<MalformedResponse>()("
   endpoint: Schema.String,
   status: Schema.Int,
   problem: Schema.String,
-  bodyExcerpt: Schema.String
+  bodyExcerpt: Schema.String,
+  /** How many times the request was sent, retries included. */
+  attempts: Schema.optionalKey(Schema.Int)
 }) {
   override get message(): string {
     return `X's answer to ${this.step} (${this.endpoint}, HTTP ${this.status}) could not be read: ${this.problem}. Body starts with: ${JSON.stringify(this.bodyExcerpt)}`
@@ -351,3 +367,26 @@ export type XMediaError =
   | DeadlineExceeded
   | MissingCredentials
   | AuthUnsupported
+
+/**
+ * The same error with the number of times its request was sent.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const withAttempts = (error: XRequestError, attempts: number): XRequestError => {
+  switch (error._tag) {
+    case "XApiError":
+      return new XApiError({ ...error, attempts })
+    case "RateLimited":
+      return new RateLimited({ ...error, attempts })
+    case "AuthenticationFailed":
+      return new AuthenticationFailed({ ...error, attempts })
+    case "NetworkError":
+      return new NetworkError({ ...error, attempts })
+    case "MalformedResponse":
+      return new MalformedResponse({ ...error, attempts })
+    case "MediaExpired":
+      return new MediaExpired({ ...error, attempts })
+  }
+}

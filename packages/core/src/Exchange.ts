@@ -9,6 +9,8 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Result from "effect/Result"
+import * as Headers from "effect/http/Headers"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { HttpClientError } from "effect/http/HttpClientError"
@@ -73,25 +75,40 @@ const describeHttpClientError = (error: HttpClientError): string => {
 
 const expiredText = /expired/i
 
+/**
+ * When a `Retry-After` header says to try again: delta seconds or an HTTP date, read with effect's
+ * `Headers.parseRetryAfter`, from the moment the answer arrived. None when absent or unreadable.
+ */
+export const retryAfterOf = (value: string | undefined, receivedAt: number): Date | undefined => {
+  if (value === undefined) return undefined
+  const parsed = Headers.parseRetryAfter(value)
+  return Result.isSuccess(parsed)
+    ? new Date(receivedAt + Duration.toMillis(Headers.retryAfterDelay(parsed.success, receivedAt)))
+    : undefined
+}
+
 const failureOf = (
   ctx: ExchangeContext,
   status: number,
   text: string,
   receivedAt: number,
-  rateLimit: Option.Option<RateLimitInfo>
+  rateLimit: Option.Option<RateLimitInfo>,
+  retryAfter: Date | undefined
 ): XRequestError => {
   const envelope = parseErrorEnvelope(text)
   const ids = {
     ...(ctx.mediaId === undefined ? {} : { mediaId: ctx.mediaId })
   }
+  const after = retryAfter === undefined ? {} : { retryAfter }
   if (status === 429 || isProblemType(envelope, "rate-limit-exceeded") || isProblemType(envelope, "usage-capped")) {
     const info = Option.getOrUndefined(rateLimit)
     return new RateLimited({
       step: ctx.step,
       endpoint: ctx.endpoint,
-      resetAt: info?.resetAt ?? new Date(receivedAt + defaultRateLimitWindowMillis),
+      resetAt: info?.resetAt ?? retryAfter ?? new Date(receivedAt + defaultRateLimitWindowMillis),
       ...(info === undefined ? {} : { limit: info.limit, remaining: info.remaining }),
-      ...ids
+      ...ids,
+      ...after
     })
   }
   if (status === 401 || status === 403) {
@@ -133,7 +150,8 @@ const failureOf = (
     ...(envelope.problemType === undefined ? {} : { problemType: envelope.problemType }),
     ...ids,
     ...(ctx.segmentIndex === undefined ? {} : { segmentIndex: ctx.segmentIndex }),
-    ...(info === undefined ? {} : { rateLimit: info })
+    ...(info === undefined ? {} : { rateLimit: info }),
+    ...after
   })
 }
 
@@ -161,7 +179,8 @@ export const exchange = (
     if (response.status >= 200 && response.status < 300) {
       return { status: response.status, text, receivedAt, rateLimit }
     }
-    return yield* Effect.fail(failureOf(ctx, response.status, text, receivedAt, rateLimit))
+    const retryAfter = retryAfterOf(response.headers["retry-after"], receivedAt)
+    return yield* Effect.fail(failureOf(ctx, response.status, text, receivedAt, rateLimit, retryAfter))
   }).pipe((send) =>
     timeout === undefined ? send : Effect.timeoutOrElse(send, {
       duration: timeout,

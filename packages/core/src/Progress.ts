@@ -42,15 +42,19 @@ export type UploadEvent = Data.TaggedEnum<{
     readonly segmentsSent: number
     readonly segmentCount: number
   }
-  /** A request failed transiently and will be sent again after `delayMillis`. */
+  /**
+   * A request failed transiently and will be sent again after `delayMillis`: that will be attempt
+   * `attempt` of at most `maxAttempts` ("attempt 2 of 5").
+   */
   Retrying: {
     readonly step: UploadStep
     readonly segmentIndex?: number | undefined
     readonly attempt: number
+    readonly maxAttempts: number
     readonly delayMillis: number
     readonly reason: string
   }
-  /** X said 429; the upload waits until the window resets. */
+  /** X's rate limit (a 429, `Retry-After`, a used-up window, the budget) holds the request until `until`. */
   RateLimitWait: {
     readonly step: UploadStep
     readonly until: Date

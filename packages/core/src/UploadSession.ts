@@ -59,6 +59,12 @@ export const encodeSession = Schema.encodeSync(UploadSessionJson)
 /** Decodes a session from JSON text (Effect, failing with SchemaError for anything malformed). */
 export const decodeSession = Schema.decodeUnknownEffect(UploadSessionJson)
 
-/** The SHA-256 (hex) of a source's first bytes, as kept in `UploadSession.fingerprint`. */
-export const fingerprintOf = (head: Uint8Array): Effect.Effect<string> =>
-  Digest.Digest.use((digest) => digest.digestHex(Digest.sha256, head)).pipe(Effect.provide(Digest.layerWebCrypto))
+/**
+ * The SHA-256 (hex) of a source's first bytes, as kept in `UploadSession.fingerprint`. Uses the
+ * `Digest` in the context when there is one (on Node, `NodeCrypto.layerDigest`), else Web Crypto.
+ */
+export const fingerprintOf = (head: Uint8Array): Effect.Effect<string> => {
+  const hex = Digest.Digest.use((digest) => digest.digestHex(Digest.sha256, head))
+  return Effect.flatMap(Effect.serviceOption(Digest.Digest), (digest) =>
+    digest._tag === "Some" ? Effect.provideService(hex, Digest.Digest, digest.value) : Effect.provide(hex, Digest.layerWebCrypto))
+}

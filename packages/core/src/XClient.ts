@@ -37,8 +37,33 @@ import {
   type XRequestError
 } from "./Errors.ts"
 import { type Answer, decodeAnswer, exchange } from "./Exchange.ts"
-import { type BudgetOptions, makeRequestPolicy, type RetryOptions } from "./RequestPolicy.ts"
+import * as RequestPolicy from "./internal/RequestPolicy.ts"
+import { defaultLimits, type EndpointGroup, makeMemory, MediaGroups } from "./RateBudget.ts"
 import { load } from "./XMediaConfig.ts"
+
+/**
+ * How requests are retried and rate limits waited out. Every field is optional:
+ *
+ * - `maxAttempts`: tries per request, the first included (default 5); 1 turns retries off.
+ * - `baseDelay`: the first backoff delay (default 500 ms); it doubles per attempt, with jitter.
+ * - `maxDelay`: the longest backoff delay (default 20 s).
+ * - `maxRateLimitWait`: the longest wait for a rate-limit window to reset or a pause X asked for
+ *   (429, `Retry-After`) to end (default 15 minutes); a longer one fails with `RateLimited`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type RetryOptions = RequestPolicy.RetryOptions
+
+/**
+ * The client-side limits per 15 minutes, by endpoint group (`media.append`, …) or by step
+ * (`APPEND`, …): X's per-user limits by default (`RateBudget.defaultLimits`), other numbers, or
+ * `false` for no client-side count (X's headers, 429s and `Retry-After` are still honoured).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type BudgetOptions = false | Readonly<Partial<Record<EndpointGroup | UploadStep, number>>>
 
 /**
  * How an {@link XClient} talks to X.
@@ -91,6 +116,11 @@ export interface Hosts {
 export interface Request {
   /** The step it belongs to, named in errors, progress events and spans. */
   readonly step: UploadStep
+  /**
+   * The endpoint group X counts it against (its rate limit); the media steps' own group
+   * (`RateBudget.MediaGroups[step]`) when absent.
+   */
+  readonly group?: EndpointGroup | undefined
   /** A short name of the endpoint for errors, e.g. `POST /2/media/upload/{id}/append`. */
   readonly endpoint: string
   /**
@@ -242,8 +272,15 @@ export const make: (
       media,
       api: hosts.api === hosts.media ? media : clientFor(hosts.api)
     }
-    const policy = yield* makeRequestPolicy(`${dialect} ${hosts.media}`, options.retry, options.budget)
+    const budget = yield* makeMemory
+    const policy = RequestPolicy.make(options.retry ?? {}, budget)
     const scheme = schemeOf(credentials)
+    const user = "default"
+    const limitOf = (group: EndpointGroup, step: UploadStep): number => {
+      const budgetOptions = options.budget
+      if (budgetOptions === false) return Infinity
+      return budgetOptions?.[group] ?? budgetOptions?.[step] ?? defaultLimits[group] ?? Infinity
+    }
 
     const execute = (request: Request): Effect.Effect<Answer, XRequestError> => {
       const ctx = {
@@ -255,9 +292,15 @@ export const make: (
         segmentIndex: request.segmentIndex,
         expiresAt: request.expiresAt
       }
+      const group = request.group ?? MediaGroups[request.step]
       return policy.run(
-        request.step,
-        request.segmentIndex,
+        {
+          step: request.step,
+          endpoint: request.endpoint,
+          segmentIndex: request.segmentIndex,
+          key: { user, group },
+          limit: limitOf(group, request.step)
+        },
         exchange(clients[request.host ?? "api"], request.request, ctx, requestTimeout.value)
       )
     }

@@ -30,7 +30,7 @@ const events: ReadonlyArray<Progress.UploadEvent> = [
   E.Planned({ source: "clip.mp4", totalBytes: 10_000, mediaType: "video/mp4", category: "tweet_video", chunkSize: 4096, segmentCount: 3 }),
   E.Initialized({ mediaId, expiresAt, resumed: false, bytesAlreadySent: 0 }),
   E.SegmentSent({ mediaId, segmentIndex: 0, segmentBytes: 4096, bytesSent: 4096, totalBytes: 10_000, segmentsSent: 1, segmentCount: 3 }),
-  E.Retrying({ step: "APPEND", segmentIndex: 2, attempt: 2, delayMillis: 500, reason: "503" }),
+  E.Retrying({ step: "APPEND", segmentIndex: 2, attempt: 2, maxAttempts: 5, delayMillis: 500, reason: "503" }),
   E.SegmentSent({ mediaId, segmentIndex: 1, segmentBytes: 4096, bytesSent: 8192, totalBytes: 10_000, segmentsSent: 2, segmentCount: 3 }),
   E.SegmentSent({ mediaId, segmentIndex: 2, segmentBytes: 1808, bytesSent: 10_000, totalBytes: 10_000, segmentsSent: 3, segmentCount: 3 }),
   E.Finalized({ status: new MediaStatus.Processing({ mediaId, expiresAt, state: "pending", checkAfterSecs: 1 }) }),

@@ -10,6 +10,7 @@
 import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Redacted from "effect/Redacted"
+import * as Digest from "effect/crypto/Digest"
 import { InvalidOption } from "./Errors.ts"
 
 /**
@@ -180,4 +181,34 @@ export const validate = (value: unknown): Effect.Effect<Credentials, InvalidOpti
     }
   }
   return Effect.succeed(value)
+}
+
+const shortHash = (text: string): Effect.Effect<string> => {
+  const hex = Digest.Digest.use((digest) => digest.digestHex(Digest.sha256, new TextEncoder().encode(text)))
+  return Effect.flatMap(Effect.serviceOption(Digest.Digest), (digest) =>
+    digest._tag === "Some" ? Effect.provideService(hex, Digest.Digest, digest.value) : Effect.provide(hex, Digest.layerWebCrypto))
+  .pipe(Effect.map((full) => `sha256:${full.slice(0, 16)}`))
+}
+
+/**
+ * A stable identity of the user the credentials act for, that never reveals a secret: the key a
+ * `RateBudget` counts the user's requests under, the same in every process with the same
+ * credentials.
+ *
+ * - OAuth 1.0a: the numeric user id X puts before the `-` of an access token (`370773112` for
+ *   `370773112-GmHx…`); for a token without one, `sha256:` and the first 16 hex digits of the
+ *   token's SHA-256.
+ * - OAuth 2.0: `sha256:` and the first 16 hex digits of the token's SHA-256 (the token says
+ *   nothing of the user). A refreshed token is a new identity.
+ *
+ * @since 0.2.0
+ * @category getters
+ */
+export const userOf = (credentials: Credentials): Effect.Effect<string> => {
+  const token = Redacted.value(credentials.accessToken)
+  if (credentials._tag === "OAuth1") {
+    const id = /^(\d{1,20})-/.exec(token)?.[1]
+    if (id !== undefined) return Effect.succeed(id)
+  }
+  return shortHash(token)
 }

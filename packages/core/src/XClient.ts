@@ -7,8 +7,9 @@
  * is never replaced, so no other service of the application (a tracer exporting spans, a webhook
  * client) can send X credentials anywhere.
  *
- * Every request goes through the same policy: retries of transient failures, X's rate limits, a
- * time limit, and the mapping of every answer to a typed error. `MediaClient` is built on it, and
+ * Every request goes through the same policy: its turn in the `RateBudget` (the one in the context,
+ * else one of the client's own), retries of transient failures, X's rate limits, a time limit, and
+ * the mapping of every answer to a typed error. `MediaClient` is built on it, and
  * so is anything else that talks to X (posts, subtitles, metadata): use {@link XClientShape.execute}
  * or {@link XClientShape.executeJson}.
  *
@@ -27,7 +28,7 @@ import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { authorize, ensureSupported } from "./Auth.ts"
 import * as BaseUrl from "./internal/BaseUrl.ts"
 import type { Credentials } from "./Credentials.ts"
-import { scheme as schemeOf, type Scheme, validate as validateCredentials } from "./Credentials.ts"
+import { scheme as schemeOf, type Scheme, userOf, validate as validateCredentials } from "./Credentials.ts"
 import { defaultBaseUrl, defaultDialect, type Dialect } from "./Dialect.ts"
 import {
   type AuthUnsupported,
@@ -38,7 +39,7 @@ import {
 } from "./Errors.ts"
 import { type Answer, decodeAnswer, exchange } from "./Exchange.ts"
 import * as RequestPolicy from "./internal/RequestPolicy.ts"
-import { defaultLimits, type EndpointGroup, makeMemory, MediaGroups } from "./RateBudget.ts"
+import { defaultLimits, type EndpointGroup, makeMemory, MediaGroups, RateBudget } from "./RateBudget.ts"
 import { load } from "./XMediaConfig.ts"
 
 /**
@@ -161,6 +162,8 @@ export interface XClientShape {
   readonly hosts: Hosts
   /** The authentication scheme of the credentials (`oauth1` or `oauth2`); never a secret. */
   readonly scheme: Scheme
+  /** The user the credentials act for, as the rate budget keys it (`Credentials.userOf`); never a secret. */
+  readonly user: string
   /**
    * Sends one request to X, authorized with the client's credentials, under the client's policy:
    * transient failures (no answer, 5xx, 408) are retried with backoff, X's rate limits are waited
@@ -272,10 +275,13 @@ export const make: (
       media,
       api: hosts.api === hosts.media ? media : clientFor(hosts.api)
     }
-    const budget = yield* makeMemory
+    // The budget in the context (a fleet's shared one), else one of this client's own.
+    const budget = yield* Effect.serviceOption(RateBudget).pipe(
+      Effect.flatMap(Option.match({ onSome: Effect.succeed, onNone: () => makeMemory }))
+    )
     const policy = RequestPolicy.make(options.retry ?? {}, budget)
     const scheme = schemeOf(credentials)
-    const user = "default"
+    const user = yield* userOf(credentials)
     const limitOf = (group: EndpointGroup, step: UploadStep): number => {
       const budgetOptions = options.budget
       if (budgetOptions === false) return Infinity
@@ -311,7 +317,7 @@ export const make: (
         decodeAnswer(answer, request, (json) => Effect.mapError(decode(json), (error) => error.message)))
     }
 
-    return XClient.of({ dialect, baseUrl: hosts.media, hosts, scheme, execute, executeJson })
+    return XClient.of({ dialect, baseUrl: hosts.media, hosts, scheme, user, execute, executeJson })
   }
 )
 

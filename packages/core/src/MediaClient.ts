@@ -124,8 +124,8 @@ export const make = Effect.fnUntraced(function*() {
       Effect.tap((status) => Effect.sync(() => remember(status.mediaId, status.expiresAt)))
     )
 
-  const initialize = (params: InitParams) =>
-    Effect.gen(function*() {
+  const initialize = Effect.fn("x-media/MediaClient.initialize")(
+    function*(params: InitParams) {
       const ctx = context("INIT")
       const answer = yield* send(ctx, protocol.init(params))
       const report = yield* decodeAnswer(answer, ctx, protocol.decodeInit)
@@ -136,30 +136,50 @@ export const make = Effect.fnUntraced(function*() {
         expiresAt,
         ...(report.mediaKey === undefined ? {} : { mediaKey: report.mediaKey })
       }
+      yield* Effect.annotateCurrentSpan("x-media.media_id", start.mediaId)
       return start
-    })
+    }
+  )
 
-  const append = (media: MediaRef, segmentIndex: number, bytes: Uint8Array) =>
-    Effect.gen(function*() {
+  const append = Effect.fn("x-media/MediaClient.append")(
+    function*(media: MediaRef, segmentIndex: number, bytes: Uint8Array) {
+      yield* Effect.annotateCurrentSpan({
+        "x-media.media_id": media.mediaId,
+        "x-media.segment_index": segmentIndex,
+        "x-media.segment_bytes": bytes.byteLength
+      })
       yield* ensureNotExpired(media, "APPEND")
       yield* send(context("APPEND", media, segmentIndex), protocol.append(media.mediaId, segmentIndex, bytes))
-    })
+    }
+  )
 
   /** FINALIZE or STATUS: both answer with the media's status. */
-  const askStatus = (step: "FINALIZE" | "STATUS") => (input: MediaId | MediaRef) =>
-    Effect.gen(function*() {
+  const askStatus = (step: "FINALIZE" | "STATUS") =>
+    Effect.fn(step === "FINALIZE" ? "x-media/MediaClient.finalize" : "x-media/MediaClient.status")(function*(
+      input: MediaId | MediaRef
+    ) {
       const media = refOf(input)
+      yield* Effect.annotateCurrentSpan("x-media.media_id", media.mediaId)
       yield* ensureNotExpired(media, step)
       const ctx = context(step, media)
       const request = step === "FINALIZE" ? protocol.finalize(media.mediaId) : protocol.status(media.mediaId)
       const answer = yield* send(ctx, request)
-      return yield* mediaStatusOf(ctx, media, answer)
+      const status = yield* mediaStatusOf(ctx, media, answer)
+      yield* Effect.annotateCurrentSpan("x-media.state", status._tag === "Ready" ? "succeeded" : status.state)
+      return status
     })
   const finalize = askStatus("FINALIZE")
   const status = askStatus("STATUS")
 
   const awaitReadyOf = (initial: MediaStatus, pollOptions?: PollOptions) =>
-    awaitReady(initial, (previous) => status({ mediaId: previous.mediaId, expiresAt: previous.expiresAt }), pollOptions)
+    awaitReady(initial, (previous) => status({ mediaId: previous.mediaId, expiresAt: previous.expiresAt }), pollOptions).pipe(
+      Effect.withSpan("x-media/MediaClient.awaitReady", { attributes: { "x-media.media_id": initial.mediaId } })
+    )
+
+  const setAltText = Effect.fn("x-media/MediaClient.setAltText")(function*(mediaId: MediaId, text: string) {
+    yield* Effect.annotateCurrentSpan("x-media.media_id", mediaId)
+    yield* send(context("METADATA", { mediaId }), protocol.metadata(mediaId, text))
+  })
 
   return MediaClient.of({
     dialect,
@@ -170,8 +190,7 @@ export const make = Effect.fnUntraced(function*() {
     status,
     awaitReady: awaitReadyOf,
     finalizeAndAwait: (media, pollOptions) => Effect.flatMap(finalize(media), (s) => awaitReadyOf(s, pollOptions)),
-    setAltText: (mediaId, text) =>
-      send(context("METADATA", { mediaId }), protocol.metadata(mediaId, text)).pipe(Effect.asVoid)
+    setAltText
   })
 })
 

@@ -370,6 +370,7 @@ export const upload = <R>(
         chunkSize: plan.chunkSize,
         segmentCount: plan.segmentCount
       }))
+      yield* annotatePlan(prepared)
       const start = yield* client.initialize({
         totalBytes: plan.totalBytes,
         mediaType: prepared.mediaType,
@@ -394,12 +395,24 @@ export const upload = <R>(
         expiresAt: start.expiresAt,
         finalized: false
       })
+      yield* Effect.annotateCurrentSpan("x-media.media_id", start.mediaId)
       yield* emit(UploadEvent.Initialized({ mediaId: start.mediaId, expiresAt: start.expiresAt, resumed: false, bytesAlreadySent: 0 }))
       if (options.onSession !== undefined) yield* options.onSession(session)
       const sent = yield* sendSegments(prepared, session, options)
       return yield* complete(prepared, sent, options)
     }))
-  )
+  ).pipe(Effect.withSpan("x-media/Upload.upload", { attributes: { "x-media.source": source.name } }))
+
+/** The plan on the upload's span. */
+const annotatePlan = (prepared: Prepared) =>
+  Effect.annotateCurrentSpan({
+    "x-media.total_bytes": prepared.plan.totalBytes,
+    "x-media.media_type": prepared.mediaType,
+    "x-media.category": prepared.category,
+    "x-media.chunk_size": prepared.plan.chunkSize,
+    "x-media.segment_count": prepared.plan.segmentCount,
+    "x-media.concurrency": prepared.concurrency
+  })
 
 const mismatch = (option: string, value: string, detail: string) =>
   Effect.fail(new InvalidOption({ option, value, detail }))
@@ -442,9 +455,14 @@ export const resume = <R>(
       if ((yield* fingerprintOf(prepared.opened.head)) !== session.fingerprint) {
         return yield* mismatch("session", session.mediaId, `${source.name} does not start with the same bytes as ${session.source} did; resume with the same file.`)
       }
+      yield* annotatePlan(prepared)
       const bytesAlreadySent = session.segmentsDone.reduce((n, i) => n + prepared.plan.segmentRange(i).length, 0)
       yield* emit(UploadEvent.Initialized({ mediaId: session.mediaId, expiresAt: session.expiresAt, resumed: true, bytesAlreadySent }))
       const sent = session.finalized ? session : yield* sendSegments(prepared, session, options)
       return yield* complete(prepared, sent, options)
     }))
+  ).pipe(
+    Effect.withSpan("x-media/Upload.resume", {
+      attributes: { "x-media.source": source.name, "x-media.media_id": session.mediaId }
+    })
   )

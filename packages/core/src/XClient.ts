@@ -288,7 +288,15 @@ export const make: (
       return budgetOptions?.[group] ?? budgetOptions?.[step] ?? defaultLimits[group] ?? Infinity
     }
 
-    const execute = (request: Request): Effect.Effect<Answer, XRequestError> => {
+    const execute = Effect.fn("x-media/XClient.execute")(function*(request: Request) {
+      const group = request.group ?? MediaGroups[request.step]
+      yield* Effect.annotateCurrentSpan({
+        "x-media.step": request.step,
+        "x-media.endpoint": request.endpoint,
+        "x-media.group": group,
+        ...(request.mediaId === undefined ? {} : { "x-media.media_id": request.mediaId }),
+        ...(request.segmentIndex === undefined ? {} : { "x-media.segment_index": request.segmentIndex })
+      })
       const ctx = {
         step: request.step,
         endpoint: request.endpoint,
@@ -298,8 +306,7 @@ export const make: (
         segmentIndex: request.segmentIndex,
         expiresAt: request.expiresAt
       }
-      const group = request.group ?? MediaGroups[request.step]
-      return policy.run(
+      return yield* policy.run(
         {
           step: request.step,
           endpoint: request.endpoint,
@@ -309,7 +316,7 @@ export const make: (
         },
         exchange(clients[request.host ?? "api"], request.request, ctx, requestTimeout.value)
       )
-    }
+    })
 
     const executeJson = <A, I, RD>(request: Request, schema: Schema.Codec<A, I, RD>) => {
       const decode = Schema.decodeUnknownEffect(schema)

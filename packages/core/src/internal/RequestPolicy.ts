@@ -119,6 +119,7 @@ export const make = (retry: RetryOptions, budget: RateBudgetShape): RequestPolic
         })
       )
 
+      // One attempt is one span (with its number and the status X answered) under the request's.
       const attempt = Effect.gen(function*() {
         yield* budget.acquire(key, {
           limit: request.limit,
@@ -127,8 +128,14 @@ export const make = (retry: RetryOptions, budget: RateBudgetShape): RequestPolic
           step,
           endpoint: request.endpoint
         }).pipe(Effect.tapError(() => Ref.update(counts, (c) => ({ ...c, budgetRefused: true }))))
-        yield* Ref.update(counts, (c) => ({ ...c, sent: c.sent + 1 }))
-        return yield* observed
+        const { sent } = yield* Ref.updateAndGet(counts, (c) => ({ ...c, sent: c.sent + 1 }))
+        return yield* observed.pipe(
+          Effect.tap((answer) => Effect.annotateCurrentSpan("http.response.status_code", answer.status)),
+          Effect.tapError((error) =>
+            "status" in error ? Effect.annotateCurrentSpan("http.response.status_code", error.status) : Effect.void
+          ),
+          Effect.withSpan("x-media/XClient.attempt", { attributes: { "x-media.step": step, "x-media.attempt": sent } })
+        )
       })
 
       /** Whether to try again: a transient failure within the attempts, or a 429 that can be waited out. */
@@ -192,6 +199,7 @@ export const make = (retry: RetryOptions, budget: RateBudgetShape): RequestPolic
 
       return yield* attempt.pipe(
         Effect.retry(schedule),
+        Effect.ensuring(Effect.flatMap(Ref.get(counts), (c) => Effect.annotateCurrentSpan("x-media.attempts", c.sent))),
         Effect.catch((error: XRequestError) =>
           Effect.flatMap(Ref.get(counts), (c) => Effect.fail(c.sent === 0 ? error : withAttempts(error, c.sent)))
         )

@@ -7,7 +7,7 @@
  * fix both (`Effect.provideService(Auth.Nonce, …)`, `TestClock.setTime`). Secrets are unwrapped from
  * `Redacted` only to compute a signature or to set the header; they never reach an error or a log.
  *
- * @module
+ * @since 0.2.0
  */
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -29,7 +29,12 @@ import * as OAuth1 from "./OAuth1.ts"
 // Nonce and timestamp
 // -----------------------------------------------------------------------------
 
-/** Makes the `oauth_nonce` of each signed request. */
+/**
+ * Makes the `oauth_nonce` of each signed request.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface NonceGenerator {
   /** A new nonce; run once per signed request (and per retry). */
   readonly next: Effect.Effect<string>
@@ -38,6 +43,9 @@ export interface NonceGenerator {
 /**
  * X's nonce recipe: 32 random bytes from `globalThis.crypto`, base64-encoded, with every non-word
  * character removed (about 42 characters of `[A-Za-z0-9]`). A fresh value on every run.
+ *
+ * @since 0.2.0
+ * @category nonces
  */
 export const randomNonce: Effect.Effect<string> = Effect.sync(() =>
   Base64.encode(SecureRandom.randomBytesUnsafe(32)).replace(/\W/g, "")
@@ -47,18 +55,29 @@ export const randomNonce: Effect.Effect<string> = Effect.sync(() =>
  * Where signing takes its nonces from. Defaults to {@link randomNonce}; replace it in tests to get
  * reproducible signatures: `Effect.provideService(Auth.Nonce, { next: Effect.succeed("abc") })`
  * or the {@link fixedNonce} layer.
+ *
+ * @since 0.2.0
+ * @category references
  */
 export const Nonce: Context.Reference<NonceGenerator> = Context.Reference<NonceGenerator>(
   "@x-media/core/Auth/Nonce",
   { defaultValue: () => ({ next: randomNonce }) }
 )
 
-/** A layer that makes every signature use `nonce`. For tests and reproducing a signature only. */
+/**
+ * A layer that makes every signature use `nonce`. For tests and reproducing a signature only.
+ *
+ * @since 0.2.0
+ * @category nonces
+ */
 export const fixedNonce = (nonce: string): Layer.Layer<never> => Layer.succeed(Nonce, { next: Effect.succeed(nonce) })
 
 /**
  * The `oauth_timestamp`: whole Unix seconds from effect's `Clock` (so `TestClock` controls it).
  * X rejects timestamps too far from its own clock with code 135.
+ *
+ * @since 0.2.0
+ * @category signing
  */
 export const timestamp: Effect.Effect<number> = Effect.map(Clock.currentTimeMillis, (millis) => Math.floor(millis / 1000))
 
@@ -81,6 +100,9 @@ const isFormContentType = (contentType: string | undefined): boolean =>
  *
  * A urlencoded body given as a stream cannot be read without consuming it and is not signed; X then
  * answers code 32. Never fails.
+ *
+ * @since 0.2.0
+ * @category signing
  */
 export const signedBodyParameters = (
   request: HttpClientRequest.HttpClientRequest
@@ -113,6 +135,9 @@ export const signedBodyParameters = (
  * `XClient` signs every request it sends with this, after the base URL is prepended.
  * Never fails: a request whose URL cannot be built is passed on unsigned, and the client then fails
  * with its own `InvalidUrlError`.
+ *
+ * @since 0.2.0
+ * @category signing
  */
 export const signOAuth1 = (
   credentials: OAuth1Credentials
@@ -137,7 +162,12 @@ export const signOAuth1 = (
     return HttpClientRequest.setHeader(request, "authorization", OAuth1.authorizationHeader(input, signature))
   })
 
-/** Sets `Authorization: Bearer <token>` on one request. Never fails. */
+/**
+ * Sets `Authorization: Bearer <token>` on one request. Never fails.
+ *
+ * @since 0.2.0
+ * @category signing
+ */
 export const bearer = (
   credentials: OAuth2Credentials
 ) =>
@@ -147,6 +177,9 @@ export const bearer = (
 /**
  * Authorizes one request with the given credentials: {@link signOAuth1} for OAuth 1.0a,
  * {@link bearer} for OAuth 2.0. Never fails.
+ *
+ * @since 0.2.0
+ * @category signing
  */
 export const authorize = (
   credentials: Credentials
@@ -175,6 +208,9 @@ const chooseV2 = (chosenBy: string | undefined): string =>
  * token with `v1` (upload.twitter.com/1.1 accepts only OAuth 1.0a). Succeeds otherwise. Run it before
  * the first request so the user gets the reason instead of X's bare 403. `chosenBy` names the input
  * that chose the dialect (`--api`, `X_MEDIA_API`, `dialect`), so the advice says how to change it.
+ *
+ * @since 0.2.0
+ * @category validation
  */
 export const ensureSupported = (
   credentials: Credentials,
@@ -198,7 +234,12 @@ export const ensureSupported = (
 // Reading X's 401 / 403
 // -----------------------------------------------------------------------------
 
-/** What is known about a 401/403 answer from X, for {@link classifyAuthFailure}. */
+/**
+ * What is known about a 401/403 answer from X, for {@link classifyAuthFailure}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface AuthFailureInput {
   /** The HTTP status (401 or 403). */
   readonly status: number
@@ -212,7 +253,12 @@ export interface AuthFailureInput {
   readonly bodyText?: string | undefined
 }
 
-/** The reason X refused the credentials and what the user should do about it. */
+/**
+ * The reason X refused the credentials and what the user should do about it.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface AuthFailureClassification {
   readonly reason: AuthFailureReason
   readonly hint: string
@@ -260,6 +306,9 @@ const hints = {
  *
  * The upload code calls this for every 401/403 and builds `AuthenticationFailed` from the result.
  * Pure and total. The hints are fixed text: nothing of the input is copied into them.
+ *
+ * @since 0.2.0
+ * @category errors
  */
 export const classifyAuthFailure = (input: AuthFailureInput): AuthFailureClassification => {
   const codes = new Set(input.errors.flatMap((e) => (e.code === undefined ? [] : [e.code])))

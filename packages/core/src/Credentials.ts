@@ -5,7 +5,7 @@
  * Every secret is a `Redacted<string>`: credentials print as `<redacted>` through `String`,
  * `JSON.stringify`, `util.inspect` and Effect's logger, and no error built here carries a value.
  *
- * @module
+ * @since 0.2.0
  */
 import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
@@ -16,7 +16,8 @@ import { InvalidOption } from "./Errors.ts"
 /**
  * The environment variables that hold credentials (read by `XMediaConfig.credentials`).
  *
- * @since 0.1.0
+ * @since 0.2.0
+ * @category constants
  */
 export const EnvNames = {
   consumerKey: "X_API_KEY",
@@ -32,6 +33,9 @@ const hidden = "<redacted>"
  * OAuth 1.0a user-context credentials: the app's API key and secret (consumer key/secret) and the
  * user's access token and secret. Accepted by both the v1.1 and the v2 media API.
  * Build with {@link oauth1}; prints as `Credentials.OAuth1(<redacted>)`.
+ *
+ * @since 0.2.0
+ * @category models
  */
 export class OAuth1Credentials extends Inspectable.Class {
   /** Discriminant of {@link Credentials}. */
@@ -75,6 +79,9 @@ export class OAuth1Credentials extends Inspectable.Class {
  * An OAuth 2.0 user-context access token (Authorization Code with PKCE) with scope `media.write`,
  * sent as `Authorization: Bearer …`. Works only with the v2 API; app-only Bearer tokens are refused
  * by X. Build with {@link oauth2}; prints as `Credentials.OAuth2(<redacted>)`.
+ *
+ * @since 0.2.0
+ * @category models
  */
 export class OAuth2Credentials extends Inspectable.Class {
   /** Discriminant of {@link Credentials}. */
@@ -94,13 +101,28 @@ export class OAuth2Credentials extends Inspectable.Class {
   }
 }
 
-/** OAuth 1.0a or OAuth 2.0 user credentials; switch on `_tag` (`"OAuth1"` | `"OAuth2"`). */
+/**
+ * OAuth 1.0a or OAuth 2.0 user credentials; switch on `_tag` (`"OAuth1"` | `"OAuth2"`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export type Credentials = OAuth1Credentials | OAuth2Credentials
 
-/** Which scheme a set of credentials uses, in the spelling of `AuthUnsupported.auth`. */
+/**
+ * Which scheme a set of credentials uses, in the spelling of `AuthUnsupported.auth`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export type Scheme = "oauth1" | "oauth2"
 
-/** `"oauth1"` or `"oauth2"` for the given credentials. */
+/**
+ * `"oauth1"` or `"oauth2"` for the given credentials.
+ *
+ * @since 0.2.0
+ * @category getters
+ */
 export const scheme = (credentials: Credentials): Scheme => credentials._tag === "OAuth1" ? "oauth1" : "oauth2"
 
 const secret = (value: string | Redacted.Redacted<string>): Redacted.Redacted<string> =>
@@ -111,6 +133,9 @@ const secret = (value: string | Redacted.Redacted<string>): Redacted.Redacted<st
  * are wrapped in `Redacted` at once. No validation happens here: an empty or wrong value shows up as
  * X's error 32 or 89; `XMediaConfig.credentials` reports missing values up front, and `XClient`
  * refuses empty ones before any request.
+ *
+ * @since 0.2.0
+ * @category constructors
  */
 export const oauth1 = (fields: {
   readonly consumerKey: string | Redacted.Redacted<string>
@@ -128,14 +153,27 @@ export const oauth1 = (fields: {
 /**
  * OAuth 2.0 user-context credentials from a plain access token (or one already in `Redacted`).
  * Not validated; the token must carry the `media.write` scope and be used with the v2 dialect.
+ *
+ * @since 0.2.0
+ * @category constructors
  */
 export const oauth2 = (accessToken: string | Redacted.Redacted<string>): OAuth2Credentials =>
   new OAuth2Credentials({ accessToken: secret(accessToken) })
 
-/** `true` for OAuth 1.0a credentials. */
+/**
+ * `true` for OAuth 1.0a credentials.
+ *
+ * @since 0.2.0
+ * @category guards
+ */
 export const isOAuth1 = (credentials: Credentials): credentials is OAuth1Credentials => credentials._tag === "OAuth1"
 
-/** `true` for OAuth 2.0 credentials. */
+/**
+ * `true` for OAuth 2.0 credentials.
+ *
+ * @since 0.2.0
+ * @category guards
+ */
 export const isOAuth2 = (credentials: Credentials): credentials is OAuth2Credentials => credentials._tag === "OAuth2"
 
 const describeShape = (value: unknown): string => {

@@ -2,24 +2,44 @@
  * Every failure a user of x-media can meet, as typed errors that carry the facts needed to act on
  * them. Each has a `message` that says what happened and what to do; none carries a secret.
  *
- * @module
+ * @since 0.2.0
  */
 import * as Schema from "effect/Schema"
 import { RateLimitInfo } from "./RateLimit.ts"
 
-/** The protocol step a failure happened in. */
+/**
+ * The protocol step a failure happened in.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
 export const UploadStep = Schema.Literals(["INIT", "APPEND", "FINALIZE", "STATUS", "METADATA"])
 
-/** INIT, APPEND, FINALIZE, STATUS or METADATA (alt text). */
+/**
+ * INIT, APPEND, FINALIZE, STATUS or METADATA (alt text).
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
 export type UploadStep = typeof UploadStep.Type
 
-/** One entry of X's error list: a numeric code when X gave one, and its text. */
+/**
+ * One entry of X's error list: a numeric code when X gave one, and its text.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
 export const ApiErrorDetail = Schema.Struct({
   code: Schema.optionalKey(Schema.Int),
   message: Schema.String
 })
 
-/** One entry of X's error list. */
+/**
+ * One entry of X's error list.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
 export type ApiErrorDetail = typeof ApiErrorDetail.Type
 
 const where = (step: UploadStep, segmentIndex: number | undefined) =>
@@ -32,6 +52,9 @@ const describeDetails = (errors: ReadonlyArray<ApiErrorDetail>) =>
  * X answered with an error status that no more specific error describes (400, 404, 5xx, …).
  * Carries the HTTP status, X's codes and messages from whichever envelope X used, the endpoint,
  * the rate-limit headers when present, and the media id and segment when known.
+ *
+ * @since 0.2.0
+ * @category errors
  */
 export class XApiError extends Schema.TaggedError<XApiError>()("XApiError", {
   step: UploadStep,
@@ -65,6 +88,9 @@ export class XApiError extends Schema.TaggedError<XApiError>()("XApiError", {
 /**
  * X said 429 (code 88, or a usage cap) and waiting for the window would exceed the configured
  * maximum. `resetAt` is when X says the window resets.
+ *
+ * @since 0.2.0
+ * @category errors
  */
 export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
   step: UploadStep,
@@ -84,7 +110,12 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
   }
 }
 
-/** Why X refused the credentials, as far as its answer tells. */
+/**
+ * Why X refused the credentials, as far as its answer tells.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
 export const AuthFailureReason = Schema.Literals([
   "bad-signature",
   "clock-skew",
@@ -95,13 +126,21 @@ export const AuthFailureReason = Schema.Literals([
   "unauthorized"
 ])
 
-/** Why X refused the credentials. */
+/**
+ * Why X refused the credentials.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
 export type AuthFailureReason = typeof AuthFailureReason.Type
 
 /**
  * X answered 401 or 403. `reason` and `hint` say what to fix: a bad signature or clock skew
  * (codes 32, 135), an invalid or expired token (89), a missing `media.write` scope, or an OAuth 2.0
  * token used against the v1.1 API.
+ *
+ * @since 0.2.0
+ * @category errors
  */
 export class AuthenticationFailed extends Schema.TaggedError<AuthenticationFailed>()("AuthenticationFailed", {
   step: UploadStep,
@@ -123,6 +162,9 @@ export class AuthenticationFailed extends Schema.TaggedError<AuthenticationFaile
  * Credentials are missing or incomplete. `missing` names the variables (or fields) still to set of
  * a set the user started (empty when nothing is configured); `alternatives` lists the complete sets
  * that would work: the four OAuth 1.0a variables, or the one OAuth 2.0 token.
+ *
+ * @since 0.2.0
+ * @category errors
  */
 export class MissingCredentials extends Schema.TaggedError<MissingCredentials>()("MissingCredentials", {
   missing: Schema.Array(Schema.String),
@@ -138,6 +180,9 @@ export class MissingCredentials extends Schema.TaggedError<MissingCredentials>()
  * The chosen authentication cannot be used with the chosen dialect (OAuth 2.0 on v1.1). Raised
  * before any request. `chosenBy` is the input that chose the dialect (a flag such as `--api`, a
  * variable such as `X_MEDIA_API`) when the caller knows it; the advice then names it.
+ *
+ * @since 0.2.0
+ * @category errors
  */
 export class AuthUnsupported extends Schema.TaggedError<AuthUnsupported>()("AuthUnsupported", {
   auth: Schema.Literals(["oauth1", "oauth2"]),
@@ -153,6 +198,9 @@ export class AuthUnsupported extends Schema.TaggedError<AuthUnsupported>()("Auth
 /**
  * The media id is past its `expires_after_secs`. Raised without a request when the expiry is known,
  * and for the 4xx X gives for an expired id.
+ *
+ * @since 0.2.0
+ * @category errors
  */
 export class MediaExpired extends Schema.TaggedError<MediaExpired>()("MediaExpired", {
   mediaId: Schema.String,
@@ -170,6 +218,9 @@ export class MediaExpired extends Schema.TaggedError<MediaExpired>()("MediaExpir
 /**
  * X's processing of the media failed: `state` failed, or an `error` inside `processing_info`
  * whatever the state. Carries X's error code, name (InvalidMedia, UnsupportedMedia, …) and text.
+ *
+ * @since 0.2.0
+ * @category errors
  */
 export class ProcessingFailed extends Schema.TaggedError<ProcessingFailed>()("ProcessingFailed", {
   mediaId: Schema.String,
@@ -191,6 +242,9 @@ export class ProcessingFailed extends Schema.TaggedError<ProcessingFailed>()("Pr
  * Processing did not finish in time: the maximum wait was reached (`max-wait`), progress stopped
  * moving (`stalled`), or the media would expire before the next check (`expiry`). Carries the last
  * state seen.
+ *
+ * @since 0.2.0
+ * @category errors
  */
 export class ProcessingTimeout extends Schema.TaggedError<ProcessingTimeout>()("ProcessingTimeout", {
   mediaId: Schema.String,
@@ -214,6 +268,9 @@ export class ProcessingTimeout extends Schema.TaggedError<ProcessingTimeout>()("
 /**
  * The whole upload did not finish within its deadline. `phase` is what it was doing (uploading,
  * finalizing, processing); `mediaId` is set once INIT answered, so a saved session can be resumed.
+ *
+ * @since 0.2.0
+ * @category errors
  */
 export class DeadlineExceeded extends Schema.TaggedError<DeadlineExceeded>()("DeadlineExceeded", {
   deadlineMillis: Schema.Int,
@@ -226,7 +283,12 @@ export class DeadlineExceeded extends Schema.TaggedError<DeadlineExceeded>()("De
   }
 }
 
-/** The request did not get an answer: connection refused or reset, DNS failure, or a timeout. */
+/**
+ * The request did not get an answer: connection refused or reset, DNS failure, or a timeout.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export class NetworkError extends Schema.TaggedError<NetworkError>()("NetworkError", {
   step: UploadStep,
   endpoint: Schema.String,
@@ -246,6 +308,9 @@ export class NetworkError extends Schema.TaggedError<NetworkError>()("NetworkErr
 /**
  * X answered, but the body is not what the protocol says (truncated JSON, an HTML page, wrong
  * types, a missing id). Carries the endpoint, the status and the start of the body.
+ *
+ * @since 0.2.0
+ * @category errors
  */
 export class MalformedResponse extends Schema.TaggedError<MalformedResponse>()("MalformedResponse", {
   step: UploadStep,
@@ -261,7 +326,12 @@ export class MalformedResponse extends Schema.TaggedError<MalformedResponse>()("
   }
 }
 
-/** The source file cannot be used: missing, a directory, unreadable, or it changed while uploading. */
+/**
+ * The source file cannot be used: missing, a directory, unreadable, or it changed while uploading.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export class MediaSourceError extends Schema.TaggedError<MediaSourceError>()("MediaSourceError", {
   source: Schema.String,
   reason: Schema.Literals(["not-found", "not-a-file", "unreadable", "changed"]),
@@ -272,7 +342,12 @@ export class MediaSourceError extends Schema.TaggedError<MediaSourceError>()("Me
   }
 }
 
-/** The media has no bytes. */
+/**
+ * The media has no bytes.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export class EmptyMedia extends Schema.TaggedError<EmptyMedia>()("EmptyMedia", {
   source: Schema.String
 }) {
@@ -281,7 +356,12 @@ export class EmptyMedia extends Schema.TaggedError<EmptyMedia>()("EmptyMedia", {
   }
 }
 
-/** The media is larger than its category allows (image 5 MB, GIF 15 MB, video 512 MB, …). */
+/**
+ * The media is larger than its category allows (image 5 MB, GIF 15 MB, video 512 MB, …).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export class MediaTooLarge extends Schema.TaggedError<MediaTooLarge>()("MediaTooLarge", {
   source: Schema.String,
   size: Schema.Int,
@@ -293,7 +373,12 @@ export class MediaTooLarge extends Schema.TaggedError<MediaTooLarge>()("MediaToo
   }
 }
 
-/** The media type could not be told from the bytes or the file name, or is not one X accepts. */
+/**
+ * The media type could not be told from the bytes or the file name, or is not one X accepts.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export class UnknownMediaType extends Schema.TaggedError<UnknownMediaType>()("UnknownMediaType", {
   source: Schema.String,
   detail: Schema.String
@@ -303,7 +388,12 @@ export class UnknownMediaType extends Schema.TaggedError<UnknownMediaType>()("Un
   }
 }
 
-/** The requested category does not fit the media type (for example tweet_image for a video). */
+/**
+ * The requested category does not fit the media type (for example tweet_image for a video).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export class CategoryMismatch extends Schema.TaggedError<CategoryMismatch>()("CategoryMismatch", {
   mediaType: Schema.String,
   category: Schema.String,
@@ -314,7 +404,12 @@ export class CategoryMismatch extends Schema.TaggedError<CategoryMismatch>()("Ca
   }
 }
 
-/** Alt text is too long (over 1000 characters) or given for media that cannot carry it (video). */
+/**
+ * Alt text is too long (over 1000 characters) or given for media that cannot carry it (video).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export class InvalidAltText extends Schema.TaggedError<InvalidAltText>()("InvalidAltText", {
   reason: Schema.Literals(["too-long", "not-supported"]),
   length: Schema.Int,
@@ -328,7 +423,12 @@ export class InvalidAltText extends Schema.TaggedError<InvalidAltText>()("Invali
   }
 }
 
-/** An option or flag has a value that cannot work (chunk size over 5 MiB, concurrency 0, …). */
+/**
+ * An option or flag has a value that cannot work (chunk size over 5 MiB, concurrency 0, …).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export class InvalidOption extends Schema.TaggedError<InvalidOption>()("InvalidOption", {
   option: Schema.String,
   value: Schema.String,
@@ -339,7 +439,12 @@ export class InvalidOption extends Schema.TaggedError<InvalidOption>()("InvalidO
   }
 }
 
-/** An error raised before any request, because of the input. */
+/**
+ * An error raised before any request, because of the input.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export type PreflightError =
   | MediaSourceError
   | EmptyMedia
@@ -349,7 +454,12 @@ export type PreflightError =
   | InvalidAltText
   | InvalidOption
 
-/** An error from talking to X (or the emulator). */
+/**
+ * An error from talking to X (or the emulator).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export type XRequestError =
   | XApiError
   | RateLimited
@@ -358,7 +468,12 @@ export type XRequestError =
   | MalformedResponse
   | MediaExpired
 
-/** Every typed error x-media raises. */
+/**
+ * Every typed error x-media raises.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export type XMediaError =
   | XRequestError
   | PreflightError

@@ -4,7 +4,7 @@
  * the credentials, the host and the request policy; the transport (fetch, undici, a test client)
  * is the `HttpClient` layer under that.
  *
- * @module
+ * @since 0.2.0
  */
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -19,27 +19,58 @@ import {
   type UploadStep,
   type XRequestError
 } from "./Errors.ts"
-import { type Answer, decodeAnswer, type ExchangeContext } from "./Exchange.ts"
+import { type Answer, decodeAnswer, type ExchangeContext } from "./internal/Exchange.ts"
 import type { MediaId } from "./MediaId.ts"
 import { type MediaStatus, type Ready, toMediaStatus } from "./MediaStatus.ts"
 import { awaitReady, type PollOptions } from "./Polling.ts"
-import { forDialect, type InitParams } from "./Protocol.ts"
+import { forDialect } from "./internal/Protocol.ts"
 import { XClient } from "./XClient.ts"
 
-/** What INIT gave: the new media id, its key, and until when the upload must be finished. */
+/**
+ * Parameters of INIT.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface InitParams {
+  readonly totalBytes: number
+  readonly mediaType: string
+  readonly mediaCategory?: string | undefined
+  /** User ids (digits) allowed to use the media besides the uploader (at most 100). */
+  readonly additionalOwners?: ReadonlyArray<string> | undefined
+  /** DM media only: lets the id be reused in several DMs. */
+  readonly shared?: boolean | undefined
+}
+
+/**
+ * What INIT gave: the new media id, its key, and until when the upload must be finished.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface UploadStart {
   readonly mediaId: MediaId
   readonly mediaKey?: string | undefined
   readonly expiresAt: Date
 }
 
-/** A media id with its known expiry; STATUS on it after `expiresAt` fails without a request. */
+/**
+ * A media id with its known expiry; STATUS on it after `expiresAt` fails without a request.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface MediaRef {
   readonly mediaId: MediaId
   readonly expiresAt?: Date | undefined
 }
 
-/** The operations of {@link MediaClient}. */
+/**
+ * The operations of {@link MediaClient}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface MediaClientShape {
   /** The dialect the client speaks. */
   readonly dialect: Dialect
@@ -77,7 +108,12 @@ export interface MediaClientShape {
   readonly setAltText: (mediaId: MediaId, text: string) => Effect.Effect<void, XRequestError>
 }
 
-/** The protocol steps of X's media upload, for the dialect and host of the XClient it is built on. */
+/**
+ * The protocol steps of X's media upload, for the dialect and host of the XClient it is built on.
+ *
+ * @since 0.2.0
+ * @category services
+ */
 export class MediaClient extends Context.Service<MediaClient, MediaClientShape>()("@x-media/core/MediaClient") {}
 
 const refOf = (media: MediaId | MediaRef): MediaRef => (typeof media === "string" ? { mediaId: media } : media)
@@ -85,6 +121,9 @@ const refOf = (media: MediaId | MediaRef): MediaRef => (typeof media === "string
 /**
  * Builds the client on the {@link XClient} in the context, in its dialect and on its media host:
  * transient failures are retried, rate limits waited out, and every request is authorized there.
+ *
+ * @since 0.2.0
+ * @category constructors
  */
 export const make = Effect.fnUntraced(function*() {
   const x = yield* XClient
@@ -197,5 +236,8 @@ export const make = Effect.fnUntraced(function*() {
 /**
  * The MediaClient layer, built on the {@link XClient} in the context (which holds the dialect,
  * the host, the credentials and the request policy).
+ *
+ * @since 0.2.0
+ * @category layers
  */
 export const layer: Layer.Layer<MediaClient, never, XClient> = Layer.effect(MediaClient, make())

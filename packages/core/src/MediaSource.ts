@@ -4,7 +4,7 @@
  * (for type sniffing) before anything is sent, and checks while streaming that it yields exactly
  * the size it declared.
  *
- * @module
+ * @since 0.2.0
  */
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
@@ -16,7 +16,12 @@ import * as Stream from "effect/Stream"
 import { MediaSourceError } from "./Errors.ts"
 import { sniffLength } from "./MediaType.ts"
 
-/** An opened source: its size, its first bytes, and its bytes as a stream. */
+/**
+ * An opened source: its size, its first bytes, and its bytes as a stream.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface OpenedMedia {
   readonly size: number
   /** The first bytes (up to MediaType.sniffLength), for sniffing the media type. */
@@ -37,7 +42,12 @@ export interface OpenedMedia {
   readonly verify?: Effect.Effect<void, MediaSourceError> | undefined
 }
 
-/** A source of media bytes; `R` is what opening it needs (FileSystem for files). */
+/**
+ * A source of media bytes; `R` is what opening it needs (FileSystem for files).
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface MediaSource<R = never> {
   /** How the source is named in errors (the path for files). */
   readonly name: string
@@ -87,6 +97,9 @@ const baseName = (path: string): string => path.slice(Math.max(path.lastIndexOf(
  * A file on disk, read through effect's FileSystem as a stream (never whole). Opening it fails with
  * MediaSourceError when it is missing (`not-found`), a directory or device (`not-a-file`), or cannot
  * be read (`unreadable`); streaming fails with `changed` when its size changes during the upload.
+ *
+ * @since 0.2.0
+ * @category constructors
  */
 export const fromFile = (path: string): MediaSource<FileSystem.FileSystem> => ({
   name: path,
@@ -149,7 +162,12 @@ export const fromFile = (path: string): MediaSource<FileSystem.FileSystem> => ({
   })
 })
 
-/** Bytes already in memory. `name` labels them in errors; give a file name to enable the extension fallback. */
+/**
+ * Bytes already in memory. `name` labels them in errors; give a file name to enable the extension fallback.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
 export const fromBytes = (bytes: Uint8Array, name = "bytes"): MediaSource => ({
   name,
   fileName: name,
@@ -170,6 +188,9 @@ export const fromBytes = (bytes: Uint8Array, name = "bytes"): MediaSource => ({
  * A Stream of bytes with a declared size. It is run once: the first bytes are held back for
  * sniffing and then sent first. A stream failure, or a stream that does not yield exactly `size`
  * bytes, fails the upload with MediaSourceError. Resuming needs a new stream over the same bytes.
+ *
+ * @since 0.2.0
+ * @category constructors
  */
 export const fromStream = <E, R>(
   stream: Stream.Stream<Uint8Array, E, R>,

@@ -2,7 +2,7 @@
  * Progress events of an upload, covering every phase: checks, INIT, each segment, FINALIZE, X's
  * processing, retries and waits. The CLI's progress bar is built on them.
  *
- * @module
+ * @since 0.2.0
  */
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
@@ -13,7 +13,12 @@ import type { MediaId } from "./MediaId.ts"
 import type { MediaStatus } from "./MediaStatus.ts"
 import type { MediaType } from "./MediaType.ts"
 
-/** One thing that happened during an upload. */
+/**
+ * One thing that happened during an upload.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export type UploadEvent = Data.TaggedEnum<{
   /** Pre-flight checks passed; nothing has been sent yet. */
   Planned: {
@@ -81,15 +86,28 @@ export type UploadEvent = Data.TaggedEnum<{
   }
 }>
 
-/** Constructors and `$match` for {@link UploadEvent}. */
+/**
+ * Constructors and `$match` for {@link UploadEvent}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export const UploadEvent = Data.taggedEnum<UploadEvent>()
 
-/** Receives progress events; it should be quick (it runs on the upload's fibers). */
+/**
+ * Receives progress events; it should be quick (it runs on the upload's fibers).
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export type ProgressListener = (event: UploadEvent) => Effect.Effect<void>
 
 /**
  * The progress listener of the running upload. `upload` provides it; MediaClient reports retries
  * and rate-limit waits to it, so they show up in the same event stream.
+ *
+ * @since 0.2.0
+ * @category references
  */
 export const CurrentProgressListener = Context.Reference<ProgressListener>(
   "@x-media/core/Progress/CurrentProgressListener",

@@ -2,7 +2,7 @@
  * The whole upload in one call: pre-flight checks, INIT, streamed APPENDs with bounded
  * concurrency, FINALIZE, waiting for processing, and alt text. Also resumes a saved session.
  *
- * @module
+ * @since 0.2.0
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -30,17 +30,32 @@ import type { OpenedMedia, MediaSource } from "./MediaSource.ts"
 import type { MediaStatus } from "./MediaStatus.ts"
 import { MediaType, resolveMediaType } from "./MediaType.ts"
 import { CurrentProgressListener, type ProgressListener, UploadEvent } from "./Progress.ts"
-import { rechunk } from "./Rechunk.ts"
+import { rechunk } from "./internal/Rechunk.ts"
 import { planSegments, type SegmentPlan } from "./SegmentPlan.ts"
 import { fingerprintOf, UploadSession } from "./UploadSession.ts"
 
-/** APPENDs in flight at once unless told otherwise (chosen by the benchmarks in bench/). */
+/**
+ * APPENDs in flight at once unless told otherwise (chosen by the benchmarks in bench/).
+ *
+ * @since 0.2.0
+ * @category constants
+ */
 export const defaultConcurrency = 4
 
-/** The most APPENDs in flight that the library allows. */
+/**
+ * The most APPENDs in flight that the library allows.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
 export const maxConcurrency = 16
 
-/** How an upload runs. Every field is optional. */
+/**
+ * How an upload runs. Every field is optional.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface UploadOptions {
   /** The MIME type; sniffed from the bytes (then the file name) when absent. */
   readonly mediaType?: string | undefined
@@ -76,7 +91,12 @@ export interface UploadOptions {
   } | undefined
 }
 
-/** The uploaded media: ready to post unless the upload was told not to wait. */
+/**
+ * The uploaded media: ready to post unless the upload was told not to wait.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export class UploadedMedia extends Schema.Class<UploadedMedia>("UploadedMedia")({
   mediaId: MediaId,
   mediaKey: Schema.optionalKey(Schema.String),
@@ -88,7 +108,12 @@ export class UploadedMedia extends Schema.Class<UploadedMedia>("UploadedMedia")(
   state: Schema.String
 }) {}
 
-/** Everything an upload can fail with. */
+/**
+ * Everything an upload can fail with.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export type UploadError = PreflightError | XRequestError | ProcessingFailed | ProcessingTimeout | DeadlineExceeded
 
 const validateConcurrency = (value: number | undefined): Effect.Effect<number, InvalidOption> => {
@@ -351,6 +376,9 @@ const supervise = <A, E, R>(
  * text, chunk size, concurrency) and fails with its typed error with nothing sent. The source is
  * streamed: memory stays around `chunkSize × concurrency`. Interrupting it aborts the requests in
  * flight and returns once they have stopped.
+ *
+ * @since 0.2.0
+ * @category uploading
  */
 export const upload = <R>(
   source: MediaSource<R>,
@@ -422,6 +450,9 @@ const mismatch = (option: string, value: string, detail: string) =>
  * `upload` does. The source must be the same bytes (its size and type are checked). Fails with
  * MediaExpired, without a request, when the session has expired; with InvalidOption when the
  * session belongs to another dialect or server, or the source does not match it.
+ *
+ * @since 0.2.0
+ * @category uploading
  */
 export const resume = <R>(
   session: UploadSession,

@@ -37,7 +37,7 @@ import {
   type UploadStep,
   type XRequestError
 } from "./Errors.ts"
-import { type Answer, decodeAnswer, exchange } from "./Exchange.ts"
+import { type Answer, decodeAnswer, exchange } from "./internal/Exchange.ts"
 import * as RequestPolicy from "./internal/RequestPolicy.ts"
 import { defaultLimits, type EndpointGroup, makeMemory, MediaGroups, RateBudget } from "./RateBudget.ts"
 import { load } from "./XMediaConfig.ts"

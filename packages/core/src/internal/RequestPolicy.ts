@@ -15,7 +15,7 @@ import * as Random from "effect/Random"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import { type UploadStep, withAttempts, type XRequestError } from "../Errors.ts"
-import type { Answer } from "../Exchange.ts"
+import type { Answer } from "./Exchange.ts"
 import { CurrentProgressListener, UploadEvent } from "../Progress.ts"
 import type { Key, RateBudgetShape } from "../RateBudget.ts"
 

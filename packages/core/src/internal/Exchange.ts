@@ -3,7 +3,7 @@
  * no answer (NetworkError), 429 (RateLimited), 401/403 (AuthenticationFailed), an expired id
  * (MediaExpired), any other error status (XApiError), and an unreadable body (MalformedResponse).
  *
- * @module
+ * @internal
  */
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
@@ -14,8 +14,8 @@ import * as Headers from "effect/http/Headers"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { HttpClientError } from "effect/http/HttpClientError"
-import { classifyAuthFailure } from "./Auth.ts"
-import type { Dialect } from "./Dialect.ts"
+import { classifyAuthFailure } from "../Auth.ts"
+import type { Dialect } from "../Dialect.ts"
 import { excerpt, isProblemType, parseErrorEnvelope } from "./ErrorEnvelope.ts"
 import {
   AuthenticationFailed,
@@ -26,8 +26,8 @@ import {
   type UploadStep,
   XApiError,
   type XRequestError
-} from "./Errors.ts"
-import { type RateLimitInfo, rateLimitFromHeaders } from "./RateLimit.ts"
+} from "../Errors.ts"
+import { type RateLimitInfo, rateLimitFromHeaders } from "../RateLimit.ts"
 
 /** Where a request belongs, for the errors it may raise. */
 export interface ExchangeContext {

@@ -2,28 +2,18 @@
  * The request shapes of each dialect, and how their answers decode. Everything dialect-specific
  * lives here, so the client and the upload orchestrator are written once for both.
  *
- * @module
+ * @internal
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
-import type { Dialect } from "./Dialect.ts"
-import type { UploadStep } from "./Errors.ts"
-import type { MediaId } from "./MediaId.ts"
-import type { MediaReport } from "./MediaStatus.ts"
+import type { Dialect } from "../Dialect.ts"
+import type { UploadStep } from "../Errors.ts"
+import type { InitParams } from "../MediaClient.ts"
+import type { MediaId } from "../MediaId.ts"
+import type { MediaReport } from "../MediaStatus.ts"
 import * as Wire from "./Wire.ts"
-
-/** Parameters of INIT. */
-export interface InitParams {
-  readonly totalBytes: number
-  readonly mediaType: string
-  readonly mediaCategory?: string | undefined
-  /** User ids (digits) allowed to use the media besides the uploader (at most 100). */
-  readonly additionalOwners?: ReadonlyArray<string> | undefined
-  /** DM media only: lets the id be reused in several DMs. */
-  readonly shared?: boolean | undefined
-}
 
 /** What INIT returns. */
 export interface InitReport {

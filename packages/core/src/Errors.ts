@@ -1,6 +1,8 @@
 /**
  * Every failure a user of x-media can meet, as typed errors that carry the facts needed to act on
- * them. Each has a `message` that says what happened and what to do; none carries a secret.
+ * them. Each has a `message` that says what happened and what to do, and `isRetryable`: whether the
+ * same operation, tried again later without changes, may succeed. Errors caused by another one keep
+ * it as `cause`. None carries a secret.
  *
  * @since 0.2.0
  */
@@ -72,6 +74,10 @@ export class XApiError extends Schema.TaggedError<XApiError>()("XApiError", {
   /** How many times the request was sent, retries included. */
   attempts: Schema.optionalKey(Schema.Int)
 }) {
+  /** Whether trying the same again later, unchanged, may succeed (a 5xx or 408 (X's side) may pass; any other status will not change by itself). */
+  get isRetryable(): boolean {
+    return this.status >= 500 || this.status === 408
+  }
   /** The numeric X error codes in this answer (for example 324, 38). */
   get codes(): ReadonlyArray<number> {
     return this.errors.flatMap((e) => (e.code === undefined ? [] : [e.code]))
@@ -104,6 +110,10 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
   /** How many times the request was sent, retries included (absent when none was sent). */
   attempts: Schema.optionalKey(Schema.Int)
 }) {
+  /** Whether trying the same again later, unchanged, may succeed (after `resetAt`). */
+  get isRetryable(): boolean {
+    return true
+  }
   override get message(): string {
     const cap = this.limit === undefined ? "" : ` (limit ${this.limit} requests per window)`
     return `Rate limit exceeded on ${this.step} (${this.endpoint})${cap}. The window resets at ${this.resetAt.toISOString()}; try again after that.`
@@ -152,6 +162,10 @@ export class AuthenticationFailed extends Schema.TaggedError<AuthenticationFaile
   /** How many times the request was sent, retries included. */
   attempts: Schema.optionalKey(Schema.Int)
 }) {
+  /** Whether trying the same again later, unchanged, may succeed (the credentials or the app's settings must change first). */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
     const said = describeDetails(this.errors)
     return `X refused the credentials with HTTP ${this.status} on ${this.step} (${this.endpoint})${said ? `: ${said}` : ""}. ${this.hint}`
@@ -171,6 +185,10 @@ export class MissingCredentials extends Schema.TaggedError<MissingCredentials>()
   alternatives: Schema.optionalKey(Schema.Array(Schema.Array(Schema.String))),
   detail: Schema.String
 }) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
     return this.missing.length === 0 ? this.detail : `Missing credentials: ${this.missing.join(", ")}. ${this.detail}`
   }
@@ -190,6 +208,10 @@ export class AuthUnsupported extends Schema.TaggedError<AuthUnsupported>()("Auth
   chosenBy: Schema.optionalKey(Schema.String),
   detail: Schema.String
 }) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
     return this.detail
   }
@@ -209,6 +231,10 @@ export class MediaExpired extends Schema.TaggedError<MediaExpired>()("MediaExpir
   /** How many times the request was sent (absent when the expiry was known and nothing was sent). */
   attempts: Schema.optionalKey(Schema.Int)
 }) {
+  /** Whether trying the same again later, unchanged, may succeed (the id is gone: upload the file again). */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
     const when = this.expiresAt === undefined ? "" : ` at ${this.expiresAt.toISOString()}`
     return `Media ${this.mediaId} expired${when} (${this.step}); it cannot be used any more. Upload the file again.`
@@ -230,6 +256,10 @@ export class ProcessingFailed extends Schema.TaggedError<ProcessingFailed>()("Pr
   errorMessage: Schema.optionalKey(Schema.String),
   progressPercent: Schema.optionalKey(Schema.Int)
 }) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
     const name = this.errorName ?? "processing error"
     const code = this.errorCode === undefined ? "" : ` (code ${this.errorCode})`
@@ -254,6 +284,10 @@ export class ProcessingTimeout extends Schema.TaggedError<ProcessingTimeout>()("
   lastState: Schema.String,
   lastProgressPercent: Schema.optionalKey(Schema.Int)
 }) {
+  /** Whether trying the same again later, unchanged, may succeed (X may still finish: ask again later). */
+  get isRetryable(): boolean {
+    return true
+  }
   override get message(): string {
     const progress = this.lastProgressPercent === undefined ? "" : ` at ${this.lastProgressPercent}%`
     const why = this.reason === "stalled"
@@ -277,6 +311,10 @@ export class DeadlineExceeded extends Schema.TaggedError<DeadlineExceeded>()("De
   phase: Schema.Literals(["preparing", "initializing", "uploading", "finalizing", "processing", "describing"]),
   mediaId: Schema.optionalKey(Schema.String)
 }) {
+  /** Whether trying the same again later, unchanged, may succeed (resume the saved session, with a longer deadline). */
+  get isRetryable(): boolean {
+    return true
+  }
   override get message(): string {
     const media = this.mediaId === undefined ? "" : ` (media ${this.mediaId})`
     return `The upload${media} did not finish within its deadline of ${Math.round(this.deadlineMillis / 1000)} s; it was ${this.phase}. Raise the deadline, or resume the saved session.`
@@ -297,8 +335,14 @@ export class NetworkError extends Schema.TaggedError<NetworkError>()("NetworkErr
   mediaId: Schema.optionalKey(Schema.String),
   segmentIndex: Schema.optionalKey(Schema.Int),
   /** How many times the request was sent, retries included. */
-  attempts: Schema.optionalKey(Schema.Int)
+  attempts: Schema.optionalKey(Schema.Int),
+  /** The transport's own error (never the request, which holds the credentials). */
+  cause: Schema.optionalKey(Schema.Defect())
 }) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return true
+  }
   override get message(): string {
     const what = this.timedOut ? "timed out" : "failed"
     return `The ${where(this.step, this.segmentIndex)} request to ${this.endpoint} ${what}: ${this.reason}. Check the network (and X_MEDIA_BASE_URL); retrying usually works.`
@@ -319,8 +363,14 @@ export class MalformedResponse extends Schema.TaggedError<MalformedResponse>()("
   problem: Schema.String,
   bodyExcerpt: Schema.String,
   /** How many times the request was sent, retries included. */
-  attempts: Schema.optionalKey(Schema.Int)
+  attempts: Schema.optionalKey(Schema.Int),
+  /** What the parser or the Schema said. */
+  cause: Schema.optionalKey(Schema.Defect())
 }) {
+  /** Whether trying the same again later, unchanged, may succeed (a cut-off or garbled answer is usually transient). */
+  get isRetryable(): boolean {
+    return true
+  }
   override get message(): string {
     return `X's answer to ${this.step} (${this.endpoint}, HTTP ${this.status}) could not be read: ${this.problem}. Body starts with: ${JSON.stringify(this.bodyExcerpt)}`
   }
@@ -335,8 +385,14 @@ export class MalformedResponse extends Schema.TaggedError<MalformedResponse>()("
 export class MediaSourceError extends Schema.TaggedError<MediaSourceError>()("MediaSourceError", {
   source: Schema.String,
   reason: Schema.Literals(["not-found", "not-a-file", "unreadable", "changed"]),
-  detail: Schema.String
+  detail: Schema.String,
+  /** The file system's or the stream's own error, when there was one. */
+  cause: Schema.optionalKey(Schema.Defect())
 }) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
     return `Cannot upload ${this.source}: ${this.detail}`
   }
@@ -351,6 +407,10 @@ export class MediaSourceError extends Schema.TaggedError<MediaSourceError>()("Me
 export class EmptyMedia extends Schema.TaggedError<EmptyMedia>()("EmptyMedia", {
   source: Schema.String
 }) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
     return `${this.source} is empty (0 bytes); X does not accept empty media.`
   }
@@ -368,6 +428,10 @@ export class MediaTooLarge extends Schema.TaggedError<MediaTooLarge>()("MediaToo
   limit: Schema.Int,
   category: Schema.String
 }) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
     return `${this.source} is ${this.size} bytes, ${this.size - this.limit} bytes over the ${this.limit}-byte limit of ${this.category}. Compress it, or choose a category with a higher limit.`
   }
@@ -383,6 +447,10 @@ export class UnknownMediaType extends Schema.TaggedError<UnknownMediaType>()("Un
   source: Schema.String,
   detail: Schema.String
 }) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
     return `Cannot tell the media type of ${this.source}: ${this.detail}. Pass the type explicitly (--media-type), e.g. video/mp4.`
   }
@@ -399,6 +467,10 @@ export class CategoryMismatch extends Schema.TaggedError<CategoryMismatch>()("Ca
   category: Schema.String,
   allowed: Schema.Array(Schema.String)
 }) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
     return `Category ${this.category} does not fit media type ${this.mediaType}; use one of: ${this.allowed.join(", ")}.`
   }
@@ -416,6 +488,10 @@ export class InvalidAltText extends Schema.TaggedError<InvalidAltText>()("Invali
   limit: Schema.Int,
   category: Schema.String
 }) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
     return this.reason === "too-long"
       ? `Alt text is ${this.length} characters, ${this.length - this.limit} over the limit of ${this.limit}. Shorten it.`
@@ -434,6 +510,10 @@ export class InvalidOption extends Schema.TaggedError<InvalidOption>()("InvalidO
   value: Schema.String,
   detail: Schema.String
 }) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
     return `Invalid ${this.option} ${JSON.stringify(this.value)}: ${this.detail}`
   }
@@ -483,6 +563,10 @@ export type XMediaError =
   | MissingCredentials
   | AuthUnsupported
 
+/** `cause` is not an enumerable field of an error: carry it over by hand. */
+const causeOf = (error: { readonly cause?: unknown }): { readonly cause?: unknown } =>
+  error.cause === undefined ? {} : { cause: error.cause }
+
 /**
  * The same error with the number of times its request was sent.
  *
@@ -498,9 +582,9 @@ export const withAttempts = (error: XRequestError, attempts: number): XRequestEr
     case "AuthenticationFailed":
       return new AuthenticationFailed({ ...error, attempts })
     case "NetworkError":
-      return new NetworkError({ ...error, attempts })
+      return new NetworkError({ ...error, ...causeOf(error), attempts })
     case "MalformedResponse":
-      return new MalformedResponse({ ...error, attempts })
+      return new MalformedResponse({ ...error, ...causeOf(error), attempts })
     case "MediaExpired":
       return new MediaExpired({ ...error, attempts })
   }

@@ -44,14 +44,6 @@ export type MediaCategory = typeof MediaCategory.Type
  */
 export const mediaCategories: ReadonlyArray<MediaCategory> = MediaCategory.literals
 
-/**
- * Whether a value is exactly one of X's category names.
- *
- * @since 0.2.0
- * @category guards
- */
-export const isMediaCategory = Schema.is(MediaCategory)
-
 const imageCategories: ReadonlyArray<MediaCategory> = ["tweet_image", "dm_image"]
 const gifCategories: ReadonlyArray<MediaCategory> = ["tweet_gif", "dm_gif", "tweet_image", "dm_image"]
 const videoCategories: ReadonlyArray<MediaCategory> = ["tweet_video", "amplify_video", "dm_video"]

@@ -10,6 +10,7 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
 import type * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { Dialect } from "./Dialect.ts"
 import {
@@ -21,7 +22,7 @@ import {
 } from "./Errors.ts"
 import { type Answer, decodeAnswer, type ExchangeContext } from "./internal/Exchange.ts"
 import type { MediaId } from "./MediaId.ts"
-import { type MediaStatus, type Ready, toMediaStatus } from "./MediaStatus.ts"
+import { expiresAtOf, type MediaStatus, type Ready, toMediaStatus } from "./MediaStatus.ts"
 import { awaitReady, type PollOptions } from "./Polling.ts"
 import { forDialect } from "./internal/Protocol.ts"
 import { XClient } from "./XClient.ts"
@@ -116,6 +117,9 @@ export interface MediaClientShape {
  */
 export class MediaClient extends Context.Service<MediaClient, MediaClientShape>()("@x-media/core/MediaClient") {}
 
+/** How many media ids a client remembers the expiry of (the most recent ones). */
+const rememberedExpiries = 1000
+
 const refOf = (media: MediaId | MediaRef): MediaRef => (typeof media === "string" ? { mediaId: media } : media)
 
 /**
@@ -129,47 +133,61 @@ export const make = Effect.fnUntraced(function*() {
   const x = yield* XClient
   const dialect = x.dialect
   const protocol = forDialect(dialect)
-  const expiries = new Map<string, Date>()
+  // Expiries learned from X's answers, for ids given without one: the most recent ones only.
+  const expiries = yield* Ref.make<ReadonlyMap<string, Date>>(new Map())
 
-  const remember = (mediaId: MediaId, expiresAt: Date) => {
-    expiries.set(mediaId, expiresAt)
-  }
-  const knownExpiry = (media: MediaRef): Date | undefined => media.expiresAt ?? expiries.get(media.mediaId)
+  const remember = (mediaId: MediaId, expiresAt: Date) =>
+    Ref.update(expiries, (known) => {
+      const next = new Map(known)
+      next.delete(mediaId)
+      next.set(mediaId, expiresAt)
+      for (const oldest of next.keys()) {
+        if (next.size <= rememberedExpiries) break
+        next.delete(oldest)
+      }
+      return next
+    })
+  const knownExpiry = (media: MediaRef): Effect.Effect<Date | undefined> =>
+    media.expiresAt !== undefined
+      ? Effect.succeed(media.expiresAt)
+      : Effect.map(Ref.get(expiries), (known) => known.get(media.mediaId))
 
-  const context = (step: UploadStep, media?: MediaRef, segmentIndex?: number): ExchangeContext => ({
-    step,
-    endpoint: protocol.endpoint(step),
-    dialect,
-    ...(media === undefined ? {} : { mediaId: media.mediaId, expiresAt: knownExpiry(media) }),
-    ...(segmentIndex === undefined ? {} : { segmentIndex })
-  })
+  const context = (step: UploadStep, media?: MediaRef, segmentIndex?: number): Effect.Effect<ExchangeContext> =>
+    Effect.map(media === undefined ? Effect.succeed(undefined) : knownExpiry(media), (expiresAt) => ({
+      step,
+      endpoint: protocol.endpoint(step),
+      dialect,
+      ...(media === undefined ? {} : { mediaId: media.mediaId, expiresAt }),
+      ...(segmentIndex === undefined ? {} : { segmentIndex })
+    }))
 
-  const ensureNotExpired = (media: MediaRef, step: UploadStep) =>
+  /** Fails with MediaExpired, before any request, when the media is known to have expired. */
+  const ensureNotExpired = (ctx: ExchangeContext) =>
     Effect.gen(function*() {
-      const expiresAt = knownExpiry(media)
-      if (expiresAt === undefined) return
+      const { expiresAt, mediaId } = ctx
+      if (expiresAt === undefined || mediaId === undefined) return
       const now = yield* Clock.currentTimeMillis
       if (now >= expiresAt.getTime()) {
-        return yield* new MediaExpired({ mediaId: media.mediaId, expiresAt, step })
+        return yield* new MediaExpired({ mediaId, expiresAt, step: ctx.step })
       }
     })
 
   const send = (ctx: ExchangeContext, request: HttpClientRequest.HttpClientRequest): Effect.Effect<Answer, XRequestError> =>
     x.execute({ ...ctx, request, host: "media" })
 
-  const mediaStatusOf = (ctx: ExchangeContext, media: MediaRef, answer: Answer) =>
+  const mediaStatusOf = (ctx: ExchangeContext, answer: Answer) =>
     decodeAnswer(answer, ctx, protocol.decodeMedia).pipe(
-      Effect.flatMap((report) => toMediaStatus(report, answer.receivedAt, knownExpiry(media))),
-      Effect.tap((status) => Effect.sync(() => remember(status.mediaId, status.expiresAt)))
+      Effect.flatMap((report) => toMediaStatus(report, answer.receivedAt, ctx.expiresAt)),
+      Effect.tap((status) => remember(status.mediaId, status.expiresAt))
     )
 
   const initialize = Effect.fn("x-media/MediaClient.initialize")(
     function*(params: InitParams) {
-      const ctx = context("INIT")
+      const ctx = yield* context("INIT")
       const answer = yield* send(ctx, protocol.init(params))
       const report = yield* decodeAnswer(answer, ctx, protocol.decodeInit)
-      const expiresAt = new Date(answer.receivedAt + (report.expiresAfterSecs ?? 86_400) * 1000)
-      remember(report.mediaId, expiresAt)
+      const expiresAt = expiresAtOf(report, answer.receivedAt)
+      yield* remember(report.mediaId, expiresAt)
       const start: UploadStart = {
         mediaId: report.mediaId,
         expiresAt,
@@ -187,8 +205,9 @@ export const make = Effect.fnUntraced(function*() {
         "x-media.segment_index": segmentIndex,
         "x-media.segment_bytes": bytes.byteLength
       })
-      yield* ensureNotExpired(media, "APPEND")
-      yield* send(context("APPEND", media, segmentIndex), protocol.append(media.mediaId, segmentIndex, bytes))
+      const ctx = yield* context("APPEND", media, segmentIndex)
+      yield* ensureNotExpired(ctx)
+      yield* send(ctx, protocol.append(media.mediaId, segmentIndex, bytes))
     }
   )
 
@@ -199,11 +218,11 @@ export const make = Effect.fnUntraced(function*() {
     ) {
       const media = refOf(input)
       yield* Effect.annotateCurrentSpan("x-media.media_id", media.mediaId)
-      yield* ensureNotExpired(media, step)
-      const ctx = context(step, media)
+      const ctx = yield* context(step, media)
+      yield* ensureNotExpired(ctx)
       const request = step === "FINALIZE" ? protocol.finalize(media.mediaId) : protocol.status(media.mediaId)
       const answer = yield* send(ctx, request)
-      const status = yield* mediaStatusOf(ctx, media, answer)
+      const status = yield* mediaStatusOf(ctx, answer)
       yield* Effect.annotateCurrentSpan("x-media.state", status._tag === "Ready" ? "succeeded" : status.state)
       return status
     })
@@ -217,7 +236,7 @@ export const make = Effect.fnUntraced(function*() {
 
   const setAltText = Effect.fn("x-media/MediaClient.setAltText")(function*(mediaId: MediaId, text: string) {
     yield* Effect.annotateCurrentSpan("x-media.media_id", mediaId)
-    yield* send(context("METADATA", { mediaId }), protocol.metadata(mediaId, text))
+    yield* send(yield* context("METADATA", { mediaId }), protocol.metadata(mediaId, text))
   })
 
   return MediaClient.of({

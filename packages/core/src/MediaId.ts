@@ -35,19 +35,3 @@ export type MediaId = typeof MediaId.Type
  * @category constructors
  */
 export const makeMediaId = (id: string): MediaId => Schema.decodeUnknownSync(MediaId)(id)
-
-/**
- * A media key as X returns it (`<type>_<id>`, for example `7_1880028106020515840`).
- *
- * @since 0.2.0
- * @category schemas
- */
-export const MediaKey = Schema.String.pipe(Schema.brand("MediaKey"))
-
-/**
- * A media key as X returns it.
- *
- * @since 0.2.0
- * @category schemas
- */
-export type MediaKey = typeof MediaKey.Type

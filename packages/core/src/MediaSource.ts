@@ -57,8 +57,8 @@ export interface MediaSource<R = never> {
   readonly open: Effect.Effect<OpenedMedia, MediaSourceError, R | Scope.Scope>
 }
 
-const sourceError = (source: string, reason: MediaSourceError["reason"], detail: string) =>
-  new MediaSourceError({ source, reason, detail })
+const sourceError = (source: string, reason: MediaSourceError["reason"], detail: string, cause?: unknown) =>
+  new MediaSourceError({ source, reason, detail, ...(cause === undefined ? {} : { cause }) })
 
 /** Fails the stream when it does not yield exactly `size` bytes. */
 const exactly = <R>(name: string, size: number) =>
@@ -83,11 +83,11 @@ const exactly = <R>(name: string, size: number) =>
 
 const fileError = (path: string, error: PlatformError.PlatformError): MediaSourceError => {
   const reason = error.reason
-  if (reason._tag === "NotFound") return sourceError(path, "not-found", "no such file. Check the path.")
+  if (reason._tag === "NotFound") return sourceError(path, "not-found", "no such file. Check the path.", error)
   if (reason._tag === "PermissionDenied") {
-    return sourceError(path, "unreadable", "permission denied. Check the file's permissions.")
+    return sourceError(path, "unreadable", "permission denied. Check the file's permissions.", error)
   }
-  return sourceError(path, "unreadable", `it could not be read (${reason._tag}: ${reason.message}).`)
+  return sourceError(path, "unreadable", `it could not be read (${reason._tag}: ${reason.message}).`, error)
 }
 
 /** The extension-bearing last part of a path. */
@@ -203,7 +203,7 @@ export const fromStream = <E, R>(
     if (!Number.isSafeInteger(size) || size < 0) {
       return yield* sourceError(name, "unreadable", `its declared size ${size} is not a whole number of bytes.`)
     }
-    const failed = (error: E) => sourceError(name, "unreadable", `the stream failed: ${String(error)}`)
+    const failed = (error: E) => sourceError(name, "unreadable", `the stream failed: ${String(error)}`, error)
     const pull = yield* Stream.toPull(Stream.mapError(stream, failed))
     const headPieces: Array<Uint8Array> = []
     let headBytes = 0

@@ -2,9 +2,14 @@
  * Progress events of an upload, covering every phase: checks, INIT, each segment, FINALIZE, X's
  * processing, retries and waits. The CLI's progress bar is built on them.
  *
+ * There is one channel: the `onProgress` option of `Upload.upload` / `Upload.resume`. It belongs
+ * to the operation that produces the events, needs nothing in the context, and is what the CLI
+ * uses; the retries and rate-limit waits of the requests under an upload reach it through the
+ * context internally. Outside an upload (the single MediaClient steps), retries and waits are
+ * debug log lines and span attributes instead.
+ *
  * @since 0.2.0
  */
-import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import type { UploadStep } from "./Errors.ts"
@@ -101,15 +106,3 @@ export const UploadEvent = Data.taggedEnum<UploadEvent>()
  * @category models
  */
 export type ProgressListener = (event: UploadEvent) => Effect.Effect<void>
-
-/**
- * The progress listener of the running upload. `upload` provides it; MediaClient reports retries
- * and rate-limit waits to it, so they show up in the same event stream.
- *
- * @since 0.2.0
- * @category references
- */
-export const CurrentProgressListener = Context.Reference<ProgressListener>(
-  "@x-media/core/Progress/CurrentProgressListener",
-  { defaultValue: () => () => Effect.void }
-)

@@ -320,8 +320,7 @@ export const make: (
 
     const executeJson = <A, I, RD>(request: Request, schema: Schema.Codec<A, I, RD>) => {
       const decode = Schema.decodeUnknownEffect(schema)
-      return Effect.flatMap(execute(request), (answer) =>
-        decodeAnswer(answer, request, (json) => Effect.mapError(decode(json), (error) => error.message)))
+      return Effect.flatMap(execute(request), (answer) => decodeAnswer(answer, request, decode))
     }
 
     return XClient.of({ dialect, baseUrl: hosts.media, hosts, scheme, user, execute, executeJson })

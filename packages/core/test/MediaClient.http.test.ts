@@ -4,6 +4,7 @@ import { Effect, Layer } from "effect"
 import { FetchHttpClient, type HttpClient } from "effect/http"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
+import { inspect } from "node:util"
 import * as Client from "../src/MediaClient.ts"
 import { MediaClient } from "../src/MediaClient.ts"
 import { makeMediaId } from "../src/MediaId.ts"
@@ -78,4 +79,27 @@ describe("MediaClient over real HTTP on 127.0.0.1", () => {
         ])
       }).pipe(Effect.scoped))
   }
+})
+
+describe("a NetworkError keeps the transport's error", () => {
+  it.live("connection refused: the cause is undici's error, and holds no credential", () =>
+    Effect.gen(function*() {
+      // A port that was just free: nothing listens there.
+      const { server, url } = yield* startServer
+      yield* Effect.callback<void>((resume) => {
+        server.close(() => resume(Effect.void))
+      })
+      const error = yield* MediaClient.use((client) => client.status(makeMediaId("1"))).pipe(
+        Effect.provide(Client.layer.pipe(
+          Layer.provide(XClient.layer({ credentials: testCredentials.oauth2, baseUrl: url, retry: { maxAttempts: 2, baseDelay: "1 millis" } })),
+          Layer.provide(NodeHttpClient.layerUndici)
+        )),
+        Effect.flip
+      )
+      expect(error).toMatchObject({ _tag: "NetworkError", step: "STATUS", timedOut: false, attempts: 2 })
+      expect(error.isRetryable).toBe(true)
+      expect(error.cause).toBeInstanceOf(Error)
+      expect(inspect(error.cause, { depth: 10 })).not.toContain("test-oauth2-token")
+      expect(inspect(error, { depth: 10 })).not.toContain("test-oauth2-token")
+    }))
 })

@@ -221,6 +221,34 @@ describe("expiry", () => {
     }).pipe(Effect.provide(x.layer))
   })
 
+  it.effect("APPEND and FINALIZE on an id that has expired fail with MediaExpired and send nothing", () => {
+    const x = clientWith("v2", () => ({ body: { data: { id: "1", expires_after_secs: 60 } } }))
+    return Effect.gen(function*() {
+      const client = yield* MediaClient
+      const start = yield* client.initialize({ totalBytes: 3, mediaType: "image/png" })
+      expect(start.expiresAt.getTime()).toBe(60_000)
+      yield* TestClock.adjust(60_000)
+      // Known from INIT's answer (given as the id alone) or given with the reference.
+      const append = yield* client.append(start, 0, new Uint8Array([1, 2, 3])).pipe(Effect.flip)
+      expect(append).toMatchObject({ _tag: "MediaExpired", mediaId: "1", step: "APPEND", expiresAt: new Date(60_000) })
+      const finalize = yield* client.finalize(start.mediaId).pipe(Effect.flip)
+      expect(finalize).toMatchObject({ _tag: "MediaExpired", mediaId: "1", step: "FINALIZE" })
+      const given = yield* client.append({ mediaId: makeMediaId("2"), expiresAt: new Date(1) }, 0, new Uint8Array([1])).pipe(Effect.flip)
+      expect(given._tag).toBe("MediaExpired")
+      expect(given.isRetryable).toBe(false)
+      expect(x.sent.map((s) => s.url)).toEqual([`${base}/2/media/upload/initialize`])
+    }).pipe(Effect.provide(x.layer))
+  })
+
+  it.effect("INIT without expires_after_secs expires after X's usual 86400 s", () => {
+    const x = clientWith("v2", () => ({ body: { data: { id: "1" } } }))
+    return Effect.gen(function*() {
+      yield* TestClock.setTime(5_000)
+      const start = yield* (yield* MediaClient).initialize({ totalBytes: 3, mediaType: "image/png" })
+      expect(start.expiresAt.getTime()).toBe(5_000 + 86_400_000)
+    }).pipe(Effect.provide(x.layer))
+  })
+
   it.effect("X's 4xx for an expired id maps to MediaExpired", () => {
     const x = clientWith("v1", () => ({ status: 400, body: { errors: [{ code: 324, message: "Media id 710511363345354753 has expired" }] } }))
     return Effect.gen(function*() {
@@ -270,6 +298,9 @@ describe("error envelopes", () => {
         const error = yield* MediaClient.use((client) => client.status(id)).pipe(Effect.flip, Effect.provide(x.layer))
         expect(error._tag).toBe("MalformedResponse")
         expect(error).toMatchObject({ step: "STATUS", status: 200, bodyExcerpt: text })
+        // The parser's or the Schema's own error is kept as the cause.
+        expect(error.cause).toBeInstanceOf(Error)
+        expect(error.isRetryable).toBe(true)
       }
     })
   })

@@ -10,6 +10,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
+import type * as Schema from "effect/Schema"
 import * as Headers from "effect/http/Headers"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
@@ -54,12 +55,13 @@ export interface Answer {
 /** How long a 429 without a reset header is assumed to last. */
 const defaultRateLimitWindowMillis = 60_000
 
-const networkError = (ctx: ExchangeContext, reason: string, timedOut: boolean) =>
+const networkError = (ctx: ExchangeContext, reason: string, timedOut: boolean, cause?: unknown) =>
   new NetworkError({
     step: ctx.step,
     endpoint: ctx.endpoint,
     reason,
     timedOut,
+    ...(cause === undefined ? {} : { cause }),
     ...(ctx.mediaId === undefined ? {} : { mediaId: ctx.mediaId }),
     ...(ctx.segmentIndex === undefined ? {} : { segmentIndex: ctx.segmentIndex })
   })
@@ -72,6 +74,9 @@ const describeHttpClientError = (error: HttpClientError): string => {
     : undefined
   return causeText || reason.description || reason._tag
 }
+
+/** The transport's own error: not the HttpClientError, whose request holds the Authorization header. */
+const transportCause = (error: HttpClientError): unknown => ("cause" in error.reason ? error.reason.cause : undefined)
 
 const expiredText = /expired/i
 
@@ -169,10 +174,12 @@ export const exchange = (
 ): Effect.Effect<Answer, XRequestError> =>
   Effect.gen(function*() {
     const response = yield* client.execute(request).pipe(
-      Effect.mapError((error) => networkError(ctx, describeHttpClientError(error), false))
+      Effect.mapError((error) => networkError(ctx, describeHttpClientError(error), false, transportCause(error)))
     )
     const text = yield* response.text.pipe(
-      Effect.mapError((error) => networkError(ctx, `the answer was cut off: ${describeHttpClientError(error)}`, false))
+      Effect.mapError((error) =>
+        networkError(ctx, `the answer was cut off: ${describeHttpClientError(error)}`, false, transportCause(error))
+      )
     )
     const receivedAt = yield* Clock.currentTimeMillis
     const rateLimit = rateLimitFromHeaders(response.headers)
@@ -195,21 +202,22 @@ export const exchange = (
 export const decodeAnswer = <A, R = never>(
   answer: Answer,
   ctx: Pick<ExchangeContext, "step" | "endpoint">,
-  decode: (json: unknown) => Effect.Effect<A, string, R>
+  decode: (json: unknown) => Effect.Effect<A, Schema.SchemaError, R>
 ): Effect.Effect<A, MalformedResponse, R> => {
-  const malformed = (problem: string) =>
+  const malformed = (problem: string, cause: unknown) =>
     new MalformedResponse({
       step: ctx.step,
       endpoint: ctx.endpoint,
       status: answer.status,
       problem,
-      bodyExcerpt: excerpt(answer.text)
+      bodyExcerpt: excerpt(answer.text),
+      cause
     })
   let json: unknown
   try {
     json = JSON.parse(answer.text)
-  } catch {
-    return Effect.fail(malformed(answer.text.trim().length === 0 ? "the body is empty" : "the body is not JSON"))
+  } catch (error) {
+    return Effect.fail(malformed(answer.text.trim().length === 0 ? "the body is empty" : "the body is not JSON", error))
   }
-  return decode(json).pipe(Effect.mapError(malformed))
+  return decode(json).pipe(Effect.mapError((error) => malformed(error.message, error)))
 }

@@ -30,20 +30,17 @@ export interface Protocol {
   readonly finalize: (mediaId: MediaId) => HttpClientRequest.HttpClientRequest
   readonly status: (mediaId: MediaId) => HttpClientRequest.HttpClientRequest
   readonly metadata: (mediaId: MediaId, altText: string) => HttpClientRequest.HttpClientRequest
-  /** Decodes an INIT answer; fails with a readable description of what is wrong. */
-  readonly decodeInit: (json: unknown) => Effect.Effect<InitReport, string>
-  /** Decodes a FINALIZE or STATUS answer; fails with a readable description of what is wrong. */
-  readonly decodeMedia: (json: unknown) => Effect.Effect<MediaReport, string>
+  /** Decodes an INIT answer; the SchemaError says what is wrong. */
+  readonly decodeInit: (json: unknown) => Effect.Effect<InitReport, Schema.SchemaError>
+  /** Decodes a FINALIZE or STATUS answer; the SchemaError says what is wrong. */
+  readonly decodeMedia: (json: unknown) => Effect.Effect<MediaReport, Schema.SchemaError>
   /** A short name of the endpoint for errors, e.g. `POST /2/media/upload/{id}/append`. */
   readonly endpoint: (step: UploadStep) => string
 }
 
-const describeIssue = (error: Schema.SchemaError) => error.message
-
 const decodeWith = <S extends Schema.Decoder<unknown>, A>(schema: S, f: (decoded: S["Type"]) => A) => {
   const decode = Schema.decodeUnknownEffect(schema)
-  return (json: unknown): Effect.Effect<A, string> =>
-    decode(json).pipe(Effect.mapBoth({ onFailure: describeIssue, onSuccess: f }))
+  return (json: unknown): Effect.Effect<A, Schema.SchemaError> => Effect.map(decode(json), f)
 }
 
 const encoder = new TextEncoder()

@@ -16,7 +16,8 @@ import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import { type UploadStep, withAttempts, type XRequestError } from "../Errors.ts"
 import type { Answer } from "./Exchange.ts"
-import { CurrentProgressListener, UploadEvent } from "../Progress.ts"
+import { UploadEvent } from "../Progress.ts"
+import { report } from "./ProgressChannel.ts"
 import type { Key, RateBudgetShape } from "../RateBudget.ts"
 
 /** How requests are retried and rate limits waited out. Every field is optional. */
@@ -101,8 +102,7 @@ export const make = (retry: RetryOptions, budget: RateBudgetShape): RequestPolic
 
       const onWait = (until: Date) =>
         Effect.gen(function*() {
-          const listener = yield* CurrentProgressListener
-          yield* listener(UploadEvent.RateLimitWait({ step, until }))
+          yield* report(UploadEvent.RateLimitWait({ step, until }))
           yield* Effect.logDebug(`x-media: ${key.group} waits for its rate limit until ${until.toISOString()}`)
         })
 
@@ -187,8 +187,7 @@ export const make = (retry: RetryOptions, budget: RateBudgetShape): RequestPolic
               delayMillis,
               reason: input.message
             })
-            const listener = yield* CurrentProgressListener
-            yield* listener(event)
+            yield* report(event)
             yield* Effect.logDebug(
               `x-media: retrying ${step}${segmentIndex === undefined ? "" : ` of segment ${segmentIndex}`} in ${delayMillis} ms ` +
                 `(attempt ${event.attempt} of ${maxAttempts}): ${input.message}`

@@ -1,6 +1,6 @@
 /**
  * Composing the upload into your own Effect application, with layers you choose: the fetch
- * transport instead of undici, your own retry policy and request timeout, and a service of your
+ * transport instead of undici, your own retry policy and idle timeout, and a service of your
  * own (an audit log) that uses the upload.
  *
  *   npx tsx examples/compose-layers.ts
@@ -49,7 +49,7 @@ const xLayer = Layer.unwrap(Effect.gen(function*() {
       credentials,
       dialect: "v2",
       baseUrl: emulator.url,
-      requestTimeout: "30 seconds",
+      idleTimeout: "30 seconds",
       retry: { maxAttempts: 3, baseDelay: "200 millis" }
     })),
     Layer.provide(FetchHttpClient.layer)

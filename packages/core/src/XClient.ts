@@ -83,8 +83,15 @@ export interface Options {
    * request (posts) to https://api.x.com.
    */
   readonly baseUrl?: string | undefined
-  /** Each request must complete within this, else NetworkError with `timedOut` (default 60 s). */
-  readonly requestTimeout?: Duration.Input | undefined
+  /**
+   * How long a request may go without progress (default 60 s): no byte of its body moved, or no
+   * answer after the body was sent. It then fails with NetworkError (`timedOut`). A slow link that
+   * keeps moving is never cut off, however long the request takes. An idle timeout is not retried:
+   * the request already waited that long without progress, and a silent server or a dead link
+   * would make every retry wait as long again; an upload then fails after one idle time, and its
+   * saved session resumes it.
+   */
+  readonly idleTimeout?: Duration.Input | undefined
   /** Retries of transient failures and waiting out rate limits. */
   readonly retry?: RetryOptions | undefined
   /** The client-side rate budget per step (X's per-user limits by default; `false` for none). */
@@ -202,12 +209,12 @@ export class XClient extends Context.Service<XClient, XClientShape>()("@x-media/
 export const apiBaseUrl = "https://api.x.com"
 
 /**
- * Default time limit of one request.
+ * Default idle timeout of a request: how long it may go without progress.
  *
  * @since 0.2.0
  * @category constants
  */
-export const defaultRequestTimeout = Duration.seconds(60)
+export const defaultIdleTimeout = Duration.seconds(60)
 
 /**
  * Checks a base URL: http(s), no path, query or credentials. Returns it as scheme://host[:port].
@@ -231,7 +238,7 @@ export const hostsFor = (dialect: Dialect, baseUrl: string | undefined): Hosts =
  * Builds the client from the `HttpClient` in the context. Fails, before any request, with
  * `AuthUnsupported` for an OAuth 2.0 token with `v1`, and with `InvalidOption` for credentials
  * that were not built with `Credentials.oauth1`/`oauth2` (or hold an empty secret), a malformed
- * base URL or timeout.
+ * base URL or idle timeout.
  *
  * @since 0.2.0
  * @category constructors
@@ -246,11 +253,11 @@ export const make: (
     yield* ensureSupported(credentials, dialect, options.dialectChosenBy)
     const baseUrl = options.baseUrl === undefined ? undefined : yield* validateBaseUrl(options.baseUrl)
     const hosts = hostsFor(dialect, baseUrl)
-    const requestTimeout = Duration.fromInput(options.requestTimeout ?? defaultRequestTimeout)
-    if (Option.isNone(requestTimeout) || Duration.toMillis(requestTimeout.value) <= 0) {
+    const idleTimeout = Duration.fromInput(options.idleTimeout ?? defaultIdleTimeout)
+    if (Option.isNone(idleTimeout) || !(Duration.toMillis(idleTimeout.value) > 0)) {
       return yield* new InvalidOption({
-        option: "request timeout",
-        value: String(options.requestTimeout),
+        option: "idle timeout",
+        value: String(options.idleTimeout),
         detail: "must be a positive duration"
       })
     }
@@ -314,7 +321,7 @@ export const make: (
           key: { user, group },
           limit: limitOf(group, request.step)
         },
-        exchange(clients[request.host ?? "api"], request.request, ctx, requestTimeout.value)
+        exchange(clients[request.host ?? "api"], request.request, ctx, idleTimeout.value)
       )
     })
 

@@ -96,9 +96,9 @@ export const layerConfig = (
 
 /** Keeps only the options that are set, each as a fixed Config. */
 const definedFields = (options: Omit<ConfigOptions, "baseUrl" | "credentials" | "dialect" | "prefer">) => {
-  const { budget, requestTimeout, retry } = options
+  const { budget, idleTimeout, retry } = options
   return {
-    ...(requestTimeout === undefined ? {} : { requestTimeout: Config.succeed(requestTimeout) }),
+    ...(idleTimeout === undefined ? {} : { idleTimeout: Config.succeed(idleTimeout) }),
     ...(retry === undefined ? {} : { retry: Config.succeed(retry) }),
     ...(budget === undefined ? {} : { budget: Config.succeed(budget) })
   }

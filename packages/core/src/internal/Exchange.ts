@@ -9,10 +9,13 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import * as Ref from "effect/Ref"
 import * as Result from "effect/Result"
 import type * as Schema from "effect/Schema"
 import * as Headers from "effect/http/Headers"
 import * as HttpClient from "effect/http/HttpClient"
+import * as HttpBody from "effect/http/HttpBody"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { HttpClientError } from "effect/http/HttpClientError"
 import { classifyAuthFailure } from "../Auth.ts"
@@ -161,39 +164,101 @@ const failureOf = (
 }
 
 /**
+ * The largest piece of a request body handed to the transport at once. The transport pulls the
+ * next piece when the socket takes more, so each pull is a sign of progress: a 4 MiB segment sent
+ * as one piece would show none until all of it sat in the kernel's buffers.
+ */
+const bodySliceBytes = 64 * 1024
+
+const slices = (piece: Uint8Array): ReadonlyArray<Uint8Array> => {
+  if (piece.byteLength <= bodySliceBytes) return [piece]
+  const out: Array<Uint8Array> = []
+  for (let offset = 0; offset < piece.byteLength; offset += bodySliceBytes) {
+    out.push(piece.subarray(offset, Math.min(offset + bodySliceBytes, piece.byteLength)))
+  }
+  return out
+}
+
+/** When the exchange last made progress, and whether the body has been handed over whole. */
+interface Activity {
+  readonly at: number
+  readonly bodySent: boolean
+}
+
+/**
+ * The body as the transport pulls it: in slices of at most 64 KiB (views, never copies), each pull
+ * recorded as progress, and the end of the body recorded too.
+ */
+const watchedBody = (request: HttpClientRequest.HttpClientRequest, activity: Ref.Ref<Activity>) => {
+  const body = request.body
+  if (body._tag !== "Stream") return request
+  const moved = Effect.flatMap(Clock.currentTimeMillis, (at) => Ref.update(activity, (a) => ({ ...a, at })))
+  const watched = body.stream.pipe(
+    Stream.flatMap((piece) => Stream.fromIterable(slices(piece))),
+    Stream.tap(() => moved),
+    Stream.onEnd(Effect.andThen(moved, Ref.update(activity, (a) => ({ ...a, bodySent: true }))))
+  )
+  return HttpClientRequest.setBody(request, HttpBody.stream(watched, body.contentType, body.contentLength))
+}
+
+/**
  * Sends one request through `client` (which adds the base URL and the credentials) and reads the
  * whole answer. Succeeds with a 2xx answer; fails with the typed error that describes anything
- * else. With a `timeout`, a request without a complete answer in time is aborted and fails with
- * NetworkError (`timedOut: true`). Interrupting it aborts the request.
+ * else. Interrupting it aborts the request.
+ *
+ * It times out on a lack of progress, not on total duration: it fails with NetworkError
+ * (`timedOut`) when no byte of the body moved for `idleTimeout`, or when no answer came within
+ * `idleTimeout` after the body was handed over whole (a request without a streamed body counts as
+ * handed over at once). A slow link that keeps moving is never cut off.
  */
 export const exchange = (
   client: HttpClient.HttpClient,
   request: HttpClientRequest.HttpClientRequest,
   ctx: ExchangeContext,
-  timeout?: Duration.Duration
+  idleTimeout: Duration.Duration
 ): Effect.Effect<Answer, XRequestError> =>
   Effect.gen(function*() {
-    const response = yield* client.execute(request).pipe(
-      Effect.mapError((error) => networkError(ctx, describeHttpClientError(error), false, transportCause(error)))
-    )
-    const text = yield* response.text.pipe(
-      Effect.mapError((error) =>
-        networkError(ctx, `the answer was cut off: ${describeHttpClientError(error)}`, false, transportCause(error))
-      )
-    )
-    const receivedAt = yield* Clock.currentTimeMillis
-    const rateLimit = rateLimitFromHeaders(response.headers)
-    if (response.status >= 200 && response.status < 300) {
-      return { status: response.status, text, receivedAt, rateLimit }
-    }
-    const retryAfter = retryAfterOf(response.headers["retry-after"], receivedAt)
-    return yield* Effect.fail(failureOf(ctx, response.status, text, receivedAt, rateLimit, retryAfter))
-  }).pipe((send) =>
-    timeout === undefined ? send : Effect.timeoutOrElse(send, {
-      duration: timeout,
-      orElse: () => Effect.fail(networkError(ctx, `no complete answer within ${Duration.format(timeout)}`, true))
+    const activity = yield* Ref.make<Activity>({
+      at: yield* Clock.currentTimeMillis,
+      bodySent: request.body._tag !== "Stream"
     })
-  )
+    const send = Effect.gen(function*() {
+      const response = yield* client.execute(watchedBody(request, activity)).pipe(
+        Effect.mapError((error) => networkError(ctx, describeHttpClientError(error), false, transportCause(error)))
+      )
+      const text = yield* response.text.pipe(
+        Effect.mapError((error) =>
+          networkError(ctx, `the answer was cut off: ${describeHttpClientError(error)}`, false, transportCause(error))
+        )
+      )
+      const receivedAt = yield* Clock.currentTimeMillis
+      const rateLimit = rateLimitFromHeaders(response.headers)
+      if (response.status >= 200 && response.status < 300) {
+        const answer: Answer = { status: response.status, text, receivedAt, rateLimit }
+        return answer
+      }
+      const retryAfter = retryAfterOf(response.headers["retry-after"], receivedAt)
+      return yield* Effect.fail(failureOf(ctx, response.status, text, receivedAt, rateLimit, retryAfter))
+    })
+    const idleMillis = Duration.toMillis(idleTimeout)
+    // Wakes when the idle time since the last progress would be up, and fails if nothing moved since.
+    const watchdog: Effect.Effect<never, NetworkError> = Effect.gen(function*() {
+      for (;;) {
+        const last = yield* Ref.get(activity)
+        const now = yield* Clock.currentTimeMillis
+        if (now - last.at >= idleMillis) {
+          const idle = Duration.format(idleTimeout)
+          return yield* networkError(
+            ctx,
+            last.bodySent ? `no answer came within ${idle} after the request was sent` : `no byte of the request moved for ${idle}`,
+            true
+          )
+        }
+        yield* Effect.sleep(Duration.millis(last.at + idleMillis - now))
+      }
+    })
+    return yield* Effect.raceFirst(send, watchdog)
+  })
 
 /**
  * Parses a 2xx answer's JSON and decodes it; anything unreadable (truncated JSON, an HTML page,

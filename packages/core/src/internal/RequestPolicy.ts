@@ -42,11 +42,14 @@ const maxRateLimitWaits = 3
 const resetSlackMillis = 1000
 
 /**
- * A failure worth sending the same request again for at once (after a backoff): no answer, or a
- * 5xx/408 from X.
+ * A failure worth sending the same request again for at once (after a backoff): no answer (a
+ * refused or dropped connection), or a 5xx/408 from X. Not an idle timeout: the request already
+ * waited the idle time without progress, and a silent server or a dead link would make each retry
+ * wait as long again (5 attempts would be 5 idle times).
  */
 export const isTransient = (error: XRequestError): boolean =>
-  error._tag === "NetworkError" || (error._tag === "XApiError" && (error.status >= 500 || error.status === 408))
+  (error._tag === "NetworkError" && !error.timedOut) ||
+  (error._tag === "XApiError" && (error.status >= 500 || error.status === 408))
 
 /** One request, as the policy sees it. */
 export interface PolicyRequest {

@@ -84,8 +84,9 @@ export class XApiError extends Schema.TaggedError<XApiError>()("XApiError", {
   }
   override get message(): string {
     const said = describeDetails(this.errors) || this.detail || this.title || "no error text"
+    const tries = this.attempts === undefined || this.attempts <= 1 ? "" : ` on all ${this.attempts} attempts`
     const advice = this.status >= 500
-      ? "X had a server error; retrying later usually works."
+      ? `X had a server error${tries}; try again later.`
       : "Check the request parameters and the media."
     return `X answered HTTP ${this.status} to ${where(this.step, this.segmentIndex)} (${this.endpoint}): ${said}. ${advice}`
   }
@@ -322,7 +323,9 @@ export class DeadlineExceeded extends Schema.TaggedError<DeadlineExceeded>()("De
 }
 
 /**
- * The request did not get an answer: connection refused or reset, DNS failure, or a timeout.
+ * The request did not get an answer: connection refused or reset, DNS failure, or no progress for
+ * the idle time (`timedOut`). `host` is where it went, and `hostIsOverride` whether that is a base
+ * URL the user set (an emulator, a proxy) rather than X's own host.
  *
  * @since 0.2.0
  * @category errors
@@ -332,6 +335,8 @@ export class NetworkError extends Schema.TaggedError<NetworkError>()("NetworkErr
   endpoint: Schema.String,
   reason: Schema.String,
   timedOut: Schema.Boolean,
+  host: Schema.optionalKey(Schema.String),
+  hostIsOverride: Schema.optionalKey(Schema.Boolean),
   mediaId: Schema.optionalKey(Schema.String),
   segmentIndex: Schema.optionalKey(Schema.Int),
   /** How many times the request was sent, retries included. */
@@ -345,7 +350,15 @@ export class NetworkError extends Schema.TaggedError<NetworkError>()("NetworkErr
   }
   override get message(): string {
     const what = this.timedOut ? "timed out" : "failed"
-    return `The ${where(this.step, this.segmentIndex)} request to ${this.endpoint} ${what}: ${this.reason}. Check the network (and X_MEDIA_BASE_URL); retrying usually works.`
+    const on = this.host === undefined ? "" : ` on ${this.host}`
+    const tries = this.attempts === undefined || this.attempts <= 1 ? "" : ` (${this.attempts} attempts)`
+    const check = this.hostIsOverride === true
+      ? `Check that the server at ${this.host} (the base URL you set) is running and reachable.`
+      : "Check the network connection to X (DNS, proxy, firewall)."
+    const slow = this.timedOut
+      ? " On a slow or unsteady link, raise the idle timeout (idleTimeout), or send fewer and smaller segments at once (concurrency, chunkSize)."
+      : ""
+    return `The ${where(this.step, this.segmentIndex)} request to ${this.endpoint}${on} ${what}${tries}: ${this.reason}. ${check}${slow}`
   }
 }
 
@@ -416,8 +429,27 @@ export class EmptyMedia extends Schema.TaggedError<EmptyMedia>()("EmptyMedia", {
   }
 }
 
+/** A size in MB as X counts it (1 MB = 1,048,576 bytes): "5 MB", "15 MB", "512 MB". */
+const megabytes = (bytes: number): string => {
+  const mb = bytes / 1_048_576
+  return `${Number.isInteger(mb) ? mb : mb.toFixed(1)} MB`
+}
+
+/** What to do about media over a limit that no other category of its type raises. */
+const shrinkAdvice = (category: string, limit: number): string => {
+  const max = megabytes(limit)
+  if (category.endsWith("_image")) return `Compress or resize it: X's image limit is ${max}.`
+  if (category.endsWith("_gif")) return `Make it smaller (fewer frames or colours, smaller dimensions): X's GIF limit is ${max}.`
+  if (category.endsWith("_video")) return `Compress it or shorten it: X's video limit is ${max}.`
+  if (category === "subtitles") return `Shorten it: X's subtitle limit is ${max}.`
+  return `Make it smaller: the limit is ${max}.`
+}
+
 /**
  * The media is larger than its category allows (image 5 MB, GIF 15 MB, video 512 MB, …).
+ * `largerCategories` names the categories that fit the media type and allow more, when there are
+ * any (a GIF sent as `tweet_image` may use `tweet_gif`); with none, the advice is to make the file
+ * smaller, and names X's limit.
  *
  * @since 0.2.0
  * @category errors
@@ -426,33 +458,42 @@ export class MediaTooLarge extends Schema.TaggedError<MediaTooLarge>()("MediaToo
   source: Schema.String,
   size: Schema.Int,
   limit: Schema.Int,
-  category: Schema.String
+  category: Schema.String,
+  largerCategories: Schema.optionalKey(Schema.Array(Schema.String))
 }) {
   /** Whether trying the same again later, unchanged, may succeed. */
   get isRetryable(): boolean {
     return false
   }
   override get message(): string {
-    return `${this.source} is ${this.size} bytes, ${this.size - this.limit} bytes over the ${this.limit}-byte limit of ${this.category}. Compress it, or choose a category with a higher limit.`
+    const larger = this.largerCategories ?? []
+    const advice = larger.length === 0
+      ? shrinkAdvice(this.category, this.limit)
+      : `Compress it, or upload it as ${larger.join(" or ")}, which ${larger.length === 1 ? "allows" : "allow"} more.`
+    return `${this.source} is ${this.size} bytes, ${this.size - this.limit} bytes over the ${this.limit}-byte limit of ${this.category}. ${advice}`
   }
 }
 
 /**
- * The media type could not be told from the bytes or the file name, or is not one X accepts.
+ * The media is none of the types X accepts: an explicit type X does not take, or bytes and a file
+ * name that tell no accepted type. `accepted` lists the types X takes.
  *
  * @since 0.2.0
  * @category errors
  */
 export class UnknownMediaType extends Schema.TaggedError<UnknownMediaType>()("UnknownMediaType", {
   source: Schema.String,
-  detail: Schema.String
+  detail: Schema.String,
+  accepted: Schema.optionalKey(Schema.Array(Schema.String))
 }) {
   /** Whether trying the same again later, unchanged, may succeed. */
   get isRetryable(): boolean {
     return false
   }
   override get message(): string {
-    return `Cannot tell the media type of ${this.source}: ${this.detail}. Pass the type explicitly (--media-type), e.g. video/mp4.`
+    const accepted = this.accepted === undefined ? "" : ` (${this.accepted.join(", ")})`
+    return `${this.source} is none of the media types X accepts${accepted}: ${this.detail}. Convert it to one of them; ` +
+      "if it is one already and was not recognized, give its type explicitly (the mediaType option, --media-type on the command line)."
   }
 }
 

@@ -230,7 +230,13 @@ export const checkMedia = (options: {
     return Effect.fail(new CategoryMismatch({ mediaType, category, allowed: [...allowed] }))
   }
   const limit = byteLimit(category, options.limits)
-  if (size > limit) return Effect.fail(new MediaTooLarge({ source, size, limit, category }))
+  if (size > limit) {
+    // Only a category that fits the type and takes this size is worth naming.
+    const largerCategories = allowed.filter((other) => byteLimit(other, options.limits) >= size)
+    return Effect.fail(
+      new MediaTooLarge({ source, size, limit, category, ...(largerCategories.length === 0 ? {} : { largerCategories }) })
+    )
+  }
   if (altText !== undefined && altText.length > 0) {
     const length = codePointLength(altText)
     if (!acceptsAltText(category)) {

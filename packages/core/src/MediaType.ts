@@ -405,9 +405,8 @@ export const resolveMediaType = (options: {
         Effect.fail(
           new UnknownMediaType({
             source,
-            detail: `X does not accept the media type ${JSON.stringify(explicit)}; it accepts ${
-              mediaTypes.join(", ")
-            }`
+            detail: `the type given for it, ${JSON.stringify(explicit)}, is not one of them`,
+            accepted: mediaTypes
           })
         )
     })
@@ -418,9 +417,9 @@ export const resolveMediaType = (options: {
   if (Option.isSome(named)) return Effect.succeed(named.value)
   const bytes = options.head.length === 0
     ? "there are no bytes to look at"
-    : "the first bytes match no format X accepts"
+    : "its first bytes are none of them"
   const name = options.fileName === undefined
     ? "and no file name was given"
-    : `and the file name ${JSON.stringify(options.fileName)} has no extension X's types are known by`
-  return Effect.fail(new UnknownMediaType({ source, detail: `${bytes} ${name}` }))
+    : `and its name ${JSON.stringify(options.fileName)} has none of their extensions`
+  return Effect.fail(new UnknownMediaType({ source, detail: `${bytes}, ${name}`, accepted: mediaTypes }))
 }

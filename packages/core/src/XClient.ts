@@ -304,11 +304,14 @@ export const make: (
         ...(request.mediaId === undefined ? {} : { "x-media.media_id": request.mediaId }),
         ...(request.segmentIndex === undefined ? {} : { "x-media.segment_index": request.segmentIndex })
       })
+      const host = request.host ?? "api"
       const ctx = {
         step: request.step,
         endpoint: request.endpoint,
         dialect,
         scheme,
+        host: hosts[host],
+        hostIsOverride: baseUrl !== undefined,
         mediaId: request.mediaId,
         segmentIndex: request.segmentIndex,
         expiresAt: request.expiresAt
@@ -321,7 +324,7 @@ export const make: (
           key: { user, group },
           limit: limitOf(group, request.step)
         },
-        exchange(clients[request.host ?? "api"], request.request, ctx, idleTimeout.value)
+        exchange(clients[host], request.request, ctx, idleTimeout.value)
       )
     })
 

@@ -3,12 +3,13 @@ import { join } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Errors, MediaId, MediaStatus, Progress, UploadSession } from "@x-media/core"
-import { ConfigProvider, Effect, Option } from "effect"
+import { ConfigProvider, Duration, Effect, Option } from "effect"
 import * as ClientSettings from "../src/cli/ClientSettings.ts"
 import type { IoShape } from "../src/cli/Io.ts"
 import * as Output from "../src/cli/Output.ts"
 import * as ProgressView from "../src/cli/ProgressView.ts"
 import * as SessionFile from "../src/cli/SessionFile.ts"
+import * as UploadFlags from "../src/cli/UploadFlags.ts"
 import { tempDir } from "./support/Cli.ts"
 
 const recorder = (terminal: boolean) => {
@@ -205,5 +206,16 @@ describe("ClientSettings: flags over the environment, everything checked", () =>
       expect({ baseUrl: settings.baseUrl, scheme: settings.credentials._tag }).toEqual({ baseUrl: target.url, scheme: "OAuth2" })
       const conflict = yield* Effect.flip(ClientSettings.resolve({ ...flags, baseUrl: Option.some("http://x:1") }, target).pipe(withEnv({})))
       expect(conflict._tag).toBe("UsageError")
+    }))
+})
+
+describe("UploadFlags", () => {
+  it.effect("--max-wait is in seconds: 30 is 30 s, not 30 ms", () =>
+    Effect.gen(function*() {
+      const maxWait = yield* UploadFlags.maxWaitDuration(Option.some(30))
+      expect(maxWait === undefined ? undefined : Duration.toMillis(maxWait)).toBe(30_000)
+      const half = yield* UploadFlags.maxWaitDuration(Option.some(0.5))
+      expect(half === undefined ? undefined : Duration.toMillis(half)).toBe(500)
+      expect(yield* UploadFlags.maxWaitDuration(Option.none())).toBeUndefined()
     }))
 })

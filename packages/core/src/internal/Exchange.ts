@@ -44,6 +44,9 @@ export interface ExchangeContext {
   readonly expiresAt?: Date | undefined
   /** The scheme the request is authorized with. */
   readonly scheme?: "oauth1" | "oauth2" | undefined
+  /** Where the request goes (scheme://host[:port]), and whether the user set it. */
+  readonly host?: string | undefined
+  readonly hostIsOverride?: boolean | undefined
 }
 
 /** A 2xx answer, read whole (X's media answers are small). */
@@ -64,6 +67,8 @@ const networkError = (ctx: ExchangeContext, reason: string, timedOut: boolean, c
     endpoint: ctx.endpoint,
     reason,
     timedOut,
+    ...(ctx.host === undefined ? {} : { host: ctx.host }),
+    ...(ctx.hostIsOverride === undefined ? {} : { hostIsOverride: ctx.hostIsOverride }),
     ...(cause === undefined ? {} : { cause }),
     ...(ctx.mediaId === undefined ? {} : { mediaId: ctx.mediaId }),
     ...(ctx.segmentIndex === undefined ? {} : { segmentIndex: ctx.segmentIndex })

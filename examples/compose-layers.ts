@@ -37,7 +37,7 @@ class MediaLibrary extends Context.Service<MediaLibrary, {
 // client. The credentials stay inside XClient: the HttpClient in the context is not touched, so no
 // other service of the application can send them anywhere.
 const xLayer = Layer.unwrap(Effect.gen(function*() {
-  const emulator = yield* Emulator // swap for your own base URL and Credentials.fromConfig() against X
+  const emulator = yield* Emulator // against X: XClient.layerConfig(XMediaConfig.options) instead
   const credentials = Credentials.oauth1({
     consumerKey: emulator.credentials.consumerKey,
     consumerSecret: emulator.credentials.consumerSecret,

@@ -1,12 +1,12 @@
 /**
  * Composing the upload into your own Effect application, with layers you choose: the fetch
- * transport instead of undici, your own retry policy and request timeout, and a service of your
+ * transport instead of undici, your own retry policy and idle timeout, and a service of your
  * own (an audit log) that uses the upload.
  *
  *   npx tsx examples/compose-layers.ts
  */
 import { NodeFileSystem, NodeRuntime } from "@effect/platform-node"
-import { Auth, Credentials, MediaClient, MediaSource, Upload } from "@x-media/core"
+import { Credentials, MediaClient, MediaSource, Upload, XClient } from "@x-media/core"
 import { Emulator } from "@x-media/emulator"
 import { Console, Context, Effect, Layer } from "effect"
 import { FetchHttpClient } from "effect/http"
@@ -33,22 +33,25 @@ class MediaLibrary extends Context.Service<MediaLibrary, {
   )
 }
 
-// The X side, layer by layer: transport → signing → the protocol client.
+// The X side, layer by layer: transport → the private, authenticated client to X → the protocol
+// client. The credentials stay inside XClient: the HttpClient in the context is not touched, so no
+// other service of the application can send them anywhere.
 const xLayer = Layer.unwrap(Effect.gen(function*() {
-  const emulator = yield* Emulator // swap for your own base URL and Credentials.fromConfig() against X
+  const emulator = yield* Emulator // against X: XClient.layerConfig(XMediaConfig.options) instead
   const credentials = Credentials.oauth1({
     consumerKey: emulator.credentials.consumerKey,
     consumerSecret: emulator.credentials.consumerSecret,
     accessToken: emulator.credentials.accessToken,
     accessTokenSecret: emulator.credentials.accessTokenSecret
   })
-  return MediaClient.layer({
-    dialect: "v2",
-    baseUrl: emulator.url,
-    requestTimeout: "30 seconds",
-    retry: { maxAttempts: 3, baseDelay: "200 millis" }
-  }).pipe(
-    Layer.provide(Auth.layer(credentials, "v2")),
+  return MediaClient.layer.pipe(
+    Layer.provide(XClient.layer({
+      credentials,
+      dialect: "v2",
+      baseUrl: emulator.url,
+      idleTimeout: "30 seconds",
+      retry: { maxAttempts: 3, baseDelay: "200 millis" }
+    })),
     Layer.provide(FetchHttpClient.layer)
   )
 })).pipe(Layer.provide(Emulator.layer({ processing: { checkAfterSecs: 1, inProgressSteps: 1 } })))

@@ -1,13 +1,13 @@
 /**
- * Authentication as HttpClient middleware: OAuth 1.0a signing (HMAC-SHA1, as X expects it) or an
- * OAuth 2.0 user Bearer token, the check that the scheme fits the dialect, and the reading of X's
- * 401/403 answers into a reason and a hint.
+ * Authentication as pure functions on requests: OAuth 1.0a signing (HMAC-SHA1, as X expects it) or
+ * an OAuth 2.0 user Bearer token, the check that the scheme fits the dialect, and the reading of
+ * X's 401/403 answers into a reason and a hint. `XClient` applies them to its own private client.
  *
  * The nonce comes from the {@link Nonce} reference and the timestamp from effect's `Clock`, so tests
  * fix both (`Effect.provideService(Auth.Nonce, …)`, `TestClock.setTime`). Secrets are unwrapped from
  * `Redacted` only to compute a signature or to set the header; they never reach an error or a log.
  *
- * @module
+ * @since 0.2.0
  */
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -17,13 +17,11 @@ import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as SecureRandom from "effect/crypto/SecureRandom"
 import * as Base64 from "effect/encoding/Base64"
-import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Url from "effect/http/Url"
 import type { Credentials, OAuth1Credentials, OAuth2Credentials, Scheme } from "./Credentials.ts"
-import { fromConfig, type LoadOptions } from "./Credentials.ts"
 import type { Dialect } from "./Dialect.ts"
-import type { ApiErrorDetail, AuthFailureReason, MissingCredentials } from "./Errors.ts"
+import type { ApiErrorDetail, AuthFailureReason } from "./Errors.ts"
 import { AuthUnsupported } from "./Errors.ts"
 import * as OAuth1 from "./OAuth1.ts"
 
@@ -31,7 +29,12 @@ import * as OAuth1 from "./OAuth1.ts"
 // Nonce and timestamp
 // -----------------------------------------------------------------------------
 
-/** Makes the `oauth_nonce` of each signed request. */
+/**
+ * Makes the `oauth_nonce` of each signed request.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface NonceGenerator {
   /** A new nonce; run once per signed request (and per retry). */
   readonly next: Effect.Effect<string>
@@ -40,6 +43,9 @@ export interface NonceGenerator {
 /**
  * X's nonce recipe: 32 random bytes from `globalThis.crypto`, base64-encoded, with every non-word
  * character removed (about 42 characters of `[A-Za-z0-9]`). A fresh value on every run.
+ *
+ * @since 0.2.0
+ * @category nonces
  */
 export const randomNonce: Effect.Effect<string> = Effect.sync(() =>
   Base64.encode(SecureRandom.randomBytesUnsafe(32)).replace(/\W/g, "")
@@ -49,18 +55,29 @@ export const randomNonce: Effect.Effect<string> = Effect.sync(() =>
  * Where signing takes its nonces from. Defaults to {@link randomNonce}; replace it in tests to get
  * reproducible signatures: `Effect.provideService(Auth.Nonce, { next: Effect.succeed("abc") })`
  * or the {@link fixedNonce} layer.
+ *
+ * @since 0.2.0
+ * @category references
  */
 export const Nonce: Context.Reference<NonceGenerator> = Context.Reference<NonceGenerator>(
   "@x-media/core/Auth/Nonce",
   { defaultValue: () => ({ next: randomNonce }) }
 )
 
-/** A layer that makes every signature use `nonce`. For tests and reproducing a signature only. */
+/**
+ * A layer that makes every signature use `nonce`. For tests and reproducing a signature only.
+ *
+ * @since 0.2.0
+ * @category nonces
+ */
 export const fixedNonce = (nonce: string): Layer.Layer<never> => Layer.succeed(Nonce, { next: Effect.succeed(nonce) })
 
 /**
  * The `oauth_timestamp`: whole Unix seconds from effect's `Clock` (so `TestClock` controls it).
  * X rejects timestamps too far from its own clock with code 135.
+ *
+ * @since 0.2.0
+ * @category signing
  */
 export const timestamp: Effect.Effect<number> = Effect.map(Clock.currentTimeMillis, (millis) => Math.floor(millis / 1000))
 
@@ -83,6 +100,9 @@ const isFormContentType = (contentType: string | undefined): boolean =>
  *
  * A urlencoded body given as a stream cannot be read without consuming it and is not signed; X then
  * answers code 32. Never fails.
+ *
+ * @since 0.2.0
+ * @category signing
  */
 export const signedBodyParameters = (
   request: HttpClientRequest.HttpClientRequest
@@ -112,9 +132,12 @@ export const signedBodyParameters = (
  * parameters of {@link signedBodyParameters}, and the `oauth_*` parameters with a nonce from
  * {@link Nonce} and a timestamp from the `Clock`.
  *
- * Use {@link authenticate} to sign every request of a client; this is the per-request step.
+ * `XClient` signs every request it sends with this, after the base URL is prepended.
  * Never fails: a request whose URL cannot be built is passed on unsigned, and the client then fails
  * with its own `InvalidUrlError`.
+ *
+ * @since 0.2.0
+ * @category signing
  */
 export const signOAuth1 = (
   credentials: OAuth1Credentials
@@ -139,7 +162,12 @@ export const signOAuth1 = (
     return HttpClientRequest.setHeader(request, "authorization", OAuth1.authorizationHeader(input, signature))
   })
 
-/** Sets `Authorization: Bearer <token>` on one request. Never fails. */
+/**
+ * Sets `Authorization: Bearer <token>` on one request. Never fails.
+ *
+ * @since 0.2.0
+ * @category signing
+ */
 export const bearer = (
   credentials: OAuth2Credentials
 ) =>
@@ -149,6 +177,9 @@ export const bearer = (
 /**
  * Authorizes one request with the given credentials: {@link signOAuth1} for OAuth 1.0a,
  * {@link bearer} for OAuth 2.0. Never fails.
+ *
+ * @since 0.2.0
+ * @category signing
  */
 export const authorize = (
   credentials: Credentials
@@ -156,81 +187,59 @@ export const authorize = (
   credentials._tag === "OAuth1" ? signOAuth1(credentials) : (request) => Effect.succeed(bearer(credentials)(request))
 
 // -----------------------------------------------------------------------------
-// Middleware and layers
+// Checks
 // -----------------------------------------------------------------------------
 
 /**
- * HttpClient middleware that authorizes every request: OAuth 1.0a signature or OAuth 2.0 Bearer.
- *
- * The request is authorized at the last moment, just before the underlying client sends it (the
- * client's postprocess step), not as one more `mapRequest` step. So request mappings added on top
- * of the returned client, in any order (`HttpClient.mapRequest(HttpClientRequest.prependUrl(base))`,
- * `setUrlParams`, bodies), are all covered by the signature, and every retry (`HttpClient.retry`,
- * `retryTransient`) is signed again with a fresh nonce and timestamp.
- *
- * Does not check the dialect: call {@link ensureSupported} first, or use {@link layer}.
- * Adds no failure of its own.
+ * How to choose the v2 dialect through `chosenBy`, the input that chose v1: `--api v2` for a flag,
+ * `X_MEDIA_API=v2` for an environment variable, `dialect: "v2"` for anything else.
  */
-export const authenticate = (credentials: Credentials) =>
-<E, R>(self: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> => {
-  const authorizeRequest = authorize(credentials)
-  return HttpClient.makeWith(
-    (request) => self.postprocess(Effect.flatMap(request, authorizeRequest)),
-    self.preprocess
-  )
-}
+const chooseV2 = (chosenBy: string | undefined): string =>
+  chosenBy === undefined
+    ? "the v2 dialect"
+    : chosenBy.startsWith("-")
+    ? `the v2 dialect (${chosenBy} v2)`
+    : /^[A-Z0-9_]+$/.test(chosenBy)
+    ? `the v2 dialect (${chosenBy}=v2)`
+    : `the v2 dialect (${chosenBy}: "v2")`
 
 /**
  * Fails with `AuthUnsupported` when the credentials cannot work with the dialect: an OAuth 2.0 user
  * token with `v1` (upload.twitter.com/1.1 accepts only OAuth 1.0a). Succeeds otherwise. Run it before
- * the first request so the user gets the reason instead of X's bare 403.
+ * the first request so the user gets the reason instead of X's bare 403. `chosenBy` names the input
+ * that chose the dialect (`--api`, `X_MEDIA_API`, `dialect`), so the advice says how to change it.
+ *
+ * @since 0.2.0
+ * @category validation
  */
-export const ensureSupported = (credentials: Credentials, dialect: Dialect): Effect.Effect<void, AuthUnsupported> =>
+export const ensureSupported = (
+  credentials: Credentials,
+  dialect: Dialect,
+  chosenBy?: string | undefined
+): Effect.Effect<void, AuthUnsupported> =>
   credentials._tag === "OAuth2" && dialect === "v1"
     ? Effect.fail(
       new AuthUnsupported({
         auth: "oauth2",
         dialect: "v1",
+        ...(chosenBy === undefined ? {} : { chosenBy }),
         detail: "OAuth 2.0 user tokens work only with the v2 media API (api.x.com); the v1.1 API " +
           "(upload.twitter.com) accepts only OAuth 1.0a. Use OAuth 1.0a credentials (X_API_KEY, X_API_SECRET, " +
-          "X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET) for v1, or switch to the v2 dialect (X_MEDIA_API=v2)."
+          `X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET) for v1, or switch to ${chooseV2(chosenBy)}.`
       })
     )
     : Effect.void
-
-/**
- * Replaces the `HttpClient` in the context with one that authenticates every request with
- * `credentials` (see {@link authenticate}). Fails with `AuthUnsupported` when the layer is built,
- * before any request, for OAuth 2.0 with `v1`.
- */
-export const layer = (
-  credentials: Credentials,
-  dialect: Dialect
-): Layer.Layer<HttpClient.HttpClient, AuthUnsupported, HttpClient.HttpClient> =>
-  Layer.effect(
-    HttpClient.HttpClient,
-    Effect.gen(function*() {
-      yield* ensureSupported(credentials, dialect)
-      const client = yield* HttpClient.HttpClient
-      return authenticate(credentials)(client)
-    })
-  )
-
-/**
- * Like {@link layer}, with the credentials loaded by `Credentials.fromConfig` (the environment by
- * default). Fails with `MissingCredentials` or `AuthUnsupported` when built, before any request.
- */
-export const layerConfig = (
-  dialect: Dialect,
-  options?: LoadOptions
-): Layer.Layer<HttpClient.HttpClient, AuthUnsupported | MissingCredentials, HttpClient.HttpClient> =>
-  Layer.unwrap(Effect.map(fromConfig(options), (credentials) => layer(credentials, dialect)))
 
 // -----------------------------------------------------------------------------
 // Reading X's 401 / 403
 // -----------------------------------------------------------------------------
 
-/** What is known about a 401/403 answer from X, for {@link classifyAuthFailure}. */
+/**
+ * What is known about a 401/403 answer from X, for {@link classifyAuthFailure}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface AuthFailureInput {
   /** The HTTP status (401 or 403). */
   readonly status: number
@@ -244,7 +253,12 @@ export interface AuthFailureInput {
   readonly bodyText?: string | undefined
 }
 
-/** The reason X refused the credentials and what the user should do about it. */
+/**
+ * The reason X refused the credentials and what the user should do about it.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface AuthFailureClassification {
   readonly reason: AuthFailureReason
   readonly hint: string
@@ -252,7 +266,7 @@ export interface AuthFailureClassification {
 
 const hints = {
   oauth2OnV1: "OAuth 2.0 user tokens are accepted only by the v2 media API. Use OAuth 1.0a credentials " +
-    "(X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET) for v1, or switch to v2 (X_MEDIA_API=v2).",
+    "(X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET) for v1, or switch to the v2 dialect.",
   badSignature: "X could not verify the OAuth 1.0a signature. Check the four OAuth 1.0a secrets " +
     "(X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET): all four must belong to the same app, " +
     "with no stray spaces. Also check that nothing (a proxy, X_MEDIA_BASE_URL) altered the request after signing.",
@@ -292,6 +306,9 @@ const hints = {
  *
  * The upload code calls this for every 401/403 and builds `AuthenticationFailed` from the result.
  * Pure and total. The hints are fixed text: nothing of the input is copied into them.
+ *
+ * @since 0.2.0
+ * @category errors
  */
 export const classifyAuthFailure = (input: AuthFailureInput): AuthFailureClassification => {
   const codes = new Set(input.errors.flatMap((e) => (e.code === undefined ? [] : [e.code])))

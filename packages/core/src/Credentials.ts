@@ -5,17 +5,20 @@
  * Every secret is a `Redacted<string>`: credentials print as `<redacted>` through `String`,
  * `JSON.stringify`, `util.inspect` and Effect's logger, and no error built here carries a value.
  *
- * @module
+ * @since 0.2.0
  */
-import * as Config from "effect/Config"
-import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
-import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { MissingCredentials } from "./Errors.ts"
+import * as Digest from "effect/crypto/Digest"
+import { InvalidOption } from "./Errors.ts"
 
-/** Environment variable names read by {@link fromConfig}. */
+/**
+ * The environment variables that hold credentials (read by `XMediaConfig.credentials`).
+ *
+ * @since 0.2.0
+ * @category constants
+ */
 export const EnvNames = {
   consumerKey: "X_API_KEY",
   consumerSecret: "X_API_SECRET",
@@ -24,19 +27,15 @@ export const EnvNames = {
   oauth2AccessToken: "X_OAUTH2_ACCESS_TOKEN"
 } as const
 
-const oauth1Names = [
-  EnvNames.consumerKey,
-  EnvNames.consumerSecret,
-  EnvNames.accessToken,
-  EnvNames.accessTokenSecret
-] as const
-
 const hidden = "<redacted>"
 
 /**
  * OAuth 1.0a user-context credentials: the app's API key and secret (consumer key/secret) and the
  * user's access token and secret. Accepted by both the v1.1 and the v2 media API.
  * Build with {@link oauth1}; prints as `Credentials.OAuth1(<redacted>)`.
+ *
+ * @since 0.2.0
+ * @category models
  */
 export class OAuth1Credentials extends Inspectable.Class {
   /** Discriminant of {@link Credentials}. */
@@ -80,6 +79,9 @@ export class OAuth1Credentials extends Inspectable.Class {
  * An OAuth 2.0 user-context access token (Authorization Code with PKCE) with scope `media.write`,
  * sent as `Authorization: Bearer …`. Works only with the v2 API; app-only Bearer tokens are refused
  * by X. Build with {@link oauth2}; prints as `Credentials.OAuth2(<redacted>)`.
+ *
+ * @since 0.2.0
+ * @category models
  */
 export class OAuth2Credentials extends Inspectable.Class {
   /** Discriminant of {@link Credentials}. */
@@ -99,13 +101,28 @@ export class OAuth2Credentials extends Inspectable.Class {
   }
 }
 
-/** OAuth 1.0a or OAuth 2.0 user credentials; switch on `_tag` (`"OAuth1"` | `"OAuth2"`). */
+/**
+ * OAuth 1.0a or OAuth 2.0 user credentials; switch on `_tag` (`"OAuth1"` | `"OAuth2"`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export type Credentials = OAuth1Credentials | OAuth2Credentials
 
-/** Which scheme a set of credentials uses, in the spelling of `AuthUnsupported.auth`. */
+/**
+ * Which scheme a set of credentials uses, in the spelling of `AuthUnsupported.auth`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export type Scheme = "oauth1" | "oauth2"
 
-/** `"oauth1"` or `"oauth2"` for the given credentials. */
+/**
+ * `"oauth1"` or `"oauth2"` for the given credentials.
+ *
+ * @since 0.2.0
+ * @category getters
+ */
 export const scheme = (credentials: Credentials): Scheme => credentials._tag === "OAuth1" ? "oauth1" : "oauth2"
 
 const secret = (value: string | Redacted.Redacted<string>): Redacted.Redacted<string> =>
@@ -114,7 +131,11 @@ const secret = (value: string | Redacted.Redacted<string>): Redacted.Redacted<st
 /**
  * OAuth 1.0a credentials from plain strings (or values already wrapped in `Redacted`). The strings
  * are wrapped in `Redacted` at once. No validation happens here: an empty or wrong value shows up as
- * X's error 32 or 89; use {@link fromConfig} to have missing values reported up front.
+ * X's error 32 or 89; `XMediaConfig.credentials` reports missing values up front, and `XClient`
+ * refuses empty ones before any request.
+ *
+ * @since 0.2.0
+ * @category constructors
  */
 export const oauth1 = (fields: {
   readonly consumerKey: string | Redacted.Redacted<string>
@@ -132,112 +153,100 @@ export const oauth1 = (fields: {
 /**
  * OAuth 2.0 user-context credentials from a plain access token (or one already in `Redacted`).
  * Not validated; the token must carry the `media.write` scope and be used with the v2 dialect.
+ *
+ * @since 0.2.0
+ * @category constructors
  */
 export const oauth2 = (accessToken: string | Redacted.Redacted<string>): OAuth2Credentials =>
   new OAuth2Credentials({ accessToken: secret(accessToken) })
 
-/** `true` for OAuth 1.0a credentials. */
+/**
+ * `true` for OAuth 1.0a credentials.
+ *
+ * @since 0.2.0
+ * @category guards
+ */
 export const isOAuth1 = (credentials: Credentials): credentials is OAuth1Credentials => credentials._tag === "OAuth1"
 
-/** `true` for OAuth 2.0 credentials. */
+/**
+ * `true` for OAuth 2.0 credentials.
+ *
+ * @since 0.2.0
+ * @category guards
+ */
 export const isOAuth2 = (credentials: Credentials): credentials is OAuth2Credentials => credentials._tag === "OAuth2"
 
-/** Options of {@link fromConfig}. */
-export interface LoadOptions {
-  /**
-   * Which scheme wins when both a complete OAuth 1.0a set and an OAuth 2.0 token are configured.
-   * Default `"oauth1"` (it works with both dialects). With `"oauth2"`, an OAuth 2.0 token is used
-   * whenever present, even next to an incomplete OAuth 1.0a set. A preference never makes loading
-   * fail: the other scheme is used when the preferred one is not configured.
-   */
-  readonly prefer?: Scheme | undefined
-  /** Where to read the variables from. Default: the `ConfigProvider` in the context (the environment). */
-  readonly provider?: ConfigProvider.ConfigProvider | undefined
+const describeShape = (value: unknown): string => {
+  if (value === null || typeof value !== "object") return value === null ? "null" : typeof value
+  const keys = Object.keys(value)
+  return keys.length === 0 ? "an empty object" : `an object with the fields ${keys.join(", ")}`
 }
 
-const howToSet = `Set ${oauth1Names.join(", ")} (OAuth 1.0a user context; works with the v1 and v2 APIs), ` +
-  `or ${EnvNames.oauth2AccessToken} (an OAuth 2.0 user access token with the media.write scope; v2 API only).`
+const howToBuild = "build credentials with Credentials.oauth1({ consumerKey, consumerSecret, accessToken, " +
+  "accessTokenSecret }) or Credentials.oauth2(token), which keep the secrets Redacted"
 
-// Reads one variable. Absent, empty or blank values are None. A value that cannot be read (a source
-// failure, or not a string) fails naming the variable only: the ConfigError is not kept, so nothing
-// of the value can leak through it.
-const read = (
-  name: string,
-  provider: ConfigProvider.ConfigProvider | undefined
-): Effect.Effect<Option.Option<Redacted.Redacted<string>>, MissingCredentials> => {
-  const config = Config.option(Config.Redacted(name))
-  const value: Effect.Effect<Option.Option<Redacted.Redacted<string>>, Config.ConfigError> = provider === undefined
-    ? config
-    : config.parse(provider)
-  return value.pipe(
-    Effect.map(Option.filter((value) => Redacted.value(value).trim() !== "")),
-    Effect.catch((error) =>
-      Effect.fail(
-        new MissingCredentials({
-          missing: [name],
-          detail: `${name} could not be read from the configuration (${error.cause._tag}); it must be a non-empty string. ${howToSet}`
-        })
-      )
-    )
-  )
+/**
+ * Checks, at the boundary, that `value` is credentials built by {@link oauth1} or {@link oauth2}
+ * with every secret a non-empty `Redacted` string. Plain JavaScript may pass anything here (for
+ * example an object of plain strings): that fails with `InvalidOption` (option `credentials`)
+ * saying how to build them, instead of crashing later while signing. The error shows the field
+ * names only, never a value.
+ *
+ * @since 0.2.0
+ * @category validation
+ */
+export const validate = (value: unknown): Effect.Effect<Credentials, InvalidOption> => {
+  const invalid = (shown: string, detail: string) =>
+    Effect.fail(new InvalidOption({ option: "credentials", value: shown, detail }))
+  if (!(value instanceof OAuth1Credentials) && !(value instanceof OAuth2Credentials)) {
+    return invalid(describeShape(value), `not credentials: ${howToBuild}`)
+  }
+  const fields: ReadonlyArray<readonly [string, unknown]> = value instanceof OAuth1Credentials
+    ? [
+      ["consumerKey", value.consumerKey],
+      ["consumerSecret", value.consumerSecret],
+      ["accessToken", value.accessToken],
+      ["accessTokenSecret", value.accessTokenSecret]
+    ]
+    : [["accessToken", value.accessToken]]
+  for (const [name, field] of fields) {
+    if (!Redacted.isRedacted(field)) {
+      return invalid(`Credentials.${value._tag}`, `its ${name} is not a Redacted value: ${howToBuild}`)
+    }
+    const inner: unknown = Redacted.value(field)
+    if (typeof inner !== "string" || inner.trim() === "") {
+      return invalid(`Credentials.${value._tag}`, `its ${name} is empty or not text`)
+    }
+  }
+  return Effect.succeed(value)
+}
+
+const shortHash = (text: string): Effect.Effect<string> => {
+  const hex = Digest.Digest.use((digest) => digest.digestHex(Digest.sha256, new TextEncoder().encode(text)))
+  return Effect.flatMap(Effect.serviceOption(Digest.Digest), (digest) =>
+    digest._tag === "Some" ? Effect.provideService(hex, Digest.Digest, digest.value) : Effect.provide(hex, Digest.layerWebCrypto))
+  .pipe(Effect.map((full) => `sha256:${full.slice(0, 16)}`))
 }
 
 /**
- * Loads credentials from configuration (by default the environment): `X_API_KEY`, `X_API_SECRET`,
- * `X_ACCESS_TOKEN`, `X_ACCESS_TOKEN_SECRET` for OAuth 1.0a, `X_OAUTH2_ACCESS_TOKEN` for OAuth 2.0.
- * Empty or blank values count as missing.
+ * A stable identity of the user the credentials act for, that never reveals a secret: the key a
+ * `RateBudget` counts the user's requests under, the same in every process with the same
+ * credentials.
  *
- * - All four OAuth 1.0a variables → OAuth 1.0a (also when an OAuth 2.0 token is set, unless
- *   `prefer: "oauth2"`).
- * - Only the OAuth 2.0 token → OAuth 2.0.
- * - Some but not all OAuth 1.0a variables → fails with `MissingCredentials` naming exactly the
- *   missing ones (with `prefer: "oauth2"` and a token present, the token is used instead).
- * - Nothing → fails with `MissingCredentials` naming all five and how to set either scheme.
+ * - OAuth 1.0a: the numeric user id X puts before the `-` of an access token (`370773112` for
+ *   `370773112-GmHx…`); for a token without one, `sha256:` and the first 16 hex digits of the
+ *   token's SHA-256.
+ * - OAuth 2.0: `sha256:` and the first 16 hex digits of the token's SHA-256 (the token says
+ *   nothing of the user). A refreshed token is a new identity.
  *
- * Never puts a value in an error. Tests pass `provider: ConfigProvider.fromUnknown({...})`.
+ * @since 0.2.0
+ * @category getters
  */
-export const fromConfig = (options?: LoadOptions): Effect.Effect<Credentials, MissingCredentials> =>
-  Effect.gen(function*() {
-    const provider = options?.provider
-    const consumerKey = yield* read(EnvNames.consumerKey, provider)
-    const consumerSecret = yield* read(EnvNames.consumerSecret, provider)
-    const accessToken = yield* read(EnvNames.accessToken, provider)
-    const accessTokenSecret = yield* read(EnvNames.accessTokenSecret, provider)
-    const bearer = yield* read(EnvNames.oauth2AccessToken, provider)
-
-    if (Option.isSome(bearer) && options?.prefer === "oauth2") {
-      return oauth2(bearer.value)
-    }
-    if (
-      Option.isSome(consumerKey) && Option.isSome(consumerSecret) &&
-      Option.isSome(accessToken) && Option.isSome(accessTokenSecret)
-    ) {
-      return oauth1({
-        consumerKey: consumerKey.value,
-        consumerSecret: consumerSecret.value,
-        accessToken: accessToken.value,
-        accessTokenSecret: accessTokenSecret.value
-      })
-    }
-    const present = [consumerKey, consumerSecret, accessToken, accessTokenSecret].map(Option.isSome)
-    const missing = oauth1Names.filter((_, i) => !present[i])
-    const set = oauth1Names.filter((_, i) => present[i])
-    if (set.length > 0) {
-      const alternative = Option.isSome(bearer)
-        ? ` ${EnvNames.oauth2AccessToken} is set too: unset the OAuth 1.0a variables to use it instead.`
-        : ""
-      return yield* new MissingCredentials({
-        missing,
-        detail: `${set.join(", ")} ${set.length === 1 ? "is" : "are"} set, but OAuth 1.0a needs all four of ${
-          oauth1Names.join(", ")
-        }; set the missing ${missing.length === 1 ? "one" : "ones"}.${alternative}`
-      })
-    }
-    if (Option.isSome(bearer)) {
-      return oauth2(bearer.value)
-    }
-    return yield* new MissingCredentials({
-      missing: [...oauth1Names, EnvNames.oauth2AccessToken],
-      detail: `No credentials are configured. ${howToSet}`
-    })
-  })
+export const userOf = (credentials: Credentials): Effect.Effect<string> => {
+  const token = Redacted.value(credentials.accessToken)
+  if (credentials._tag === "OAuth1") {
+    const id = /^(\d{1,20})-/.exec(token)?.[1]
+    if (id !== undefined) return Effect.succeed(id)
+  }
+  return shortHash(token)
+}

@@ -1,25 +1,47 @@
 /**
  * Every failure a user of x-media can meet, as typed errors that carry the facts needed to act on
- * them. Each has a `message` that says what happened and what to do; none carries a secret.
+ * them. Each has a `message` that says what happened and what to do, and `isRetryable`: whether the
+ * same operation, tried again later without changes, may succeed. Errors caused by another one keep
+ * it as `cause`. None carries a secret.
  *
- * @module
+ * @since 0.2.0
  */
 import * as Schema from "effect/Schema"
 import { RateLimitInfo } from "./RateLimit.ts"
 
-/** The protocol step a failure happened in. */
+/**
+ * The protocol step a failure happened in.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
 export const UploadStep = Schema.Literals(["INIT", "APPEND", "FINALIZE", "STATUS", "METADATA"])
 
-/** INIT, APPEND, FINALIZE, STATUS or METADATA (alt text). */
+/**
+ * INIT, APPEND, FINALIZE, STATUS or METADATA (alt text).
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
 export type UploadStep = typeof UploadStep.Type
 
-/** One entry of X's error list: a numeric code when X gave one, and its text. */
+/**
+ * One entry of X's error list: a numeric code when X gave one, and its text.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
 export const ApiErrorDetail = Schema.Struct({
   code: Schema.optionalKey(Schema.Int),
   message: Schema.String
 })
 
-/** One entry of X's error list. */
+/**
+ * One entry of X's error list.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
 export type ApiErrorDetail = typeof ApiErrorDetail.Type
 
 const where = (step: UploadStep, segmentIndex: number | undefined) =>
@@ -32,6 +54,9 @@ const describeDetails = (errors: ReadonlyArray<ApiErrorDetail>) =>
  * X answered with an error status that no more specific error describes (400, 404, 5xx, …).
  * Carries the HTTP status, X's codes and messages from whichever envelope X used, the endpoint,
  * the rate-limit headers when present, and the media id and segment when known.
+ *
+ * @since 0.2.0
+ * @category errors
  */
 export class XApiError extends Schema.TaggedError<XApiError>()("XApiError", {
   step: UploadStep,
@@ -43,16 +68,25 @@ export class XApiError extends Schema.TaggedError<XApiError>()("XApiError", {
   problemType: Schema.optionalKey(Schema.String),
   mediaId: Schema.optionalKey(Schema.String),
   segmentIndex: Schema.optionalKey(Schema.Int),
-  rateLimit: Schema.optionalKey(RateLimitInfo)
+  rateLimit: Schema.optionalKey(RateLimitInfo),
+  /** When X said to try again (`Retry-After`, seconds or an HTTP date), if it did. */
+  retryAfter: Schema.optionalKey(Schema.Date),
+  /** How many times the request was sent, retries included. */
+  attempts: Schema.optionalKey(Schema.Int)
 }) {
+  /** Whether trying the same again later, unchanged, may succeed (a 5xx or 408 (X's side) may pass; any other status will not change by itself). */
+  get isRetryable(): boolean {
+    return this.status >= 500 || this.status === 408
+  }
   /** The numeric X error codes in this answer (for example 324, 38). */
   get codes(): ReadonlyArray<number> {
     return this.errors.flatMap((e) => (e.code === undefined ? [] : [e.code]))
   }
   override get message(): string {
     const said = describeDetails(this.errors) || this.detail || this.title || "no error text"
+    const tries = this.attempts === undefined || this.attempts <= 1 ? "" : ` on all ${this.attempts} attempts`
     const advice = this.status >= 500
-      ? "X had a server error; retrying later usually works."
+      ? `X had a server error${tries}; try again later.`
       : "Check the request parameters and the media."
     return `X answered HTTP ${this.status} to ${where(this.step, this.segmentIndex)} (${this.endpoint}): ${said}. ${advice}`
   }
@@ -61,6 +95,9 @@ export class XApiError extends Schema.TaggedError<XApiError>()("XApiError", {
 /**
  * X said 429 (code 88, or a usage cap) and waiting for the window would exceed the configured
  * maximum. `resetAt` is when X says the window resets.
+ *
+ * @since 0.2.0
+ * @category errors
  */
 export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
   step: UploadStep,
@@ -68,15 +105,28 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
   resetAt: Schema.Date,
   limit: Schema.optionalKey(Schema.Int),
   remaining: Schema.optionalKey(Schema.Int),
-  mediaId: Schema.optionalKey(Schema.String)
+  mediaId: Schema.optionalKey(Schema.String),
+  /** When X said to try again (`Retry-After`), if it did. */
+  retryAfter: Schema.optionalKey(Schema.Date),
+  /** How many times the request was sent, retries included (absent when none was sent). */
+  attempts: Schema.optionalKey(Schema.Int)
 }) {
+  /** Whether trying the same again later, unchanged, may succeed (after `resetAt`). */
+  get isRetryable(): boolean {
+    return true
+  }
   override get message(): string {
     const cap = this.limit === undefined ? "" : ` (limit ${this.limit} requests per window)`
     return `Rate limit exceeded on ${this.step} (${this.endpoint})${cap}. The window resets at ${this.resetAt.toISOString()}; try again after that.`
   }
 }
 
-/** Why X refused the credentials, as far as its answer tells. */
+/**
+ * Why X refused the credentials, as far as its answer tells.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
 export const AuthFailureReason = Schema.Literals([
   "bad-signature",
   "clock-skew",
@@ -87,13 +137,21 @@ export const AuthFailureReason = Schema.Literals([
   "unauthorized"
 ])
 
-/** Why X refused the credentials. */
+/**
+ * Why X refused the credentials.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
 export type AuthFailureReason = typeof AuthFailureReason.Type
 
 /**
  * X answered 401 or 403. `reason` and `hint` say what to fix: a bad signature or clock skew
  * (codes 32, 135), an invalid or expired token (89), a missing `media.write` scope, or an OAuth 2.0
  * token used against the v1.1 API.
+ *
+ * @since 0.2.0
+ * @category errors
  */
 export class AuthenticationFailed extends Schema.TaggedError<AuthenticationFailed>()("AuthenticationFailed", {
   step: UploadStep,
@@ -101,30 +159,60 @@ export class AuthenticationFailed extends Schema.TaggedError<AuthenticationFaile
   status: Schema.Int,
   reason: AuthFailureReason,
   hint: Schema.String,
-  errors: Schema.Array(ApiErrorDetail)
+  errors: Schema.Array(ApiErrorDetail),
+  /** How many times the request was sent, retries included. */
+  attempts: Schema.optionalKey(Schema.Int)
 }) {
+  /** Whether trying the same again later, unchanged, may succeed (the credentials or the app's settings must change first). */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
     const said = describeDetails(this.errors)
     return `X refused the credentials with HTTP ${this.status} on ${this.step} (${this.endpoint})${said ? `: ${said}` : ""}. ${this.hint}`
   }
 }
 
-/** Credentials are missing or incomplete. `missing` names the environment variables (or fields) to set. */
+/**
+ * Credentials are missing or incomplete. `missing` names the variables (or fields) still to set of
+ * a set the user started (empty when nothing is configured); `alternatives` lists the complete sets
+ * that would work: the four OAuth 1.0a variables, or the one OAuth 2.0 token.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export class MissingCredentials extends Schema.TaggedError<MissingCredentials>()("MissingCredentials", {
   missing: Schema.Array(Schema.String),
+  alternatives: Schema.optionalKey(Schema.Array(Schema.Array(Schema.String))),
   detail: Schema.String
 }) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
-    return `Missing credentials: ${this.missing.join(", ")}. ${this.detail}`
+    return this.missing.length === 0 ? this.detail : `Missing credentials: ${this.missing.join(", ")}. ${this.detail}`
   }
 }
 
-/** The chosen authentication cannot be used with the chosen dialect (OAuth 2.0 on v1.1). Raised before any request. */
+/**
+ * The chosen authentication cannot be used with the chosen dialect (OAuth 2.0 on v1.1). Raised
+ * before any request. `chosenBy` is the input that chose the dialect (a flag such as `--api`, a
+ * variable such as `X_MEDIA_API`) when the caller knows it; the advice then names it.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export class AuthUnsupported extends Schema.TaggedError<AuthUnsupported>()("AuthUnsupported", {
   auth: Schema.Literals(["oauth1", "oauth2"]),
   dialect: Schema.Literals(["v1", "v2"]),
+  chosenBy: Schema.optionalKey(Schema.String),
   detail: Schema.String
 }) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
     return this.detail
   }
@@ -133,12 +221,21 @@ export class AuthUnsupported extends Schema.TaggedError<AuthUnsupported>()("Auth
 /**
  * The media id is past its `expires_after_secs`. Raised without a request when the expiry is known,
  * and for the 4xx X gives for an expired id.
+ *
+ * @since 0.2.0
+ * @category errors
  */
 export class MediaExpired extends Schema.TaggedError<MediaExpired>()("MediaExpired", {
   mediaId: Schema.String,
   expiresAt: Schema.optionalKey(Schema.Date),
-  step: UploadStep
+  step: UploadStep,
+  /** How many times the request was sent (absent when the expiry was known and nothing was sent). */
+  attempts: Schema.optionalKey(Schema.Int)
 }) {
+  /** Whether trying the same again later, unchanged, may succeed (the id is gone: upload the file again). */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
     const when = this.expiresAt === undefined ? "" : ` at ${this.expiresAt.toISOString()}`
     return `Media ${this.mediaId} expired${when} (${this.step}); it cannot be used any more. Upload the file again.`
@@ -148,6 +245,9 @@ export class MediaExpired extends Schema.TaggedError<MediaExpired>()("MediaExpir
 /**
  * X's processing of the media failed: `state` failed, or an `error` inside `processing_info`
  * whatever the state. Carries X's error code, name (InvalidMedia, UnsupportedMedia, …) and text.
+ *
+ * @since 0.2.0
+ * @category errors
  */
 export class ProcessingFailed extends Schema.TaggedError<ProcessingFailed>()("ProcessingFailed", {
   mediaId: Schema.String,
@@ -157,6 +257,10 @@ export class ProcessingFailed extends Schema.TaggedError<ProcessingFailed>()("Pr
   errorMessage: Schema.optionalKey(Schema.String),
   progressPercent: Schema.optionalKey(Schema.Int)
 }) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
     const name = this.errorName ?? "processing error"
     const code = this.errorCode === undefined ? "" : ` (code ${this.errorCode})`
@@ -169,6 +273,9 @@ export class ProcessingFailed extends Schema.TaggedError<ProcessingFailed>()("Pr
  * Processing did not finish in time: the maximum wait was reached (`max-wait`), progress stopped
  * moving (`stalled`), or the media would expire before the next check (`expiry`). Carries the last
  * state seen.
+ *
+ * @since 0.2.0
+ * @category errors
  */
 export class ProcessingTimeout extends Schema.TaggedError<ProcessingTimeout>()("ProcessingTimeout", {
   mediaId: Schema.String,
@@ -178,6 +285,10 @@ export class ProcessingTimeout extends Schema.TaggedError<ProcessingTimeout>()("
   lastState: Schema.String,
   lastProgressPercent: Schema.optionalKey(Schema.Int)
 }) {
+  /** Whether trying the same again later, unchanged, may succeed (X may still finish: ask again later). */
+  get isRetryable(): boolean {
+    return true
+  }
   override get message(): string {
     const progress = this.lastProgressPercent === undefined ? "" : ` at ${this.lastProgressPercent}%`
     const why = this.reason === "stalled"
@@ -192,109 +303,236 @@ export class ProcessingTimeout extends Schema.TaggedError<ProcessingTimeout>()("
 /**
  * The whole upload did not finish within its deadline. `phase` is what it was doing (uploading,
  * finalizing, processing); `mediaId` is set once INIT answered, so a saved session can be resumed.
+ *
+ * @since 0.2.0
+ * @category errors
  */
 export class DeadlineExceeded extends Schema.TaggedError<DeadlineExceeded>()("DeadlineExceeded", {
   deadlineMillis: Schema.Int,
   phase: Schema.Literals(["preparing", "initializing", "uploading", "finalizing", "processing", "describing"]),
   mediaId: Schema.optionalKey(Schema.String)
 }) {
+  /** Whether trying the same again later, unchanged, may succeed (resume the saved session, with a longer deadline). */
+  get isRetryable(): boolean {
+    return true
+  }
   override get message(): string {
     const media = this.mediaId === undefined ? "" : ` (media ${this.mediaId})`
     return `The upload${media} did not finish within its deadline of ${Math.round(this.deadlineMillis / 1000)} s; it was ${this.phase}. Raise the deadline, or resume the saved session.`
   }
 }
 
-/** The request did not get an answer: connection refused or reset, DNS failure, or a timeout. */
+/**
+ * The request did not get an answer: connection refused or reset, DNS failure, or no progress for
+ * the idle time (`timedOut`). `host` is where it went, and `hostIsOverride` whether that is a base
+ * URL the user set (an emulator, a proxy) rather than X's own host.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export class NetworkError extends Schema.TaggedError<NetworkError>()("NetworkError", {
   step: UploadStep,
   endpoint: Schema.String,
   reason: Schema.String,
   timedOut: Schema.Boolean,
+  host: Schema.optionalKey(Schema.String),
+  hostIsOverride: Schema.optionalKey(Schema.Boolean),
   mediaId: Schema.optionalKey(Schema.String),
-  segmentIndex: Schema.optionalKey(Schema.Int)
+  segmentIndex: Schema.optionalKey(Schema.Int),
+  /** How many times the request was sent, retries included. */
+  attempts: Schema.optionalKey(Schema.Int),
+  /** The transport's own error (never the request, which holds the credentials). */
+  cause: Schema.optionalKey(Schema.Defect())
 }) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return true
+  }
   override get message(): string {
     const what = this.timedOut ? "timed out" : "failed"
-    return `The ${where(this.step, this.segmentIndex)} request to ${this.endpoint} ${what}: ${this.reason}. Check the network (and X_MEDIA_BASE_URL); retrying usually works.`
+    const on = this.host === undefined ? "" : ` on ${this.host}`
+    const tries = this.attempts === undefined || this.attempts <= 1 ? "" : ` (${this.attempts} attempts)`
+    const check = this.hostIsOverride === true
+      ? `Check that the server at ${this.host} (the base URL you set) is running and reachable.`
+      : "Check the network connection to X (DNS, proxy, firewall)."
+    const slow = this.timedOut
+      ? " On a slow or unsteady link, raise the idle timeout (idleTimeout), or send fewer and smaller segments at once (concurrency, chunkSize)."
+      : ""
+    return `The ${where(this.step, this.segmentIndex)} request to ${this.endpoint}${on} ${what}${tries}: ${this.reason}. ${check}${slow}`
   }
 }
 
 /**
  * X answered, but the body is not what the protocol says (truncated JSON, an HTML page, wrong
  * types, a missing id). Carries the endpoint, the status and the start of the body.
+ *
+ * @since 0.2.0
+ * @category errors
  */
 export class MalformedResponse extends Schema.TaggedError<MalformedResponse>()("MalformedResponse", {
   step: UploadStep,
   endpoint: Schema.String,
   status: Schema.Int,
   problem: Schema.String,
-  bodyExcerpt: Schema.String
+  bodyExcerpt: Schema.String,
+  /** How many times the request was sent, retries included. */
+  attempts: Schema.optionalKey(Schema.Int),
+  /** What the parser or the Schema said. */
+  cause: Schema.optionalKey(Schema.Defect())
 }) {
+  /** Whether trying the same again later, unchanged, may succeed (a cut-off or garbled answer is usually transient). */
+  get isRetryable(): boolean {
+    return true
+  }
   override get message(): string {
     return `X's answer to ${this.step} (${this.endpoint}, HTTP ${this.status}) could not be read: ${this.problem}. Body starts with: ${JSON.stringify(this.bodyExcerpt)}`
   }
 }
 
-/** The source file cannot be used: missing, a directory, unreadable, or it changed while uploading. */
+/**
+ * The source file cannot be used: missing, a directory, unreadable, or it changed while uploading.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export class MediaSourceError extends Schema.TaggedError<MediaSourceError>()("MediaSourceError", {
   source: Schema.String,
   reason: Schema.Literals(["not-found", "not-a-file", "unreadable", "changed"]),
-  detail: Schema.String
+  detail: Schema.String,
+  /** The file system's or the stream's own error, when there was one. */
+  cause: Schema.optionalKey(Schema.Defect())
 }) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
     return `Cannot upload ${this.source}: ${this.detail}`
   }
 }
 
-/** The media has no bytes. */
+/**
+ * The media has no bytes.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export class EmptyMedia extends Schema.TaggedError<EmptyMedia>()("EmptyMedia", {
   source: Schema.String
 }) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
     return `${this.source} is empty (0 bytes); X does not accept empty media.`
   }
 }
 
-/** The media is larger than its category allows (image 5 MB, GIF 15 MB, video 512 MB, …). */
+/** A size in MB as X counts it (1 MB = 1,048,576 bytes): "5 MB", "15 MB", "512 MB". */
+const megabytes = (bytes: number): string => {
+  const mb = bytes / 1_048_576
+  return `${Number.isInteger(mb) ? mb : mb.toFixed(1)} MB`
+}
+
+/** What to do about media over a limit that no other category of its type raises. */
+const shrinkAdvice = (category: string, limit: number): string => {
+  const max = megabytes(limit)
+  if (category.endsWith("_image")) return `Compress or resize it: X's image limit is ${max}.`
+  if (category.endsWith("_gif")) return `Make it smaller (fewer frames or colours, smaller dimensions): X's GIF limit is ${max}.`
+  if (category.endsWith("_video")) return `Compress it or shorten it: X's video limit is ${max}.`
+  if (category === "subtitles") return `Shorten it: X's subtitle limit is ${max}.`
+  return `Make it smaller: the limit is ${max}.`
+}
+
+/**
+ * The media is larger than its category allows (image 5 MB, GIF 15 MB, video 512 MB, …).
+ * `largerCategories` names the categories that fit the media type and allow more, when there are
+ * any (a GIF sent as `tweet_image` may use `tweet_gif`); with none, the advice is to make the file
+ * smaller, and names X's limit.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export class MediaTooLarge extends Schema.TaggedError<MediaTooLarge>()("MediaTooLarge", {
   source: Schema.String,
   size: Schema.Int,
   limit: Schema.Int,
-  category: Schema.String
+  category: Schema.String,
+  largerCategories: Schema.optionalKey(Schema.Array(Schema.String))
 }) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
-    return `${this.source} is ${this.size} bytes, ${this.size - this.limit} bytes over the ${this.limit}-byte limit of ${this.category}. Compress it, or choose a category with a higher limit.`
+    const larger = this.largerCategories ?? []
+    const advice = larger.length === 0
+      ? shrinkAdvice(this.category, this.limit)
+      : `Compress it, or upload it as ${larger.join(" or ")}, which ${larger.length === 1 ? "allows" : "allow"} more.`
+    return `${this.source} is ${this.size} bytes, ${this.size - this.limit} bytes over the ${this.limit}-byte limit of ${this.category}. ${advice}`
   }
 }
 
-/** The media type could not be told from the bytes or the file name, or is not one X accepts. */
+/**
+ * The media is none of the types X accepts: an explicit type X does not take, or bytes and a file
+ * name that tell no accepted type. `accepted` lists the types X takes.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export class UnknownMediaType extends Schema.TaggedError<UnknownMediaType>()("UnknownMediaType", {
   source: Schema.String,
-  detail: Schema.String
+  detail: Schema.String,
+  accepted: Schema.optionalKey(Schema.Array(Schema.String))
 }) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
-    return `Cannot tell the media type of ${this.source}: ${this.detail}. Pass the type explicitly (--media-type), e.g. video/mp4.`
+    const accepted = this.accepted === undefined ? "" : ` (${this.accepted.join(", ")})`
+    return `${this.source} is none of the media types X accepts${accepted}: ${this.detail}. Convert it to one of them; ` +
+      "if it is one already and was not recognized, give its type explicitly (the mediaType option, --media-type on the command line)."
   }
 }
 
-/** The requested category does not fit the media type (for example tweet_image for a video). */
+/**
+ * The requested category does not fit the media type (for example tweet_image for a video).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export class CategoryMismatch extends Schema.TaggedError<CategoryMismatch>()("CategoryMismatch", {
   mediaType: Schema.String,
   category: Schema.String,
   allowed: Schema.Array(Schema.String)
 }) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
     return `Category ${this.category} does not fit media type ${this.mediaType}; use one of: ${this.allowed.join(", ")}.`
   }
 }
 
-/** Alt text is too long (over 1000 characters) or given for media that cannot carry it (video). */
+/**
+ * Alt text is too long (over 1000 characters) or given for media that cannot carry it (video).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export class InvalidAltText extends Schema.TaggedError<InvalidAltText>()("InvalidAltText", {
   reason: Schema.Literals(["too-long", "not-supported"]),
   length: Schema.Int,
   limit: Schema.Int,
   category: Schema.String
 }) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
     return this.reason === "too-long"
       ? `Alt text is ${this.length} characters, ${this.length - this.limit} over the limit of ${this.limit}. Shorten it.`
@@ -302,18 +540,32 @@ export class InvalidAltText extends Schema.TaggedError<InvalidAltText>()("Invali
   }
 }
 
-/** An option or flag has a value that cannot work (chunk size over 5 MiB, concurrency 0, …). */
+/**
+ * An option or flag has a value that cannot work (chunk size over 5 MiB, concurrency 0, …).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export class InvalidOption extends Schema.TaggedError<InvalidOption>()("InvalidOption", {
   option: Schema.String,
   value: Schema.String,
   detail: Schema.String
 }) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
   override get message(): string {
     return `Invalid ${this.option} ${JSON.stringify(this.value)}: ${this.detail}`
   }
 }
 
-/** An error raised before any request, because of the input. */
+/**
+ * An error raised before any request, because of the input.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export type PreflightError =
   | MediaSourceError
   | EmptyMedia
@@ -323,7 +575,12 @@ export type PreflightError =
   | InvalidAltText
   | InvalidOption
 
-/** An error from talking to X (or the emulator). */
+/**
+ * An error from talking to X (or the emulator).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export type XRequestError =
   | XApiError
   | RateLimited
@@ -332,7 +589,12 @@ export type XRequestError =
   | MalformedResponse
   | MediaExpired
 
-/** Every typed error x-media raises. */
+/**
+ * Every typed error x-media raises.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export type XMediaError =
   | XRequestError
   | PreflightError
@@ -341,3 +603,30 @@ export type XMediaError =
   | DeadlineExceeded
   | MissingCredentials
   | AuthUnsupported
+
+/** `cause` is not an enumerable field of an error: carry it over by hand. */
+const causeOf = (error: { readonly cause?: unknown }): { readonly cause?: unknown } =>
+  error.cause === undefined ? {} : { cause: error.cause }
+
+/**
+ * The same error with the number of times its request was sent.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const withAttempts = (error: XRequestError, attempts: number): XRequestError => {
+  switch (error._tag) {
+    case "XApiError":
+      return new XApiError({ ...error, attempts })
+    case "RateLimited":
+      return new RateLimited({ ...error, attempts })
+    case "AuthenticationFailed":
+      return new AuthenticationFailed({ ...error, attempts })
+    case "NetworkError":
+      return new NetworkError({ ...error, ...causeOf(error), attempts })
+    case "MalformedResponse":
+      return new MalformedResponse({ ...error, ...causeOf(error), attempts })
+    case "MediaExpired":
+      return new MediaExpired({ ...error, attempts })
+  }
+}

@@ -3,7 +3,7 @@
  * limit of each, whether X processes it asynchronously, whether it can carry alt text, and the
  * pre-flight check that applies them before any request.
  *
- * @module
+ * @since 0.2.0
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
@@ -13,6 +13,9 @@ import type { MediaType } from "./MediaType.ts"
 /**
  * A media category as X spells it in INIT (v1.1 `media_category`, v2 `media_category`). It selects
  * the size and duration rules, and turns on asynchronous processing for video and GIF.
+ *
+ * @since 0.2.0
+ * @category schemas
  */
 export const MediaCategory = Schema.Literals([
   "tweet_image",
@@ -25,14 +28,21 @@ export const MediaCategory = Schema.Literals([
   "subtitles"
 ])
 
-/** A media category as X spells it. */
+/**
+ * A media category as X spells it.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
 export type MediaCategory = typeof MediaCategory.Type
 
-/** Every media category, in the order of X's v1.1 documentation. */
+/**
+ * Every media category, in the order of X's v1.1 documentation.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
 export const mediaCategories: ReadonlyArray<MediaCategory> = MediaCategory.literals
-
-/** Whether a value is exactly one of X's category names. */
-export const isMediaCategory = Schema.is(MediaCategory)
 
 const imageCategories: ReadonlyArray<MediaCategory> = ["tweet_image", "dm_image"]
 const gifCategories: ReadonlyArray<MediaCategory> = ["tweet_gif", "dm_gif", "tweet_image", "dm_image"]
@@ -49,6 +59,9 @@ const subtitleCategories: ReadonlyArray<MediaCategory> = ["subtitles"]
  * - `text/srt`, `text/vtt`: `subtitles`.
  * - `model/gltf-binary`, `model/vnd.usdz+zip`: X accepts these types at INIT but documents no
  *   category for them; they are treated as images (`tweet_image`, `dm_image`). UNCONFIRMED.
+ *
+ * @since 0.2.0
+ * @category rules
  */
 export const allowedCategories = (mediaType: MediaType): ReadonlyArray<MediaCategory> => {
   if (mediaType === "image/gif") return gifCategories
@@ -61,6 +74,9 @@ export const allowedCategories = (mediaType: MediaType): ReadonlyArray<MediaCate
  * The category X would pick for Post media of this type: `tweet_gif` for GIF, `tweet_image` for
  * other images, `tweet_video` for video, `subtitles` for SRT and WebVTT (3D models: `tweet_image`,
  * see {@link allowedCategories}).
+ *
+ * @since 0.2.0
+ * @category rules
  */
 export const defaultCategory = (mediaType: MediaType): MediaCategory => allowedCategories(mediaType)[0] ?? "tweet_image"
 
@@ -70,6 +86,9 @@ export const defaultCategory = (mediaType: MediaType): MediaCategory => allowedC
  * {@link defaultCategory}. Fails with `CategoryMismatch` when the requested category is not one
  * of X's names, or does not fit the media type (for example `tweet_image` for a video); the error
  * lists the categories that fit.
+ *
+ * @since 0.2.0
+ * @category validation
  */
 export const resolveCategory = (options: {
   readonly mediaType: MediaType
@@ -85,7 +104,12 @@ export const resolveCategory = (options: {
     : Effect.succeed(found)
 }
 
-/** A byte limit for each category. */
+/**
+ * A byte limit for each category.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export type ByteLimits = Readonly<Record<MediaCategory, number>>
 
 /** 5 MB as X counts it (5 × 1024 × 1024; the number in X's error text). */
@@ -100,6 +124,9 @@ const MB5 = 5_242_880
  * - `subtitles`: 5 MB (5,242,880). X documents no subtitle limit; 5 MB is the documented limit of a
  *   one-request (simple) upload, which is how X's v2 API takes subtitles besides images, so it is
  *   the conservative choice (real SRT/WebVTT files are a few hundred KB at most).
+ *
+ * @since 0.2.0
+ * @category constants
  */
 export const defaultByteLimits: ByteLimits = {
   tweet_image: MB5,
@@ -115,6 +142,9 @@ export const defaultByteLimits: ByteLimits = {
 /**
  * The byte limit of a category: the override from `limits` when it has one, else
  * {@link defaultByteLimits}. Overrides exist for tests and for an emulator that scales limits down.
+ *
+ * @since 0.2.0
+ * @category rules
  */
 export const byteLimit = (category: MediaCategory, limits?: Partial<ByteLimits>): number =>
   limits?.[category] ?? defaultByteLimits[category]
@@ -123,21 +153,37 @@ export const byteLimit = (category: MediaCategory, limits?: Partial<ByteLimits>)
  * Whether X processes media of this category asynchronously after FINALIZE (so STATUS must be
  * polled until it succeeds): the video and GIF categories. Images and subtitles are ready at
  * FINALIZE.
+ *
+ * @since 0.2.0
+ * @category rules
  */
 export const isAsyncCategory = (category: MediaCategory): boolean =>
   category === "tweet_video" || category === "amplify_video" || category === "dm_video" ||
   category === "tweet_gif" || category === "dm_gif"
 
-/** Whether media of this category can carry alt text: images and GIFs only (not video, not subtitles). */
+/**
+ * Whether media of this category can carry alt text: images and GIFs only (not video, not subtitles).
+ *
+ * @since 0.2.0
+ * @category rules
+ */
 export const acceptsAltText = (category: MediaCategory): boolean =>
   category === "tweet_image" || category === "dm_image" || category === "tweet_gif" || category === "dm_gif"
 
-/** The longest alt text X takes, in characters (v2 `alt_text.text` maxLength). */
+/**
+ * The longest alt text X takes, in characters (v2 `alt_text.text` maxLength).
+ *
+ * @since 0.2.0
+ * @category constants
+ */
 export const altTextMaxLength = 1000
 
 /**
  * The length of a text in characters as X counts alt text: Unicode code points, so an emoji outside
  * the Basic Multilingual Plane counts once, not twice as `String.length` would.
+ *
+ * @since 0.2.0
+ * @category utils
  */
 export const codePointLength = (text: string): number => {
   let n = 0
@@ -165,6 +211,9 @@ export const codePointLength = (text: string): number => {
  *    counts as none.
  *
  * `source` names the media in the errors (a path, or a label such as "<stdin>").
+ *
+ * @since 0.2.0
+ * @category validation
  */
 export const checkMedia = (options: {
   readonly source: string
@@ -181,7 +230,13 @@ export const checkMedia = (options: {
     return Effect.fail(new CategoryMismatch({ mediaType, category, allowed: [...allowed] }))
   }
   const limit = byteLimit(category, options.limits)
-  if (size > limit) return Effect.fail(new MediaTooLarge({ source, size, limit, category }))
+  if (size > limit) {
+    // Only a category that fits the type and takes this size is worth naming.
+    const largerCategories = allowed.filter((other) => byteLimit(other, options.limits) >= size)
+    return Effect.fail(
+      new MediaTooLarge({ source, size, limit, category, ...(largerCategories.length === 0 ? {} : { largerCategories }) })
+    )
+  }
   if (altText !== undefined && altText.length > 0) {
     const length = codePointLength(altText)
     if (!acceptsAltText(category)) {

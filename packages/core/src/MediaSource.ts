@@ -4,7 +4,7 @@
  * (for type sniffing) before anything is sent, and checks while streaming that it yields exactly
  * the size it declared.
  *
- * @module
+ * @since 0.2.0
  */
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
@@ -16,7 +16,12 @@ import * as Stream from "effect/Stream"
 import { MediaSourceError } from "./Errors.ts"
 import { sniffLength } from "./MediaType.ts"
 
-/** An opened source: its size, its first bytes, and its bytes as a stream. */
+/**
+ * An opened source: its size, its first bytes, and its bytes as a stream.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface OpenedMedia {
   readonly size: number
   /** The first bytes (up to MediaType.sniffLength), for sniffing the media type. */
@@ -37,7 +42,12 @@ export interface OpenedMedia {
   readonly verify?: Effect.Effect<void, MediaSourceError> | undefined
 }
 
-/** A source of media bytes; `R` is what opening it needs (FileSystem for files). */
+/**
+ * A source of media bytes; `R` is what opening it needs (FileSystem for files).
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface MediaSource<R = never> {
   /** How the source is named in errors (the path for files). */
   readonly name: string
@@ -47,8 +57,8 @@ export interface MediaSource<R = never> {
   readonly open: Effect.Effect<OpenedMedia, MediaSourceError, R | Scope.Scope>
 }
 
-const sourceError = (source: string, reason: MediaSourceError["reason"], detail: string) =>
-  new MediaSourceError({ source, reason, detail })
+const sourceError = (source: string, reason: MediaSourceError["reason"], detail: string, cause?: unknown) =>
+  new MediaSourceError({ source, reason, detail, ...(cause === undefined ? {} : { cause }) })
 
 /** Fails the stream when it does not yield exactly `size` bytes. */
 const exactly = <R>(name: string, size: number) =>
@@ -73,11 +83,11 @@ const exactly = <R>(name: string, size: number) =>
 
 const fileError = (path: string, error: PlatformError.PlatformError): MediaSourceError => {
   const reason = error.reason
-  if (reason._tag === "NotFound") return sourceError(path, "not-found", "no such file. Check the path.")
+  if (reason._tag === "NotFound") return sourceError(path, "not-found", "no such file. Check the path.", error)
   if (reason._tag === "PermissionDenied") {
-    return sourceError(path, "unreadable", "permission denied. Check the file's permissions.")
+    return sourceError(path, "unreadable", "permission denied. Check the file's permissions.", error)
   }
-  return sourceError(path, "unreadable", `it could not be read (${reason._tag}: ${reason.message}).`)
+  return sourceError(path, "unreadable", `it could not be read (${reason._tag}: ${reason.message}).`, error)
 }
 
 /** The extension-bearing last part of a path. */
@@ -87,6 +97,9 @@ const baseName = (path: string): string => path.slice(Math.max(path.lastIndexOf(
  * A file on disk, read through effect's FileSystem as a stream (never whole). Opening it fails with
  * MediaSourceError when it is missing (`not-found`), a directory or device (`not-a-file`), or cannot
  * be read (`unreadable`); streaming fails with `changed` when its size changes during the upload.
+ *
+ * @since 0.2.0
+ * @category constructors
  */
 export const fromFile = (path: string): MediaSource<FileSystem.FileSystem> => ({
   name: path,
@@ -149,7 +162,12 @@ export const fromFile = (path: string): MediaSource<FileSystem.FileSystem> => ({
   })
 })
 
-/** Bytes already in memory. `name` labels them in errors; give a file name to enable the extension fallback. */
+/**
+ * Bytes already in memory. `name` labels them in errors; give a file name to enable the extension fallback.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
 export const fromBytes = (bytes: Uint8Array, name = "bytes"): MediaSource => ({
   name,
   fileName: name,
@@ -170,6 +188,9 @@ export const fromBytes = (bytes: Uint8Array, name = "bytes"): MediaSource => ({
  * A Stream of bytes with a declared size. It is run once: the first bytes are held back for
  * sniffing and then sent first. A stream failure, or a stream that does not yield exactly `size`
  * bytes, fails the upload with MediaSourceError. Resuming needs a new stream over the same bytes.
+ *
+ * @since 0.2.0
+ * @category constructors
  */
 export const fromStream = <E, R>(
   stream: Stream.Stream<Uint8Array, E, R>,
@@ -182,7 +203,7 @@ export const fromStream = <E, R>(
     if (!Number.isSafeInteger(size) || size < 0) {
       return yield* sourceError(name, "unreadable", `its declared size ${size} is not a whole number of bytes.`)
     }
-    const failed = (error: E) => sourceError(name, "unreadable", `the stream failed: ${String(error)}`)
+    const failed = (error: E) => sourceError(name, "unreadable", `the stream failed: ${String(error)}`, error)
     const pull = yield* Stream.toPull(Stream.mapError(stream, failed))
     const headPieces: Array<Uint8Array> = []
     let headBytes = 0

@@ -2,14 +2,19 @@
  * Where a media is after FINALIZE or STATUS: `Ready` to post, or still `Processing`.
  * A failed processing is not a status but the typed failure `ProcessingFailed`.
  *
- * @module
+ * @since 0.2.0
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { ProcessingFailed } from "./Errors.ts"
 import { MediaId } from "./MediaId.ts"
 
-/** The media can be attached to a post now. */
+/**
+ * The media can be attached to a post now.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export class Ready extends Schema.TaggedClass<Ready>()("Ready", {
   mediaId: MediaId,
   mediaKey: Schema.optionalKey(Schema.String),
@@ -22,7 +27,12 @@ export class Ready extends Schema.TaggedClass<Ready>()("Ready", {
   height: Schema.optionalKey(Schema.Int)
 }) {}
 
-/** X is still processing the media (`pending`, `in_progress`, or a state X has not documented). */
+/**
+ * X is still processing the media (`pending`, `in_progress`, or a state X has not documented).
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export class Processing extends Schema.TaggedClass<Processing>()("Processing", {
   mediaId: MediaId,
   mediaKey: Schema.optionalKey(Schema.String),
@@ -34,13 +44,28 @@ export class Processing extends Schema.TaggedClass<Processing>()("Processing", {
   progressPercent: Schema.optionalKey(Schema.Finite)
 }) {}
 
-/** Ready | Processing, with `MediaStatus.match` and `MediaStatus.guards`. */
+/**
+ * Ready | Processing, with `MediaStatus.match` and `MediaStatus.guards`.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
 export const MediaStatus = Schema.Union([Ready, Processing]).pipe(Schema.toTaggedUnion("_tag"))
 
-/** Ready | Processing. */
+/**
+ * Ready | Processing.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
 export type MediaStatus = Ready | Processing
 
-/** The facts of one FINALIZE or STATUS answer, the same for both dialects. */
+/**
+ * The facts of one FINALIZE or STATUS answer, the same for both dialects.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface MediaReport {
   readonly mediaId: MediaId
   readonly mediaKey?: string | undefined
@@ -61,12 +86,20 @@ export interface MediaReport {
   } | undefined
 }
 
-/** X's FINALIZE answers give 86400 s when they say; used only when an answer carries no expiry at all. */
+/**
+ * X's FINALIZE answers give 86400 s when they say; used only when an answer carries no expiry at all.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
 export const fallbackExpiresAfterSecs = 86_400
 
 /**
  * When a media id expires: the response time plus `expires_after_secs`, else an expiry already
  * known for it, else the response time plus X's usual 86400 s.
+ *
+ * @since 0.2.0
+ * @category getters
  */
 export const expiresAtOf = (
   report: Pick<MediaReport, "expiresAfterSecs">,
@@ -88,6 +121,9 @@ const defined = <A extends Record<string, unknown>>(fields: A): { [K in keyof A]
  * An `error` inside `processing_info` whatever the state (X leaves some failures at in_progress),
  * or state `failed`: the failure ProcessingFailed. Any other state (pending, in_progress, or one
  * X never documented): Processing.
+ *
+ * @since 0.2.0
+ * @category constructors
  */
 export const toMediaStatus = (
   report: MediaReport,

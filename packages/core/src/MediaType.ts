@@ -5,7 +5,7 @@
  * Everything here is pure and platform-independent: it looks at a `Uint8Array` holding the start of
  * the file, never at a file system.
  *
- * @module
+ * @since 0.2.0
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -17,6 +17,9 @@ import { UnknownMediaType } from "./Errors.ts"
  *
  * v1.1 accepts the same names for the types it knows. `image/pjpeg` is never sniffed (it is a JPEG);
  * it is accepted when given explicitly.
+ *
+ * @since 0.2.0
+ * @category schemas
  */
 export const MediaType = Schema.Literals([
   "video/mp4",
@@ -36,19 +39,37 @@ export const MediaType = Schema.Literals([
   "model/vnd.usdz+zip"
 ])
 
-/** A MIME type X accepts for upload. */
+/**
+ * A MIME type X accepts for upload.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
 export type MediaType = typeof MediaType.Type
 
-/** Every media type X accepts, in the order of X's INIT enum. */
+/**
+ * Every media type X accepts, in the order of X's INIT enum.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
 export const mediaTypes: ReadonlyArray<MediaType> = MediaType.literals
 
-/** Whether a string is exactly one of the media types X accepts (no normalization). */
+/**
+ * Whether a string is exactly one of the media types X accepts (no normalization).
+ *
+ * @since 0.2.0
+ * @category guards
+ */
 export const isMediaType = Schema.is(MediaType)
 
 /**
  * How many bytes from the start of a file {@link sniffMediaType} looks at. Reading fewer works but
  * may miss formats whose signature sits further in (an MPEG-TS stream is checked on every 188-byte
  * packet boundary in the head, and an MP4 may start with `free`/`wide` boxes before `ftyp`).
+ *
+ * @since 0.2.0
+ * @category constants
  */
 export const sniffLength = 4096
 
@@ -260,6 +281,9 @@ const isUsdz = (b: Uint8Array): boolean => {
  * DocType `webm`), MPEG-TS, SRT, WebVTT, binary glTF and USDZ. Returns `None` when the bytes match
  * none of them, or match a format X does not accept (Matroska, HEIC/AVIF, M4A audio, a plain zip).
  * Never fails and never reads past the given bytes.
+ *
+ * @since 0.2.0
+ * @category sniffing
  */
 export const sniffMediaType = (head: Uint8Array): Option.Option<MediaType> => {
   if (startsWith(head, JPEG)) return Option.some("image/jpeg")
@@ -310,6 +334,9 @@ const byExtension: Readonly<Record<string, MediaType>> = {
  * .jpg/.jpeg/.jpe/.jfif, .png, .gif, .webp, .bmp, .tif/.tiff, .mp4/.m4v, .mov/.qt, .webm, .ts,
  * .srt, .vtt, .glb, .usdz. Returns `None` for any other name or a name without an extension.
  * Use it only when the bytes tell nothing: an extension can lie.
+ *
+ * @since 0.2.0
+ * @category sniffing
  */
 export const mediaTypeFromFileName = (name: string): Option.Option<MediaType> => {
   const base = name.slice(Math.max(name.lastIndexOf("/"), name.lastIndexOf("\\")) + 1)
@@ -338,6 +365,9 @@ const aliases: Readonly<Record<string, MediaType>> = {
  * Normalizes a MIME type given by a user to one X accepts: trims it, lower-cases it, drops
  * parameters (`; codecs=…`) and maps a few common aliases (`image/jpg` → `image/jpeg`,
  * `application/x-subrip` → `text/srt`, …). Returns `None` when X does not accept the type.
+ *
+ * @since 0.2.0
+ * @category validation
  */
 export const normalizeMediaType = (mimeType: string): Option.Option<MediaType> => {
   const bare = (mimeType.split(";")[0] ?? "").trim().toLowerCase()
@@ -356,6 +386,9 @@ export const normalizeMediaType = (mimeType: string): Option.Option<MediaType> =
  * Fails with `UnknownMediaType` when the explicit type is not one X accepts (the error lists the
  * accepted ones), or when neither the bytes nor the file name tell a type X accepts. `source` names
  * the media in the error (defaults to `fileName`, then "the media").
+ *
+ * @since 0.2.0
+ * @category validation
  */
 export const resolveMediaType = (options: {
   readonly explicit?: string | undefined
@@ -372,9 +405,8 @@ export const resolveMediaType = (options: {
         Effect.fail(
           new UnknownMediaType({
             source,
-            detail: `X does not accept the media type ${JSON.stringify(explicit)}; it accepts ${
-              mediaTypes.join(", ")
-            }`
+            detail: `the type given for it, ${JSON.stringify(explicit)}, is not one of them`,
+            accepted: mediaTypes
           })
         )
     })
@@ -385,9 +417,9 @@ export const resolveMediaType = (options: {
   if (Option.isSome(named)) return Effect.succeed(named.value)
   const bytes = options.head.length === 0
     ? "there are no bytes to look at"
-    : "the first bytes match no format X accepts"
+    : "its first bytes are none of them"
   const name = options.fileName === undefined
     ? "and no file name was given"
-    : `and the file name ${JSON.stringify(options.fileName)} has no extension X's types are known by`
-  return Effect.fail(new UnknownMediaType({ source, detail: `${bytes} ${name}` }))
+    : `and its name ${JSON.stringify(options.fileName)} has none of their extensions`
+  return Effect.fail(new UnknownMediaType({ source, detail: `${bytes}, ${name}`, accepted: mediaTypes }))
 }

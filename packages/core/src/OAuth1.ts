@@ -3,17 +3,23 @@
  *
  * Nothing here knows about HTTP clients, clocks or randomness: every input (nonce, timestamp,
  * secrets, parameters) is passed in, so the published test vectors can be checked directly.
- * `Auth.authenticate` builds on these to sign real requests. Platform-independent: HMAC-SHA1 runs
+ * `Auth.signOAuth1` builds on these to sign real requests (XClient signs every request with it). Platform-independent: HMAC-SHA1 runs
  * on `effect/crypto`'s `Mac` over Web Crypto, which Node, Deno, Bun and browsers all provide.
  *
- * @module
+ * @since 0.2.0
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Mac from "effect/crypto/Mac"
 import * as SecureRandom from "effect/crypto/SecureRandom"
 import * as Base64 from "effect/encoding/Base64"
-/** A decoded (not yet percent-encoded) parameter: name and value. Order and duplicates matter. */
+/**
+ * A decoded (not yet percent-encoded) parameter: name and value. Order and duplicates matter.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export type Parameter = readonly [name: string, value: string]
 
 const utf8 = new TextEncoder()
@@ -33,6 +39,9 @@ const isUnreserved = (byte: number): boolean =>
  *
  * Use it for every key and value that goes into a signature base string or an `Authorization`
  * header. Never fails.
+ *
+ * @since 0.2.0
+ * @category encoding
  */
 export const percentEncode = (input: string): string => {
   let out = ""
@@ -53,6 +62,9 @@ const toUrl = (url: string | URL): URL => (typeof url === "string" ? new URL(url
  * Example: `http://EXAMPLE.COM:80/r%20v/X?id=123` gives `http://example.com/r%20v/X`.
  *
  * Throws a `TypeError` when given a string that is not an absolute URL.
+ *
+ * @since 0.2.0
+ * @category signing
  */
 export const baseUrl = (url: string | URL): string => {
   const parsed = toUrl(url)
@@ -72,6 +84,9 @@ export const baseUrl = (url: string | URL): string => {
  * (RFC 5849 §3.4.1.3.1). A leading `?` is ignored. `c2&a3=2+q` gives `[["c2", ""], ["a3", "2 q"]]`.
  *
  * Never fails: malformed escapes are kept as they are, as browsers and servers do.
+ *
+ * @since 0.2.0
+ * @category encoding
  */
 export const decodeForm = (encoded: string): ReadonlyArray<Parameter> =>
   Array.from(new URLSearchParams(encoded.startsWith("?") ? encoded.slice(1) : encoded))
@@ -85,6 +100,9 @@ const compareBytes = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 :
  * pairs are joined as `name=value` with `&`.
  *
  * Pass decoded values; they are encoded here. Never fails.
+ *
+ * @since 0.2.0
+ * @category signing
  */
 export const parameterString = (parameters: ReadonlyArray<Parameter>): string =>
   parameters
@@ -107,6 +125,9 @@ export const parameterString = (parameters: ReadonlyArray<Parameter>): string =>
  * - `oauthParameters`: additional `oauth_*` protocol parameters such as `oauth_callback` or `oauth_verifier`.
  *   A `realm` given here is ignored, as RFC 5849 never signs it.
  * - `includeVersion`: whether to send `oauth_version="1.0"` (default `true`; the RFC 5849 examples omit it).
+ *
+ * @since 0.2.0
+ * @category models
  */
 export interface SignatureInput {
   readonly method: string
@@ -127,6 +148,9 @@ export interface SignatureInput {
  * signature method `HMAC-SHA1`, timestamp, the token when there is one, the version `1.0` unless
  * `includeVersion` is `false`, and any extra `oauthParameters` (a `realm` among them is dropped).
  * Values are decoded (not yet percent-encoded). Never fails.
+ *
+ * @since 0.2.0
+ * @category signing
  */
 export const oauthParameters = (input: SignatureInput): ReadonlyArray<Parameter> => {
   const out: Array<Parameter> = [
@@ -148,6 +172,9 @@ export const oauthParameters = (input: SignatureInput): ReadonlyArray<Parameter>
  * `parameters`, and the `oauth_*` parameters of {@link oauthParameters}. Decoded, unsorted.
  *
  * Throws a `TypeError` when `url` is a string that is not an absolute URL.
+ *
+ * @since 0.2.0
+ * @category signing
  */
 export const signedParameters = (input: SignatureInput): ReadonlyArray<Parameter> => [
   ...Array.from(toUrl(input.url).searchParams),
@@ -161,6 +188,9 @@ export const signedParameters = (input: SignatureInput): ReadonlyArray<Parameter
  * signature is rejected (X code 32).
  *
  * Throws a `TypeError` when `url` is a string that is not an absolute URL.
+ *
+ * @since 0.2.0
+ * @category signing
  */
 export const signatureBaseString = (input: SignatureInput): string =>
   [
@@ -172,6 +202,9 @@ export const signatureBaseString = (input: SignatureInput): string =>
 /**
  * The HMAC-SHA1 signing key: `enc(consumerSecret)&enc(tokenSecret)`, or `enc(consumerSecret)&`
  * without a token secret. It is secret: never log it.
+ *
+ * @since 0.2.0
+ * @category signing
  */
 export const signingKey = (consumerSecret: string, tokenSecret?: string | undefined): string =>
   `${percentEncode(consumerSecret)}&${percentEncode(tokenSecret ?? "")}`
@@ -179,11 +212,15 @@ export const signingKey = (consumerSecret: string, tokenSecret?: string | undefi
 const macLayer = Mac.layerWebCrypto.pipe(Layer.provide(SecureRandom.layerWebCrypto))
 
 /**
- * Base64 of HMAC-SHA1(`key`, `text`), both taken as UTF-8, computed with `effect/crypto`'s `Mac` on
- * Web Crypto (`globalThis.crypto.subtle`).
+ * Base64 of HMAC-SHA1(`key`, `text`), both taken as UTF-8, computed with `effect/crypto`'s `Mac`:
+ * the one in the context when there is one (on Node, `NodeCrypto.layerMac` signs synchronously on
+ * `node:crypto`), else Web Crypto (`globalThis.crypto.subtle`), which every runtime has.
  *
  * Has no typed failure: the key is never empty when it comes from {@link signingKey} (it always
  * contains `&`), and a runtime without Web Crypto is a defect. The key never appears in a defect.
+ *
+ * @since 0.2.0
+ * @category signing
  */
 export const hmacSha1Base64 = (key: string, text: string): Effect.Effect<string> =>
   Effect.gen(function*() {
@@ -192,7 +229,9 @@ export const hmacSha1Base64 = (key: string, text: string): Effect.Effect<string>
     const tag = yield* mac.sign(macKey, utf8.encode(text))
     return Base64.encode(tag)
   }).pipe(
-    Effect.provide(macLayer),
+    (sign) =>
+      Effect.flatMap(Effect.serviceOption(Mac.Mac), (mac) =>
+        Option.isSome(mac) ? Effect.provideService(sign, Mac.Mac, mac.value) : Effect.provide(sign, macLayer)),
     Effect.catch((error) =>
       Effect.die(new Error(`HMAC-SHA1 signing failed (${error.module}.${error.method}: ${error.reason._tag})`))
     )
@@ -203,7 +242,10 @@ export const hmacSha1Base64 = (key: string, text: string): Effect.Effect<string>
  * {@link signatureBaseString} with {@link signingKey}. Not percent-encoded (the header does that).
  *
  * Use it directly to check test vectors or to sign outside an HttpClient; to sign requests use
- * `Auth.authenticate`. Dies (a defect) only if `url` is not an absolute URL or Web Crypto is missing.
+ * `Auth.signOAuth1`. Dies (a defect) only if `url` is not an absolute URL or Web Crypto is missing.
+ *
+ * @since 0.2.0
+ * @category signing
  */
 export const signature = (input: SignatureInput): Effect.Effect<string> =>
   Effect.suspend(() =>
@@ -218,6 +260,9 @@ export const signature = (input: SignatureInput): Effect.Effect<string> =>
  *
  * The header holds the consumer key and the access token (not the secrets); treat it as sensitive.
  * Never fails.
+ *
+ * @since 0.2.0
+ * @category signing
  */
 export const authorizationHeader = (input: SignatureInput, signatureValue: string): string =>
   "OAuth " +
@@ -230,6 +275,9 @@ export const authorizationHeader = (input: SignatureInput, signatureValue: strin
 /**
  * Signs `input` and returns both the signature and the `Authorization` header value.
  * Same failure behaviour as {@link signature}.
+ *
+ * @since 0.2.0
+ * @category signing
  */
 export const sign = (input: SignatureInput): Effect.Effect<{ readonly signature: string; readonly header: string }> =>
   Effect.map(signature(input), (value) => ({ signature: value, header: authorizationHeader(input, value) }))

@@ -2,7 +2,7 @@
  * Waiting for X to finish processing: a Schedule driven by each answer's `check_after_secs`, bounded
  * by a maximum wait, the media's expiry and a stall detector.
  *
- * @module
+ * @since 0.2.0
  */
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
@@ -11,7 +11,12 @@ import * as Schedule from "effect/Schedule"
 import { ProcessingTimeout } from "./Errors.ts"
 import type { MediaStatus, Processing, Ready } from "./MediaStatus.ts"
 
-/** How long to wait for processing. */
+/**
+ * How long to wait for processing.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface PollOptions {
   /** The longest total wait for processing, from the first answer (default 10 minutes). */
   readonly maxWait?: Duration.Input | undefined
@@ -24,19 +29,37 @@ export interface PollOptions {
   readonly onStatus?: ((status: MediaStatus) => Effect.Effect<void>) | undefined
 }
 
-/** Default longest wait for processing. */
+/**
+ * Default longest wait for processing.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
 export const defaultMaxWait = Duration.minutes(10)
 
-/** Default time `progress_percent` may stay unchanged. */
+/**
+ * Default time `progress_percent` may stay unchanged.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
 export const defaultStallTimeout = Duration.minutes(5)
 
-/** The floor used when X gives no `check_after_secs` (or 0): 1 s, doubling up to 30 s. */
+/**
+ * The floor used when X gives no `check_after_secs` (or 0): 1 s, doubling up to 30 s.
+ *
+ * @since 0.2.0
+ * @category polling
+ */
 export const missingHintDelayMillis = (consecutiveMissing: number): number =>
   Math.min(1000 * 2 ** Math.max(0, consecutiveMissing), 30_000)
 
 /**
  * How long to wait before asking about `status` again: X's `check_after_secs` when it gave a
  * positive one, else the backing-off floor. Never 0, so polling never spins.
+ *
+ * @since 0.2.0
+ * @category polling
  */
 export const nextDelayMillis = (status: Processing, consecutiveMissing: number): number =>
   status.checkAfterSecs !== undefined && status.checkAfterSecs > 0
@@ -47,6 +70,9 @@ export const nextDelayMillis = (status: Processing, consecutiveMissing: number):
  * The polling Schedule: recurs while the last status is Processing and `canWait(status, delay)`
  * allows the next delay, waiting `delayOf(status)` each time. Its output is the last status, so
  * `Effect.repeat(status, pollSchedule(…))` returns the status at which polling stopped.
+ *
+ * @since 0.2.0
+ * @category polling
  */
 export const pollSchedule = (
   delayOf: (status: Processing) => number,
@@ -69,6 +95,9 @@ export const pollSchedule = (
  * Fails with ProcessingTimeout (carrying the last state) when the maximum wait is reached, when the
  * next check would fall after the media expires, or when progress stalls; with whatever
  * `fetchStatus` fails with otherwise (ProcessingFailed included). Interruption stops it at once.
+ *
+ * @since 0.2.0
+ * @category polling
  */
 export const awaitReady = <E>(
   initial: MediaStatus,

@@ -2,9 +2,14 @@
  * Progress events of an upload, covering every phase: checks, INIT, each segment, FINALIZE, X's
  * processing, retries and waits. The CLI's progress bar is built on them.
  *
- * @module
+ * There is one channel: the `onProgress` option of `Upload.upload` / `Upload.resume`. It belongs
+ * to the operation that produces the events, needs nothing in the context, and is what the CLI
+ * uses; the retries and rate-limit waits of the requests under an upload reach it through the
+ * context internally. Outside an upload (the single MediaClient steps), retries and waits are
+ * debug log lines and span attributes instead.
+ *
+ * @since 0.2.0
  */
-import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import type { UploadStep } from "./Errors.ts"
@@ -13,7 +18,12 @@ import type { MediaId } from "./MediaId.ts"
 import type { MediaStatus } from "./MediaStatus.ts"
 import type { MediaType } from "./MediaType.ts"
 
-/** One thing that happened during an upload. */
+/**
+ * One thing that happened during an upload.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export type UploadEvent = Data.TaggedEnum<{
   /** Pre-flight checks passed; nothing has been sent yet. */
   Planned: {
@@ -42,15 +52,19 @@ export type UploadEvent = Data.TaggedEnum<{
     readonly segmentsSent: number
     readonly segmentCount: number
   }
-  /** A request failed transiently and will be sent again after `delayMillis`. */
+  /**
+   * A request failed transiently and will be sent again after `delayMillis`: that will be attempt
+   * `attempt` of at most `maxAttempts` ("attempt 2 of 5").
+   */
   Retrying: {
     readonly step: UploadStep
     readonly segmentIndex?: number | undefined
     readonly attempt: number
+    readonly maxAttempts: number
     readonly delayMillis: number
     readonly reason: string
   }
-  /** X said 429; the upload waits until the window resets. */
+  /** X's rate limit (a 429, `Retry-After`, a used-up window, the budget) holds the request until `until`. */
   RateLimitWait: {
     readonly step: UploadStep
     readonly until: Date
@@ -77,17 +91,18 @@ export type UploadEvent = Data.TaggedEnum<{
   }
 }>
 
-/** Constructors and `$match` for {@link UploadEvent}. */
+/**
+ * Constructors and `$match` for {@link UploadEvent}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export const UploadEvent = Data.taggedEnum<UploadEvent>()
 
-/** Receives progress events; it should be quick (it runs on the upload's fibers). */
-export type ProgressListener = (event: UploadEvent) => Effect.Effect<void>
-
 /**
- * The progress listener of the running upload. `upload` provides it; MediaClient reports retries
- * and rate-limit waits to it, so they show up in the same event stream.
+ * Receives progress events; it should be quick (it runs on the upload's fibers).
+ *
+ * @since 0.2.0
+ * @category models
  */
-export const CurrentProgressListener = Context.Reference<ProgressListener>(
-  "@x-media/core/Progress/CurrentProgressListener",
-  { defaultValue: () => () => Effect.void }
-)
+export type ProgressListener = (event: UploadEvent) => Effect.Effect<void>

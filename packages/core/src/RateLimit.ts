@@ -1,13 +1,16 @@
 /**
  * X's rate-limit headers, read from every response.
  *
- * @module
+ * @since 0.2.0
  */
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 /**
  * What `x-rate-limit-limit`, `x-rate-limit-remaining` and `x-rate-limit-reset` said.
  * `resetAt` is the moment the window resets (X sends Unix epoch seconds).
+ *
+ * @since 0.2.0
+ * @category models
  */
 export class RateLimitInfo extends Schema.Class<RateLimitInfo>("RateLimitInfo")({
   limit: Schema.Int,
@@ -24,6 +27,9 @@ const headerInt = (headers: Readonly<Record<string, string | undefined>>, name: 
 /**
  * Reads the rate-limit headers of a response. Returns `None` unless all three are present and are
  * whole numbers (a missing or malformed header is not an error: X omits them on some answers).
+ *
+ * @since 0.2.0
+ * @category parsing
  */
 export const rateLimitFromHeaders = (
   headers: Readonly<Record<string, string | undefined>>

@@ -2,27 +2,50 @@
  * How a file is cut into APPEND segments: the chunk size, the number of segments, and the byte range
  * of each, within X's limits (at most 1000 segments, `segment_index` 0–999, each at most 5 MB).
  *
- * @module
+ * @since 0.2.0
  */
 import * as Effect from "effect/Effect"
 import { InvalidOption, MediaTooLarge } from "./Errors.ts"
 
-/** The chunk size used when none is asked for: 4 MiB, as X's official samples and xurl use. */
+/**
+ * The chunk size used when none is asked for: 4 MiB, as X's official samples and xurl use.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
 export const defaultChunkSize = 4_194_304
 
-/** The largest chunk X takes in one APPEND: 5 MB as X counts it (5 MiB, 5,242,880 bytes). */
+/**
+ * The largest chunk X takes in one APPEND: 5 MB as X counts it (5 MiB, 5,242,880 bytes).
+ *
+ * @since 0.2.0
+ * @category constants
+ */
 export const maxChunkBytes = 5_242_880
 
-/** The most segments one upload may have: `segment_index` runs from 0 to 999. */
+/**
+ * The most segments one upload may have: `segment_index` runs from 0 to 999.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
 export const maxSegments = 1000
 
 /**
  * When the chunk size has to grow past the default, it grows to a multiple of this many bytes
  * (1 KiB), so chunks stay aligned to the block sizes files are read in.
+ *
+ * @since 0.2.0
+ * @category constants
  */
 export const chunkAlignment = 1024
 
-/** The byte range of one segment in the file. */
+/**
+ * The byte range of one segment in the file.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface SegmentRange {
   /** Where the segment starts, in bytes from the start of the file. */
   readonly offset: number
@@ -33,6 +56,9 @@ export interface SegmentRange {
 /**
  * How a file of `totalBytes` is cut: every segment is `chunkSize` bytes except the last, which holds
  * the rest (1 to `chunkSize` bytes). `segmentCount` is `ceil(totalBytes / chunkSize)`.
+ *
+ * @since 0.2.0
+ * @category models
  */
 export interface SegmentPlan {
   readonly totalBytes: number
@@ -89,6 +115,9 @@ const invalid = (option: string, value: number, detail: string) =>
  *   smallest chunk size that works);
  * - `MediaTooLarge` when the file is larger than `maxChunkBytes × maxSegments`, which no chunk
  *   size can upload. `source` and `category` name the media in that error.
+ *
+ * @since 0.2.0
+ * @category constructors
  */
 export const planSegments = (options: {
   readonly totalBytes: number

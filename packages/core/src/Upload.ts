@@ -2,12 +2,15 @@
  * The whole upload in one call: pre-flight checks, INIT, streamed APPENDs with bounded
  * concurrency, FINALIZE, waiting for processing, and alt text. Also resumes a saved session.
  *
- * @module
+ * @since 0.2.0
  */
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Pool from "effect/Pool"
+import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import * as Duration from "effect/Duration"
+import * as SynchronizedRef from "effect/SynchronizedRef"
 import type { Dialect } from "./Dialect.ts"
 import {
   DeadlineExceeded,
@@ -26,18 +29,34 @@ import { MediaId } from "./MediaId.ts"
 import type { OpenedMedia, MediaSource } from "./MediaSource.ts"
 import type { MediaStatus } from "./MediaStatus.ts"
 import { MediaType, resolveMediaType } from "./MediaType.ts"
-import { CurrentProgressListener, type ProgressListener, UploadEvent } from "./Progress.ts"
-import { rechunk } from "./Rechunk.ts"
+import { CurrentProgressListener } from "./internal/ProgressChannel.ts"
+import { type ProgressListener, UploadEvent } from "./Progress.ts"
+import { rechunk } from "./internal/Rechunk.ts"
 import { planSegments, type SegmentPlan } from "./SegmentPlan.ts"
 import { fingerprintOf, UploadSession } from "./UploadSession.ts"
 
-/** APPENDs in flight at once unless told otherwise (chosen by the benchmarks in bench/). */
+/**
+ * APPENDs in flight at once unless told otherwise (chosen by the benchmarks in bench/).
+ *
+ * @since 0.2.0
+ * @category constants
+ */
 export const defaultConcurrency = 4
 
-/** The most APPENDs in flight that the library allows. */
+/**
+ * The most APPENDs in flight that the library allows.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
 export const maxConcurrency = 16
 
-/** How an upload runs. Every field is optional. */
+/**
+ * How an upload runs. Every field is optional.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface UploadOptions {
   /** The MIME type; sniffed from the bytes (then the file name) when absent. */
   readonly mediaType?: string | undefined
@@ -73,7 +92,12 @@ export interface UploadOptions {
   } | undefined
 }
 
-/** The uploaded media: ready to post unless the upload was told not to wait. */
+/**
+ * The uploaded media: ready to post unless the upload was told not to wait.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export class UploadedMedia extends Schema.Class<UploadedMedia>("UploadedMedia")({
   mediaId: MediaId,
   mediaKey: Schema.optionalKey(Schema.String),
@@ -85,7 +109,12 @@ export class UploadedMedia extends Schema.Class<UploadedMedia>("UploadedMedia")(
   state: Schema.String
 }) {}
 
-/** Everything an upload can fail with. */
+/**
+ * Everything an upload can fail with.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export type UploadError = PreflightError | XRequestError | ProcessingFailed | ProcessingTimeout | DeadlineExceeded
 
 const validateConcurrency = (value: number | undefined): Effect.Effect<number, InvalidOption> => {
@@ -142,7 +171,26 @@ const prepare = <R>(source: MediaSource<R>, options: UploadOptions) =>
     return prepared
   })
 
-/** Sends the segments X does not have yet, `concurrency` at a time, and returns the final session. */
+/** What X has of the upload so far, shared by the fibers sending segments. */
+interface Progress {
+  readonly session: UploadSession
+  readonly bytesSent: number
+}
+
+/** `sorted` with `value` inserted in order (a new array). */
+const insertSorted = (sorted: ReadonlyArray<number>, value: number): ReadonlyArray<number> => {
+  const at = sorted.findIndex((n) => n > value)
+  return at === -1 ? [...sorted, value] : [...sorted.slice(0, at), value, ...sorted.slice(at)]
+}
+
+/**
+ * Sends the segments X does not have yet, `concurrency` at a time, and returns the final session.
+ *
+ * Each segment is one task: read it (into a buffer borrowed from a pool, for sources with random
+ * access), APPEND it (retried on its own by the XClient), then record it. What X has lives in one
+ * `SynchronizedRef`: recording a segment, its progress event and the saved session happen under it,
+ * so sessions are saved in the order they grew. The first failure interrupts the other tasks.
+ */
 const sendSegments = (
   prepared: Prepared,
   initial: UploadSession,
@@ -152,76 +200,79 @@ const sendSegments = (
     const client = yield* MediaClient
     const emit = options.onProgress ?? (() => Effect.void)
     const save = options.onSession ?? (() => Effect.void)
-    const { plan } = prepared
-    const done = new Set(initial.segmentsDone)
-    let bytesSent = 0
-    for (const index of done) bytesSent += plan.segmentRange(index).length
-    let session = initial
-    const ref = { mediaId: initial.mediaId, expiresAt: initial.expiresAt }
-    const appendSegment = (index: number, bytes: Uint8Array) =>
-      client.append(ref, index, bytes).pipe(
-        Effect.flatMap(() => {
-          done.add(index)
-          bytesSent += bytes.byteLength
-          session = new UploadSession({ ...session, segmentsDone: [...done].sort((a, b) => a - b) })
-          return Effect.andThen(
-            emit(UploadEvent.SegmentSent({
-              mediaId: initial.mediaId,
-              segmentIndex: index,
-              segmentBytes: bytes.byteLength,
-              bytesSent,
-              totalBytes: plan.totalBytes,
-              segmentsSent: done.size,
-              segmentCount: plan.segmentCount
-            })),
-            save(session)
-          )
+    const { opened, plan } = prepared
+    const media = { mediaId: initial.mediaId, expiresAt: initial.expiresAt }
+    const progress = yield* SynchronizedRef.make<Progress>({
+      session: initial,
+      bytesSent: initial.segmentsDone.reduce((n, index) => n + plan.segmentRange(index).length, 0)
+    })
+
+    const recordSent = (index: number, segmentBytes: number) =>
+      SynchronizedRef.updateEffect(progress, (state) => {
+        const session = new UploadSession({ ...state.session, segmentsDone: insertSorted(state.session.segmentsDone, index) })
+        const next: Progress = { session, bytesSent: state.bytesSent + segmentBytes }
+        const event = UploadEvent.SegmentSent({
+          mediaId: initial.mediaId,
+          segmentIndex: index,
+          segmentBytes,
+          bytesSent: next.bytesSent,
+          totalBytes: plan.totalBytes,
+          segmentsSent: session.segmentsDone.length,
+          segmentCount: plan.segmentCount
         })
-      )
-    const { readAt, verify } = prepared.opened
+        return emit(event).pipe(Effect.andThen(save(session)), Effect.as(next))
+      })
+
+    const appendSegment = (index: number, bytes: Uint8Array) =>
+      client.append(media, index, bytes).pipe(Effect.andThen(recordSent(index, bytes.byteLength)))
+
+    const missing = initial.missingSegments
+    const { readAt } = opened
     if (readAt !== undefined) {
-      // Random access: `concurrency` workers, each reading the next missing segment into its own
-      // reused buffer and sending it. Memory is exactly chunk × concurrency; the first failure
-      // interrupts the other workers.
-      const missing: Array<number> = []
-      for (let i = 0; i < plan.segmentCount; i++) if (!done.has(i)) missing.push(i)
-      let next = 0
-      const worker = Effect.gen(function*() {
-        const scratch = new Uint8Array(Math.min(plan.chunkSize, plan.totalBytes))
-        while (next < missing.length) {
-          const index = missing[next++]!
-          const range = plan.segmentRange(index)
-          yield* appendSegment(index, yield* readAt(range.offset, range.length, scratch))
-        }
-      })
+      // Random access: each task borrows a buffer, reads its segment into it and sends it from
+      // there; the buffer goes back to the pool once the APPEND (and its retries) is over. Memory is
+      // one chunk per task in flight, whatever the garbage collector does.
       const workers = Math.min(prepared.concurrency, missing.length)
-      yield* Effect.all(Array.from({ length: workers }, () => worker), { concurrency: "unbounded", discard: true })
-      if (verify !== undefined) yield* verify
-      return session
-    }
-    let produced = 0
-    yield* prepared.opened.stream(plan.chunkSize).pipe(
-      // A file smaller than a chunk needs no chunk-sized buffer.
-      rechunk(Math.min(plan.chunkSize, plan.totalBytes)),
-      Stream.map((bytes, index) => {
-        produced = index + 1
-        return [bytes, index] as const
-      }),
-      Stream.filter(([, index]) => !done.has(index)),
-      Stream.mapEffect(([bytes, index]) => appendSegment(index, bytes), {
-        concurrency: prepared.concurrency,
-        unordered: true
-      }),
-      Stream.runDrain
-    )
-    if (produced !== plan.segmentCount) {
-      return yield* new MediaSourceError({
-        source: initial.source,
-        reason: "changed",
-        detail: `it gave ${produced} segments where ${plan.segmentCount} were planned; it changed during the upload.`
+      const buffers = yield* Pool.make({
+        acquire: Effect.sync(() => new Uint8Array(Math.min(plan.chunkSize, plan.totalBytes))),
+        size: Math.max(1, workers)
       })
+      yield* Effect.forEach(
+        missing,
+        (index) =>
+          Pool.use(buffers, (buffer) => {
+            const range = plan.segmentRange(index)
+            return Effect.flatMap(readAt(range.offset, range.length, buffer), (bytes) => appendSegment(index, bytes))
+          }),
+        { concurrency: workers, discard: true }
+      )
+      if (opened.verify !== undefined) yield* opened.verify
+    } else {
+      // A stream is read once, in order: segments X already has are read and skipped.
+      const already = new Set(initial.segmentsDone)
+      const produced = yield* Ref.make(0)
+      yield* opened.stream(plan.chunkSize).pipe(
+        // A file smaller than a chunk needs no chunk-sized buffer.
+        rechunk(Math.min(plan.chunkSize, plan.totalBytes)),
+        Stream.map((bytes, index) => [bytes, index] as const),
+        Stream.tap(() => Ref.update(produced, (n) => n + 1)),
+        Stream.filter(([, index]) => !already.has(index)),
+        Stream.mapEffect(([bytes, index]) => appendSegment(index, bytes), {
+          concurrency: prepared.concurrency,
+          unordered: true
+        }),
+        Stream.runDrain
+      )
+      const segments = yield* Ref.get(produced)
+      if (segments !== plan.segmentCount) {
+        return yield* new MediaSourceError({
+          source: initial.source,
+          reason: "changed",
+          detail: `it gave ${segments} segments where ${plan.segmentCount} were planned; it changed during the upload.`
+        })
+      }
     }
-    return session
+    return (yield* SynchronizedRef.get(progress)).session
   })
 
 /** FINALIZE (unless done already), wait for processing when asked, set alt text, and report. */
@@ -294,23 +345,27 @@ const supervise = <A, E, R>(
   options: UploadOptions,
   run: (options: UploadOptions) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | DeadlineExceeded, R> =>
-  Effect.suspend(() => {
-    let phase: Phase = "preparing"
-    let mediaId: string | undefined
+  Effect.gen(function*() {
+    // Where the upload is, for DeadlineExceeded: updated by the events, from any fiber.
+    const where = yield* Ref.make<{ readonly phase: Phase; readonly mediaId: string | undefined }>({
+      phase: "preparing",
+      mediaId: undefined
+    })
     const listener = options.onProgress
-    const tracking: ProgressListener = (event) => {
-      phase = phaseOf(event) ?? phase
-      if (event._tag === "Initialized") mediaId = event.mediaId
-      return listener === undefined ? Effect.void : listener(event)
-    }
+    const tracking: ProgressListener = (event) =>
+      Ref.update(where, (current) => ({
+        phase: phaseOf(event) ?? current.phase,
+        mediaId: event._tag === "Initialized" ? event.mediaId : current.mediaId
+      })).pipe(Effect.andThen(listener === undefined ? Effect.void : listener(event)))
     const tracked = { ...options, onProgress: tracking }
     const effect = Effect.provideService(run(tracked), CurrentProgressListener, tracking)
-    if (options.deadline === undefined) return effect
+    if (options.deadline === undefined) return yield* effect
     const deadlineMillis = Math.round(Duration.toMillis(Duration.fromInputUnsafe(options.deadline)))
-    return Effect.timeoutOrElse(effect, {
+    return yield* Effect.timeoutOrElse(effect, {
       duration: Duration.millis(deadlineMillis),
       orElse: () =>
-        Effect.fail(new DeadlineExceeded({ deadlineMillis, phase, ...(mediaId === undefined ? {} : { mediaId }) }))
+        Effect.flatMap(Ref.get(where), ({ mediaId, phase }) =>
+          Effect.fail(new DeadlineExceeded({ deadlineMillis, phase, ...(mediaId === undefined ? {} : { mediaId }) })))
     })
   })
 
@@ -322,6 +377,9 @@ const supervise = <A, E, R>(
  * text, chunk size, concurrency) and fails with its typed error with nothing sent. The source is
  * streamed: memory stays around `chunkSize × concurrency`. Interrupting it aborts the requests in
  * flight and returns once they have stopped.
+ *
+ * @since 0.2.0
+ * @category uploading
  */
 export const upload = <R>(
   source: MediaSource<R>,
@@ -341,6 +399,7 @@ export const upload = <R>(
         chunkSize: plan.chunkSize,
         segmentCount: plan.segmentCount
       }))
+      yield* annotatePlan(prepared)
       const start = yield* client.initialize({
         totalBytes: plan.totalBytes,
         mediaType: prepared.mediaType,
@@ -365,12 +424,24 @@ export const upload = <R>(
         expiresAt: start.expiresAt,
         finalized: false
       })
+      yield* Effect.annotateCurrentSpan("x-media.media_id", start.mediaId)
       yield* emit(UploadEvent.Initialized({ mediaId: start.mediaId, expiresAt: start.expiresAt, resumed: false, bytesAlreadySent: 0 }))
       if (options.onSession !== undefined) yield* options.onSession(session)
       const sent = yield* sendSegments(prepared, session, options)
       return yield* complete(prepared, sent, options)
     }))
-  )
+  ).pipe(Effect.withSpan("x-media/Upload.upload", { attributes: { "x-media.source": source.name } }))
+
+/** The plan on the upload's span. */
+const annotatePlan = (prepared: Prepared) =>
+  Effect.annotateCurrentSpan({
+    "x-media.total_bytes": prepared.plan.totalBytes,
+    "x-media.media_type": prepared.mediaType,
+    "x-media.category": prepared.category,
+    "x-media.chunk_size": prepared.plan.chunkSize,
+    "x-media.segment_count": prepared.plan.segmentCount,
+    "x-media.concurrency": prepared.concurrency
+  })
 
 const mismatch = (option: string, value: string, detail: string) =>
   Effect.fail(new InvalidOption({ option, value, detail }))
@@ -380,6 +451,9 @@ const mismatch = (option: string, value: string, detail: string) =>
  * `upload` does. The source must be the same bytes (its size and type are checked). Fails with
  * MediaExpired, without a request, when the session has expired; with InvalidOption when the
  * session belongs to another dialect or server, or the source does not match it.
+ *
+ * @since 0.2.0
+ * @category uploading
  */
 export const resume = <R>(
   session: UploadSession,
@@ -413,9 +487,14 @@ export const resume = <R>(
       if ((yield* fingerprintOf(prepared.opened.head)) !== session.fingerprint) {
         return yield* mismatch("session", session.mediaId, `${source.name} does not start with the same bytes as ${session.source} did; resume with the same file.`)
       }
+      yield* annotatePlan(prepared)
       const bytesAlreadySent = session.segmentsDone.reduce((n, i) => n + prepared.plan.segmentRange(i).length, 0)
       yield* emit(UploadEvent.Initialized({ mediaId: session.mediaId, expiresAt: session.expiresAt, resumed: true, bytesAlreadySent }))
       const sent = session.finalized ? session : yield* sendSegments(prepared, session, options)
       return yield* complete(prepared, sent, options)
     }))
+  ).pipe(
+    Effect.withSpan("x-media/Upload.resume", {
+      attributes: { "x-media.source": source.name, "x-media.media_id": session.mediaId }
+    })
   )

@@ -2,7 +2,7 @@
  * An upload session as a value that can be saved and read back, so an interrupted upload can be
  * resumed (in the same process or after a restart) by sending only the missing segments.
  *
- * @module
+ * @since 0.2.0
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
@@ -15,6 +15,9 @@ import { MediaType } from "./MediaType.ts"
 /**
  * What is needed to resume: the media id and dialect, the file's size and type, the chunk size,
  * which segments X already has, and until when the session can be finished (`expiresAt`).
+ *
+ * @since 0.2.0
+ * @category models
  */
 export class UploadSession extends Schema.Class<UploadSession>("UploadSession")({
   /** The format of this value; a later format is refused rather than misread. */
@@ -50,15 +53,39 @@ export class UploadSession extends Schema.Class<UploadSession>("UploadSession")(
   }
 }
 
-/** The session as JSON text and back (for `--session FILE`). Decoding untrusted text fails with a SchemaError. */
+/**
+ * The session as JSON text and back (for `--session FILE`). Decoding untrusted text fails with a SchemaError.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
 export const UploadSessionJson = Schema.fromJsonString(UploadSession)
 
-/** Encodes a session to JSON text. */
+/**
+ * Encodes a session to JSON text.
+ *
+ * @since 0.2.0
+ * @category encoding
+ */
 export const encodeSession = Schema.encodeSync(UploadSessionJson)
 
-/** Decodes a session from JSON text (Effect, failing with SchemaError for anything malformed). */
+/**
+ * Decodes a session from JSON text (Effect, failing with SchemaError for anything malformed).
+ *
+ * @since 0.2.0
+ * @category encoding
+ */
 export const decodeSession = Schema.decodeUnknownEffect(UploadSessionJson)
 
-/** The SHA-256 (hex) of a source's first bytes, as kept in `UploadSession.fingerprint`. */
-export const fingerprintOf = (head: Uint8Array): Effect.Effect<string> =>
-  Digest.Digest.use((digest) => digest.digestHex(Digest.sha256, head)).pipe(Effect.provide(Digest.layerWebCrypto))
+/**
+ * The SHA-256 (hex) of a source's first bytes, as kept in `UploadSession.fingerprint`. Uses the
+ * `Digest` in the context when there is one (on Node, `NodeCrypto.layerDigest`), else Web Crypto.
+ *
+ * @since 0.2.0
+ * @category getters
+ */
+export const fingerprintOf = (head: Uint8Array): Effect.Effect<string> => {
+  const hex = Digest.Digest.use((digest) => digest.digestHex(Digest.sha256, head))
+  return Effect.flatMap(Effect.serviceOption(Digest.Digest), (digest) =>
+    digest._tag === "Some" ? Effect.provideService(hex, Digest.Digest, digest.value) : Effect.provide(hex, Digest.layerWebCrypto))
+}

@@ -1,15 +1,15 @@
 /**
  * @x-media/core: X (Twitter) media upload as Effect programs.
  *
- * Start with `Upload.upload(MediaSource.fromFile(path))` on a `MediaClient` layer with an
- * authenticated HttpClient (`Auth.layer`), or use `MediaClient` for the single protocol steps.
+ * Start with `Upload.upload(MediaSource.fromFile(path))` on `MediaClient.layer`, built on an
+ * `XClient` layer (the private, authenticated client to X) over an `HttpClient` transport, or use
+ * `MediaClient` for the single protocol steps.
  *
- * @module
+ * @since 0.2.0
  */
 export * as Auth from "./Auth.ts"
 export * as Credentials from "./Credentials.ts"
 export * as Dialect from "./Dialect.ts"
-export * as ErrorEnvelope from "./ErrorEnvelope.ts"
 export * as Errors from "./Errors.ts"
 export * as MediaCategory from "./MediaCategory.ts"
 export * as MediaClient from "./MediaClient.ts"
@@ -20,10 +20,10 @@ export * as MediaType from "./MediaType.ts"
 export * as OAuth1 from "./OAuth1.ts"
 export * as Polling from "./Polling.ts"
 export * as Progress from "./Progress.ts"
-export * as Protocol from "./Protocol.ts"
+export * as RateBudget from "./RateBudget.ts"
 export * as RateLimit from "./RateLimit.ts"
-export * as Rechunk from "./Rechunk.ts"
-export * as RequestPolicy from "./RequestPolicy.ts"
 export * as SegmentPlan from "./SegmentPlan.ts"
 export * as Upload from "./Upload.ts"
 export * as UploadSession from "./UploadSession.ts"
+export * as XClient from "./XClient.ts"
+export * as XMediaConfig from "./XMediaConfig.ts"

@@ -1,10 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Layer } from "effect"
+import { Context, Effect, Exit, Fiber, Layer } from "effect"
 import { HttpBody, HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
 import { TestClock } from "effect/testing"
 import * as Auth from "../src/Auth.ts"
 import * as Credentials from "../src/Credentials.ts"
 import type { ApiErrorDetail } from "../src/Errors.ts"
+import * as MediaClient from "../src/MediaClient.ts"
+import { makeMediaId } from "../src/MediaId.ts"
+import * as XClient from "../src/XClient.ts"
 
 // The V1–V3 / D1–D5 inputs of x-media-api.md §5.2–5.3.
 const secrets = {
@@ -49,22 +52,32 @@ const oauthFields = (header: string): Record<string, string> => {
   )
 }
 
-// Sends one request through an OAuth 1.0a client with X's nonce and timestamp; returns what was sent.
+// Signs one request with OAuth 1.0a, X's nonce and timestamp; returns it as it would be sent.
 const sendSigned = (request: HttpClientRequest.HttpClientRequest) =>
   Effect.gen(function*() {
     yield* TestClock.setTime(nowMillis)
-    const { sent, client } = recorder()
-    yield* client.pipe(Auth.authenticate(oauth1)).execute(request).pipe(
+    return yield* Auth.signOAuth1(oauth1)(request).pipe(
       Effect.provideService(Auth.Nonce, { next: Effect.succeed(nonce) })
     )
-    expect(sent).toHaveLength(1)
-    return sent[0]
   })
+
+// An XClient on the recording transport.
+const xClient = (
+  transport: HttpClient.HttpClient,
+  options: Partial<XClient.Options> = {}
+) => XClient.layer({ credentials: oauth1, ...options }).pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, transport)))
+
+const statusRequest = (mediaId: string): XClient.Request => ({
+  step: "STATUS",
+  endpoint: "GET /1.1/media/upload.json (command=STATUS)",
+  host: "media",
+  request: HttpClientRequest.get("/1.1/media/upload.json", { urlParams: { command: "STATUS", media_id: mediaId } })
+})
 
 const signatureSent = (request: HttpClientRequest.HttpClientRequest) =>
   Effect.map(sendSigned(request), (sent) => oauthFields(authorizationOf(sent))["oauth_signature"])
 
-describe("authenticate with OAuth 1.0a", () => {
+describe("signing with OAuth 1.0a", () => {
   it.effect("signs a urlencoded body (D1) and sends X's exact header", () =>
     Effect.gen(function*() {
       const sent = yield* sendSigned(
@@ -140,35 +153,40 @@ describe("authenticate with OAuth 1.0a", () => {
       expect(signature).toBe("Ls93hJiZbQ3akF3HF3x1Bz8/zU4=")
     }))
 
-  it.effect("signs the final URL even when a base URL is prepended after authenticate", () =>
+  it.effect("XClient signs the final URL, after its base URL is prepended", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(nowMillis)
       const { sent, client } = recorder()
-      const api = client.pipe(
-        Auth.authenticate(oauth1),
-        HttpClient.mapRequest(HttpClientRequest.prependUrl("https://upload.twitter.com/1.1"))
-      )
-      yield* api.get("/media/upload.json", { urlParams: { command: "STATUS", media_id: "710511363345354753" } }).pipe(
+      yield* XClient.XClient.use((x) => x.execute(statusRequest("710511363345354753"))).pipe(
+        Effect.provide(xClient(client, { dialect: "v1" })),
         Effect.provide(Auth.fixedNonce(nonce))
       )
+      expect(sent[0]?.url).toBe(v1Upload)
       expect(oauthFields(authorizationOf(sent[0]))["oauth_signature"]).toBe("no3JILvbM+3o5Q5R9fOmT/3BDSc=")
     }))
 
   it.effect("takes the timestamp from the Clock in whole seconds", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(nowMillis + 999)
-      const { sent, client } = recorder()
-      yield* client.pipe(Auth.authenticate(oauth1)).get(v1Upload)
-      expect(oauthFields(authorizationOf(sent[0]))["oauth_timestamp"]).toBe("1318622958")
+      const signed = yield* Auth.signOAuth1(oauth1)(HttpClientRequest.get(v1Upload))
+      expect(oauthFields(authorizationOf(signed))["oauth_timestamp"]).toBe("1318622958")
     }))
 
-  it.effect("uses a fresh random nonce for every request and every retry", () =>
+  it.effect("XClient uses a fresh random nonce for every request and every retry", () =>
     Effect.gen(function*() {
       const { sent, client } = recorder([503])
-      const api = client.pipe(Auth.authenticate(oauth1), HttpClient.filterStatusOk, HttpClient.retry({ times: 1 }))
-      yield* api.get(v1Upload)
-      yield* api.get(v1Upload)
-      expect(sent).toHaveLength(3)
+      yield* Effect.gen(function*() {
+        const x = yield* XClient.XClient
+        const fiber = yield* x.execute(statusRequest("1")).pipe(Effect.forkChild)
+        // Signing runs on Web Crypto (real promises): let the fiber reach its backoff sleep first.
+        for (let i = 0; i < 3; i++) {
+          yield* TestClock.withLive(Effect.sleep("20 millis"))
+          yield* TestClock.adjust("1 minute")
+        }
+        yield* Fiber.join(fiber)
+        yield* x.execute(statusRequest("1"))
+      }).pipe(Effect.provide(xClient(client, { dialect: "v1" })))
+      expect(sent.map((request) => request.method)).toEqual(["GET", "GET", "GET"])
       const nonces = sent.map((request) => oauthFields(authorizationOf(request))["oauth_nonce"] ?? "")
       expect(new Set(nonces).size).toBe(3)
       for (const n of nonces) expect(n).toMatch(/^[A-Za-z0-9]{30,}$/)
@@ -214,16 +232,23 @@ describe("signedBodyParameters", () => {
   })
 })
 
-describe("authenticate with OAuth 2.0", () => {
-  it.effect("sends the token as Bearer", () =>
+describe("OAuth 2.0", () => {
+  it.effect("XClient sends the token as Bearer", () =>
     Effect.gen(function*() {
       const { sent, client } = recorder()
-      yield* client.pipe(Auth.authenticate(Credentials.oauth2("user-token-123"))).post("https://api.x.com/2/media/upload/initialize")
+      yield* XClient.XClient.use((x) =>
+        x.execute({
+          step: "INIT",
+          endpoint: "POST /2/media/upload/initialize",
+          request: HttpClientRequest.post("/2/media/upload/initialize")
+        })
+      ).pipe(Effect.provide(xClient(client, { credentials: Credentials.oauth2("user-token-123") })))
+      expect(sent[0]?.url).toBe("https://api.x.com/2/media/upload/initialize")
       expect(authorizationOf(sent[0])).toBe("Bearer user-token-123")
     }))
 })
 
-describe("ensureSupported and layer", () => {
+describe("ensureSupported and XClient", () => {
   it.effect("accepts OAuth 1.0a on both dialects and OAuth 2.0 on v2", () =>
     Effect.gen(function*() {
       yield* Auth.ensureSupported(oauth1, "v1")
@@ -234,13 +259,8 @@ describe("ensureSupported and layer", () => {
   it.effect("fails OAuth 2.0 on v1 with AuthUnsupported before any request is sent", () =>
     Effect.gen(function*() {
       const { sent, client } = recorder()
-      const program = Effect.gen(function*() {
-        const http = yield* HttpClient.HttpClient
-        return yield* http.get(v1Upload)
-      }).pipe(
-        Effect.provide(Auth.layer(Credentials.oauth2("secret-oauth2-token"), "v1").pipe(
-          Layer.provide(Layer.succeed(HttpClient.HttpClient, client))
-        ))
+      const program = XClient.XClient.use((x) => x.execute(statusRequest("1"))).pipe(
+        Effect.provide(xClient(client, { credentials: Credentials.oauth2("secret-oauth2-token"), dialect: "v1" }))
       )
       const exit = yield* Effect.exit(program)
       expect(sent).toHaveLength(0)
@@ -254,18 +274,52 @@ describe("ensureSupported and layer", () => {
       expect(exit).toStrictEqual(Exit.fail(error))
     }))
 
-  it.effect("layer replaces the HttpClient in the context with a signing one", () =>
+  it.effect("AuthUnsupported advises changing the input that chose v1, and a neutral switch otherwise", () =>
     Effect.gen(function*() {
-      yield* TestClock.setTime(nowMillis)
+      const token = Credentials.oauth2("t")
+      const advice = (chosenBy?: string) =>
+        Effect.map(Effect.flip(Auth.ensureSupported(token, "v1", chosenBy)), (error) => error.message)
+      expect(yield* advice("--api")).toMatch(/switch to the v2 dialect \(--api v2\)\.$/)
+      expect(yield* advice("X_MEDIA_API")).toMatch(/switch to the v2 dialect \(X_MEDIA_API=v2\)\.$/)
+      expect(yield* advice("dialect")).toMatch(/switch to the v2 dialect \(dialect: "v2"\)\.$/)
+      expect(yield* advice()).toMatch(/switch to the v2 dialect\.$/)
+      const error = yield* Effect.flip(Auth.ensureSupported(token, "v1", "--api"))
+      expect(error.chosenBy).toBe("--api")
+      // Followed, the advice gets past the error.
+      yield* Auth.ensureSupported(token, "v2", "--api")
+    }))
+
+  it.effect("credentials go to X only: another service on the same HttpClient sends no Authorization", () =>
+    Effect.gen(function*() {
       const { sent, client } = recorder()
+      // A service of the application that calls some other host with the context's HttpClient.
+      class Webhook extends Context.Service<Webhook, { readonly ping: Effect.Effect<void> }>()("test/Webhook") {
+        static readonly layer = Layer.effect(
+          Webhook,
+          Effect.map(HttpClient.HttpClient, (http) => ({
+            ping: http.post("https://hooks.example.com/ping").pipe(Effect.asVoid, Effect.orDie)
+          }))
+        )
+      }
+      const transport = Layer.succeed(HttpClient.HttpClient, client)
+      const app = Layer.mergeAll(
+        MediaClient.layer.pipe(Layer.provide(XClient.layer({ credentials: oauth1, dialect: "v1" }))),
+        Webhook.layer
+      ).pipe(Layer.provide(transport))
       yield* Effect.gen(function*() {
+        yield* MediaClient.MediaClient.use((media) => media.status(makeMediaId("1")).pipe(Effect.ignore))
+        yield* Webhook.use((webhook) => webhook.ping)
         const http = yield* HttpClient.HttpClient
-        yield* http.post("https://api.x.com/2/media/upload/initialize")
-      }).pipe(
-        Effect.provide(Auth.layer(oauth1, "v2").pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, client)))),
-        Effect.provide(Auth.fixedNonce(nonce))
-      )
-      expect(oauthFields(authorizationOf(sent[0]))["oauth_signature"]).toBe("jUP3qr04mgcjK6/SQrvXLoGzZUs=")
+        yield* http.get("https://other.example.com/").pipe(Effect.orDie)
+      }).pipe(Effect.provide(Layer.merge(app, transport)))
+      expect(sent.map((request) => request.url)).toEqual([
+        v1Upload,
+        "https://hooks.example.com/ping",
+        "https://other.example.com/"
+      ])
+      expect(authorizationOf(sent[0])).toMatch(/^OAuth /)
+      expect(sent[1]?.headers["authorization"]).toBeUndefined()
+      expect(sent[2]?.headers["authorization"]).toBeUndefined()
     }))
 })
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Redacted } from "effect"
 import { inspect } from "node:util"
 import * as Credentials from "../src/Credentials.ts"
+import * as XMediaConfig from "../src/XMediaConfig.ts"
 
 const full = {
   X_API_KEY: "key-AAAA",
@@ -13,13 +14,13 @@ const bearer = { X_OAUTH2_ACCESS_TOKEN: "bearer-EEEE" }
 const allValues = [...Object.values(full), ...Object.values(bearer)]
 
 const load = (env: Record<string, unknown>, prefer?: Credentials.Scheme) =>
-  Credentials.fromConfig({ provider: ConfigProvider.fromUnknown(env), prefer })
+  XMediaConfig.loadCredentials({ prefer }, ConfigProvider.fromUnknown(env))
 
 const expectNoSecret = (text: string) => {
   for (const value of allValues) expect(text).not.toContain(value)
 }
 
-describe("Credentials.fromConfig", () => {
+describe("XMediaConfig.credentials", () => {
   it.effect("loads OAuth 1.0a when all four variables are set", () =>
     Effect.gen(function*() {
       const credentials = yield* load(full)
@@ -51,9 +52,9 @@ describe("Credentials.fromConfig", () => {
 
   it.effect("reads the environment through ConfigProvider.fromEnv and the context's provider", () =>
     Effect.gen(function*() {
-      const fromEnv = yield* Credentials.fromConfig({ provider: ConfigProvider.fromEnv({ env: full }) })
+      const fromEnv = yield* XMediaConfig.loadCredentials({}, ConfigProvider.fromEnv({ env: full }))
       expect(fromEnv._tag).toBe("OAuth1")
-      const fromContext = yield* Credentials.fromConfig().pipe(
+      const fromContext = yield* XMediaConfig.loadCredentials().pipe(
         Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env: bearer }))
       )
       expect(fromContext._tag).toBe("OAuth2")
@@ -80,30 +81,31 @@ describe("Credentials.fromConfig", () => {
       expect((yield* load(partial, "oauth2"))._tag).toBe("OAuth2")
     }))
 
-  it.effect("with nothing set, names what to set for either scheme", () =>
+  it.effect("with nothing set, lists the two alternatives, not five missing variables", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(load({}))
-      expect(error.missing).toEqual([
-        "X_API_KEY",
-        "X_API_SECRET",
-        "X_ACCESS_TOKEN",
-        "X_ACCESS_TOKEN_SECRET",
-        "X_OAUTH2_ACCESS_TOKEN"
+      expect(error._tag).toBe("MissingCredentials")
+      expect(error.missing).toEqual([])
+      expect(error.alternatives).toEqual([
+        ["X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"],
+        ["X_OAUTH2_ACCESS_TOKEN"]
       ])
-      expect(error.message).toContain("OAuth 1.0a")
-      expect(error.message).toContain("media.write")
+      expect(error.message).toMatch(
+        /^No credentials are configured\. Set either X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET \(OAuth 1\.0a.*\), or X_OAUTH2_ACCESS_TOKEN \(.*media\.write/
+      )
+      expect(error.message).not.toContain("Missing credentials:")
     }))
 
   it.effect("counts empty and blank strings as missing", () =>
     Effect.gen(function*() {
       const emptyProvider = (env: Record<string, string>) =>
-        Credentials.fromConfig({ provider: ConfigProvider.fromUnknown(env, { preserveEmptyStrings: true }) })
+        XMediaConfig.loadCredentials({}, ConfigProvider.fromUnknown(env, { preserveEmptyStrings: true }))
       const error = yield* Effect.flip(emptyProvider({ ...full, X_API_SECRET: "", X_ACCESS_TOKEN: "  " }))
       expect(error.missing).toEqual(["X_API_SECRET", "X_ACCESS_TOKEN"])
       const none = yield* Effect.flip(emptyProvider({ X_API_KEY: "", X_OAUTH2_ACCESS_TOKEN: "" }))
-      expect(none.missing).toHaveLength(5)
+      expect(none).toMatchObject({ _tag: "MissingCredentials", missing: [] })
       const env = yield* Effect.flip(
-        Credentials.fromConfig({ provider: ConfigProvider.fromEnv({ env: { ...full, X_API_KEY: "" } }) })
+        XMediaConfig.loadCredentials({}, ConfigProvider.fromEnv({ env: { ...full, X_API_KEY: "" } }))
       )
       expect(env.missing).toEqual(["X_API_KEY"])
       expect((yield* emptyProvider({ ...full, ...{ X_OAUTH2_ACCESS_TOKEN: "" } }))._tag).toBe("OAuth1")
@@ -114,7 +116,7 @@ describe("Credentials.fromConfig", () => {
       const failing = ConfigProvider.make(() =>
         Effect.fail(new ConfigProvider.SourceError({ message: `cannot parse line X_API_SECRET=${full.X_API_SECRET}` }))
       )
-      const error = yield* Effect.flip(Credentials.fromConfig({ provider: failing }))
+      const error = yield* Effect.flip(XMediaConfig.loadCredentials({}, failing))
       expect(error._tag).toBe("MissingCredentials")
       expect(error.missing).toEqual(["X_API_KEY"])
       expect(error.message).toContain("could not be read")

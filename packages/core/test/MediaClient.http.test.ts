@@ -4,9 +4,12 @@ import { Effect, Layer } from "effect"
 import { FetchHttpClient, type HttpClient } from "effect/http"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
+import { inspect } from "node:util"
 import * as Client from "../src/MediaClient.ts"
 import { MediaClient } from "../src/MediaClient.ts"
 import { makeMediaId } from "../src/MediaId.ts"
+import * as XClient from "../src/XClient.ts"
+import { testCredentials } from "./support/ScriptedX.ts"
 
 /** A tiny server on 127.0.0.1 answering like X's v1.1 FINALIZE/STATUS (the seed's examples). */
 const startServer = Effect.acquireRelease(
@@ -63,7 +66,10 @@ describe("MediaClient over real HTTP on 127.0.0.1", () => {
           const ready = yield* client.finalizeAndAwait(makeMediaId("710511363345354753"))
           const missing = yield* client.status(makeMediaId("1")).pipe(Effect.flip)
           return { ready, missing }
-        }).pipe(Effect.provide(Client.layer({ dialect: "v1", baseUrl: url }).pipe(Layer.provide(transport))))
+        }).pipe(Effect.provide(Client.layer.pipe(
+          Layer.provide(XClient.layer({ credentials: testCredentials.oauth1, dialect: "v1", baseUrl: url })),
+          Layer.provide(transport)
+        )))
         expect(result.ready).toMatchObject({ _tag: "Ready", mediaId: "710511363345354753", mediaType: "video/mp4" })
         expect(result.missing).toMatchObject({ _tag: "XApiError", status: 400, errors: [{ code: 324, message: "Invalid media id 1" }] })
         expect(seen).toEqual([
@@ -73,4 +79,27 @@ describe("MediaClient over real HTTP on 127.0.0.1", () => {
         ])
       }).pipe(Effect.scoped))
   }
+})
+
+describe("a NetworkError keeps the transport's error", () => {
+  it.live("connection refused: the cause is undici's error, and holds no credential", () =>
+    Effect.gen(function*() {
+      // A port that was just free: nothing listens there.
+      const { server, url } = yield* startServer
+      yield* Effect.callback<void>((resume) => {
+        server.close(() => resume(Effect.void))
+      })
+      const error = yield* MediaClient.use((client) => client.status(makeMediaId("1"))).pipe(
+        Effect.provide(Client.layer.pipe(
+          Layer.provide(XClient.layer({ credentials: testCredentials.oauth2, baseUrl: url, retry: { maxAttempts: 2, baseDelay: "1 millis" } })),
+          Layer.provide(NodeHttpClient.layerUndici)
+        )),
+        Effect.flip
+      )
+      expect(error).toMatchObject({ _tag: "NetworkError", step: "STATUS", timedOut: false, attempts: 2 })
+      expect(error.isRetryable).toBe(true)
+      expect(error.cause).toBeInstanceOf(Error)
+      expect(inspect(error.cause, { depth: 10 })).not.toContain("test-oauth2-token")
+      expect(inspect(error, { depth: 10 })).not.toContain("test-oauth2-token")
+    }))
 })

@@ -1,10 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer } from "effect"
+import { Effect, Exit, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import { MediaClient } from "../src/MediaClient.ts"
-import * as Client from "../src/MediaClient.ts"
 import { makeMediaId } from "../src/MediaId.ts"
-import { makeScripted, type Scripted, type Sent } from "./support/ScriptedX.ts"
+import { type Scripted, scriptedClient, type Sent } from "./support/ScriptedX.ts"
 
 const id = makeMediaId("710511363345354753")
 const base = "http://x.test"
@@ -21,14 +20,9 @@ const v1Succeeded =
   `{"media_id":710511363345354753,"media_id_string":"710511363345354753","expires_after_secs":3593,"video":{"video_type":"video/mp4"},"processing_info":{"state":"succeeded","progress_percent":100}}`
 const v2 = (data: Record<string, unknown>) => ({ data: { id: "710511363345354753", media_key: "7_710511363345354753", ...data } })
 
-const clientWith = (dialect: "v1" | "v2", script: (sent: Sent, index: number) => Scripted) => {
-  const scripted = makeScripted(script)
-  return {
-    sent: scripted.sent,
-    // Retries have their own tests (RequestPolicy.test.ts): here every answer is taken as it comes.
-    layer: Client.layer({ dialect, baseUrl: base, retry: { maxAttempts: 1 } }).pipe(Layer.provide(scripted.layer))
-  }
-}
+// Retries have their own tests (RequestPolicy.test.ts): here every answer is taken as it comes.
+const clientWith = (dialect: "v1" | "v2", script: (sent: Sent, index: number) => Scripted) =>
+  scriptedClient(script, { dialect, baseUrl: base, retry: { maxAttempts: 1 } })
 
 /** Lets a forked fiber reach its next sleep: response bodies resolve through real promises. */
 const settle = TestClock.withLive(Effect.sleep("5 millis"))
@@ -227,6 +221,34 @@ describe("expiry", () => {
     }).pipe(Effect.provide(x.layer))
   })
 
+  it.effect("APPEND and FINALIZE on an id that has expired fail with MediaExpired and send nothing", () => {
+    const x = clientWith("v2", () => ({ body: { data: { id: "1", expires_after_secs: 60 } } }))
+    return Effect.gen(function*() {
+      const client = yield* MediaClient
+      const start = yield* client.initialize({ totalBytes: 3, mediaType: "image/png" })
+      expect(start.expiresAt.getTime()).toBe(60_000)
+      yield* TestClock.adjust(60_000)
+      // Known from INIT's answer (given as the id alone) or given with the reference.
+      const append = yield* client.append(start, 0, new Uint8Array([1, 2, 3])).pipe(Effect.flip)
+      expect(append).toMatchObject({ _tag: "MediaExpired", mediaId: "1", step: "APPEND", expiresAt: new Date(60_000) })
+      const finalize = yield* client.finalize(start.mediaId).pipe(Effect.flip)
+      expect(finalize).toMatchObject({ _tag: "MediaExpired", mediaId: "1", step: "FINALIZE" })
+      const given = yield* client.append({ mediaId: makeMediaId("2"), expiresAt: new Date(1) }, 0, new Uint8Array([1])).pipe(Effect.flip)
+      expect(given._tag).toBe("MediaExpired")
+      expect(given.isRetryable).toBe(false)
+      expect(x.sent.map((s) => s.url)).toEqual([`${base}/2/media/upload/initialize`])
+    }).pipe(Effect.provide(x.layer))
+  })
+
+  it.effect("INIT without expires_after_secs expires after X's usual 86400 s", () => {
+    const x = clientWith("v2", () => ({ body: { data: { id: "1" } } }))
+    return Effect.gen(function*() {
+      yield* TestClock.setTime(5_000)
+      const start = yield* (yield* MediaClient).initialize({ totalBytes: 3, mediaType: "image/png" })
+      expect(start.expiresAt.getTime()).toBe(5_000 + 86_400_000)
+    }).pipe(Effect.provide(x.layer))
+  })
+
   it.effect("X's 4xx for an expired id maps to MediaExpired", () => {
     const x = clientWith("v1", () => ({ status: 400, body: { errors: [{ code: 324, message: "Media id 710511363345354753 has expired" }] } }))
     return Effect.gen(function*() {
@@ -276,6 +298,9 @@ describe("error envelopes", () => {
         const error = yield* MediaClient.use((client) => client.status(id)).pipe(Effect.flip, Effect.provide(x.layer))
         expect(error._tag).toBe("MalformedResponse")
         expect(error).toMatchObject({ step: "STATUS", status: 200, bodyExcerpt: text })
+        // The parser's or the Schema's own error is kept as the cause.
+        expect(error.cause).toBeInstanceOf(Error)
+        expect(error.isRetryable).toBe(true)
       }
     })
   })

@@ -287,7 +287,8 @@ describe("MediaType", () => {
         expect(error._tag).toBe("UnknownMediaType")
         expect(error.source).toBe("clip.mkv")
         expect(error.detail).toContain("video/x-matroska")
-        expect(error.detail).toContain("video/mp4")
+        expect(error.accepted).toContain("video/mp4")
+        expect(error.message).toContain("video/mp4")
         expect(error.message).toContain("clip.mkv")
       }))
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Stream } from "effect"
-import { rechunk } from "../src/Rechunk.ts"
+import { rechunk } from "../src/internal/Rechunk.ts"
 
 /** A deterministic PRNG (mulberry32), so failures reproduce. */
 const prng = (seed: number) => () => {

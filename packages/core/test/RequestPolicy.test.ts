@@ -2,12 +2,16 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer } from "effect"
 import { HttpClient, HttpClientError, HttpClientResponse } from "effect/http"
 import { TestClock } from "effect/testing"
-import * as Client from "../src/MediaClient.ts"
-import { MediaClient } from "../src/MediaClient.ts"
+import type * as Client from "../src/MediaClient.ts"
+import { layer as MediaClientLayer, MediaClient } from "../src/MediaClient.ts"
 import { makeMediaId } from "../src/MediaId.ts"
-import { CurrentProgressListener, type UploadEvent } from "../src/Progress.ts"
-import type { RetryOptions } from "../src/RequestPolicy.ts"
-import { makeScripted, type Scripted, type Sent } from "./support/ScriptedX.ts"
+import { CurrentProgressListener } from "../src/internal/ProgressChannel.ts"
+import type { UploadEvent } from "../src/Progress.ts"
+import type { RetryOptions } from "../src/XClient.ts"
+import { fromBytes } from "../src/MediaSource.ts"
+import { upload } from "../src/Upload.ts"
+import * as XClient from "../src/XClient.ts"
+import { type Scripted, scriptedClient, type Sent, testCredentials } from "./support/ScriptedX.ts"
 
 const id = makeMediaId("1880028106020515840")
 const ok = { body: { data: { id: "1880028106020515840", expires_after_secs: 86400 } } }
@@ -18,7 +22,7 @@ const setup = (
   script: (sent: Sent, index: number) => Scripted,
   options: { retry?: RetryOptions; budget?: false | Record<string, number> } = {}
 ) => {
-  const scripted = makeScripted(script)
+  const scripted = scriptedClient(script, options)
   const events: Array<UploadEvent> = []
   return {
     sent: scripted.sent,
@@ -26,7 +30,7 @@ const setup = (
     run: <A, E>(f: (client: Client.MediaClientShape) => Effect.Effect<A, E>) =>
       MediaClient.use(f).pipe(
         Effect.provideService(CurrentProgressListener, (event) => Effect.sync(() => events.push(event))),
-        Effect.provide(Client.layer({ baseUrl: "http://x.test", ...options }).pipe(Layer.provide(scripted.layer)))
+        Effect.provide(scripted.layer)
       )
   }
 }
@@ -73,7 +77,10 @@ describe("retries", () => {
     return Effect.gen(function*() {
       const fiber = yield* MediaClient.use((c) => c.status(id)).pipe(
         Effect.flip,
-        Effect.provide(Client.layer({ baseUrl: "http://x.test" }).pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, flaky)))),
+        Effect.provide(MediaClientLayer.pipe(
+          Layer.provide(XClient.layer({ credentials: testCredentials.oauth2, baseUrl: "http://x.test" })),
+          Layer.provide(Layer.succeed(HttpClient.HttpClient, flaky))
+        )),
         Effect.forkChild
       )
       yield* advance(1000)
@@ -138,7 +145,7 @@ describe("rate limits", () => {
     )
   })
 
-  it.effect("the client-side budget (effect's RateLimiter) delays requests past the step's limit", () => {
+  it.effect("the client-side budget delays requests past the group's limit", () => {
     const x = setup(() => ok, { budget: { STATUS: 2 } })
     return x.run((c) =>
       Effect.gen(function*() {
@@ -152,5 +159,116 @@ describe("rate limits", () => {
         expect(x.events.some((e) => e._tag === "RateLimitWait" && e.step === "STATUS")).toBe(true)
       })
     )
+  })
+})
+
+describe("Retry-After and 429 hold every request of the endpoint group, from any fiber", () => {
+  const mediaIdText = "1880028106020515840"
+  const chunk = 1024
+  const png = (size: number) => {
+    const bytes = new Uint8Array(size).fill(7)
+    bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+    return bytes
+  }
+
+  /**
+   * An upload of 12 segments, 4 in flight: the first APPEND of segment 0 gets `refusal`, every
+   * other APPEND takes 1 s to answer. Returns the clock time of every APPEND sent.
+   */
+  const uploadAgainst = (refusal: (sent: Sent) => Scripted) => {
+    let refused = false
+    const x = scriptedClient((sent) => {
+      if (sent.url.endsWith("/initialize")) return { body: { data: { id: mediaIdText, expires_after_secs: 86400 } } }
+      if (sent.url.endsWith("/finalize")) return { body: { data: { id: mediaIdText, expires_after_secs: 86400 } } }
+      if (!refused && sent.params["segment_index"] === "0") {
+        refused = true
+        return refusal(sent)
+      }
+      return { status: 204, delayMillis: 1000 }
+    }, { retry: { baseDelay: "100 millis" } })
+    const events: Array<UploadEvent> = []
+    return Effect.gen(function*() {
+      const fiber = yield* upload(fromBytes(png(12 * chunk), "a.png"), {
+        chunkSize: chunk,
+        concurrency: 4,
+        onProgress: (event) => Effect.sync(() => events.push(event))
+      }).pipe(Effect.provide(x.layer), Effect.forkChild)
+      for (let i = 0; i < 80; i++) yield* advance(500)
+      const media = yield* Fiber.join(fiber)
+      const appends = x.sent.filter((s) => s.url.endsWith("/append"))
+      return { media, appends, events }
+    })
+  }
+
+  const expectHeldUntil = (appends: ReadonlyArray<Sent>, until: (first: number) => number) => {
+    // The first four went out together before X answered; every other APPEND (the retry of
+    // segment 0 included) waited for the time X gave, though three fibers were ready a second later.
+    const first = appends[0]!.at
+    expect(appends.slice(0, 4).map((s) => s.at)).toEqual([first, first, first, first])
+    expect(appends.length).toBe(13)
+    for (const later of appends.slice(4)) expect(later.at).toBeGreaterThanOrEqual(until(first))
+    expect(appends.slice(4).map((s) => s.params["segment_index"])).toContain("0")
+  }
+
+  it.effect("503 with Retry-After in seconds", () =>
+    Effect.gen(function*() {
+      const { appends, events, media } = yield* uploadAgainst(() => ({ status: 503, headers: { "retry-after": "10" }, text: "" }))
+      expect(media.state).toBe("succeeded")
+      expectHeldUntil(appends, (first) => first + 10_000)
+      expect(events.find((e) => e._tag === "Retrying")).toMatchObject({ step: "APPEND", segmentIndex: 0, attempt: 2, maxAttempts: 5 })
+    }))
+
+  it.effect("503 with Retry-After as an HTTP date", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(Date.parse("2030-01-01T00:00:00Z"))
+      const { appends } = yield* uploadAgainst(() => ({
+        status: 503,
+        headers: { "retry-after": "Tue, 01 Jan 2030 00:00:12 GMT" },
+        text: ""
+      }))
+      expectHeldUntil(appends, () => Date.parse("2030-01-01T00:00:12Z"))
+    }))
+
+  it.effect("429 with Retry-After", () =>
+    Effect.gen(function*() {
+      const { appends, events } = yield* uploadAgainst(() => ({
+        status: 429,
+        headers: { "retry-after": "7" },
+        body: { errors: [{ code: 88, message: "Rate limit exceeded" }] }
+      }))
+      expectHeldUntil(appends, (first) => first + 7_000)
+      expect(events.some((e) => e._tag === "RateLimitWait" && e.step === "APPEND" && e.until.getTime() === appends[0]!.at + 7_000)).toBe(true)
+    }))
+
+  it.effect("429 with x-rate-limit-reset, as before: until the reset plus a second", () =>
+    Effect.gen(function*() {
+      const { appends } = yield* uploadAgainst(() => ({
+        status: 429,
+        headers: { "x-rate-limit-limit": "1875", "x-rate-limit-remaining": "0", "x-rate-limit-reset": "5" },
+        body: { errors: [{ code: 88, message: "Rate limit exceeded" }] }
+      }))
+      expectHeldUntil(appends, () => 6_000)
+    }))
+})
+
+describe("attempts", () => {
+  it.effect("the final error says how many times the request was sent", () => {
+    const x = setup(() => ({ status: 503, text: "" }), { retry: { maxAttempts: 3, baseDelay: "1 second" } })
+    return Effect.gen(function*() {
+      const fiber = yield* x.run((c) => c.status(id)).pipe(Effect.flip, Effect.forkChild)
+      for (let i = 0; i < 6; i++) yield* advance(1000)
+      const error = yield* Fiber.join(fiber)
+      expect(error).toMatchObject({ _tag: "XApiError", status: 503, attempts: 3 })
+      expect(x.events.filter((e) => e._tag === "Retrying").map((e) => e._tag === "Retrying" && `${e.attempt} of ${e.maxAttempts}`))
+        .toEqual(["2 of 3", "3 of 3"])
+    })
+  })
+
+  it.effect("a request refused at once was sent once", () => {
+    const x = setup(() => ({ status: 400, body: { errors: [{ code: 324, message: "bad" }] } }))
+    return Effect.gen(function*() {
+      const error = yield* x.run((c) => c.status(id)).pipe(Effect.flip)
+      expect(error).toMatchObject({ _tag: "XApiError", status: 400, attempts: 1 })
+    })
   })
 })

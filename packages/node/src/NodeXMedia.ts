@@ -1,7 +1,8 @@
 /**
  * The layer a Node application provides once to upload media with `@x-media/core`: a `MediaClient`
- * speaking the chosen dialect over undici (`NodeHttpClient.layerUndici`), every request signed with
- * the credentials (`Auth.layer`), and the Node `FileSystem` that `MediaSource.fromFile` reads.
+ * speaking the chosen dialect, on an `XClient` (the private client that signs every request with
+ * the credentials) over undici (`NodeHttpClient.layerUndici`), and the Node `FileSystem` that
+ * `MediaSource.fromFile` reads.
  *
  * ```ts
  * import { NodeXMedia } from "@x-media/node"
@@ -18,32 +19,30 @@
  *
  * @module
  */
+import * as NodeCrypto from "@effect/platform-node/NodeCrypto"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { Auth, Credentials, Dialect, type Errors, MediaClient } from "@x-media/core"
-import * as Effect from "effect/Effect"
+import { type Credentials, type Errors, MediaClient, XClient, XMediaConfig } from "@x-media/core"
+import * as Config from "effect/Config"
 import type * as FileSystem from "effect/FileSystem"
+import type * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import * as Environment from "./Environment.ts"
 
-/** What the layers provide: the upload client and the file system that file sources read from. */
-export type NodeXMedia = MediaClient.MediaClient | FileSystem.FileSystem
+/**
+ * What the layers provide: the upload client, the authenticated client to X it is built on (for
+ * other X requests), and the file system that file sources read from.
+ */
+export type NodeXMedia = MediaClient.MediaClient | XClient.XClient | FileSystem.FileSystem
 
-/** Options of {@link layer}: the credentials, plus every `MediaClientOptions` field (all optional). */
-export interface Options extends MediaClient.MediaClientOptions {
-  /** OAuth 1.0a user credentials (both dialects) or an OAuth 2.0 user token (v2 only). */
-  readonly credentials: Credentials.Credentials
-}
+/** Options of {@link layer}: the `XClient` options (credentials required, everything else optional). */
+export interface Options extends XClient.Options {}
 
 /**
  * Options of {@link layerConfig}: anything given here wins over the environment; anything left out
  * (or `undefined`) is read from it.
  */
-export interface ConfigOptions extends MediaClient.MediaClientOptions {
-  /** Credentials to use instead of `X_API_KEY` … / `X_OAUTH2_ACCESS_TOKEN`. */
-  readonly credentials?: Credentials.Credentials | undefined
-  /** Which scheme wins when the environment holds both (default `oauth1`, see `Credentials.fromConfig`). */
+export interface ConfigOptions extends Partial<XClient.Options> {
+  /** Which scheme wins when the environment holds both (default `oauth1`, see `XMediaConfig.credentialsWith`). */
   readonly prefer?: Credentials.Scheme | undefined
 }
 
@@ -55,42 +54,52 @@ export type LayerError = Errors.AuthUnsupported | Errors.InvalidOption
  * read). Fails when built, before any request, with `AuthUnsupported` for OAuth 2.0 with `v1`, or
  * `InvalidOption` for a malformed base URL or timeout.
  */
-export const layer = (options: Options): Layer.Layer<NodeXMedia, LayerError> => {
-  const dialect = options.dialect ?? Dialect.defaultDialect
-  const http = Auth.layer(options.credentials, dialect).pipe(Layer.provide(NodeHttpClient.layerUndici))
-  const { credentials: _credentials, ...clientOptions } = options
-  return Layer.merge(
-    MediaClient.layer({ ...clientOptions, dialect }).pipe(Layer.provide(http)),
+export const layer = (options: Options): Layer.Layer<NodeXMedia, LayerError> => withXClient(XClient.layer(options))
+
+/** MediaClient on the given XClient layer, over undici, with Node's file system. */
+const withXClient = <E>(
+  xClient: Layer.Layer<XClient.XClient, E, HttpClient.HttpClient>
+): Layer.Layer<NodeXMedia, E> =>
+  Layer.merge(
+    MediaClient.layer.pipe(
+      Layer.provideMerge(xClient),
+      // undici for HTTP; node:crypto for the OAuth 1.0a HMAC (synchronous, unlike Web Crypto).
+      Layer.provide(Layer.merge(NodeHttpClient.layerUndici, NodeCrypto.layerMac))
+    ),
     NodeFileSystem.layer
   )
-}
 
-/** Keeps only the fields that are set, so `{ dialect: undefined }` does not hide the environment's value. */
-const definedFields = (options: MediaClient.MediaClientOptions): MediaClient.MediaClientOptions => {
-  const { dialect, baseUrl, requestTimeout, onAnswer, retry, budget } = options
-  return {
-    ...(dialect === undefined ? {} : { dialect }),
-    ...(baseUrl === undefined ? {} : { baseUrl }),
-    ...(requestTimeout === undefined ? {} : { requestTimeout }),
-    ...(onAnswer === undefined ? {} : { onAnswer }),
-    ...(retry === undefined ? {} : { retry }),
-    ...(budget === undefined ? {} : { budget })
-  }
-}
+/** A fixed value when given, else the Config: a variable an explicit value replaces is not read. */
+const orConfig = <A>(value: A | undefined, config: Config.Config<A>): Config.Config<A> =>
+  value === undefined ? config : Config.succeed(value)
 
 /**
- * Like {@link layer}, with whatever `options` leaves out read from the environment: the credentials
- * (`X_API_KEY`, `X_API_SECRET`, `X_ACCESS_TOKEN`, `X_ACCESS_TOKEN_SECRET`, or `X_OAUTH2_ACCESS_TOKEN`),
- * the dialect (`X_MEDIA_API`, default v2) and the base URL (`X_MEDIA_BASE_URL`). Explicit options win.
- * Fails when built, before any request, with `MissingCredentials`, `AuthUnsupported` or `InvalidOption`.
+ * Like {@link layer}, with whatever `options` leaves out read from the environment through core's
+ * `XMediaConfig`: the credentials (`X_API_KEY`, `X_API_SECRET`, `X_ACCESS_TOKEN`,
+ * `X_ACCESS_TOKEN_SECRET`, or `X_OAUTH2_ACCESS_TOKEN`), the dialect (`X_MEDIA_API`, default v2) and
+ * the base URL (`X_MEDIA_BASE_URL`). Explicit options win, and the variable an option replaces is
+ * not read. Fails when built, before any request, with `MissingCredentials`, `AuthUnsupported` or
+ * `InvalidOption`.
  */
 export const layerConfig = (
   options: ConfigOptions = {}
-): Layer.Layer<NodeXMedia, LayerError | Errors.MissingCredentials> =>
-  Layer.unwrap(Effect.gen(function*() {
-    const explicit = definedFields(options)
-    const dialect = explicit.dialect ?? Option.getOrUndefined(yield* Environment.dialect)
-    const baseUrl = explicit.baseUrl ?? Option.getOrUndefined(yield* Environment.baseUrl)
-    const credentials = options.credentials ?? (yield* Credentials.fromConfig({ prefer: options.prefer }))
-    return layer({ ...explicit, dialect, baseUrl, credentials })
-  }))
+): Layer.Layer<NodeXMedia, LayerError | Errors.MissingCredentials> => {
+  const { baseUrl, credentials, dialect, prefer, ...rest } = options
+  const xClient = XClient.layerConfig({
+    ...definedFields(rest),
+    credentials: orConfig(credentials, XMediaConfig.credentialsWith({ prefer })),
+    dialect: orConfig(dialect, XMediaConfig.dialect),
+    baseUrl: orConfig(baseUrl, XMediaConfig.optionalBaseUrl)
+  })
+  return withXClient(xClient)
+}
+
+/** Keeps only the options that are set, each as a fixed Config. */
+const definedFields = (options: Omit<ConfigOptions, "baseUrl" | "credentials" | "dialect" | "prefer">) => {
+  const { budget, idleTimeout, retry } = options
+  return {
+    ...(idleTimeout === undefined ? {} : { idleTimeout: Config.succeed(idleTimeout) }),
+    ...(retry === undefined ? {} : { retry: Config.succeed(retry) }),
+    ...(budget === undefined ? {} : { budget: Config.succeed(budget) })
+  }
+}

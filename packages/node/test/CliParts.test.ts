@@ -3,12 +3,13 @@ import { join } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Errors, MediaId, MediaStatus, Progress, UploadSession } from "@x-media/core"
-import { ConfigProvider, Effect, Option } from "effect"
+import { ConfigProvider, Duration, Effect, Option } from "effect"
 import * as ClientSettings from "../src/cli/ClientSettings.ts"
 import type { IoShape } from "../src/cli/Io.ts"
 import * as Output from "../src/cli/Output.ts"
 import * as ProgressView from "../src/cli/ProgressView.ts"
 import * as SessionFile from "../src/cli/SessionFile.ts"
+import * as UploadFlags from "../src/cli/UploadFlags.ts"
 import { tempDir } from "./support/Cli.ts"
 
 const recorder = (terminal: boolean) => {
@@ -30,7 +31,7 @@ const events: ReadonlyArray<Progress.UploadEvent> = [
   E.Planned({ source: "clip.mp4", totalBytes: 10_000, mediaType: "video/mp4", category: "tweet_video", chunkSize: 4096, segmentCount: 3 }),
   E.Initialized({ mediaId, expiresAt, resumed: false, bytesAlreadySent: 0 }),
   E.SegmentSent({ mediaId, segmentIndex: 0, segmentBytes: 4096, bytesSent: 4096, totalBytes: 10_000, segmentsSent: 1, segmentCount: 3 }),
-  E.Retrying({ step: "APPEND", segmentIndex: 2, attempt: 2, delayMillis: 500, reason: "503" }),
+  E.Retrying({ step: "APPEND", segmentIndex: 2, attempt: 2, maxAttempts: 5, delayMillis: 500, reason: "503" }),
   E.SegmentSent({ mediaId, segmentIndex: 1, segmentBytes: 4096, bytesSent: 8192, totalBytes: 10_000, segmentsSent: 2, segmentCount: 3 }),
   E.SegmentSent({ mediaId, segmentIndex: 2, segmentBytes: 1808, bytesSent: 10_000, totalBytes: 10_000, segmentsSent: 3, segmentCount: 3 }),
   E.Finalized({ status: new MediaStatus.Processing({ mediaId, expiresAt, state: "pending", checkAfterSecs: 1 }) }),
@@ -205,5 +206,16 @@ describe("ClientSettings: flags over the environment, everything checked", () =>
       expect({ baseUrl: settings.baseUrl, scheme: settings.credentials._tag }).toEqual({ baseUrl: target.url, scheme: "OAuth2" })
       const conflict = yield* Effect.flip(ClientSettings.resolve({ ...flags, baseUrl: Option.some("http://x:1") }, target).pipe(withEnv({})))
       expect(conflict._tag).toBe("UsageError")
+    }))
+})
+
+describe("UploadFlags", () => {
+  it.effect("--max-wait is in seconds: 30 is 30 s, not 30 ms", () =>
+    Effect.gen(function*() {
+      const maxWait = yield* UploadFlags.maxWaitDuration(Option.some(30))
+      expect(maxWait === undefined ? undefined : Duration.toMillis(maxWait)).toBe(30_000)
+      const half = yield* UploadFlags.maxWaitDuration(Option.some(0.5))
+      expect(half === undefined ? undefined : Duration.toMillis(half)).toBe(500)
+      expect(yield* UploadFlags.maxWaitDuration(Option.none())).toBeUndefined()
     }))
 })

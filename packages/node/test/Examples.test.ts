@@ -51,6 +51,15 @@ describe("examples run against the embedded emulator", () => {
     expect(run.stdout).toMatch(/audit: .*sample\.gif -> \d{19} \(tweet_gif/)
   })
 
+  it("traced-upload prints the upload's spans as a tree", () => {
+    const run = runExample("traced-upload")
+    expect(run.status, run.stderr).toBe(0)
+    expect(run.stdout).toMatch(/^x-media\/Upload\.upload [\d.]+ ms .*segment_count=4/m)
+    expect(run.stdout).toMatch(/^ {2}x-media\/MediaClient\.append .*segment_index=3/m)
+    expect(run.stdout).toMatch(/^ {6}x-media\/XClient\.attempt .*step=APPEND attempt=1 status=2\d\d/m)
+    expect(run.stdout).toMatch(/^ {4}x-media\/MediaClient\.status .*state=succeeded/m)
+  })
+
   it("oauth uploads with both schemes and refuses OAuth 2.0 on v1.1 before any request", () => {
     const run = runExample("oauth")
     expect(run.status, run.stderr).toBe(0)

@@ -41,6 +41,21 @@ describe.concurrent("NodeXMedia", () => {
       expect(x.requests()).toEqual([])
     }))
 
+  it.live("layer: the emulator's plain credentials object is refused with a typed error, not a crash", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator()
+      // What a plain JavaScript caller can do: hand over an object of plain strings.
+      const plain: unknown = x.credentials
+      const error = yield* uploadPng.pipe(
+        Effect.provide(NodeXMedia.layer({ credentials: plain as Credentials.Credentials, baseUrl: x.url })),
+        Effect.flip
+      )
+      expect(error).toMatchObject({ _tag: "InvalidOption", option: "credentials" })
+      expect(error.message).toContain("Credentials.oauth1")
+      expect(error.message).not.toContain(x.credentials.consumerSecret)
+      expect(x.requests()).toEqual([])
+    }))
+
   it.live("layerConfig: credentials, X_MEDIA_API and X_MEDIA_BASE_URL from the environment", () =>
     Effect.gen(function*() {
       const x = yield* emulator()

@@ -81,6 +81,9 @@ describe.concurrent("no secret ever reaches stdout or stderr", () => {
       expect(run.code).toBe(1)
       expect(onlyJson(run.stdout)["error"]).toMatchObject({ _tag: "AuthUnsupported", auth: "oauth2", dialect: "v1" })
       expect(run.stderr).toContain("OAuth 2.0 user tokens work only with the v2 media API")
+      // The advice names the input the user chose the dialect with: the flag, not the variable it overrides.
+      expect(run.stderr).toContain("(--api v2)")
+      expect(run.stderr).not.toContain("X_MEDIA_API=v2")
       expect(x.requests()).toEqual([])
       expectNoSecret(run)
     }))

@@ -152,7 +152,10 @@ describe("upload against the emulator", () => {
         const fiber = yield* upload(fromBytes(media("mp4", 64 * 1024), "big.mp4"), { chunkSize: 1024, concurrency: 2 }).pipe(
           Effect.forkChild
         )
-        yield* Effect.sleep("150 millis")
+        // Interrupt once APPENDs are under way (polling: a loaded machine may take a while to get there).
+        yield* Effect.sleep("20 millis").pipe(
+          Effect.repeat({ until: () => emulator.requests().some((r) => r.step === "APPEND"), times: 500 })
+        )
         yield* Fiber.interrupt(fiber)
         const exit = fiber.pollUnsafe()
         expect(exit?._tag).toBe("Failure")

@@ -5,10 +5,10 @@
 import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
 import { Emulator, type EmulatorOptions } from "@x-media/emulator"
 import { Effect, Layer } from "effect"
-import * as Auth from "../../src/Auth.ts"
 import * as Credentials from "../../src/Credentials.ts"
 import type { Dialect } from "../../src/Dialect.ts"
 import * as Client from "../../src/MediaClient.ts"
+import * as XClient from "../../src/XClient.ts"
 
 /** Which credentials the client signs with. */
 export type Scheme = "oauth1" | "oauth2"
@@ -17,7 +17,7 @@ export type Scheme = "oauth1" | "oauth2"
 export const clientLayer = (
   dialect: Dialect,
   scheme: Scheme = "oauth1",
-  options: Client.MediaClientOptions = {}
+  options: Omit<XClient.Options, "credentials" | "dialect"> = {}
 ) =>
   Layer.unwrap(Effect.gen(function*() {
     const emulator = yield* Emulator
@@ -30,8 +30,8 @@ export const clientLayer = (
         accessTokenSecret: c.accessTokenSecret
       })
       : Credentials.oauth2(c.oauth2Token)
-    return Client.layer({ dialect, baseUrl: emulator.url, ...options }).pipe(
-      Layer.provide(Auth.layer(credentials, dialect)),
+    return Client.layer.pipe(
+      Layer.provideMerge(XClient.layer({ credentials, dialect, baseUrl: emulator.url, ...options })),
       Layer.provide(NodeHttpClient.layerUndici)
     )
   })).pipe(Layer.merge(NodeFileSystem.layer))

@@ -6,11 +6,10 @@
  *
  * @module
  */
-import { Credentials, Dialect, Errors } from "@x-media/core"
+import { Credentials, type Dialect, Errors, XClient, XMediaConfig } from "@x-media/core"
 import type { EmulatorCredentials } from "@x-media/emulator"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Environment from "../Environment.ts"
 import type { CliFailure } from "./Failure.ts"
 import { UsageError } from "./Failure.ts"
 
@@ -33,6 +32,8 @@ export interface EmulatorTarget {
 /** Everything needed to build the client. */
 export interface ClientSettings {
   readonly dialect: Dialect.Dialect
+  /** What chose the dialect (`--api`, or `X_MEDIA_API`), named in AuthUnsupported's advice. */
+  readonly dialectChosenBy: string | undefined
   /** The validated base URL, or undefined for the dialect's own host. */
   readonly baseUrl: string | undefined
   readonly credentials: Credentials.Credentials
@@ -40,15 +41,24 @@ export interface ClientSettings {
 
 /** `--api`, else `X_MEDIA_API`, else v2. */
 export const resolveDialect = (flag: Option.Option<Dialect.Dialect>): Effect.Effect<Dialect.Dialect, Errors.InvalidOption> =>
-  Option.isSome(flag)
-    ? Effect.succeed(flag.value)
-    : Effect.map(Environment.dialect, Option.getOrElse(() => Dialect.defaultDialect))
+  Option.isSome(flag) ? Effect.succeed(flag.value) : invalidOnly(XMediaConfig.load(XMediaConfig.dialect))
 
 /** `--base-url`, else `X_MEDIA_BASE_URL`, else none (X's host); checked either way. */
 export const resolveBaseUrl = (flag: Option.Option<string>): Effect.Effect<string | undefined, Errors.InvalidOption> =>
   Option.isSome(flag)
-    ? Environment.checkBaseUrl("--base-url", flag.value)
-    : Effect.map(Environment.baseUrl, Option.getOrUndefined)
+    ? XClient.validateBaseUrl(flag.value.trim()).pipe(
+      Effect.mapError((error) => new Errors.InvalidOption({ option: "--base-url", value: flag.value, detail: error.detail }))
+    )
+    : invalidOnly(XMediaConfig.load(XMediaConfig.optionalBaseUrl))
+
+/** The settings Configs fail with InvalidOption only (MissingCredentials comes from credentials). */
+const invalidOnly = <A>(
+  effect: Effect.Effect<A, Errors.InvalidOption | Errors.MissingCredentials>
+): Effect.Effect<A, Errors.InvalidOption> =>
+  Effect.mapError(effect, (error) =>
+    error._tag === "InvalidOption"
+      ? error
+      : new Errors.InvalidOption({ option: "configuration", value: "", detail: error.message }))
 
 /**
  * The credentials from the environment. With `--auth`, that scheme must be configured (a
@@ -59,7 +69,7 @@ export const loadCredentials = (
 ): Effect.Effect<Credentials.Credentials, Errors.MissingCredentials> =>
   Effect.gen(function*() {
     const prefer = Option.getOrUndefined(auth)
-    const credentials = yield* Credentials.fromConfig({ prefer })
+    const credentials = yield* XMediaConfig.loadCredentials({ prefer })
     if (prefer !== undefined && Credentials.scheme(credentials) !== prefer) {
       const names = Credentials.EnvNames
       return yield* new Errors.MissingCredentials(
@@ -102,15 +112,17 @@ export const resolve = (
 ): Effect.Effect<ClientSettings, CliFailure> =>
   Effect.gen(function*() {
     const dialect = yield* resolveDialect(flags.api)
+    // Only v1 can be refused (OAuth 2.0), and v1 is never the default: it came from the flag or the variable.
+    const dialectChosenBy = Option.isSome(flags.api) ? "--api" : XMediaConfig.EnvNames.api
     if (emulator !== undefined) {
       if (Option.isSome(flags.baseUrl)) {
         return yield* new UsageError({
           detail: "--base-url cannot be combined with --emulator: the embedded emulator has its own URL. Leave one out."
         })
       }
-      return { dialect, baseUrl: emulator.url, credentials: emulatorCredentials(emulator, flags.auth) }
+      return { dialect, dialectChosenBy, baseUrl: emulator.url, credentials: emulatorCredentials(emulator, flags.auth) }
     }
     const baseUrl = yield* resolveBaseUrl(flags.baseUrl)
     const credentials = yield* loadCredentials(flags.auth)
-    return { dialect, baseUrl, credentials }
+    return { dialect, dialectChosenBy, baseUrl, credentials }
   })

@@ -1,11 +1,11 @@
 /**
  * Reads every error body shape X uses (shared/x-media-api.md §3.1) into one form.
  *
- * @module
+ * @internal
  */
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import type { ApiErrorDetail } from "./Errors.ts"
+import type { ApiErrorDetail } from "../Errors.ts"
 
 /** What an error body said, whatever its envelope. */
 export interface ErrorEnvelope {

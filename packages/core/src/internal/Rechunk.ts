@@ -2,7 +2,7 @@
  * Re-chunking a byte stream to exact segment sizes. File and network streams hand over pieces of
  * whatever size suits them; APPEND needs every segment but the last to be exactly the chunk size.
  *
- * @module
+ * @internal
  */
 import type * as Arr from "effect/Array"
 import * as Cause from "effect/Cause"

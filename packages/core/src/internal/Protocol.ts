@@ -2,28 +2,18 @@
  * The request shapes of each dialect, and how their answers decode. Everything dialect-specific
  * lives here, so the client and the upload orchestrator are written once for both.
  *
- * @module
+ * @internal
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
-import type { Dialect } from "./Dialect.ts"
-import type { UploadStep } from "./Errors.ts"
-import type { MediaId } from "./MediaId.ts"
-import type { MediaReport } from "./MediaStatus.ts"
+import type { Dialect } from "../Dialect.ts"
+import type { UploadStep } from "../Errors.ts"
+import type { InitParams } from "../MediaClient.ts"
+import type { MediaId } from "../MediaId.ts"
+import type { MediaReport } from "../MediaStatus.ts"
 import * as Wire from "./Wire.ts"
-
-/** Parameters of INIT. */
-export interface InitParams {
-  readonly totalBytes: number
-  readonly mediaType: string
-  readonly mediaCategory?: string | undefined
-  /** User ids (digits) allowed to use the media besides the uploader (at most 100). */
-  readonly additionalOwners?: ReadonlyArray<string> | undefined
-  /** DM media only: lets the id be reused in several DMs. */
-  readonly shared?: boolean | undefined
-}
 
 /** What INIT returns. */
 export interface InitReport {
@@ -40,20 +30,17 @@ export interface Protocol {
   readonly finalize: (mediaId: MediaId) => HttpClientRequest.HttpClientRequest
   readonly status: (mediaId: MediaId) => HttpClientRequest.HttpClientRequest
   readonly metadata: (mediaId: MediaId, altText: string) => HttpClientRequest.HttpClientRequest
-  /** Decodes an INIT answer; fails with a readable description of what is wrong. */
-  readonly decodeInit: (json: unknown) => Effect.Effect<InitReport, string>
-  /** Decodes a FINALIZE or STATUS answer; fails with a readable description of what is wrong. */
-  readonly decodeMedia: (json: unknown) => Effect.Effect<MediaReport, string>
+  /** Decodes an INIT answer; the SchemaError says what is wrong. */
+  readonly decodeInit: (json: unknown) => Effect.Effect<InitReport, Schema.SchemaError>
+  /** Decodes a FINALIZE or STATUS answer; the SchemaError says what is wrong. */
+  readonly decodeMedia: (json: unknown) => Effect.Effect<MediaReport, Schema.SchemaError>
   /** A short name of the endpoint for errors, e.g. `POST /2/media/upload/{id}/append`. */
   readonly endpoint: (step: UploadStep) => string
 }
 
-const describeIssue = (error: Schema.SchemaError) => error.message
-
 const decodeWith = <S extends Schema.Decoder<unknown>, A>(schema: S, f: (decoded: S["Type"]) => A) => {
   const decode = Schema.decodeUnknownEffect(schema)
-  return (json: unknown): Effect.Effect<A, string> =>
-    decode(json).pipe(Effect.mapBoth({ onFailure: describeIssue, onSuccess: f }))
+  return (json: unknown): Effect.Effect<A, Schema.SchemaError> => Effect.map(decode(json), f)
 }
 
 const encoder = new TextEncoder()

@@ -2,11 +2,11 @@
  * The JSON X sends, per dialect, as Schemas. Only what the client needs is declared: unknown keys are
  * ignored, and the numeric v1.1 `media_id` is never read (JSON.parse rounds it; see MediaId).
  *
- * @module
+ * @internal
  */
 import * as Schema from "effect/Schema"
-import { MediaId } from "./MediaId.ts"
-import type { MediaReport } from "./MediaStatus.ts"
+import { MediaId } from "../MediaId.ts"
+import type { MediaReport } from "../MediaStatus.ts"
 
 const NonNegative = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))
 

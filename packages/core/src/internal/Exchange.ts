@@ -1,0 +1,293 @@
+/**
+ * One request to X and its answer, with every way it can go wrong turned into a typed error:
+ * no answer (NetworkError), 429 (RateLimited), 401/403 (AuthenticationFailed), an expired id
+ * (MediaExpired), any other error status (XApiError), and an unreadable body (MalformedResponse).
+ *
+ * @internal
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import * as Ref from "effect/Ref"
+import * as Result from "effect/Result"
+import type * as Schema from "effect/Schema"
+import * as Headers from "effect/http/Headers"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpBody from "effect/http/HttpBody"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import type { HttpClientError } from "effect/http/HttpClientError"
+import { classifyAuthFailure } from "../Auth.ts"
+import type { Dialect } from "../Dialect.ts"
+import { excerpt, isProblemType, parseErrorEnvelope } from "./ErrorEnvelope.ts"
+import {
+  AuthenticationFailed,
+  MalformedResponse,
+  MediaExpired,
+  NetworkError,
+  RateLimited,
+  type UploadStep,
+  XApiError,
+  type XRequestError
+} from "../Errors.ts"
+import { type RateLimitInfo, rateLimitFromHeaders } from "../RateLimit.ts"
+
+/** Where a request belongs, for the errors it may raise. */
+export interface ExchangeContext {
+  readonly step: UploadStep
+  readonly endpoint: string
+  readonly dialect: Dialect
+  readonly mediaId?: string | undefined
+  readonly segmentIndex?: number | undefined
+  /** The media's known expiry: a 4xx after it is reported as MediaExpired. */
+  readonly expiresAt?: Date | undefined
+  /** The scheme the request is authorized with. */
+  readonly scheme?: "oauth1" | "oauth2" | undefined
+  /** Where the request goes (scheme://host[:port]), and whether the user set it. */
+  readonly host?: string | undefined
+  readonly hostIsOverride?: boolean | undefined
+}
+
+/** A 2xx answer, read whole (X's media answers are small). */
+export interface Answer {
+  readonly status: number
+  readonly text: string
+  /** The Clock when the answer arrived, in milliseconds. */
+  readonly receivedAt: number
+  readonly rateLimit: Option.Option<RateLimitInfo>
+}
+
+/** How long a 429 without a reset header is assumed to last. */
+const defaultRateLimitWindowMillis = 60_000
+
+const networkError = (ctx: ExchangeContext, reason: string, timedOut: boolean, cause?: unknown) =>
+  new NetworkError({
+    step: ctx.step,
+    endpoint: ctx.endpoint,
+    reason,
+    timedOut,
+    ...(ctx.host === undefined ? {} : { host: ctx.host }),
+    ...(ctx.hostIsOverride === undefined ? {} : { hostIsOverride: ctx.hostIsOverride }),
+    ...(cause === undefined ? {} : { cause }),
+    ...(ctx.mediaId === undefined ? {} : { mediaId: ctx.mediaId }),
+    ...(ctx.segmentIndex === undefined ? {} : { segmentIndex: ctx.segmentIndex })
+  })
+
+const describeHttpClientError = (error: HttpClientError): string => {
+  const reason = error.reason
+  const cause = "cause" in reason ? reason.cause : undefined
+  const causeText = cause instanceof Error
+    ? [cause.message, cause.cause instanceof Error ? cause.cause.message : undefined].filter(Boolean).join(": ")
+    : undefined
+  return causeText || reason.description || reason._tag
+}
+
+/** The transport's own error: not the HttpClientError, whose request holds the Authorization header. */
+const transportCause = (error: HttpClientError): unknown => ("cause" in error.reason ? error.reason.cause : undefined)
+
+const expiredText = /expired/i
+
+/**
+ * When a `Retry-After` header says to try again: delta seconds or an HTTP date, read with effect's
+ * `Headers.parseRetryAfter`, from the moment the answer arrived. None when absent or unreadable.
+ */
+export const retryAfterOf = (value: string | undefined, receivedAt: number): Date | undefined => {
+  if (value === undefined) return undefined
+  const parsed = Headers.parseRetryAfter(value)
+  return Result.isSuccess(parsed)
+    ? new Date(receivedAt + Duration.toMillis(Headers.retryAfterDelay(parsed.success, receivedAt)))
+    : undefined
+}
+
+const failureOf = (
+  ctx: ExchangeContext,
+  status: number,
+  text: string,
+  receivedAt: number,
+  rateLimit: Option.Option<RateLimitInfo>,
+  retryAfter: Date | undefined
+): XRequestError => {
+  const envelope = parseErrorEnvelope(text)
+  const ids = {
+    ...(ctx.mediaId === undefined ? {} : { mediaId: ctx.mediaId })
+  }
+  const after = retryAfter === undefined ? {} : { retryAfter }
+  if (status === 429 || isProblemType(envelope, "rate-limit-exceeded") || isProblemType(envelope, "usage-capped")) {
+    const info = Option.getOrUndefined(rateLimit)
+    return new RateLimited({
+      step: ctx.step,
+      endpoint: ctx.endpoint,
+      resetAt: info?.resetAt ?? retryAfter ?? new Date(receivedAt + defaultRateLimitWindowMillis),
+      ...(info === undefined ? {} : { limit: info.limit, remaining: info.remaining }),
+      ...ids,
+      ...after
+    })
+  }
+  if (status === 401 || status === 403) {
+    const scheme = ctx.scheme
+    const { hint, reason } = classifyAuthFailure({
+      status,
+      errors: envelope.errors,
+      dialect: ctx.dialect,
+      bodyText: text,
+      ...(scheme === undefined ? {} : { scheme })
+    })
+    return new AuthenticationFailed({
+      step: ctx.step,
+      endpoint: ctx.endpoint,
+      status,
+      reason,
+      hint,
+      errors: envelope.errors
+    })
+  }
+  const mentionsExpiry = envelope.errors.some((e) => expiredText.test(e.message)) ||
+    (envelope.detail !== undefined && expiredText.test(envelope.detail))
+  const pastExpiry = ctx.expiresAt !== undefined && ctx.expiresAt.getTime() <= receivedAt
+  if (ctx.mediaId !== undefined && status >= 400 && status < 500 && (mentionsExpiry || pastExpiry)) {
+    return new MediaExpired({
+      mediaId: ctx.mediaId,
+      step: ctx.step,
+      ...(ctx.expiresAt === undefined ? {} : { expiresAt: ctx.expiresAt })
+    })
+  }
+  const info = Option.getOrUndefined(rateLimit)
+  return new XApiError({
+    step: ctx.step,
+    endpoint: ctx.endpoint,
+    status,
+    errors: envelope.errors,
+    ...(envelope.title === undefined ? {} : { title: envelope.title }),
+    ...(envelope.detail === undefined ? {} : { detail: envelope.detail }),
+    ...(envelope.problemType === undefined ? {} : { problemType: envelope.problemType }),
+    ...ids,
+    ...(ctx.segmentIndex === undefined ? {} : { segmentIndex: ctx.segmentIndex }),
+    ...(info === undefined ? {} : { rateLimit: info }),
+    ...after
+  })
+}
+
+/**
+ * The largest piece of a request body handed to the transport at once. The transport pulls the
+ * next piece when the socket takes more, so each pull is a sign of progress: a 4 MiB segment sent
+ * as one piece would show none until all of it sat in the kernel's buffers.
+ */
+const bodySliceBytes = 64 * 1024
+
+const slices = (piece: Uint8Array): ReadonlyArray<Uint8Array> => {
+  if (piece.byteLength <= bodySliceBytes) return [piece]
+  const out: Array<Uint8Array> = []
+  for (let offset = 0; offset < piece.byteLength; offset += bodySliceBytes) {
+    out.push(piece.subarray(offset, Math.min(offset + bodySliceBytes, piece.byteLength)))
+  }
+  return out
+}
+
+/** When the exchange last made progress, and whether the body has been handed over whole. */
+interface Activity {
+  readonly at: number
+  readonly bodySent: boolean
+}
+
+/**
+ * The body as the transport pulls it: in slices of at most 64 KiB (views, never copies), each pull
+ * recorded as progress, and the end of the body recorded too.
+ */
+const watchedBody = (request: HttpClientRequest.HttpClientRequest, activity: Ref.Ref<Activity>) => {
+  const body = request.body
+  if (body._tag !== "Stream") return request
+  const moved = Effect.flatMap(Clock.currentTimeMillis, (at) => Ref.update(activity, (a) => ({ ...a, at })))
+  const watched = body.stream.pipe(
+    Stream.flatMap((piece) => Stream.fromIterable(slices(piece))),
+    Stream.tap(() => moved),
+    Stream.onEnd(Effect.andThen(moved, Ref.update(activity, (a) => ({ ...a, bodySent: true }))))
+  )
+  return HttpClientRequest.setBody(request, HttpBody.stream(watched, body.contentType, body.contentLength))
+}
+
+/**
+ * Sends one request through `client` (which adds the base URL and the credentials) and reads the
+ * whole answer. Succeeds with a 2xx answer; fails with the typed error that describes anything
+ * else. Interrupting it aborts the request.
+ *
+ * It times out on a lack of progress, not on total duration: it fails with NetworkError
+ * (`timedOut`) when no byte of the body moved for `idleTimeout`, or when no answer came within
+ * `idleTimeout` after the body was handed over whole (a request without a streamed body counts as
+ * handed over at once). A slow link that keeps moving is never cut off.
+ */
+export const exchange = (
+  client: HttpClient.HttpClient,
+  request: HttpClientRequest.HttpClientRequest,
+  ctx: ExchangeContext,
+  idleTimeout: Duration.Duration
+): Effect.Effect<Answer, XRequestError> =>
+  Effect.gen(function*() {
+    const activity = yield* Ref.make<Activity>({
+      at: yield* Clock.currentTimeMillis,
+      bodySent: request.body._tag !== "Stream"
+    })
+    const send = Effect.gen(function*() {
+      const response = yield* client.execute(watchedBody(request, activity)).pipe(
+        Effect.mapError((error) => networkError(ctx, describeHttpClientError(error), false, transportCause(error)))
+      )
+      const text = yield* response.text.pipe(
+        Effect.mapError((error) =>
+          networkError(ctx, `the answer was cut off: ${describeHttpClientError(error)}`, false, transportCause(error))
+        )
+      )
+      const receivedAt = yield* Clock.currentTimeMillis
+      const rateLimit = rateLimitFromHeaders(response.headers)
+      if (response.status >= 200 && response.status < 300) {
+        const answer: Answer = { status: response.status, text, receivedAt, rateLimit }
+        return answer
+      }
+      const retryAfter = retryAfterOf(response.headers["retry-after"], receivedAt)
+      return yield* Effect.fail(failureOf(ctx, response.status, text, receivedAt, rateLimit, retryAfter))
+    })
+    const idleMillis = Duration.toMillis(idleTimeout)
+    // Wakes when the idle time since the last progress would be up, and fails if nothing moved since.
+    const watchdog: Effect.Effect<never, NetworkError> = Effect.gen(function*() {
+      for (;;) {
+        const last = yield* Ref.get(activity)
+        const now = yield* Clock.currentTimeMillis
+        if (now - last.at >= idleMillis) {
+          const idle = Duration.format(idleTimeout)
+          return yield* networkError(
+            ctx,
+            last.bodySent ? `no answer came within ${idle} after the request was sent` : `no byte of the request moved for ${idle}`,
+            true
+          )
+        }
+        yield* Effect.sleep(Duration.millis(last.at + idleMillis - now))
+      }
+    })
+    return yield* Effect.raceFirst(send, watchdog)
+  })
+
+/**
+ * Parses a 2xx answer's JSON and decodes it; anything unreadable (truncated JSON, an HTML page,
+ * wrong types, a missing id) becomes MalformedResponse with the endpoint and a body excerpt.
+ */
+export const decodeAnswer = <A, R = never>(
+  answer: Answer,
+  ctx: Pick<ExchangeContext, "step" | "endpoint">,
+  decode: (json: unknown) => Effect.Effect<A, Schema.SchemaError, R>
+): Effect.Effect<A, MalformedResponse, R> => {
+  const malformed = (problem: string, cause: unknown) =>
+    new MalformedResponse({
+      step: ctx.step,
+      endpoint: ctx.endpoint,
+      status: answer.status,
+      problem,
+      bodyExcerpt: excerpt(answer.text),
+      cause
+    })
+  let json: unknown
+  try {
+    json = JSON.parse(answer.text)
+  } catch (error) {
+    return Effect.fail(malformed(answer.text.trim().length === 0 ? "the body is empty" : "the body is not JSON", error))
+  }
+  return decode(json).pipe(Effect.mapError((error) => malformed(error.message, error)))
+}

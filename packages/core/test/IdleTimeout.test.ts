@@ -1,0 +1,145 @@
+import { NodeHttpClient } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, Layer, Stream } from "effect"
+import { HttpClient, HttpClientResponse } from "effect/http"
+import { TestClock } from "effect/testing"
+import { createServer, type Socket } from "node:net"
+import * as MediaClient from "../src/MediaClient.ts"
+import { makeMediaId } from "../src/MediaId.ts"
+import * as XClient from "../src/XClient.ts"
+import { scriptedClient, testCredentials } from "./support/ScriptedX.ts"
+
+const id = makeMediaId("1880028106020515840")
+const ok = { data: { id: "1880028106020515840", expires_after_secs: 86400 } }
+const settle = TestClock.withLive(Effect.sleep("5 millis"))
+const advance = (millis: number) => Effect.andThen(settle, Effect.andThen(TestClock.adjust(millis), settle))
+
+/**
+ * A transport that reads the request body as a slow link would: `pause(n)` before the n-th piece
+ * it pulls. Answers 204 once the body is read.
+ */
+const slowReader = (pause: (piece: number) => number) => {
+  const pulled: Array<number> = []
+  const client = HttpClient.make((request) =>
+    Effect.gen(function*() {
+      const body = request.body
+      if (body._tag === "Stream") {
+        yield* body.stream.pipe(
+          Stream.runForEach((piece) =>
+            Effect.andThen(Effect.sleep(pause(pulled.length)), Effect.sync(() => pulled.push(piece.byteLength)))
+          ),
+          Effect.orDie
+        )
+      }
+      return HttpClientResponse.fromWeb(request, new Response(null, { status: 204 }))
+    })
+  )
+  return { pulled, layer: Layer.succeed(HttpClient.HttpClient, client) }
+}
+
+const appendThrough = (transport: Layer.Layer<HttpClient.HttpClient>, bytes: number) =>
+  MediaClient.MediaClient.use((client) => client.append({ mediaId: id }, 0, new Uint8Array(bytes))).pipe(
+    Effect.provide(MediaClient.layer.pipe(
+      Layer.provide(XClient.layer({ credentials: testCredentials.oauth2, baseUrl: "http://x.test" })),
+      Layer.provide(transport)
+    ))
+  )
+
+describe("idle timeout", () => {
+  it.effect("a body that keeps moving is never cut off, however long it takes", () =>
+    Effect.gen(function*() {
+      // 4 MiB in 64 KiB pieces, one every 30 s: 32 minutes, and never 60 s without progress.
+      const link = slowReader(() => 30_000)
+      const fiber = yield* appendThrough(link.layer, 4 * 1024 * 1024).pipe(Effect.forkChild)
+      for (let i = 0; i < 70; i++) yield* advance(30_000)
+      yield* Fiber.join(fiber)
+      expect(link.pulled.length).toBeGreaterThanOrEqual(64)
+      expect(Math.max(...link.pulled)).toBeLessThanOrEqual(64 * 1024)
+    }))
+
+  it.effect("no byte moved for the idle time: NetworkError(timedOut) at that time, not retried", () =>
+    Effect.gen(function*() {
+      const link = slowReader((piece) => (piece === 10 ? 61_000 : 1_000))
+      const fiber = yield* appendThrough(link.layer, 4 * 1024 * 1024).pipe(Effect.flip, Effect.forkChild)
+      for (let i = 0; i < 200; i++) yield* advance(1_000)
+      const error = yield* Fiber.join(fiber)
+      expect(error).toMatchObject({ _tag: "NetworkError", step: "APPEND", segmentIndex: 0, timedOut: true, attempts: 1 })
+      expect(error.message).toContain("no byte of the request moved for 1m")
+      // Ten pieces a second apart, then 60 s of silence: given up at 70 s.
+      expect(link.pulled).toHaveLength(10)
+    }))
+
+  it.effect("no answer for the idle time after the request was sent: NetworkError(timedOut), once", () =>
+    Effect.gen(function*() {
+      const x = scriptedClient(() => ({ body: ok, delayMillis: 10 * 60_000 }), { idleTimeout: "20 seconds" })
+      const fiber = yield* MediaClient.MediaClient.use((client) => client.status(id)).pipe(
+        Effect.provide(x.layer),
+        Effect.flip,
+        Effect.forkChild
+      )
+      yield* advance(19_999)
+      expect(fiber.pollUnsafe()).toBeUndefined()
+      yield* advance(1)
+      const error = yield* Fiber.join(fiber)
+      expect(error).toMatchObject({ _tag: "NetworkError", timedOut: true, attempts: 1 })
+      expect(error.message).toContain("no answer came within 20s after the request was sent")
+      expect(x.sent).toHaveLength(1)
+    }))
+
+  it.effect("an answer just within the idle time is taken", () =>
+    Effect.gen(function*() {
+      const x = scriptedClient(() => ({ body: ok, delayMillis: 59_000 }))
+      const fiber = yield* MediaClient.MediaClient.use((client) => client.status(id)).pipe(Effect.provide(x.layer), Effect.forkChild)
+      yield* advance(59_000)
+      expect((yield* Fiber.join(fiber))._tag).toBe("Ready")
+    }))
+
+  it.effect("a malformed idle timeout is refused when the layer is built", () =>
+    Effect.gen(function*() {
+      const error = yield* XClient.XClient.use(Effect.succeed).pipe(
+        Effect.provide(XClient.layer({ credentials: testCredentials.oauth2, idleTimeout: 0 }).pipe(
+          Layer.provide(slowReader(() => 0).layer)
+        )),
+        Effect.flip
+      )
+      expect(error).toMatchObject({ _tag: "InvalidOption", option: "idle timeout" })
+    }))
+
+  it.live("a server on 127.0.0.1 that accepts and never answers is given up on after the idle time, not after every retry", () =>
+    Effect.gen(function*() {
+      const sockets: Array<Socket> = []
+      const server = createServer((socket) => {
+        sockets.push(socket) // read nothing, answer nothing
+      })
+      const port = yield* Effect.callback<number>((resume) => {
+        server.listen(0, "127.0.0.1", () => {
+          const address = server.address()
+          resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0))
+        })
+      })
+      yield* Effect.addFinalizer(() =>
+        Effect.callback<void>((resume) => {
+          for (const socket of sockets) socket.destroy()
+          server.close(() => resume(Effect.void))
+        })
+      )
+      const started = Date.now()
+      const error = yield* MediaClient.MediaClient.use((client) => client.status(id)).pipe(
+        Effect.provide(MediaClient.layer.pipe(
+          Layer.provide(XClient.layer({
+            credentials: testCredentials.oauth2,
+            baseUrl: `http://127.0.0.1:${port}`,
+            idleTimeout: "1 second"
+          })),
+          Layer.provide(NodeHttpClient.layerUndici)
+        )),
+        Effect.flip
+      )
+      const elapsed = Date.now() - started
+      expect(error).toMatchObject({ _tag: "NetworkError", timedOut: true, attempts: 1 })
+      // One idle time (1 s), not five of them plus backoff.
+      expect(elapsed).toBeGreaterThanOrEqual(1000)
+      expect(elapsed).toBeLessThan(4000)
+      expect(sockets.length).toBe(1)
+    }).pipe(Effect.scoped))
+})

@@ -207,7 +207,7 @@ const chunkSizeAt = (plan: SegmentPlan, index: number): number => {
 /** How one APPEND went: answered, or no answer within the idle time (it is sent again). */
 type Attempt =
   | { readonly _tag: "Answered" }
-  | { readonly _tag: "TimedOut"; readonly round: number; readonly waitedMillis: number; readonly error: NetworkError }
+  | { readonly _tag: "TimedOut"; readonly slowdown: Pacing.Slowdown; readonly waitedMillis: number; readonly error: NetworkError }
 
 const isIdleTimeout = (error: XRequestError): error is NetworkError => error._tag === "NetworkError" && error.timedOut
 
@@ -267,14 +267,22 @@ const sendSegments = (
         return emit(event).pipe(Effect.andThen(save(session)), Effect.as(next))
       })
 
-    /** One APPEND in the window's turn it was given (`round`: the pace it started under). */
+    /**
+     * One APPEND in the window's turn it was given (`round`: the pace it started under). The pacing
+     * hears how it went before the turn is given back, so the next one starts under the new pace.
+     */
     const attempt = (index: number, bytes: Uint8Array, round: number): Effect.Effect<Attempt, XRequestError> =>
       Effect.gen(function*() {
         const started = yield* Clock.currentTimeMillis
         return yield* client.append(media, index, bytes).pipe(
+          Effect.andThen(pacing.answered),
           Effect.as<Attempt>({ _tag: "Answered" }),
           Effect.catchIf(isIdleTimeout, (error) =>
-            Effect.map(Clock.currentTimeMillis, (now): Attempt => ({ _tag: "TimedOut", round, waitedMillis: now - started, error })))
+            Effect.gen(function*() {
+              const waitedMillis = (yield* Clock.currentTimeMillis) - started
+              const slowdown = yield* pacing.timedOut(round)
+              return { _tag: "TimedOut", slowdown, waitedMillis, error } satisfies Attempt
+            }))
         )
       })
 
@@ -283,7 +291,7 @@ const sendSegments = (
       Effect.gen(function*() {
         let outcome = first
         while (outcome._tag === "TimedOut") {
-          const { newRound, pace } = yield* pacing.timedOut(outcome.round)
+          const { newRound, pace } = outcome.slowdown
           if (newRound) {
             yield* emit(UploadEvent.Adapted({
               reason: "timedOut",
@@ -314,7 +322,6 @@ const sendSegments = (
           }
           outcome = yield* pacing.withTurn(bytes.byteLength, (round) => attempt(index, bytes, round))
         }
-        yield* pacing.answered
         yield* recordSent(index, bytes.byteLength)
       })
 

@@ -11,9 +11,12 @@
  *
  * - The window is `concurrency` APPENDs of at most `concurrency × chunkSize` bytes together (an
  *   APPEND alone always fits, however large: a segment cut before a slow-down keeps its size).
- * - A timeout of an APPEND that started under the current pace halves both (down to 1 segment) and
- *   the size of segments not cut yet (down to the floor); timeouts of APPENDs that started before
- *   that change are the same congestion and change nothing more.
+ * - A timeout of an APPEND that started under the current pace halves the number of segments
+ *   (down to 1) and the size of segments not cut yet (down to the floor), so the bytes allowed in
+ *   flight fall to a quarter: on a link slow enough to time out, halving the bytes alone was seen
+ *   to time out again. Timeouts of APPENDs that started before that change are the same
+ *   congestion and change nothing more. The pacing hears of each APPEND before its turn is given
+ *   back, so the next one starts under the new pace.
  * - Every answered APPEND counts towards the next step up: once as many were answered as the window
  *   holds, it grows by one segment, up to the upload's concurrency. The chunk size does not grow
  *   back: on a link that was slow once, small segments cost little.
@@ -86,9 +89,11 @@ interface State {
 const halve = (n: number, floor: number, alignment: number): number =>
   Math.max(floor, Math.min(n, Math.floor(n / 2 / alignment) * alignment))
 
+/** Whether an APPEND of `bytes` may start now (never once the upload is giving up). */
 const fits = (state: State, bytes: number): boolean =>
-  state.inFlight === 0 ||
-  (state.inFlight < state.pace.concurrency && state.bytesInFlight + bytes <= state.pace.concurrency * state.pace.chunkSize)
+  state.pace.timeoutsInARow < maxTimeoutsInARow &&
+  (state.inFlight === 0 ||
+    (state.inFlight < state.pace.concurrency && state.bytesInFlight + bytes <= state.pace.concurrency * state.pace.chunkSize))
 
 /**
  * The pacing of an upload of `concurrency` APPENDs at most and segments of `chunkSize` bytes.

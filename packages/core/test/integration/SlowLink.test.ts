@@ -98,10 +98,11 @@ describe("a server that accepts and never answers", () => {
         expect(error.message).toContain("got no answer within 0.5 s, 3 times in a row")
         expect(error.message).toContain("idleTimeout")
         expect(events.filter((e) => e._tag === "Adapted").map((e) => e._tag === "Adapted" && e.concurrency)).toEqual([2, 1, 1])
-        // Three rounds of 0.5 s, each APPEND sent once per round: 4, then 2 at a time, then 1.
+        // Three rounds of 0.5 s: 4 MiB in flight, then 2 × 512 KiB allowed (a 1 MiB segment cut
+        // before goes alone), then 1 × 256 KiB (alone again).
         expect(elapsed).toBeGreaterThanOrEqual(1500)
         expect(elapsed).toBeLessThan(5000)
-        expect(emulator.requests().filter((r) => r.step === "APPEND")).toHaveLength(4 + 2 + 1)
+        expect(emulator.requests().filter((r) => r.step === "APPEND")).toHaveLength(4 + 1 + 1)
       }).pipe(Effect.provide(clientLayer("v2", "oauth1", { idleTimeout: "500 millis", budget: false }))))
 
     it.effect("INIT unanswered: NetworkError(timedOut) after one idle time, sent once", () =>
@@ -161,9 +162,9 @@ describe("a server that accepts and never answers", () => {
         Effect.flip
       )
       expect(error).toMatchObject({ _tag: "UploadStalled", timeouts: 3 })
-      // Three rounds of 0.5 s (3 APPENDs, then 2 at a time, then 1), and each aborted at once.
+      // Three rounds of 0.5 s (3 APPENDs, then one 4 MiB segment at a time), each aborted at once.
       expect(Date.now() - started).toBeLessThan(5000)
-      expect(appends).toBe(3 + 2 + 1)
+      expect(appends).toBe(3 + 1 + 1)
     }).pipe(Effect.scoped))
 })
 

@@ -99,7 +99,7 @@ const main = async () => {
       console.log(`  ${r.step ?? r.path} ${r.segmentIndex ?? ""}: ${seconds(r.startedAt - started)} → ${end}, ${r.bodyBytes} bytes read, ${r.dropped ? "dropped" : `status ${r.status}`}`)
     }
   }
-  const appends = emulator.requests().filter((r) => r.step === "APPEND")
+  const appends = emulator.requests().filter((r) => r.step === "APPEND" || r.path.endsWith("/append"))
   const answered = appends.filter((r) => r.status !== undefined && r.status < 300)
   const receivedBytes = appends.reduce((n, r) => n + r.bodyBytes, 0)
   const outcome = Exit.isSuccess(exit)

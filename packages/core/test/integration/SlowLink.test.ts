@@ -170,37 +170,39 @@ describe("a server that accepts and never answers", () => {
 
 describe("resuming a session whose later segments were cut smaller", () => {
   it.layer(emulatorLayer({ processing: { enabled: false } }), { excludeTestServices: true })((it) => {
-    it.effect("sends only the missing segments, at the sizes the session recorded", () =>
-      Effect.gen(function*() {
-        const emulator = yield* Emulator
-        const client = yield* MediaClient.MediaClient
-        const bytes = video(10 * 1024)
-        // Segments 0-1 of 4 KiB were sent, then the rest was cut in 1 KiB segments, of which 2 was sent.
-        const start = yield* client.initialize({ totalBytes: bytes.length, mediaType: "video/mp4", mediaCategory: "tweet_video" })
-        yield* client.append(start, 0, bytes.subarray(0, 4096))
-        yield* client.append(start, 1, bytes.subarray(4096, 8192))
-        yield* client.append(start, 2, bytes.subarray(8192, 9216))
-        const session = new UploadSession({
-          version: 2,
-          fingerprint: yield* fingerprintOf(bytes.subarray(0, sniffLength)),
-          mediaId: start.mediaId,
-          dialect: "v2",
-          baseUrl: emulator.url,
-          source: "video.mp4",
-          totalBytes: bytes.length,
-          mediaType: "video/mp4",
-          category: "tweet_video",
-          chunkSize: 4096,
-          segmentRuns: [{ from: 0, chunkSize: 4096 }, { from: 2, chunkSize: 1024 }],
-          segmentCount: 4,
-          segmentsDone: [0, 1, 2],
-          expiresAt: start.expiresAt,
-          finalized: false
-        })
-        const media = yield* resume(session, fromBytes(bytes, "video.mp4"))
-        expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
-        const appends = emulator.requests().filter((r) => r.step === "APPEND" && r.mediaId === start.mediaId)
-        expect(appends.map((r) => r.segmentIndex)).toEqual([0, 1, 2, 3])
-      }).pipe(Effect.provide(clientLayer("v2", "oauth1", { budget: false }))))
+    for (const dialect of ["v1", "v2"] as const) {
+      it.effect(`${dialect}: sends only the missing segments, at the sizes the session recorded`, () =>
+        Effect.gen(function*() {
+          const emulator = yield* Emulator
+          const client = yield* MediaClient.MediaClient
+          const bytes = video(10 * 1024)
+          // Segments 0-1 of 4 KiB were sent, then the rest was cut in 1 KiB segments, of which 2 was sent.
+          const start = yield* client.initialize({ totalBytes: bytes.length, mediaType: "video/mp4", mediaCategory: "tweet_video" })
+          yield* client.append(start, 0, bytes.subarray(0, 4096))
+          yield* client.append(start, 1, bytes.subarray(4096, 8192))
+          yield* client.append(start, 2, bytes.subarray(8192, 9216))
+          const session = new UploadSession({
+            version: 2,
+            fingerprint: yield* fingerprintOf(bytes.subarray(0, sniffLength)),
+            mediaId: start.mediaId,
+            dialect,
+            baseUrl: emulator.url,
+            source: "video.mp4",
+            totalBytes: bytes.length,
+            mediaType: "video/mp4",
+            category: "tweet_video",
+            chunkSize: 4096,
+            segmentRuns: [{ from: 0, chunkSize: 4096 }, { from: 2, chunkSize: 1024 }],
+            segmentCount: 4,
+            segmentsDone: [0, 1, 2],
+            expiresAt: start.expiresAt,
+            finalized: false
+          })
+          const media = yield* resume(session, fromBytes(bytes, "video.mp4"))
+          expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
+          const appends = emulator.requests().filter((r) => r.step === "APPEND" && r.mediaId === start.mediaId)
+          expect(appends.map((r) => r.segmentIndex)).toEqual([0, 1, 2, 3])
+        }).pipe(Effect.provide(clientLayer(dialect, "oauth1", { budget: false }))))
+    }
   })
 })

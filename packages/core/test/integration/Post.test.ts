@@ -212,6 +212,26 @@ describe("posts against the emulator", () => {
           expect(bad).toMatchObject({ _tag: "InvalidOption", option: "language code" })
         })))
     }
+
+    it.effect("v1 uploads (OAuth 1.0a) are posted through the v2 posts endpoint", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        emulator.reset()
+        const published = yield* Post.publish({ text: "from v1.1", media: [image("a.png", "a"), image("b.png", "b")] })
+        expect(emulator.post(published.post.id)?.media.map((m) => [m.dialect, m.altText])).toEqual([["v1", "a"], ["v1", "b"]])
+      }).pipe(Effect.provide(clientLayer("v1", "oauth1"))))
+
+    it.effect("posts take their turn in the rate budget's posts.create group", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        emulator.reset()
+        yield* Post.create({ text: "first" })
+        const error = yield* Effect.flip(Post.create({ text: "second" }))
+        expect(error).toMatchObject({ _tag: "RateLimited", step: "POST", limit: 1 })
+        expect(emulator.posts().map((p) => p.text)).toEqual(["first"])
+      }).pipe(
+        Effect.provide(clientLayer("v2", "oauth2", { budget: { "posts.create": 1 }, retry: { maxRateLimitWait: "1 second" } }))
+      ))
   })
 
   it.layer(emulatorLayer({ oauth2Scopes: ["media.write", "tweet.read", "users.read"] }), { excludeTestServices: true })((it) => {

@@ -688,7 +688,8 @@ export class InvalidMediaCombination extends Schema.TaggedError<InvalidMediaComb
     ].filter((part) => part !== undefined).join(", ") || `${this.count} media`
     switch (this.rule) {
       case "too-many-media":
-        return `A post holds at most 4 images, or 1 GIF, or 1 video; got ${this.count} media (${given}). Split them over several posts (a thread of replies).`
+        return `A post holds at most 4 images, or 1 GIF, or 1 video; got ${this.count} media` +
+          `${given === `${this.count} media` ? "" : ` (${given})`}. Split them over several posts (a thread of replies).`
       case "gif-not-alone":
         return `A GIF must be the only media of its post; got ${given}. Post the GIF alone, and the rest in another post.`
       case "video-not-alone":

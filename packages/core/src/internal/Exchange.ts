@@ -95,7 +95,7 @@ const expiredText = /expired/i
  * a post that is deleted or not visible, a duplicate text. They are XApiErrors, so that a token is
  * not blamed for them.
  */
-const contentRefusal = /not visible to you|deleted|duplicate content/i
+const contentRefusal = /not visible to you|duplicate content/i
 
 const refusesContent = (envelope: ReturnType<typeof parseErrorEnvelope>): boolean =>
   envelope.errors.some((e) => contentRefusal.test(e.message)) ||
@@ -137,7 +137,7 @@ const failureOf = (
       ...after
     })
   }
-  if ((status === 401 || status === 403) && !refusesContent(envelope)) {
+  if (status === 401 || (status === 403 && !refusesContent(envelope))) {
     const scheme = ctx.scheme
     const { hint, reason } = classifyAuthFailure({
       status,

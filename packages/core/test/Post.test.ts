@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import { TestClock } from "effect/testing"
 import { classifyAuthFailure } from "../src/Auth.ts"
+import * as MediaMetadata from "../src/MediaMetadata.ts"
 import * as Post from "../src/Post.ts"
 import * as Subtitles from "../src/Subtitles.ts"
 
@@ -98,4 +99,24 @@ describe("a 403 on a request that needs tweet.write", () => {
     const media = classifyAuthFailure({ status: 403, errors: [], dialect: "v2", scheme: "oauth2" })
     expect(media.hint).toContain("media.write")
   })
+})
+
+describe("MediaMetadata.check", () => {
+  it.effect("alt text over 1000 characters, and an origin outside X's lengths, fail before any request", () =>
+    Effect.gen(function*() {
+      yield* MediaMetadata.check({ altText: "😀".repeat(1000), foundMediaOrigin: { provider: "giphy", id: "x".repeat(24) } })
+      expect(yield* Effect.flip(MediaMetadata.check({ altText: "a".repeat(1001) }, "tweet_image"))).toMatchObject({
+        _tag: "InvalidAltText",
+        reason: "too-long",
+        length: 1001
+      })
+      expect(yield* Effect.flip(MediaMetadata.check({ foundMediaOrigin: { provider: "toolongname", id: "1" } }))).toMatchObject({
+        _tag: "InvalidOption",
+        option: "found media origin provider"
+      })
+      expect(yield* Effect.flip(MediaMetadata.check({ foundMediaOrigin: { provider: "giphy", id: "" } }))).toMatchObject({
+        _tag: "InvalidOption",
+        option: "found media origin id"
+      })
+    }))
 })

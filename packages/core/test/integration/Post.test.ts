@@ -221,6 +221,30 @@ describe("posts against the emulator", () => {
         expect(emulator.post(published.post.id)?.media.map((m) => [m.dialect, m.altText])).toEqual([["v1", "a"], ["v1", "b"]])
       }).pipe(Effect.provide(clientLayer("v1", "oauth1"))))
 
+    it.effect("a failed upload stops the others and nothing is posted", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        emulator.reset()
+        emulator.setFaults([{ step: "FINALIZE", nth: 2, fault: Fault.httpError(400) }])
+        const error = yield* Effect.flip(Post.publish({ text: "half", media: [image("a.png"), image("b.png")] }))
+        emulator.setFaults([])
+        expect(error).toMatchObject({ _tag: "XApiError", step: "FINALIZE", status: 400 })
+        expect(steps(emulator)).not.toContain("POST")
+        expect(emulator.posts()).toEqual([])
+      }).pipe(Effect.provide(clientLayer("v2", "oauth1"))))
+
+    it.effect("a post that never gets an answer is not resent after the idle timeout: its outcome is unknown", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        emulator.reset()
+        emulator.setFaults([{ step: "POST", fault: Fault.neverAnswer() }])
+        const error = yield* Effect.flip(Post.create({ text: "silence" }))
+        emulator.setFaults([])
+        expect(error).toMatchObject({ _tag: "PostOutcomeUnknown", endpoint: "POST /2/tweets" })
+        expect(error.message).toContain("no answer came")
+        expect(steps(emulator).filter((s) => s === "POST")).toHaveLength(1)
+      }).pipe(Effect.provide(clientLayer("v2", "oauth2", { idleTimeout: "300 millis" }))))
+
     it.effect("posts take their turn in the rate budget's posts.create group", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator

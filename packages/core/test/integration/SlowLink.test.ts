@@ -1,12 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Emulator, Fault } from "@x-media/emulator"
-import { Duration, Effect, Layer } from "effect"
+import { Duration, Effect, Layer, Stream } from "effect"
 import { NodeHttpClient } from "@effect/platform-node"
 import { createHash, randomBytes } from "node:crypto"
 import { createServer as createHttpServer } from "node:http"
 import type { Socket } from "node:net"
 import * as MediaClient from "../../src/MediaClient.ts"
-import { fromBytes } from "../../src/MediaSource.ts"
+import { fromBytes, fromStream } from "../../src/MediaSource.ts"
 import type { UploadEvent } from "../../src/Progress.ts"
 import { resume, upload } from "../../src/Upload.ts"
 import { sniffLength } from "../../src/MediaType.ts"
@@ -170,8 +170,8 @@ describe("a server that accepts and never answers", () => {
 
 describe("resuming a session whose later segments were cut smaller", () => {
   it.layer(emulatorLayer({ processing: { enabled: false } }), { excludeTestServices: true })((it) => {
-    for (const dialect of ["v1", "v2"] as const) {
-      it.effect(`${dialect}: sends only the missing segments, at the sizes the session recorded`, () =>
+    for (const [dialect, streamed] of [["v1", false], ["v2", false], ["v2", true]] as const) {
+      it.effect(`${dialect}${streamed ? ", a stream" : ""}: sends only the missing segments, at the sizes the session recorded`, () =>
         Effect.gen(function*() {
           const emulator = yield* Emulator
           const client = yield* MediaClient.MediaClient
@@ -198,10 +198,14 @@ describe("resuming a session whose later segments were cut smaller", () => {
             expiresAt: start.expiresAt,
             finalized: false
           })
-          const media = yield* resume(session, fromBytes(bytes, "video.mp4"))
+          // A stream (read once, in odd pieces) is cut along the session's sizes as well.
+          const pieces = Stream.fromIterable([bytes.subarray(0, 3000), bytes.subarray(3000, 9300), bytes.subarray(9300)])
+          const source = streamed ? fromStream(pieces, bytes.length, "video.mp4") : fromBytes(bytes, "video.mp4")
+          const media = yield* resume(session, source)
           expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
           const appends = emulator.requests().filter((r) => r.step === "APPEND" && r.mediaId === start.mediaId)
           expect(appends.map((r) => r.segmentIndex)).toEqual([0, 1, 2, 3])
+          expect(emulator.media(media.mediaId)?.segments.map((segment) => segment.size)).toEqual([4096, 4096, 1024, 1024])
         }).pipe(Effect.provide(clientLayer(dialect, "oauth1", { budget: false }))))
     }
   })

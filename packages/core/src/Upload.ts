@@ -5,6 +5,7 @@
  * @since 0.2.0
  */
 import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Ref from "effect/Ref"
@@ -204,6 +205,24 @@ const chunkSizeAt = (plan: SegmentPlan, index: number): number => {
   return size
 }
 
+/**
+ * Internal: APPENDs time out, X has none of the upload, and segments already cut are larger than
+ * the link carries in time: the upload starts over under a new INIT with segments of `chunkSize`.
+ */
+class StartOver extends Data.TaggedError("StartOver")<{ readonly chunkSize: number }> {}
+
+const maxSegmentsOf = (options: UploadOptions): number => options.limits?.maxSegments ?? SegmentPlans.maxSegments
+
+/** The pacing of an upload (internal/Pacing): it outlives a start-over, so the upload stays slowed down. */
+const makePacing = (prepared: Prepared, options: UploadOptions) =>
+  Pacing.make({
+    concurrency: prepared.concurrency,
+    chunkSize: prepared.plan.chunkSize,
+    // Smaller chunks than this would need more segments than X allows.
+    minChunkSize: Math.max(Pacing.floorChunkBytes, Math.ceil(prepared.plan.totalBytes / maxSegmentsOf(options))),
+    canRecut: prepared.opened.readAt !== undefined
+  })
+
 /** How one APPEND went: answered, or no answer within the idle time (it is sent again). */
 type Attempt =
   | { readonly _tag: "Answered" }
@@ -219,15 +238,18 @@ const isIdleTimeout = (error: XRequestError): error is NetworkError => error._ta
  * in flight, fewer while the link is slow: an APPEND that gets no answer within the idle time is
  * sent again here, and the pacing (`internal/Pacing`) lowers the number in flight and cuts the
  * segments not sent yet smaller (sources with random access only), saving the new sizes in the
- * session. What X has lives in one `SynchronizedRef`: recording a segment, its progress event and
+ * session. When X has none of the upload and a timed-out segment is larger than the new size, it
+ * fails with StartOver instead (with `mayStartOver`): `upload` then begins again under a new INIT. What X has lives in one `SynchronizedRef`: recording a segment, its progress event and
  * the saved session happen under it, so sessions are saved in the order they grew. The first
  * failure interrupts the other tasks.
  */
 const sendSegments = (
   prepared: Prepared,
   initial: UploadSession,
-  options: UploadOptions
-) =>
+  options: UploadOptions,
+  pacing: Pacing.Pacing,
+  mayStartOver: boolean
+): Effect.Effect<UploadSession, XRequestError | MediaSourceError | UploadStalled | StartOver, MediaClient> =>
   Effect.gen(function*() {
     const client = yield* MediaClient
     const emit = options.onProgress ?? (() => Effect.void)
@@ -241,14 +263,7 @@ const sendSegments = (
       next: 0
     })
     const { readAt } = opened
-    const maxSegments = options.limits?.maxSegments ?? SegmentPlans.maxSegments
-    const pacing = yield* Pacing.make({
-      concurrency: prepared.concurrency,
-      chunkSize: initialPlan.chunkSize,
-      // Smaller chunks than this would need more segments than X allows.
-      minChunkSize: Math.max(Pacing.floorChunkBytes, Math.ceil(initialPlan.totalBytes / maxSegments)),
-      canRecut: readAt !== undefined
-    })
+    const maxSegments = maxSegmentsOf(options)
     const idleTimeoutMillis = Duration.toMillis(client.idleTimeout)
 
     const recordSent = (index: number, segmentBytes: number) =>
@@ -287,7 +302,7 @@ const sendSegments = (
       })
 
     /** Records an answered APPEND; after a timeout, slows down and sends the segment again until answered. */
-    const settle = (index: number, bytes: Uint8Array, first: Attempt): Effect.Effect<void, XRequestError | UploadStalled> =>
+    const settle = (index: number, bytes: Uint8Array, first: Attempt): Effect.Effect<void, XRequestError | UploadStalled | StartOver> =>
       Effect.gen(function*() {
         let outcome = first
         while (outcome._tag === "TimedOut") {
@@ -307,6 +322,12 @@ const sendSegments = (
             yield* Effect.logDebug(
               `x-media: segment ${index} got no answer within ${idleTimeoutMillis} ms; now ${pace.concurrency} in flight, new segments of ${pace.chunkSize} bytes`
             )
+          }
+          if (pace.timeoutsInARow < Pacing.maxTimeoutsInARow && newRound && mayStartOver && bytes.byteLength > pace.chunkSize) {
+            // A segment cut before the slow-down is larger than the link now carries in time; if
+            // X has none of the upload yet, nothing is lost by starting over with smaller segments.
+            const { session } = yield* SynchronizedRef.get(progress)
+            if (session.segmentsDone.length === 0) return yield* new StartOver({ chunkSize: pace.chunkSize })
           }
           if (pace.timeoutsInARow >= Pacing.maxTimeoutsInARow) {
             return yield* new UploadStalled({
@@ -538,36 +559,59 @@ export const upload = <R>(
         segmentCount: plan.segmentCount
       }))
       yield* annotatePlan(prepared)
-      const start = yield* client.initialize({
-        totalBytes: plan.totalBytes,
-        mediaType: prepared.mediaType,
-        mediaCategory: prepared.category,
-        additionalOwners: options.additionalOwners,
-        shared: options.shared
-      })
-      const session = new UploadSession({
-        version: 2,
-        fingerprint: yield* fingerprintOf(prepared.opened.head),
-        mediaId: start.mediaId,
-        ...(start.mediaKey === undefined ? {} : { mediaKey: start.mediaKey }),
-        dialect: client.dialect,
-        baseUrl: client.baseUrl,
-        source: source.name,
-        totalBytes: plan.totalBytes,
-        mediaType: prepared.mediaType,
-        category: prepared.category,
-        chunkSize: plan.chunkSize,
-        segmentRuns: plan.runs,
-        segmentCount: plan.segmentCount,
-        segmentsDone: [],
-        expiresAt: start.expiresAt,
-        finalized: false
-      })
-      yield* Effect.annotateCurrentSpan("x-media.media_id", start.mediaId)
-      yield* emit(UploadEvent.Initialized({ mediaId: start.mediaId, expiresAt: start.expiresAt, resumed: false, bytesAlreadySent: 0 }))
-      if (options.onSession !== undefined) yield* options.onSession(session)
-      const sent = yield* sendSegments(prepared, session, options)
-      return yield* complete(prepared, sent, options)
+      const fingerprint = yield* fingerprintOf(prepared.opened.head)
+      const pacing = yield* makePacing(prepared, options)
+      /** INIT, then the segments of `current`; over again, under a new INIT, when told to start over. */
+      const attempt = (current: Prepared): Effect.Effect<UploadedMedia, UploadError, MediaClient> =>
+        Effect.gen(function*() {
+          const { plan } = current
+          const start = yield* client.initialize({
+            totalBytes: plan.totalBytes,
+            mediaType: current.mediaType,
+            mediaCategory: current.category,
+            additionalOwners: options.additionalOwners,
+            shared: options.shared
+          })
+          const session = new UploadSession({
+            version: 2,
+            fingerprint,
+            mediaId: start.mediaId,
+            ...(start.mediaKey === undefined ? {} : { mediaKey: start.mediaKey }),
+            dialect: client.dialect,
+            baseUrl: client.baseUrl,
+            source: source.name,
+            totalBytes: plan.totalBytes,
+            mediaType: current.mediaType,
+            category: current.category,
+            chunkSize: plan.chunkSize,
+            segmentRuns: plan.runs,
+            segmentCount: plan.segmentCount,
+            segmentsDone: [],
+            expiresAt: start.expiresAt,
+            finalized: false
+          })
+          yield* Effect.annotateCurrentSpan("x-media.media_id", start.mediaId)
+          yield* emit(UploadEvent.Initialized({ mediaId: start.mediaId, expiresAt: start.expiresAt, resumed: false, bytesAlreadySent: 0 }))
+          if (options.onSession !== undefined) yield* options.onSession(session)
+          const mayStartOver = current.opened.readAt !== undefined
+          return yield* sendSegments(current, session, options, pacing, mayStartOver).pipe(
+            Effect.flatMap((sent) => complete(current, sent, options)),
+            Effect.catchTag("StartOver", (startOver) =>
+              Effect.gen(function*() {
+                yield* Effect.logDebug(`x-media: nothing reached X yet; starting over with segments of ${startOver.chunkSize} bytes`)
+                const smaller = yield* planSegments({
+                  totalBytes: plan.totalBytes,
+                  chunkSize: startOver.chunkSize,
+                  maxChunkBytes: options.limits?.maxChunkBytes,
+                  maxSegments: options.limits?.maxSegments,
+                  source: source.name,
+                  category: current.category
+                })
+                return yield* attempt({ ...current, plan: smaller })
+              }))
+          )
+        })
+      return yield* attempt(prepared)
     }))
   ).pipe(Effect.withSpan("x-media/Upload.upload", { attributes: { "x-media.source": source.name } }))
 
@@ -639,7 +683,12 @@ export const resume = <R>(
       yield* annotatePlan(prepared)
       const bytesAlreadySent = session.segmentsDone.reduce((n, i) => n + prepared.plan.segmentRange(i).length, 0)
       yield* emit(UploadEvent.Initialized({ mediaId: session.mediaId, expiresAt: session.expiresAt, resumed: true, bytesAlreadySent }))
-      const sent = session.finalized ? session : yield* sendSegments(prepared, session, options)
+      const sent = session.finalized
+        ? session
+        : yield* sendSegments(prepared, session, options, yield* makePacing(prepared, options), false).pipe(
+          // Only upload starts over (it holds the INIT parameters and X has none of it).
+          Effect.catchTag("StartOver", () => Effect.die(new Error("a resumed upload never starts over")))
+        )
       return yield* complete(prepared, sent, options)
     }))
   ).pipe(

@@ -147,3 +147,43 @@ describe("APPENDs that get no answer within the idle time (TestClock)", () => {
       expect(server.sent.filter((s) => s.url.endsWith("/append")).map((s) => s.at)).toEqual([0, 0, 0, 0, 10_000, 10_000, 20_000])
     }))
 })
+
+describe("starting over when nothing reached X (TestClock)", () => {
+  it.effect("the segments cut before the slow-down are too large and X has none: a new INIT, smaller segments, success", () =>
+    Effect.gen(function*() {
+      const first = "1880028106020515840"
+      const second = "1880028106020515841"
+      let inits = 0
+      const server = scriptedClient((sent) => {
+        if (sent.url.endsWith("/initialize")) {
+          inits++
+          return { body: { data: { id: inits === 1 ? first : second, expires_after_secs: 86400 } } }
+        }
+        // The first media's APPENDs never answer; the second's take 1 s.
+        if (sent.url.endsWith("/append")) return { status: 204, delayMillis: sent.url.includes(first) ? 3_600_000 : 1000 }
+        return { body: { data: { id: second, expires_after_secs: 86400 } } }
+      }, { idleTimeout: "10 seconds" })
+      const MiB = 1024 * 1024
+      const events: Array<UploadEvent> = []
+      const fiber = yield* upload(fromBytes(png(2 * MiB), "a.png"), {
+        chunkSize: MiB,
+        concurrency: 2,
+        onProgress: (event) => Effect.sync(() => events.push(event))
+      }).pipe(Effect.provide(server.layer), Effect.forkChild)
+      for (let i = 0; i < 30; i++) yield* advance(1000)
+      const media = yield* Fiber.join(fiber)
+      expect(media).toMatchObject({ mediaId: second, size: 2 * MiB })
+      // At 10 s both 1 MiB APPENDs time out: the pace comes down to 1 × 512 KiB, X has nothing of
+      // the first media, so a second INIT at 10 s, then 4 segments of 512 KiB one after another.
+      expect(events.map((e) => e._tag).filter((t) => t === "Initialized" || t === "Adapted")).toEqual(["Initialized", "Adapted", "Initialized"])
+      expect(events.find((e) => e._tag === "Adapted")).toMatchObject({ concurrency: 1, chunkSize: 512 * 1024 })
+      const appends = server.sent.filter((s) => s.url.endsWith("/append") && s.url.includes(second))
+      expect(appends.map((s) => s.params["segment_index"])).toEqual(["0", "1", "2", "3"])
+      expect(appends[0]!.at).toBe(10_000)
+      expect(server.sent.filter((s) => s.url.endsWith("/append") && s.url.includes(first))).toHaveLength(2)
+      const sent = events.filter((e) => e._tag === "SegmentSent")
+      expect(sent.map((e) => e._tag === "SegmentSent" && `${e.mediaId}:${e.segmentBytes}`)).toEqual(
+        Array.from({ length: 4 }, () => `${second}:${512 * 1024}`)
+      )
+    }))
+})

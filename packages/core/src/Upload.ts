@@ -323,9 +323,10 @@ const sendSegments = (
               `x-media: segment ${index} got no answer within ${idleTimeoutMillis} ms; now ${pace.concurrency} in flight, new segments of ${pace.chunkSize} bytes`
             )
           }
-          if (pace.timeoutsInARow < Pacing.maxTimeoutsInARow && newRound && mayStartOver && bytes.byteLength > pace.chunkSize) {
-            // A segment cut before the slow-down is larger than the link now carries in time; if
-            // X has none of the upload yet, nothing is lost by starting over with smaller segments.
+          if (pace.timeoutsInARow < Pacing.maxTimeoutsInARow && mayStartOver && bytes.byteLength > pace.chunkSize) {
+            // A segment cut before the slow-down is larger than the link now carries in time (this
+            // one, or one that timed out in the same round); if X has none of the upload yet,
+            // nothing is lost by starting over with smaller segments.
             const { session } = yield* SynchronizedRef.get(progress)
             if (session.segmentsDone.length === 0) return yield* new StartOver({ chunkSize: pace.chunkSize })
           }

@@ -6,7 +6,7 @@
  */
 import { Errors, MediaClient, MediaId, type MediaStatus, Progress } from "@x-media/core"
 import * as Effect from "effect/Effect"
-import type * as Option from "effect/Option"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
@@ -77,7 +77,8 @@ const status = (input: StatusInput) =>
 export const command = Command.make("status", config, (input) =>
   status(input).pipe(
     Effect.flatMap((result) => input.json ? Output.printJson(Output.statusJson(result)) : Output.printStatus(result)),
-    Report.reportFailure(input.json, "status")
+    // No settings are resolved without a valid base URL: the flag or variable that gave it is the one set.
+    Report.reportFailure(input.json, "status", Report.networkNote(Option.getOrUndefined(input.baseUrl)?.from))
   )).pipe(
     Command.withDescription(
       "Show where X is with a media (pending, in_progress, succeeded); with --wait, wait until it is ready."

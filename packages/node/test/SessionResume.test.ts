@@ -96,6 +96,9 @@ describe.concurrent("x-media upload --session", () => {
       const sessionPath = writeFile(dir, "broken.json", new TextEncoder().encode("{\"mediaId\":"))
       const run = yield* runCli(["upload", file, "--base-url", x.url, "--session", sessionPath, "--json"], oauth1Env(x))
       expect(run.code).toBe(2)
+      // Found before the credentials: without any, the session file is still what is reported.
+      const noCredentials = yield* runCli(["upload", file, "--base-url", x.url, "--session", sessionPath, "--json"], {})
+      expect(onlyJson(noCredentials.stdout)["error"]).toMatchObject({ _tag: "UsageError" })
       expect(onlyJson(run.stdout)["error"]).toMatchObject({ _tag: "UsageError", message: expect.stringContaining("is not an x-media upload session") })
       expect(x.requests()).toEqual([])
     }))

@@ -146,6 +146,10 @@ const prepare = (input: UploadInput) =>
       yield* Upload.check(source, options)
       sources.push(source)
     }
+    // A session file that is not one is a usage error: found here, before the credentials.
+    if (Option.isSome(input.session)) {
+      yield* Effect.flatMap(SessionFile.make(input.session.value, () => Effect.void), (file) => file.load)
+    }
     return { options, flags, sources }
   })
 

@@ -65,6 +65,10 @@ describe.concurrent("x-media upload with several files", () => {
         { file: samples.gif, error: expect.objectContaining({ _tag: "XApiError", step: "INIT", status: 400 }) }
       ])
       expect(run.stderr).toContain("1 of 2 files failed.")
+      const plain = yield* runCli(["upload", samples.png, samples.gif, "--base-url", x.url], oauth1Env(x))
+      expect(plain.code).toBe(1)
+      expect(plain.stdout).toMatch(/^\d{1,19}\n$/)
+      expect(plain.stderr).toContain(`Error: ${samples.gif}: X answered HTTP 400 to INIT`)
     }))
 
   it.live("every file is checked before anything is sent", () =>

@@ -233,7 +233,7 @@ const reportMany = (input: UploadInput, outcomes: ReadonlyArray<Outcome>) =>
       if (outcome._tag === "Uploaded") {
         if (!input.json) yield* Output.printUploaded(outcome.media, outcome.file)
       } else {
-        yield* Output.printError(reported(outcome.failure))
+        yield* Streams.err(`Error: ${outcome.file}: ${reported(outcome.failure).message}\n`)
       }
     }
     if (input.json) {
@@ -254,17 +254,14 @@ const reportMany = (input: UploadInput, outcomes: ReadonlyArray<Outcome>) =>
 export const command = Command.make("upload", config, (input) =>
   Effect.gen(function*() {
     const state = yield* Ref.make<SessionState>({ path: undefined, latest: undefined })
-    const settingsRef = yield* Ref.make<string | undefined>(undefined)
-    const note = Report.notes(
-      resumeNote(state),
-      (failure) => Effect.flatMap(Ref.get(settingsRef), (chosenBy) => Report.networkNote(chosenBy)(failure))
-    )
+    // The embedded emulator replaces any base URL of the environment: then the user set none.
+    const baseUrlChosenBy = input.emulator ? undefined : Option.getOrUndefined(input.baseUrl)?.from
+    const note = Report.notes(resumeNote(state), Report.networkNote(baseUrlChosenBy))
     const run = Effect.gen(function*() {
       const { options, sources } = yield* prepare(input)
       const emulator = input.emulator ? yield* EmbeddedEmulator.start(EmbeddedEmulator.demoOptions) : undefined
       if (emulator !== undefined) yield* Streams.err(`Started an X emulator at ${emulator.url}; uploading to it.\n`)
       const settings = yield* ClientSettings.resolve(input, emulator)
-      yield* Ref.set(settingsRef, settings.baseUrlChosenBy)
       const layer = NodeXMedia.layer(ClientSettings.layerOptions(settings))
       const only = sources.length === 1 ? sources[0] : undefined
       if (only !== undefined) {

@@ -40,8 +40,6 @@ export interface ClientSettings {
   readonly dialectChosenBy: string | undefined
   /** The validated base URL, or undefined for the dialect's own host. */
   readonly baseUrl: string | undefined
-  /** What set the base URL (`--base-url`, `X_MEDIA_BASE_URL`, `--emulator`), named in advice. */
-  readonly baseUrlChosenBy: string | undefined
   /** The idle timeout, or undefined for the client's default (60 s). */
   readonly idleTimeout: Duration.Duration | undefined
   readonly credentials: Credentials.Credentials
@@ -127,7 +125,6 @@ export interface CheckedFlags {
   readonly dialect: Dialect.Dialect
   readonly dialectChosenBy: string | undefined
   readonly baseUrl: string | undefined
-  readonly baseUrlChosenBy: string | undefined
   readonly idleTimeout: Duration.Duration | undefined
 }
 
@@ -149,7 +146,6 @@ export const checkFlags = (flags: ClientFlags, emulator: boolean): Effect.Effect
       dialect,
       dialectChosenBy: given(flags.api)?.from,
       baseUrl,
-      baseUrlChosenBy: baseUrl === undefined ? undefined : given(flags.baseUrl)?.from,
       idleTimeout
     }
   })
@@ -169,7 +165,6 @@ export const resolve = (
       return {
         ...checked,
         baseUrl: emulator.url,
-        baseUrlChosenBy: "--emulator",
         credentials: emulatorCredentials(emulator, flags.auth)
       }
     }

@@ -26,7 +26,7 @@ export const networkNote = (baseUrlChosenBy: string | undefined): Note => (failu
   Effect.sync(() => {
     if (failure._tag !== "NetworkError") return undefined
     const lines: Array<string> = []
-    if (failure.hostIsOverride === true && baseUrlChosenBy !== undefined && baseUrlChosenBy !== "--emulator") {
+    if (failure.hostIsOverride === true && baseUrlChosenBy !== undefined) {
       lines.push(`That base URL was set with ${baseUrlChosenBy}.`)
     }
     if (failure.timedOut) {

@@ -63,7 +63,7 @@ describe.concurrent("x-media as a process", () => {
     Effect.gen(function*() {
       const x = yield* emulator({
         processing: { enabled: false },
-        faults: [{ step: "APPEND", times: Infinity, fault: Fault.delay(150) }]
+        faults: [{ step: "APPEND", times: Infinity, fault: Fault.delay(300) }]
       })
       const dir = yield* tempDir
       const file = writeFile(dir, "clip.mp4", mp4Bytes(16 * 4096 - 100))

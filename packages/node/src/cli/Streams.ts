@@ -9,14 +9,18 @@
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import type * as PlatformError from "effect/PlatformError"
+import type * as Sink from "effect/Sink"
 import * as Stdio from "effect/Stdio"
 import * as Stream from "effect/Stream"
 import * as Terminal from "effect/Terminal"
 
-const write = (sink: (stdio: Stdio.Stdio) => ReturnType<Stdio.Stdio["stdout"]>) => (text: string): Effect.Effect<void, never, Stdio.Stdio> =>
+type TextSink = Sink.Sink<void, string | Uint8Array, never, PlatformError.PlatformError>
+
+const write = (sinkOf: (stdio: Stdio.Stdio) => TextSink) => (text: string): Effect.Effect<void, never, Stdio.Stdio> =>
   Stdio.Stdio.use((stdio) =>
     // A reader that went away (`x-media … | head -1`) must not fail the command: a failed write is dropped.
-    Stream.run(Stream.succeed(text), sink(stdio)).pipe(Effect.ignore)
+    Stream.run(Stream.succeed(text), sinkOf(stdio)).pipe(Effect.ignore)
   )
 
 /** Writes `text` to stdout, as is. */

@@ -70,11 +70,13 @@ describe.concurrent("x-media emulator", () => {
       yield* Fiber.interrupt(fiber)
     }))
 
-  it.live("an invalid --port is a usage error", () =>
+  it.live("an invalid --port is a usage error, in the same words whether out of range or not a number", () =>
     Effect.gen(function*() {
-      const run = yield* runCli(["emulator", "--port", "70000"])
-      expect(run.code).toBe(2)
-      expect(run.stderr).toBe("Error: Invalid --port \"70000\": must be a whole number from 0 to 65535\nRun `x-media emulator --help` for usage.\n")
-      expect(run.stdout).toBe("")
+      for (const port of ["70000", "abc"]) {
+        const run = yield* runCli(["emulator", "--port", port])
+        expect(run.code).toBe(2)
+        expect(run.stderr).toBe(`Error: Invalid --port "${port}": must be a whole number from 0 to 65535\nRun \`x-media emulator --help\` for usage.\n`)
+        expect(run.stdout).toBe("")
+      }
     }))
 })

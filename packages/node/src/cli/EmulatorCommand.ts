@@ -47,18 +47,20 @@ const config = {
     Flag.withDescription("Interface to listen on (default 127.0.0.1)."),
     Flag.withDefault("127.0.0.1")
   ),
-  port: Flag.Int("port").pipe(
+  // Numbers are read as text and checked in checkInput, so "abc" and "70000" get the same message.
+  port: Flag.String("port").pipe(
+    Flag.withMetavar("N"),
     Flag.withDescription("Port to listen on (default 0: a free port, printed in X_MEDIA_BASE_URL)."),
-    Flag.withDefault(0)
+    Flag.withDefault("0")
   ),
   processing: Flag.Boolean("processing").pipe(
     Flag.withDescription("Process video and GIF asynchronously, as X does (--no-processing: ready at FINALIZE)."),
     Flag.withDefault(true)
   ),
-  checkAfterSecs: Flag.Int("check-after-secs").pipe(
+  checkAfterSecs: Flag.String("check-after-secs").pipe(
     Flag.withMetavar("SECONDS"),
     Flag.withDescription("check_after_secs the emulator answers while processing (default 1)."),
-    Flag.withDefault(1)
+    Flag.withDefault("1")
   ),
   apiKey: credential("api-key", names.consumerKey, "API key to accept (default X_API_KEY, else generated)."),
   apiSecret: credential("api-secret", names.consumerSecret, "API secret to accept (default X_API_SECRET, else generated)."),
@@ -74,9 +76,9 @@ const config = {
 /** The parsed command line of `x-media emulator`. */
 export interface EmulatorInput {
   readonly host: string
-  readonly port: number
+  readonly port: string
   readonly processing: boolean
-  readonly checkAfterSecs: number
+  readonly checkAfterSecs: string
   readonly apiKey: Option.Option<Given>
   readonly apiSecret: Option.Option<Given>
   readonly accessToken: Option.Option<Given>
@@ -97,24 +99,38 @@ const resolveCredential = (given: Option.Option<Given>): Resolved =>
 
 const credentialKeys = ["consumerKey", "consumerSecret", "accessToken", "accessTokenSecret", "oauth2Token"] as const
 
-const checkInput = (input: EmulatorInput): Effect.Effect<void, Errors.InvalidOption> => {
-  if (!Number.isSafeInteger(input.port) || input.port < 0 || input.port > 65535) {
-    return Effect.fail(new Errors.InvalidOption({ option: "--port", value: String(input.port), detail: "must be a whole number from 0 to 65535" }))
+/** A whole number from `min` to `max` written in `text`, else undefined. */
+const wholeNumber = (text: string, min: number, max: number): number | undefined => {
+  const n = text.trim() === "" ? Number.NaN : Number(text.trim())
+  return Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined
+}
+
+/** The checked numbers of the command line. */
+interface Checked {
+  readonly port: number
+  readonly checkAfterSecs: number
+}
+
+const checkInput = (input: EmulatorInput): Effect.Effect<Checked, Errors.InvalidOption> => {
+  const port = wholeNumber(input.port, 0, 65535)
+  if (port === undefined) {
+    return Effect.fail(new Errors.InvalidOption({ option: "--port", value: input.port, detail: "must be a whole number from 0 to 65535" }))
   }
   if (input.host.trim() === "") {
     return Effect.fail(new Errors.InvalidOption({ option: "--host", value: input.host, detail: "must name an interface, e.g. 127.0.0.1" }))
   }
-  if (!Number.isSafeInteger(input.checkAfterSecs) || input.checkAfterSecs < 0) {
+  const checkAfterSecs = wholeNumber(input.checkAfterSecs, 0, Number.MAX_SAFE_INTEGER)
+  if (checkAfterSecs === undefined) {
     return Effect.fail(
-      new Errors.InvalidOption({ option: "--check-after-secs", value: String(input.checkAfterSecs), detail: "must be a whole number of seconds, 0 or more" })
+      new Errors.InvalidOption({ option: "--check-after-secs", value: input.checkAfterSecs, detail: "must be a whole number of seconds, 0 or more" })
     )
   }
-  return Effect.void
+  return Effect.succeed({ port, checkAfterSecs })
 }
 
 const run = (input: EmulatorInput): Effect.Effect<void, CliFailure, Stdio.Stdio> =>
   Effect.gen(function*() {
-    yield* checkInput(input)
+    const { checkAfterSecs, port } = yield* checkInput(input)
     const resolved = {
       consumerKey: resolveCredential(input.apiKey),
       consumerSecret: resolveCredential(input.apiSecret),
@@ -129,9 +145,9 @@ const run = (input: EmulatorInput): Effect.Effect<void, CliFailure, Stdio.Stdio>
     }
     const emulator = yield* EmbeddedEmulator.start({
       host: input.host,
-      port: input.port,
+      port,
       credentials: given,
-      processing: { enabled: input.processing, checkAfterSecs: input.checkAfterSecs }
+      processing: { enabled: input.processing, checkAfterSecs }
     })
     const line = (name: string, key: keyof EmulatorCredentials) =>
       resolved[key].origin === "environment"

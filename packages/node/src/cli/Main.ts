@@ -20,6 +20,7 @@ import * as GlobalFlag from "effect/cli/GlobalFlag"
 import * as EmulatorCommand from "./EmulatorCommand.ts"
 import { CliExit, failureExitCode, usageExitCode } from "./Failure.ts"
 import * as Output from "./Output.ts"
+import * as PostCommand from "./PostCommand.ts"
 import * as Streams from "./Streams.ts"
 import * as Usage from "./Usage.ts"
 import * as StatusCommand from "./StatusCommand.ts"
@@ -35,7 +36,7 @@ export const command = Command.make("x-media").pipe(
       "and a local emulator. Credentials: X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET " +
       "(OAuth 1.0a) or X_OAUTH2_ACCESS_TOKEN (OAuth 2.0, v2 only)."
   ),
-  Command.withSubcommands([UploadCommand.command, StatusCommand.command, EmulatorCommand.command])
+  Command.withSubcommands([UploadCommand.command, StatusCommand.command, EmulatorCommand.command, PostCommand.command])
 )
 
 const wantsJson = (args: ReadonlyArray<string>): boolean =>
@@ -51,7 +52,7 @@ const usageFailure = (error: CliError.CliError, args: ReadonlyArray<string>) => 
   const json = !wantsJson(args)
     ? Effect.void
     : Output.printJson(Output.errorJson(
-      first ?? { _tag: "UsageError", message: "No command given: use x-media upload, x-media status or x-media emulator." }
+      first ?? { _tag: "UsageError", message: "No command given: use x-media upload, x-media post, x-media status or x-media emulator." }
     ))
   return Effect.andThen(json, Effect.fail(new CliExit({ code: usageExitCode })))
 }

@@ -53,7 +53,7 @@ export const fromCliError = (error: CliError.CliError): UsageError => {
     case "UnexpectedArgument":
       return new UsageError({ detail: `Unexpected ${error.arguments.length === 1 ? "argument" : "arguments"} ${error.arguments.map((a) => JSON.stringify(a)).join(", ")}.` })
     case "UnknownSubcommand":
-      return new UsageError({ detail: `Unknown command ${JSON.stringify(error.subcommand)}: use x-media upload, x-media status or x-media emulator.` })
+      return new UsageError({ detail: `Unknown command ${JSON.stringify(error.subcommand)}: use x-media upload, x-media post, x-media status or x-media emulator.` })
     default:
       return new UsageError({ detail: error.message })
   }

@@ -63,7 +63,7 @@ describe.concurrent("x-media as a process", () => {
     Effect.gen(function*() {
       const x = yield* emulator({
         processing: { enabled: false },
-        faults: [{ step: "APPEND", times: Infinity, fault: Fault.delay(300) }]
+        faults: [{ step: "APPEND", times: Infinity, fault: Fault.delay(1000) }]
       })
       const dir = yield* tempDir
       const file = writeFile(dir, "clip.mp4", mp4Bytes(16 * 4096 - 100))
@@ -73,7 +73,7 @@ describe.concurrent("x-media as a process", () => {
       const exited = yield* Effect.forkChild(collect(child))
       yield* Effect.sync(() => segmentsSaved(sessionPath)).pipe(
         Effect.repeat({ schedule: Schedule.spaced("20 millis"), until: (n) => n >= 2 }),
-        Effect.timeout("20 seconds")
+        Effect.timeout("60 seconds")
       )
       child.kill("SIGINT")
       const interrupted = yield* Fiber.join(exited)
@@ -102,9 +102,9 @@ describe.concurrent("x-media as a process", () => {
       const exited = yield* Effect.forkChild(collect(child))
       yield* Effect.callback<void>((resume) => {
         child.stdout?.once("data", () => resume(Effect.void))
-      }).pipe(Effect.timeout("20 seconds"))
+      }).pipe(Effect.timeout("60 seconds"))
       child.kill("SIGTERM")
-      const end = yield* Fiber.join(exited).pipe(Effect.timeout("10 seconds"), Effect.orDie)
+      const end = yield* Fiber.join(exited).pipe(Effect.timeout("30 seconds"), Effect.orDie)
       expect([0, 130, 143]).toContain(end.code)
       expect(end.stderr).toContain("Emulator stopped.")
       expect(end.stderr).not.toContain("    at ")

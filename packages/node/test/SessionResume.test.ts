@@ -25,7 +25,7 @@ describe.concurrent("x-media upload --session", () => {
     Effect.gen(function*() {
       const x = yield* emulator({
         processing: { enabled: false },
-        faults: [{ step: "APPEND", times: Infinity, fault: Fault.delay(100) }]
+        faults: [{ step: "APPEND", times: Infinity, fault: Fault.delay(300) }]
       })
       const dir = yield* tempDir
       const bytes = mp4Bytes(16 * 4096 - 100)

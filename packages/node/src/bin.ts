@@ -7,13 +7,8 @@
  * @module
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as NodeServices from "@effect/platform-node/NodeServices"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Io from "./cli/Io.ts"
 import { main } from "./cli/Main.ts"
-import * as Presenter from "./cli/Presenter.ts"
+import * as Runtime from "./cli/Runtime.ts"
 
-const services = Layer.mergeAll(NodeServices.layer, Presenter.layer.pipe(Layer.provideMerge(Io.layerProcess)))
-
-main.pipe(Effect.provide(services), NodeRuntime.runMain({ disableErrorReporting: true }))
+main.pipe(Effect.provide(Runtime.layer), NodeRuntime.runMain({ disableErrorReporting: true }))

@@ -1,6 +1,18 @@
+import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+
 export default defineConfig({
+  resolve: {
+    // Tests run the TypeScript sources, as tsconfig.json's `paths` do for tsc and tsx; users get dist/.
+    alias: [
+      { find: /^@x-media\/core$/, replacement: source("./packages/core/src/index.ts") },
+      { find: /^@x-media\/core\/(.*)$/, replacement: source("./packages/core/src/$1.ts") },
+      { find: /^@x-media\/emulator$/, replacement: source("./packages/emulator/src/index.ts") },
+      { find: /^@x-media\/node$/, replacement: source("./packages/node/src/index.ts") }
+    ]
+  },
   test: {
     projects: ["core", "emulator", "node"].map((name) => ({
       extends: true,

@@ -14,14 +14,18 @@ export default defineConfig({
     ]
   },
   test: {
-    projects: ["core", "emulator", "node"].map((name) => ({
-      extends: true,
-      test: {
-        name,
-        root: `packages/${name}`,
-        include: ["test/**/*.test.ts"]
-      }
-    })),
+    projects: [
+      ...["core", "emulator", "node"].map((name) => ({
+        extends: true,
+        test: {
+          name,
+          root: `packages/${name}`,
+          include: ["test/**/*.test.ts"]
+        }
+      })),
+      // The packed packages installed outside the repository (test/packaging.test.ts).
+      { extends: true, test: { name: "packaging", root: "test", include: ["**/*.test.ts"] } }
+    ],
     testTimeout: 30_000,
     hookTimeout: 30_000
   }

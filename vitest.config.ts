@@ -6,11 +6,10 @@ const source = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 export default defineConfig({
   resolve: {
     // Tests run the TypeScript sources, as tsconfig.json's `paths` do for tsc and tsx; users get dist/.
+    // A package added under packages/<name> is covered as it is.
     alias: [
-      { find: /^@x-media\/core$/, replacement: source("./packages/core/src/index.ts") },
-      { find: /^@x-media\/core\/(.*)$/, replacement: source("./packages/core/src/$1.ts") },
-      { find: /^@x-media\/emulator$/, replacement: source("./packages/emulator/src/index.ts") },
-      { find: /^@x-media\/node$/, replacement: source("./packages/node/src/index.ts") }
+      { find: /^@x-media\/([\w-]+)$/, replacement: source("./packages/$1/src/index.ts") },
+      { find: /^@x-media\/([\w-]+)\/(.+)$/, replacement: source("./packages/$1/src/$2.ts") }
     ]
   },
   test: {

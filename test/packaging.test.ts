@@ -189,6 +189,8 @@ try {
     const emulator = run("npx", ["x-media-emulator", "--help"], consumer)
     expect(emulator.status, emulator.stderr).toBe(0)
     expect(emulator.stdout).toContain("--port")
+    const emulatorVersion = run("npx", ["x-media-emulator", "--version"], consumer)
+    expect(emulatorVersion.stdout).toContain(packed[0]?.version ?? "?")
   })
 
   it("type-check a strict TypeScript program against the installed declarations", () => {

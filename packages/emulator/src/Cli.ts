@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { createRequire } from "node:module"
 import { Console, Effect } from "effect"
 import { Command, Flag } from "effect/cli"
 import { Emulator, type EmulatorHandle } from "./Emulator.ts"
@@ -21,8 +22,13 @@ export const environmentLines = (emulator: EmulatorHandle): ReadonlyArray<string
   `X_OAUTH2_ACCESS_TOKEN=${emulator.credentials.oauth2Token}`
 ]
 
-/** The version `x-media-emulator --version` prints. */
-export const version = "0.1.0"
+/** The package's version (from its package.json, one level above both src/ and dist/): what `--version` prints. */
+export const version: string = (() => {
+  const manifest: unknown = createRequire(import.meta.url)("../package.json")
+  return typeof manifest === "object" && manifest !== null && "version" in manifest && typeof manifest.version === "string"
+    ? manifest.version
+    : "unknown"
+})()
 
 /** `x-media-emulator` with its `--host` and `--port` flags. */
 export const command = Command.make(

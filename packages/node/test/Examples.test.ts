@@ -66,4 +66,11 @@ describe("examples run against the embedded emulator", () => {
     expect(run.stdout.match(/uploaded \d{19}/g)).toHaveLength(3)
     expect(run.stdout).toContain("OAuth 2.0,  v1.1: AuthUnsupported")
   })
+
+  it("post publishes a video with subtitles, then a reply with two images", () => {
+    const run = runExample("post")
+    expect(run.status, run.stderr).toBe(0)
+    expect(run.stdout).toMatch(/^video post \d{19}: media \d{19}, subtitles EN$/m)
+    expect(run.stdout).toMatch(/^reply post \d{19}: media \d{19}, \d{19}$/m)
+  })
 })

@@ -44,6 +44,8 @@ export interface ExchangeContext {
   readonly expiresAt?: Date | undefined
   /** The scheme the request is authorized with. */
   readonly scheme?: "oauth1" | "oauth2" | undefined
+  /** The OAuth 2.0 scope the endpoint needs, when not `media.write`. */
+  readonly scope?: string | undefined
   /** Where the request goes (scheme://host[:port]), and whether the user set it. */
   readonly host?: string | undefined
   readonly hostIsOverride?: boolean | undefined
@@ -89,6 +91,17 @@ const transportCause = (error: HttpClientError): unknown => ("cause" in error.re
 const expiredText = /expired/i
 
 /**
+ * X's 403s about what a post says or refers to, not about the credentials: a reply to (or quote of)
+ * a post that is deleted or not visible, a duplicate text. They are XApiErrors, so that a token is
+ * not blamed for them.
+ */
+const contentRefusal = /not visible to you|duplicate content/i
+
+const refusesContent = (envelope: ReturnType<typeof parseErrorEnvelope>): boolean =>
+  envelope.errors.some((e) => contentRefusal.test(e.message)) ||
+  (envelope.detail !== undefined && contentRefusal.test(envelope.detail))
+
+/**
  * When a `Retry-After` header says to try again: delta seconds or an HTTP date, read with effect's
  * `Headers.parseRetryAfter`, from the moment the answer arrived. None when absent or unreadable.
  */
@@ -124,14 +137,15 @@ const failureOf = (
       ...after
     })
   }
-  if (status === 401 || status === 403) {
+  if (status === 401 || (status === 403 && !refusesContent(envelope))) {
     const scheme = ctx.scheme
     const { hint, reason } = classifyAuthFailure({
       status,
       errors: envelope.errors,
       dialect: ctx.dialect,
       bodyText: text,
-      ...(scheme === undefined ? {} : { scheme })
+      ...(scheme === undefined ? {} : { scheme }),
+      ...(ctx.scope === undefined ? {} : { requiredScope: ctx.scope })
     })
     return new AuthenticationFailed({
       step: ctx.step,

@@ -60,6 +60,8 @@ export interface PolicyRequest {
   readonly key: Key
   /** The client-side limit of the group per 15 minutes (`Infinity`: none). */
   readonly limit: number
+  /** False: never sent again after a failure that may have reached X (only 429s are waited out). */
+  readonly idempotent?: boolean | undefined
 }
 
 /** The resolved policy of one client. */
@@ -153,7 +155,7 @@ export const make = (retry: RetryOptions, budget: RateBudgetShape): RequestPolic
             if (waitable) yield* Ref.update(counts, (c) => ({ ...c, rateLimitWaits: c.rateLimitWaits + 1 }))
             return waitable
           }
-          if (!isTransient(error)) return false
+          if (!isTransient(error) || request.idempotent === false) return false
           const c = yield* Ref.updateAndGet(counts, (c) => ({ ...c, transientFailures: c.transientFailures + 1 }))
           return c.transientFailures < maxAttempts
         })

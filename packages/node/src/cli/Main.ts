@@ -16,6 +16,7 @@ import * as GlobalFlag from "effect/cli/GlobalFlag"
 import * as EmulatorCommand from "./EmulatorCommand.ts"
 import { CliExit, failureExitCode, usageExitCode } from "./Failure.ts"
 import { Io } from "./Io.ts"
+import * as PostCommand from "./PostCommand.ts"
 import * as StatusCommand from "./StatusCommand.ts"
 import * as UploadCommand from "./UploadCommand.ts"
 
@@ -29,7 +30,7 @@ export const command = Command.make("x-media").pipe(
       "and a local emulator. Credentials: X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET " +
       "(OAuth 1.0a) or X_OAUTH2_ACCESS_TOKEN (OAuth 2.0, v2 only)."
   ),
-  Command.withSubcommands([UploadCommand.command, StatusCommand.command, EmulatorCommand.command])
+  Command.withSubcommands([UploadCommand.command, StatusCommand.command, EmulatorCommand.command, PostCommand.command])
 )
 
 const wantsJson = (args: ReadonlyArray<string>): boolean =>

@@ -18,6 +18,9 @@ await build({
   // Class and function names stay, so a defect reported with X_MEDIA_DEBUG=1 names its frames.
   keepNames: true,
   legalComments: "none",
+  // The fleet (PostgreSQL, Redis, effect/cluster) loads only for its commands, from node_modules, where
+  // it is installed: it stays out of the file every other command parses.
+  external: ["@x-media/fleet"],
   // Bundled CommonJS dependencies (undici, ws) call require() for Node's built-ins.
   banner: { js: "import { createRequire as __xMediaRequire } from \"node:module\"; const require = __xMediaRequire(import.meta.url);" },
   logLevel: "warning"

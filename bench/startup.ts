@@ -166,10 +166,10 @@ const help = await measure(runs, {
 say("")
 say(`x-media --help, ${runs} runs each, interleaved (load average ${loadAverage()} after):`)
 say("")
-say("| form | median wall | median CPU (user+sys) | peak RSS (max) |")
+say("| form | median wall | median CPU (user+sys) | peak RSS, median (max) |")
 say("|---|---|---|---|")
 for (const [name, samples] of Object.entries(help)) {
-  say(`| ${name} | ${(median(samples.map((s) => s.wallMs)) / 1000).toFixed(3)} s | ${(median(samples.map((s) => s.cpuMs)) / 1000).toFixed(3)} s | ${Math.max(...samples.map((s) => s.rssMB)).toFixed(1)} MB |`)
+  say(`| ${name} | ${(median(samples.map((s) => s.wallMs)) / 1000).toFixed(3)} s | ${(median(samples.map((s) => s.cpuMs)) / 1000).toFixed(3)} s | ${median(samples.map((s) => s.rssMB)).toFixed(1)} MB (${Math.max(...samples.map((s) => s.rssMB)).toFixed(1)} MB) |`)
 }
 
 // --- 256 MiB upload -----------------------------------------------------------------------------------
@@ -213,12 +213,12 @@ if (!values["skip-upload"]) {
     say("")
     say(`${sizeMiB} MiB upload to the emulator (v2, OAuth 2.0 for the CLI, 4 MiB × 4 defaults), ${uploadRuns} runs each, interleaved, whole-process wall (load average ${loadAverage()} after):`)
     say("")
-    say("| uploader | median wall | throughput | of raw | peak RSS (max) |")
+    say("| uploader | median wall | throughput | of raw | peak RSS, median (max) |")
     say("|---|---|---|---|---|")
     for (const [name, samples] of Object.entries(upload)) {
       const wall = median(samples.map((s) => s.wallMs)) / 1000
       const mbps = file.bytes / 1e6 / wall
-      say(`| ${name} | ${wall.toFixed(2)} s | ${mbps.toFixed(0)} MB/s | ${(mbps / rawMBps).toFixed(2)} | ${Math.max(...samples.map((s) => s.rssMB)).toFixed(0)} MB |`)
+      say(`| ${name} | ${wall.toFixed(2)} s | ${mbps.toFixed(0)} MB/s | ${(mbps / rawMBps).toFixed(2)} | ${median(samples.map((s) => s.rssMB)).toFixed(0)} MB (${Math.max(...samples.map((s) => s.rssMB)).toFixed(0)} MB) |`)
     }
   } finally {
     await emulator.close()

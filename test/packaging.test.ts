@@ -177,6 +177,14 @@ try {
     expect(json(result.stdout)).toMatchObject({ mediaId: expect.stringMatching(/^\d+$/), size, received: size })
   })
 
+  it("export core's public modules one by one, and not its internal ones", () => {
+    const subpath = run(node, ["--input-type=module", "-e", "const Upload = await import('@x-media/core/Upload'); console.log(typeof Upload.upload)"], consumer)
+    expect(subpath.stdout.trim(), subpath.stderr).toBe("function")
+    const internal = run(node, ["--input-type=module", "-e", "await import('@x-media/core/internal/Wire')"], consumer)
+    expect(internal.status).not.toBe(0)
+    expect(internal.stderr).toContain("ERR_PACKAGE_PATH_NOT_EXPORTED")
+  })
+
   it("give a working x-media through npx: --help, and upload --emulator --json", () => {
     const help = run("npx", ["x-media", "--help"], consumer)
     expect(help.status, help.stderr).toBe(0)

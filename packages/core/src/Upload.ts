@@ -498,3 +498,40 @@ export const resume = <R>(
       attributes: { "x-media.source": source.name, "x-media.media_id": session.mediaId }
     })
   )
+
+/**
+ * What {@link check} found: the upload that would be made.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface CheckedUpload {
+  readonly mediaType: MediaType
+  readonly category: MediaCategory
+  readonly totalBytes: number
+  readonly chunkSize: number
+  readonly segmentCount: number
+}
+
+/**
+ * Every check {@link upload} makes before its first request (the source can be opened and is not
+ * empty, its type, category, size and alt text, the chunking and concurrency), without a client
+ * and without sending anything. Use it to report a bad input before asking for credentials, or to
+ * check every file of a post before uploading any. Fails with the same typed errors `upload` would.
+ *
+ * @since 0.2.0
+ * @category uploading
+ */
+export const check = <R>(
+  source: MediaSource<R>,
+  options: Omit<UploadOptions, "onProgress" | "onSession"> = {}
+): Effect.Effect<CheckedUpload, PreflightError, R> =>
+  Effect.scoped(prepare(source, options)).pipe(
+    Effect.map(({ category, mediaType, plan }) => ({
+      mediaType,
+      category,
+      totalBytes: plan.totalBytes,
+      chunkSize: plan.chunkSize,
+      segmentCount: plan.segmentCount
+    }))
+  )

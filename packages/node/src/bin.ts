@@ -10,15 +10,10 @@
  * @module
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as NodeServices from "@effect/platform-node/NodeServices"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Runtime from "effect/Runtime"
-import * as Io from "./cli/Io.ts"
+import { defaultTeardown, type Teardown } from "effect/Runtime"
 import { main } from "./cli/Main.ts"
-import * as Presenter from "./cli/Presenter.ts"
-
-const services = Layer.mergeAll(NodeServices.layer, Presenter.layer.pipe(Layer.provideMerge(Io.layerProcess)))
+import * as Runtime from "./cli/Runtime.ts"
 
 /** The last signal received; runMain interrupts the command on both, we pick the exit code. */
 let signal: "SIGINT" | "SIGTERM" | undefined
@@ -26,7 +21,7 @@ process.on("SIGINT", () => (signal = "SIGINT"))
 process.on("SIGTERM", () => (signal = "SIGTERM"))
 
 /** An interrupted run exits 130, the SIGINT code; after a SIGTERM it exits 143 instead. */
-const teardown: Runtime.Teardown = (exit, onExit) =>
-  Runtime.defaultTeardown(exit, (code) => onExit(code === 130 && signal === "SIGTERM" ? 143 : code))
+const teardown: Teardown = (exit, onExit) =>
+  defaultTeardown(exit, (code) => onExit(code === 130 && signal === "SIGTERM" ? 143 : code))
 
-main.pipe(Effect.provide(services), NodeRuntime.runMain({ disableErrorReporting: true, teardown }))
+main.pipe(Effect.provide(Runtime.layer), NodeRuntime.runMain({ disableErrorReporting: true, teardown }))

@@ -1,7 +1,8 @@
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { cleanEnv, emulator, oauth1Env, oauth2Env, onlyJson, repoRoot, runCli, samples } from "./support/Cli.ts"
+import { emulator, oauth1Env, oauth2Env, onlyJson, repoRoot, samples } from "./support/Cli.ts"
+import { runCli } from "./support/InProcess.ts"
 
 const srt = join(repoRoot, "examples/media/sample.srt")
 
@@ -10,7 +11,7 @@ describe.concurrent("x-media post", () => {
     it.live(`posts 4 images with their alt texts and prints the result JSON: ${scheme}`, () =>
       Effect.gen(function*() {
         const x = yield* emulator({ processing: { enabled: false } })
-        const env = cleanEnv(scheme === "oauth1" ? oauth1Env(x) : oauth2Env(x))
+        const env = scheme === "oauth1" ? oauth1Env(x) : oauth2Env(x)
         const files = [samples.png, samples.png, samples.png, samples.png]
         const alt = ["one", "two", "three", "four"].flatMap((text) => ["--alt-text", text])
         const run = yield* runCli(["post", "--text", "Four © images", ...files, ...alt, "--base-url", x.url, "--json"], env)
@@ -32,7 +33,7 @@ describe.concurrent("x-media post", () => {
       const x = yield* emulator({ processing: { checkAfterSecs: 1, inProgressSteps: 1 } })
       const run = yield* runCli(
         ["post", "--text", "A video", samples.mp4, "--subtitles", srt, "--language", "en", "--base-url", x.url],
-        cleanEnv(oauth2Env(x))
+        oauth2Env(x)
       )
       expect(run.code).toBe(0)
       expect(run.stdout).toMatch(/^[0-9]{1,19}\n$/)
@@ -49,7 +50,7 @@ describe.concurrent("x-media post", () => {
     Effect.gen(function*() {
       const x = yield* emulator()
       const files = Array.from({ length: 5 }, () => samples.png)
-      const run = yield* runCli(["post", "--text", "five", ...files, "--base-url", x.url, "--json"], cleanEnv(oauth1Env(x)))
+      const run = yield* runCli(["post", "--text", "five", ...files, "--base-url", x.url, "--json"], oauth1Env(x))
       expect(run.code).toBe(1)
       expect(onlyJson(run.stdout)).toEqual({
         error: expect.objectContaining({ _tag: "InvalidMediaCombination", rule: "too-many-media", count: 5 })
@@ -62,7 +63,7 @@ describe.concurrent("x-media post", () => {
     it.live(`exits 2 before any request: ${name}`, () =>
       Effect.gen(function*() {
         const x = yield* emulator()
-        const run = yield* runCli(["post", "--text", "v", ...args, "--base-url", x.url, "--json"], cleanEnv(oauth1Env(x)))
+        const run = yield* runCli(["post", "--text", "v", ...args, "--base-url", x.url, "--json"], oauth1Env(x))
         expect(run.code).toBe(2)
         expect(onlyJson(run.stdout)).toEqual({ error: expect.objectContaining(error) })
         expect(run.stderr).toContain(stderr)
@@ -72,15 +73,22 @@ describe.concurrent("x-media post", () => {
   usage(
     "a language code that is not two letters",
     [samples.mp4, "--subtitles", srt, "--language", "eng"],
-    { _tag: "InvalidOption", option: "language code", value: "eng" },
+    { _tag: "UsageError", option: "--language", value: "eng", message: "Invalid --language \"eng\": must be two letters (ISO 639-1), for example EN, DE or JA" },
     "two letters (ISO 639-1)"
   )
+  it.live("a missing file is reported before missing credentials", () =>
+    Effect.gen(function*() {
+      const run = yield* runCli(["post", "--text", "x", join(repoRoot, "nope.png"), "--json"], {})
+      expect(run.code).toBe(1)
+      expect(onlyJson(run.stdout)["error"]).toMatchObject({ _tag: "MediaSourceError", reason: "not-found" })
+    }))
+
   usage("more alt texts than files", [samples.png, "--alt-text", "a", "--alt-text", "b"], { _tag: "UsageError" }, "at most one --alt-text per file")
 
   it.live("an OAuth 2.0 token without tweet.write gets a clear error naming the scope (exit 1)", () =>
     Effect.gen(function*() {
       const x = yield* emulator({ processing: { enabled: false }, oauth2Scopes: ["media.write", "tweet.read", "users.read"] })
-      const run = yield* runCli(["post", "--text", "hi", samples.png, "--base-url", x.url, "--json"], cleanEnv(oauth2Env(x)))
+      const run = yield* runCli(["post", "--text", "hi", samples.png, "--base-url", x.url, "--json"], oauth2Env(x))
       expect(run.code).toBe(1)
       expect(onlyJson(run.stdout)).toEqual({
         error: expect.objectContaining({ _tag: "AuthenticationFailed", reason: "missing-scope", status: 403 })

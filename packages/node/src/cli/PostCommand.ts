@@ -7,9 +7,10 @@
  *
  * @module
  */
-import { MediaSource, Post, Subtitles } from "@x-media/core"
+import { Errors, MediaSource, Post, Subtitles, Upload } from "@x-media/core"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Stdio from "effect/Stdio"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
@@ -19,9 +20,9 @@ import * as CommonFlags from "./CommonFlags.ts"
 import * as EmbeddedEmulator from "./EmbeddedEmulator.ts"
 import { UsageError } from "./Failure.ts"
 import * as Format from "./Format.ts"
-import { Io } from "./Io.ts"
 import * as Output from "./Output.ts"
 import * as Report from "./Report.ts"
+import * as Streams from "./Streams.ts"
 import * as UploadFlags from "./UploadFlags.ts"
 
 const config = {
@@ -79,9 +80,9 @@ export interface PostInput extends ClientSettings.ClientFlags {
   readonly language: Option.Option<string>
   readonly replyTo: Option.Option<string>
   readonly quote: Option.Option<string>
-  readonly chunkSize: Option.Option<number>
-  readonly concurrency: Option.Option<number>
-  readonly maxWait: Option.Option<number>
+  readonly chunkSize: Option.Option<string>
+  readonly concurrency: Option.Option<string>
+  readonly maxWait: Option.Option<string>
   readonly json: boolean
   readonly emulator: boolean
 }
@@ -111,13 +112,16 @@ const checkFlags = (input: PostInput) =>
         detail: "--subtitles attach to the post's one video: give exactly one video file with them."
       })
     }
-    return Option.isSome(input.language) ? yield* Subtitles.languageCode(input.language.value) : undefined
+    if (Option.isNone(input.language)) return undefined
+    // Named by the flag the user gave, as every usage error is.
+    return yield* Subtitles.languageCode(input.language.value).pipe(
+      Effect.mapError((error) => new Errors.InvalidOption({ option: "--language", value: error.value, detail: error.detail }))
+    )
   })
 
 /** Checks, client, optional emulator, the publishing, and a line per ready media on stderr. */
 const post = (input: PostInput) =>
   Effect.gen(function*() {
-    const io = yield* Io
     const language = yield* checkFlags(input)
     const options = yield* UploadFlags.toUploadOptions({
       category: Option.none(),
@@ -128,8 +132,12 @@ const post = (input: PostInput) =>
       concurrency: input.concurrency,
       maxWait: input.maxWait
     })
+    // Each file is checked before the credentials are read: a wrong path is reported first.
+    yield* ClientSettings.checkFlags(input, input.emulator)
+    for (const file of input.files) yield* Upload.check(MediaSource.fromFile(file), options)
+    const stdio = yield* Stdio.Stdio
     const emulator = input.emulator ? yield* EmbeddedEmulator.start(EmbeddedEmulator.demoOptions) : undefined
-    if (emulator !== undefined) yield* io.err(`Started an X emulator at ${emulator.url}; posting to it.\n`)
+    if (emulator !== undefined) yield* Streams.err(`Started an X emulator at ${emulator.url}; posting to it.\n`)
     const settings = yield* ClientSettings.resolve(input, emulator)
     const subtitles = Option.getOrUndefined(input.subtitles)
     const media = input.files.map((file, index) => ({
@@ -146,23 +154,25 @@ const post = (input: PostInput) =>
       replyTo: Option.getOrUndefined(input.replyTo),
       quote: Option.getOrUndefined(input.quote),
       onProgress: (event, index) =>
-        event._tag === "Ready" ? io.err(`${input.files[index]}: media ${event.mediaId} is ready.\n`) : Effect.void
+        event._tag === "Ready"
+          ? Effect.provideService(Streams.err(`${input.files[index]}: media ${event.mediaId} is ready.\n`), Stdio.Stdio, stdio)
+          : Effect.void
     }).pipe(
-      Effect.provide(NodeXMedia.layer(settings)),
-      Report.onInterrupt(input.json, () =>
-        "Interrupted before the post was created; media already uploaded stays unused and expires by itself.")
+      Effect.provide(NodeXMedia.layer(ClientSettings.layerOptions(settings))),
+      Report.onInterrupt(
+        input.json,
+        Effect.succeed("Interrupted before the post was created; media already uploaded stays unused and expires by itself.")
+      )
     )
   }).pipe(Effect.scoped)
 
 /** The summary for people (stderr), and the post id alone on stdout. */
 const printPosted = (published: Post.Published) =>
-  Io.use((io) =>
-    Effect.gen(function*() {
-      const media = published.media.length === 0 ? "" : ` with ${Format.plural(published.media.length, "media")} (${published.media.map((m) => m.mediaId).join(", ")})`
-      yield* io.err(`Posted ${published.post.id}${media}.\n`)
-      yield* io.out(`${published.post.id}\n`)
-    })
-  )
+  Effect.gen(function*() {
+    const media = published.media.length === 0 ? "" : ` with ${Format.plural(published.media.length, "media")} (${published.media.map((m) => m.mediaId).join(", ")})`
+    yield* Streams.err(`Posted ${published.post.id}${media}.\n`)
+    yield* Streams.out(`${published.post.id}\n`)
+  })
 
 /** `x-media post --text TEXT FILE… [flags]`. */
 export const command = Command.make("post", config, (input) =>

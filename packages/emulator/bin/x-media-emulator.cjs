@@ -4,4 +4,4 @@
 // stack trace inside a dependency. Everything else is loaded only after the check, by launch.cjs.
 "use strict";
 var launch = require("./check.cjs")("x-media-emulator", require("../package.json"));
-if (launch) launch("../dist/bin.js");
+if (launch) launch("../dist/x-media-emulator.js");

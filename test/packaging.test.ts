@@ -148,6 +148,11 @@ describe("the packed packages", () => {
       // One version for the three packages, and the internal ranges follow it.
       expect(p.version).toBe(packed[0]?.version)
     }
+    // One launcher for both commands (each package ships its copy).
+    for (const file of ["bin/check.cjs", "bin/launch.cjs"]) {
+      expect(readFileSync(Path.join(consumer, "node_modules/@x-media/node", file), "utf8"))
+        .toBe(readFileSync(Path.join(consumer, "node_modules/@x-media/emulator", file), "utf8"))
+    }
     const node = readJson(Path.join(consumer, "node_modules/@x-media/node/package.json"))
     expect(node["dependencies"]).toEqual({ "@x-media/emulator": packed[0]?.version })
     expect(node["peerDependencies"]).toMatchObject({ "@x-media/core": `^${packed[0]?.version}`, effect: "^4.1.0" })

@@ -561,6 +561,48 @@ export class InvalidOption extends Schema.TaggedError<InvalidOption>()("InvalidO
   }
 }
 
+/** A byte count in the unit a person reads best (bytes, KiB, MiB). */
+const sizeText = (bytes: number): string =>
+  bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0
+    ? `${bytes / (1024 * 1024)} MiB`
+    : bytes >= 1024 && bytes % 1024 === 0
+    ? `${bytes / 1024} KiB`
+    : `${bytes} bytes`
+
+/**
+ * APPENDs kept timing out although the upload slowed down after each timeout (fewer segments in
+ * flight, smaller segments not sent yet): `timeouts` rounds in a row without an answered APPEND,
+ * the last with `concurrency` segments of at most `chunkSize` bytes in flight. The link is too slow
+ * for the idle timeout, or X does not answer. `cause` is the last NetworkError.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class UploadStalled extends Schema.TaggedError<UploadStalled>()("UploadStalled", {
+  mediaId: Schema.String,
+  segmentIndex: Schema.Int,
+  timeouts: Schema.Int,
+  idleTimeoutMillis: Schema.Finite,
+  concurrency: Schema.Int,
+  chunkSize: Schema.Int,
+  /** The size of the segment that timed out last (segments sent before a slow-down keep their size). */
+  segmentBytes: Schema.Int,
+  cause: Schema.optionalKey(Schema.Defect())
+}) {
+  /** Whether trying the same again later, unchanged, may succeed (on a faster link, or when X answers again). */
+  get isRetryable(): boolean {
+    return true
+  }
+  override get message(): string {
+    const idle = `${Math.round(this.idleTimeoutMillis / 100) / 10} s`
+    const inFlight = this.concurrency === 1 ? "1 segment" : `${this.concurrency} segments`
+    return `Segment ${this.segmentIndex} (${sizeText(this.segmentBytes)}) of media ${this.mediaId} got no answer within ${idle}, ` +
+      `${this.timeouts} times in a row, though the upload had slowed down to ${inFlight} of at most ${sizeText(this.chunkSize)} at a time: ` +
+      `the link to X is too slow for that idle time, or X does not answer. Allow more idle time (the idleTimeout option), ` +
+      `or try again on a faster link.`
+  }
+}
+
 /**
  * An error raised before any request, because of the input.
  *
@@ -604,6 +646,7 @@ export type XMediaError =
   | DeadlineExceeded
   | MissingCredentials
   | AuthUnsupported
+  | UploadStalled
   | PostError
 
 /** `cause` is not an enumerable field of an error: carry it over by hand. */

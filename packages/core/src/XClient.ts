@@ -182,6 +182,8 @@ export interface XClientShape {
   readonly scheme: Scheme
   /** The user the credentials act for, as the rate budget keys it (`Credentials.userOf`); never a secret. */
   readonly user: string
+  /** How long a request may go without progress before it fails with NetworkError (`timedOut`). */
+  readonly idleTimeout: Duration.Duration
   /**
    * Sends one request to X, authorized with the client's credentials, under the client's policy:
    * transient failures (no answer, 5xx, 408) are retried with backoff, X's rate limits are waited
@@ -346,7 +348,7 @@ export const make: (
       return Effect.flatMap(execute(request), (answer) => decodeAnswer(answer, request, decode))
     }
 
-    return XClient.of({ dialect, baseUrl: hosts.media, hosts, scheme, user, execute, executeJson })
+    return XClient.of({ dialect, baseUrl: hosts.media, hosts, scheme, user, idleTimeout: idleTimeout.value, execute, executeJson })
   }
 )
 

@@ -174,6 +174,12 @@ export const make = (options: Options = {}): Effect.Effect<ProgressView, never, 
             return note(
               `Retrying ${where(event.step, event.segmentIndex)} in ${Format.duration(event.delayMillis)} (attempt ${event.attempt} of ${event.maxAttempts}): ${event.reason}`
             )
+          case "Adapted":
+            return note(
+              `Segment ${event.segmentIndex} got no answer within ${Format.duration(event.idleTimeoutMillis)}; the link is slow: now ${
+                Format.plural(event.concurrency, "segment")
+              } of ${Format.bytes(event.chunkSize)} at a time; --concurrency, --chunk-size and --timeout change this.`
+            )
           case "RateLimitWait":
             return note(`X's rate limit for ${event.step} is used up; waiting until ${event.until.toISOString()}.`)
           case "Finalized": {

@@ -24,6 +24,10 @@ export type Note = (failure: CliFailure) => Effect.Effect<string | undefined>
  */
 export const networkNote = (baseUrlChosenBy: string | undefined): Note => (failure) =>
   Effect.sync(() => {
+    if (failure._tag === "UploadStalled") {
+      // The upload already sent fewer and smaller segments: more idle time is what is left to change.
+      return `To allow more idle time: --timeout SECONDS (or ${timeoutVariable}); the default is 60.`
+    }
     if (failure._tag !== "NetworkError") return undefined
     const lines: Array<string> = []
     if (failure.hostIsOverride === true && baseUrlChosenBy !== undefined) {

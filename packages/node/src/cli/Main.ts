@@ -25,9 +25,10 @@ import * as Streams from "./Streams.ts"
 import * as Usage from "./Usage.ts"
 import * as StatusCommand from "./StatusCommand.ts"
 import * as UploadCommand from "./UploadCommand.ts"
+import * as PackageVersion from "../PackageVersion.ts"
 
-/** The version `x-media --version` prints. */
-export const version = "0.1.0"
+/** The version `x-media --version` prints: the package's (package.json). */
+export const version: string = PackageVersion.version
 
 /** `x-media` with its subcommands `upload`, `status` and `emulator`. */
 export const command = Command.make("x-media").pipe(

@@ -16,7 +16,7 @@ export const failureExitCode = 1
 /** Exit code of a usage or configuration error found before any request. */
 export const usageExitCode = 2
 
-/** Exit code after an interruption (Ctrl-C, SIGTERM). */
+/** Exit code after an interruption by Ctrl-C (SIGINT); the bin turns it into 143 after a SIGTERM. */
 export const interruptedExitCode = 130
 
 /**

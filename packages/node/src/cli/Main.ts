@@ -1,6 +1,6 @@
 /**
  * The `x-media` command tree and how a run ends: exit code 0 on success, 1 for a typed failure,
- * 2 for a usage error (with `--json`, also as a JSON error object on stdout), 130 when interrupted.
+ * 2 for a usage error (with `--json`, also as a JSON error object on stdout), 130 after SIGINT and 143 after SIGTERM.
  * Expected failures print their message only; an unexpected defect prints a short note (the stack
  * trace only with `X_MEDIA_DEBUG=1`). Everything is written through effect's `Stdio` and read
  * through `Config`, so tests run the whole command in process (`run`) with `Stdio.layerTest`.

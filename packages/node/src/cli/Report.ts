@@ -68,7 +68,7 @@ export const reportFailure = (json: boolean, command: string, note?: Note) =>
 
 /**
  * When `self` is interrupted (Ctrl-C, SIGTERM), prints `message` on stderr, and with `--json` an
- * `Interrupted` error object on stdout. The runtime then exits with code 130.
+ * `Interrupted` error object on stdout. The process then exits with 130 (SIGINT) or 143 (SIGTERM).
  */
 export const onInterrupt = (json: boolean, message: Effect.Effect<string>) =>
 <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | Stdio.Stdio> =>

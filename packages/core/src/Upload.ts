@@ -173,7 +173,7 @@ const prepare = <R>(source: MediaSource<R>, options: UploadOptions) =>
 
 /** What X has of the upload so far, shared by the fibers sending segments. */
 interface Progress {
-  readonly session: UploadSession
+  readonly segmentsDone: ReadonlyArray<number>
   readonly bytesSent: number
 }
 
@@ -199,28 +199,34 @@ const sendSegments = (
   Effect.gen(function*() {
     const client = yield* MediaClient
     const emit = options.onProgress ?? (() => Effect.void)
-    const save = options.onSession ?? (() => Effect.void)
+    // A session is built (and its segment list checked) only where one is saved, and once at the
+    // end: building one per segment cost O(segments²) (bench/RESULTS.md).
+    const sessionWith = (segmentsDone: ReadonlyArray<number>) => new UploadSession({ ...initial, segmentsDone })
+    const onSession = options.onSession
+    const save = onSession === undefined
+      ? () => Effect.void
+      : (segmentsDone: ReadonlyArray<number>) => onSession(sessionWith(segmentsDone))
     const { opened, plan } = prepared
     const media = { mediaId: initial.mediaId, expiresAt: initial.expiresAt }
     const progress = yield* SynchronizedRef.make<Progress>({
-      session: initial,
+      segmentsDone: initial.segmentsDone,
       bytesSent: initial.segmentsDone.reduce((n, index) => n + plan.segmentRange(index).length, 0)
     })
 
     const recordSent = (index: number, segmentBytes: number) =>
       SynchronizedRef.updateEffect(progress, (state) => {
-        const session = new UploadSession({ ...state.session, segmentsDone: insertSorted(state.session.segmentsDone, index) })
-        const next: Progress = { session, bytesSent: state.bytesSent + segmentBytes }
+        const segmentsDone = insertSorted(state.segmentsDone, index)
+        const next: Progress = { segmentsDone, bytesSent: state.bytesSent + segmentBytes }
         const event = UploadEvent.SegmentSent({
           mediaId: initial.mediaId,
           segmentIndex: index,
           segmentBytes,
           bytesSent: next.bytesSent,
           totalBytes: plan.totalBytes,
-          segmentsSent: session.segmentsDone.length,
+          segmentsSent: segmentsDone.length,
           segmentCount: plan.segmentCount
         })
-        return emit(event).pipe(Effect.andThen(save(session)), Effect.as(next))
+        return emit(event).pipe(Effect.andThen(save(segmentsDone)), Effect.as(next))
       })
 
     const appendSegment = (index: number, bytes: Uint8Array) =>
@@ -272,7 +278,7 @@ const sendSegments = (
         })
       }
     }
-    return (yield* SynchronizedRef.get(progress)).session
+    return sessionWith((yield* SynchronizedRef.get(progress)).segmentsDone)
   })
 
 /** FINALIZE (unless done already), wait for processing when asked, set alt text, and report. */

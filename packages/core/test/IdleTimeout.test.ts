@@ -48,13 +48,13 @@ const appendThrough = (transport: Layer.Layer<HttpClient.HttpClient>, bytes: num
 describe("idle timeout", () => {
   it.effect("a body that keeps moving is never cut off, however long it takes", () =>
     Effect.gen(function*() {
-      // 4 MiB in 64 KiB pieces, one every 30 s: 32 minutes, and never 60 s without progress.
+      // 4 MiB in 256 KiB pieces, one every 30 s: 8 minutes, and never 60 s without progress.
       const link = slowReader(() => 30_000)
       const fiber = yield* appendThrough(link.layer, 4 * 1024 * 1024).pipe(Effect.forkChild)
       for (let i = 0; i < 70; i++) yield* advance(30_000)
       yield* Fiber.join(fiber)
-      expect(link.pulled.length).toBeGreaterThanOrEqual(64)
-      expect(Math.max(...link.pulled)).toBeLessThanOrEqual(64 * 1024)
+      expect(link.pulled.length).toBeGreaterThanOrEqual(16)
+      expect(Math.max(...link.pulled)).toBeLessThanOrEqual(256 * 1024)
     }))
 
   it.effect("no byte moved for the idle time: NetworkError(timedOut) at that time, not retried", () =>

@@ -36,7 +36,8 @@ const handshake = () =>
 const main = async (): Promise<ChildReport> => {
   const job: Job = JSON.parse(process.argv[2] ?? "")
   const upload = await load(job)
-  if (job.warmup !== undefined) await upload({ ...job, ...job.warmup })
+  // The warm-up file is a video, whatever the measured one is.
+  if (job.warmup !== undefined) await upload({ ...job, ...job.warmup, mediaType: "video/mp4", category: "tweet_video" })
   await handshake()
   const rssAfter: Array<number> = []
   const cpuBefore = process.cpuUsage()

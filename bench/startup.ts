@@ -174,7 +174,7 @@ for (const [name, samples] of Object.entries(help)) {
 
 // --- 256 MiB upload -----------------------------------------------------------------------------------
 if (!values["skip-upload"]) {
-  const [file] = await ensureFiles(dataDir, [sizeMiB], (line) => process.stderr.write(`${line}\n`))
+  const [file] = await ensureFiles(dataDir, [sizeMiB])
   if (file === undefined) throw new Error("no input file")
   const spillDir = existsSync("/dev/shm") ? "/dev/shm" : undefined
   const emulator = await startEmulator({ processing: { enabled: false }, ...(spillDir === undefined ? {} : { spillDir }) })

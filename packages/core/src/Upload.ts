@@ -184,7 +184,10 @@ const prepare = <R>(source: MediaSource<R>, options: UploadOptions) =>
 
 /** What X has of the upload so far, shared by the fibers sending segments. */
 interface Progress {
+  /** The session as last cut (its `segmentsDone` is stale: see `segmentsDone`). */
   readonly session: UploadSession
+  /** The segments X has. Kept apart from `session`: building and checking a session per segment cost O(segments²) (bench/RESULTS.md). */
+  readonly segmentsDone: ReadonlyArray<number>
   /** The segments as they are cut now (segments not sent yet may be re-cut smaller). */
   readonly plan: SegmentPlan
   readonly bytesSent: number
@@ -253,11 +256,16 @@ const sendSegments = (
   Effect.gen(function*() {
     const client = yield* MediaClient
     const emit = options.onProgress ?? (() => Effect.void)
-    const save = options.onSession ?? (() => Effect.void)
+    const onSession = options.onSession
+    const save = onSession ?? (() => Effect.void)
+    // A session with the segments X has is built (and checked) only where one is saved.
+    const saveWith = (session: UploadSession, segmentsDone: ReadonlyArray<number>) =>
+      onSession === undefined ? Effect.void : onSession(new UploadSession({ ...session, segmentsDone }))
     const { opened, plan: initialPlan } = prepared
     const media = { mediaId: initial.mediaId, expiresAt: initial.expiresAt }
     const progress = yield* SynchronizedRef.make<Progress>({
       session: initial,
+      segmentsDone: initial.segmentsDone,
       plan: initialPlan,
       bytesSent: initial.segmentsDone.reduce((n, index) => n + initialPlan.segmentRange(index).length, 0),
       next: 0
@@ -268,18 +276,18 @@ const sendSegments = (
 
     const recordSent = (index: number, segmentBytes: number) =>
       SynchronizedRef.updateEffect(progress, (state) => {
-        const session = new UploadSession({ ...state.session, segmentsDone: insertSorted(state.session.segmentsDone, index) })
-        const next: Progress = { ...state, session, bytesSent: state.bytesSent + segmentBytes }
+        const segmentsDone = insertSorted(state.segmentsDone, index)
+        const next: Progress = { ...state, segmentsDone, bytesSent: state.bytesSent + segmentBytes }
         const event = UploadEvent.SegmentSent({
           mediaId: initial.mediaId,
           segmentIndex: index,
           segmentBytes,
           bytesSent: next.bytesSent,
           totalBytes: state.plan.totalBytes,
-          segmentsSent: session.segmentsDone.length,
+          segmentsSent: segmentsDone.length,
           segmentCount: state.plan.segmentCount
         })
-        return emit(event).pipe(Effect.andThen(save(session)), Effect.as(next))
+        return emit(event).pipe(Effect.andThen(saveWith(state.session, segmentsDone)), Effect.as(next))
       })
 
     /**
@@ -327,8 +335,8 @@ const sendSegments = (
             // A segment cut before the slow-down is larger than the link now carries in time (this
             // one, or one that timed out in the same round); if X has none of the upload yet,
             // nothing is lost by starting over with smaller segments.
-            const { session } = yield* SynchronizedRef.get(progress)
-            if (session.segmentsDone.length === 0) return yield* new StartOver({ chunkSize: pace.chunkSize })
+            const { segmentsDone } = yield* SynchronizedRef.get(progress)
+            if (segmentsDone.length === 0) return yield* new StartOver({ chunkSize: pace.chunkSize })
           }
           if (pace.timeoutsInARow >= Pacing.maxTimeoutsInARow) {
             return yield* new UploadStalled({
@@ -361,13 +369,13 @@ const sendSegments = (
       progress,
       (state): Effect.Effect<readonly [{ readonly index: number; readonly range: SegmentRange } | undefined, Progress]> =>
         Effect.gen(function*() {
-          const done = new Set(state.session.segmentsDone)
+          const done = new Set(state.segmentsDone)
           let index = state.next
           while (index < state.plan.segmentCount && done.has(index)) index++
           if (index >= state.plan.segmentCount) return [undefined, { ...state, next: index }] as const
           const pace = yield* pacing.current
           const range = state.plan.segmentRange(index)
-          const xHasLater = state.session.segmentsDone.some((d) => d > index)
+          const xHasLater = state.segmentsDone.some((d) => d > index)
           const recutPlan = pace.chunkSize < chunkSizeAt(state.plan, index) && range.length > pace.chunkSize && !xHasLater
             ? SegmentPlans.recut(state.plan, index, pace.chunkSize)
             : undefined
@@ -376,6 +384,7 @@ const sendSegments = (
           }
           const session = new UploadSession({
             ...state.session,
+            segmentsDone: state.segmentsDone,
             version: 2,
             segmentRuns: recutPlan.runs,
             segmentCount: recutPlan.segmentCount
@@ -432,7 +441,8 @@ const sendSegments = (
         })
       }
     }
-    return (yield* SynchronizedRef.get(progress)).session
+    const { segmentsDone, session } = yield* SynchronizedRef.get(progress)
+    return new UploadSession({ ...session, segmentsDone })
   })
 
 /** FINALIZE (unless done already), wait for processing when asked, set alt text, and report. */

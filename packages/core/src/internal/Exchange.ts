@@ -185,7 +185,9 @@ const failureOf = (
 /**
  * The largest piece of a request body handed to the transport at once. The transport pulls the
  * next piece when the socket takes more, so each pull is a sign of progress: a 4 MiB segment sent
- * as one piece would show none until all of it sat in the kernel's buffers.
+ * as one piece would show none until all of it sat in the kernel's buffers. Each pull costs about
+ * 40 µs of CPU, but larger pieces start the wait for the answer with more of the body still in
+ * buffers, and the slow-link test then times out (256 KiB tried: bench/RESULTS.md).
  */
 const bodySliceBytes = 64 * 1024
 

@@ -1,4 +1,4 @@
-// Bundles a package's command into one file: `node ../../scripts/bundle-bin.mjs <name>`, run from the
+// Bundles a package's command into one file (plus chunks loaded on demand): `node ../../scripts/bundle-bin.mjs <name>`, run from the
 // package's folder after tsc, turns dist/bin.js (with everything it imports: @x-media/*, effect,
 // @effect/platform-node, undici, ws) into one tree-shaken, minified dist/<name>.js, which the package's
 // launcher (bin/<name>.cjs) starts. One file starts in about half the CPU time of the module tree
@@ -14,8 +14,13 @@ if (name === undefined || !/^[\w-]+$/.test(name)) {
 }
 
 await build({
-  entryPoints: [Path.resolve("dist/bin.js")],
-  outfile: Path.resolve(`dist/${name}.js`),
+  entryPoints: { [name]: Path.resolve("dist/bin.js") },
+  outdir: Path.resolve("dist"),
+  // What a command imports with import() (the x-media subcommands' handlers) goes into chunks of its own,
+  // in dist/<name>-chunks/, so that `--help` parses and evaluates only the command tree.
+  splitting: true,
+  entryNames: "[name]",
+  chunkNames: `${name}-chunks/[name]-[hash]`,
   bundle: true,
   format: "esm",
   platform: "node",

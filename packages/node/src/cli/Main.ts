@@ -17,14 +17,11 @@ import * as CliConfig from "effect/cli/CliConfig"
 import type * as CliError from "effect/cli/CliError"
 import * as Command from "effect/cli/Command"
 import * as GlobalFlag from "effect/cli/GlobalFlag"
-import * as EmulatorCommand from "./EmulatorCommand.ts"
+import * as Commands from "./Commands.ts"
 import { CliExit, failureExitCode, usageExitCode } from "./Failure.ts"
 import * as Output from "./Output.ts"
-import * as PostCommand from "./PostCommand.ts"
 import * as Streams from "./Streams.ts"
 import * as Usage from "./Usage.ts"
-import * as StatusCommand from "./StatusCommand.ts"
-import * as UploadCommand from "./UploadCommand.ts"
 import * as PackageVersion from "../PackageVersion.ts"
 
 /** The version `x-media --version` prints: the package's (package.json). */
@@ -37,7 +34,7 @@ export const command = Command.make("x-media").pipe(
       "and a local emulator. Credentials: X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET " +
       "(OAuth 1.0a) or X_OAUTH2_ACCESS_TOKEN (OAuth 2.0, v2 only)."
   ),
-  Command.withSubcommands([UploadCommand.command, StatusCommand.command, EmulatorCommand.command, PostCommand.command])
+  Command.withSubcommands([Commands.upload, Commands.status, Commands.emulator, Commands.post])
 )
 
 const wantsJson = (args: ReadonlyArray<string>): boolean =>

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Credentials } from "@x-media/core"
+import * as Credentials from "@x-media/core/Credentials"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Argument from "effect/cli/Argument"

@@ -5,6 +5,8 @@
 // (bench/STARTUP.md has the numbers that decided it). The library (exports) stays the module tree, so
 // applications share their one copy of effect; only the command carries its own.
 import { build } from "esbuild"
+import { readFile, rm } from "node:fs/promises"
+import { createRequire } from "node:module"
 import * as Path from "node:path"
 
 const name = process.argv[2]
@@ -12,6 +14,33 @@ if (name === undefined || !/^[\w-]+$/.test(name)) {
   process.stderr.write("usage: node scripts/bundle-bin.mjs <command-name> (run from the package's folder)\n")
   process.exit(2)
 }
+
+/**
+ * With splitting, a chunk that is imported with import() exports only what esbuild can name statically,
+ * and `export * from "<CommonJS module>"` names nothing: @effect/platform-node's Undici.js (import()ed by
+ * its HTTP client) would export only `default`, and `new Undici.Agent()` would fail. This plugin names
+ * each export of such a module, read from the CommonJS module itself at build time.
+ */
+const namedCommonJsReexports = {
+  name: "named-commonjs-reexports",
+  setup(build) {
+    build.onLoad({ filter: /@effect[\\/]platform-node[\\/]dist[\\/]Undici\.js$/ }, async (args) => {
+      const source = await readFile(args.path, "utf8")
+      const from = source.match(/export \* from "([^"]+)"/)?.[1]
+      if (from === undefined) return undefined
+      const names = Object.keys(createRequire(args.path)(from)).filter((key) => /^[A-Za-z_$][\w$]*$/.test(key) && key !== "default")
+      return {
+        loader: "js",
+        resolveDir: Path.dirname(args.path),
+        contents: `import M from ${JSON.stringify(from)};\nexport default M;\n` +
+          names.map((name) => `export const ${name} = M.${name};`).join("\n")
+      }
+    })
+  }
+}
+
+// Chunks of an earlier build would otherwise be packed too.
+await rm(Path.resolve(`dist/${name}-chunks`), { recursive: true, force: true })
 
 await build({
   entryPoints: { [name]: Path.resolve("dist/bin.js") },
@@ -34,5 +63,6 @@ await build({
   external: ["@x-media/fleet"],
   // Bundled CommonJS dependencies (undici, ws) call require() for Node's built-ins.
   banner: { js: "import { createRequire as __xMediaRequire } from \"node:module\"; const require = __xMediaRequire(import.meta.url);" },
+  plugins: [namedCommonJsReexports],
   logLevel: "warning"
 })

@@ -24,6 +24,7 @@ import { parseArgs } from "node:util"
 import { startEmulator } from "@x-media/emulator"
 import { build } from "esbuild"
 import { ensureFiles, MiB } from "./files.ts"
+import type { Job } from "./job.ts"
 
 const root = fileURLToPath(new URL("../", import.meta.url))
 const dataDir = Path.join(root, "bench/.data")
@@ -180,8 +181,12 @@ if (!values["skip-upload"]) {
   const emulator = await startEmulator({ processing: { enabled: false }, ...(spillDir === undefined ? {} : { spillDir }) })
   try {
     const cliEnv = { X_MEDIA_BASE_URL: emulator.url, X_OAUTH2_ACCESS_TOKEN: emulator.credentials.oauth2Token, X_MEDIA_API: "v2" }
-    const job = {
+    const job: Job = {
       uploader: "raw",
+      dialect: "v2",
+      auth: "oauth2",
+      mediaType: file.mediaType,
+      category: file.category,
       baseUrl: emulator.url,
       path: file.path,
       bytes: file.bytes,

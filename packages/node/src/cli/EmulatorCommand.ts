@@ -9,11 +9,11 @@
  */
 import { Credentials, Errors } from "@x-media/core"
 import type { EmulatorCredentials } from "@x-media/emulator"
-import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type * as Stdio from "effect/Stdio"
 import * as EmbeddedEmulator from "./EmbeddedEmulator.ts"
 import type { CliFailure } from "./Failure.ts"
@@ -63,14 +63,26 @@ const config = {
     Flag.withDefault("1")
   ),
   apiKey: credential("api-key", names.consumerKey, "API key to accept (default X_API_KEY, else generated)."),
-  apiSecret: credential("api-secret", names.consumerSecret, "API secret to accept (default X_API_SECRET, else generated)."),
-  accessToken: credential("access-token", names.accessToken, "Access token to accept (default X_ACCESS_TOKEN, else generated)."),
+  apiSecret: credential(
+    "api-secret",
+    names.consumerSecret,
+    "API secret to accept (default X_API_SECRET, else generated)."
+  ),
+  accessToken: credential(
+    "access-token",
+    names.accessToken,
+    "Access token to accept (default X_ACCESS_TOKEN, else generated)."
+  ),
   accessTokenSecret: credential(
     "access-token-secret",
     names.accessTokenSecret,
     "Access token secret to accept (default X_ACCESS_TOKEN_SECRET, else generated)."
   ),
-  oauth2Token: credential("oauth2-token", names.oauth2AccessToken, "OAuth 2.0 token to accept (default X_OAUTH2_ACCESS_TOKEN, else generated).")
+  oauth2Token: credential(
+    "oauth2-token",
+    names.oauth2AccessToken,
+    "OAuth 2.0 token to accept (default X_OAUTH2_ACCESS_TOKEN, else generated)."
+  )
 } as const
 
 /** The parsed command line of `x-media emulator`. */
@@ -114,15 +126,31 @@ interface Checked {
 const checkInput = (input: EmulatorInput): Effect.Effect<Checked, Errors.InvalidOption> => {
   const port = wholeNumber(input.port, 0, 65535)
   if (port === undefined) {
-    return Effect.fail(new Errors.InvalidOption({ option: "--port", value: input.port, detail: "must be a whole number from 0 to 65535" }))
+    return Effect.fail(
+      new Errors.InvalidOption({
+        option: "--port",
+        value: input.port,
+        detail: "must be a whole number from 0 to 65535"
+      })
+    )
   }
   if (input.host.trim() === "") {
-    return Effect.fail(new Errors.InvalidOption({ option: "--host", value: input.host, detail: "must name an interface, e.g. 127.0.0.1" }))
+    return Effect.fail(
+      new Errors.InvalidOption({
+        option: "--host",
+        value: input.host,
+        detail: "must name an interface, e.g. 127.0.0.1"
+      })
+    )
   }
   const checkAfterSecs = wholeNumber(input.checkAfterSecs, 0, Number.MAX_SAFE_INTEGER)
   if (checkAfterSecs === undefined) {
     return Effect.fail(
-      new Errors.InvalidOption({ option: "--check-after-secs", value: input.checkAfterSecs, detail: "must be a whole number of seconds, 0 or more" })
+      new Errors.InvalidOption({
+        option: "--check-after-secs",
+        value: input.checkAfterSecs,
+        detail: "must be a whole number of seconds, 0 or more"
+      })
     )
   }
   return Effect.succeed({ port, checkAfterSecs })
@@ -174,10 +202,13 @@ const run = (input: EmulatorInput): Effect.Effect<void, CliFailure, Stdio.Stdio>
   )
 
 /** `x-media emulator [flags]`. */
-export const command = Command.make("emulator", config, (input) =>
-  run(input).pipe(Report.reportFailure(false, "emulator"))).pipe(
-    Command.withDescription(
-      "Run a local X media upload emulator (both API dialects) in the foreground and print the settings " +
-        "(X_MEDIA_BASE_URL and credentials) to upload to it."
-    )
+export const command = Command.make(
+  "emulator",
+  config,
+  (input) => run(input).pipe(Report.reportFailure(false, "emulator"))
+).pipe(
+  Command.withDescription(
+    "Run a local X media upload emulator (both API dialects) in the foreground and print the settings " +
+      "(X_MEDIA_BASE_URL and credentials) to upload to it."
   )
+)

@@ -8,24 +8,24 @@
  * @module
  */
 import * as Cause from "effect/Cause"
+import * as CliConfig from "effect/cli/CliConfig"
+import type * as CliError from "effect/cli/CliError"
+import * as Command from "effect/cli/Command"
+import * as GlobalFlag from "effect/cli/GlobalFlag"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stdio from "effect/Stdio"
-import * as CliConfig from "effect/cli/CliConfig"
-import type * as CliError from "effect/cli/CliError"
-import * as Command from "effect/cli/Command"
-import * as GlobalFlag from "effect/cli/GlobalFlag"
+import * as PackageVersion from "../PackageVersion.ts"
 import * as EmulatorCommand from "./EmulatorCommand.ts"
 import { CliExit, failureExitCode, usageExitCode } from "./Failure.ts"
 import * as Output from "./Output.ts"
 import * as PostCommand from "./PostCommand.ts"
-import * as Streams from "./Streams.ts"
-import * as Usage from "./Usage.ts"
 import * as StatusCommand from "./StatusCommand.ts"
+import * as Streams from "./Streams.ts"
 import * as UploadCommand from "./UploadCommand.ts"
-import * as PackageVersion from "../PackageVersion.ts"
+import * as Usage from "./Usage.ts"
 
 /** The version `x-media --version` prints: the package's (package.json). */
 export const version: string = PackageVersion.version
@@ -53,7 +53,11 @@ const usageFailure = (error: CliError.CliError, args: ReadonlyArray<string>) => 
   const json = !wantsJson(args)
     ? Effect.void
     : Output.printJson(Output.errorJson(
-      first ?? { _tag: "UsageError", message: "No command given: use x-media upload, x-media post, x-media status or x-media emulator." }
+      first ??
+        {
+          _tag: "UsageError",
+          message: "No command given: use x-media upload, x-media post, x-media status or x-media emulator."
+        }
     ))
   return Effect.andThen(json, Effect.fail(new CliExit({ code: usageExitCode })))
 }
@@ -70,7 +74,9 @@ const unexpected = (defect: unknown) =>
     const verbose = yield* Effect.orElseSucceed(debug, () => false)
     const text = verbose ? Cause.pretty(Cause.die(defect)) : defect instanceof Error ? defect.message : String(defect)
     yield* Streams.err(
-      `x-media: unexpected internal error: ${text}\nPlease report it${verbose ? "" : " (set X_MEDIA_DEBUG=1 for details)"}.\n`
+      `x-media: unexpected internal error: ${text}\nPlease report it${
+        verbose ? "" : " (set X_MEDIA_DEBUG=1 for details)"
+      }.\n`
     )
     return yield* new CliExit({ code: failureExitCode })
   })

@@ -8,12 +8,12 @@
  * @module
  */
 import { Errors, MediaSource, Post, Subtitles, Upload } from "@x-media/core"
-import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
-import * as Stdio from "effect/Stdio"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stdio from "effect/Stdio"
 import * as NodeXMedia from "../NodeXMedia.ts"
 import * as ClientSettings from "./ClientSettings.ts"
 import * as CommonFlags from "./CommonFlags.ts"
@@ -32,7 +32,9 @@ const config = {
   ),
   text: Flag.String("text").pipe(
     Flag.withMetavar("TEXT"),
-    Flag.withDescription("The post's text: at most 280 as X counts it (URLs 23, emoji and CJK 2). May be empty with media."),
+    Flag.withDescription(
+      "The post's text: at most 280 as X counts it (URLs 23, emoji and CJK 2). May be empty with media."
+    ),
     Flag.withDefault("")
   ),
   altTexts: Flag.String("alt-text").pipe(
@@ -66,7 +68,9 @@ const config = {
   ...CommonFlags.client,
   json: CommonFlags.json,
   emulator: Flag.Boolean("emulator").pipe(
-    Flag.withDescription("Start a local X emulator in this process and post to it with its credentials (no X account needed)."),
+    Flag.withDescription(
+      "Start a local X emulator in this process and post to it with its credentials (no X account needed)."
+    ),
     Flag.withDefault(false)
   )
 } as const
@@ -104,7 +108,8 @@ const checkFlags = (input: PostInput) =>
     }
     if (Option.isSome(input.subtitles) !== Option.isSome(input.language)) {
       return yield* new UsageError({
-        detail: "--subtitles and --language go together: give the subtitles file and its language (for example --language EN)."
+        detail:
+          "--subtitles and --language go together: give the subtitles file and its language (for example --language EN)."
       })
     }
     if (Option.isSome(input.subtitles) && input.files.length !== 1) {
@@ -115,7 +120,9 @@ const checkFlags = (input: PostInput) =>
     if (Option.isNone(input.language)) return undefined
     // Named by the flag the user gave, as every usage error is.
     return yield* Subtitles.languageCode(input.language.value).pipe(
-      Effect.mapError((error) => new Errors.InvalidOption({ option: "--language", value: error.value, detail: error.detail }))
+      Effect.mapError((error) =>
+        new Errors.InvalidOption({ option: "--language", value: error.value, detail: error.detail })
+      )
     )
   })
 
@@ -155,13 +162,19 @@ const post = (input: PostInput) =>
       quote: Option.getOrUndefined(input.quote),
       onProgress: (event, index) =>
         event._tag === "Ready"
-          ? Effect.provideService(Streams.err(`${input.files[index]}: media ${event.mediaId} is ready.\n`), Stdio.Stdio, stdio)
+          ? Effect.provideService(
+            Streams.err(`${input.files[index]}: media ${event.mediaId} is ready.\n`),
+            Stdio.Stdio,
+            stdio
+          )
           : Effect.void
     }).pipe(
       Effect.provide(NodeXMedia.layer(ClientSettings.layerOptions(settings))),
       Report.onInterrupt(
         input.json,
-        Effect.succeed("Interrupted before the post was created; media already uploaded stays unused and expires by itself.")
+        Effect.succeed(
+          "Interrupted before the post was created; media already uploaded stays unused and expires by itself."
+        )
       )
     )
   }).pipe(Effect.scoped)
@@ -169,7 +182,9 @@ const post = (input: PostInput) =>
 /** The summary for people (stderr), and the post id alone on stdout. */
 const printPosted = (published: Post.Published) =>
   Effect.gen(function*() {
-    const media = published.media.length === 0 ? "" : ` with ${Format.plural(published.media.length, "media")} (${published.media.map((m) => m.mediaId).join(", ")})`
+    const media = published.media.length === 0
+      ? ""
+      : ` with ${Format.plural(published.media.length, "media")} (${published.media.map((m) => m.mediaId).join(", ")})`
     yield* Streams.err(`Posted ${published.post.id}${media}.\n`)
     yield* Streams.out(`${published.post.id}\n`)
   })

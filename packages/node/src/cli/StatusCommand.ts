@@ -5,12 +5,12 @@
  * @module
  */
 import { Errors, MediaClient, MediaId, type MediaStatus, Progress } from "@x-media/core"
-import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
-import * as Schema from "effect/Schema"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import * as NodeXMedia from "../NodeXMedia.ts"
 import * as ClientSettings from "./ClientSettings.ts"
 import * as CommonFlags from "./CommonFlags.ts"
@@ -69,7 +69,10 @@ const status = (input: StatusInput) =>
     }).pipe(
       Effect.provide(NodeXMedia.layer(ClientSettings.layerOptions(settings))),
       Effect.ensuring(view.settle),
-      Report.onInterrupt(input.json, Effect.succeed("Interrupted; the media is not affected. Ask again with x-media status."))
+      Report.onInterrupt(
+        input.json,
+        Effect.succeed("Interrupted; the media is not affected. Ask again with x-media status.")
+      )
     )
   })
 
@@ -84,4 +87,3 @@ export const command = Command.make("status", config, (input) =>
       "Show where X is with a media (pending, in_progress, succeeded); with --wait, wait until it is ready."
     )
   )
-

@@ -8,20 +8,20 @@
  * @module
  */
 import { MediaSource, Upload, type UploadSession } from "@x-media/core"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import type * as FileSystem from "effect/FileSystem"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Stdio from "effect/Stdio"
-import * as Argument from "effect/cli/Argument"
-import * as Command from "effect/cli/Command"
-import * as Flag from "effect/cli/Flag"
 import * as NodeXMedia from "../NodeXMedia.ts"
 import * as ClientSettings from "./ClientSettings.ts"
 import * as CommonFlags from "./CommonFlags.ts"
 import * as EmbeddedEmulator from "./EmbeddedEmulator.ts"
-import { type CliFailure, CliExit, exitCodeOf, reported, UsageError } from "./Failure.ts"
+import { CliExit, type CliFailure, exitCodeOf, reported, UsageError } from "./Failure.ts"
 import * as Format from "./Format.ts"
 import * as Output from "./Output.ts"
 import * as ProgressView from "./ProgressView.ts"
@@ -43,12 +43,16 @@ const config = {
   ...UploadFlags.flags,
   json: CommonFlags.json,
   emulator: Flag.Boolean("emulator").pipe(
-    Flag.withDescription("Start a local X emulator in this process and upload to it with its credentials (no X account needed)."),
+    Flag.withDescription(
+      "Start a local X emulator in this process and upload to it with its credentials (no X account needed)."
+    ),
     Flag.withDefault(false)
   ),
   session: Flag.String("session").pipe(
     Flag.withMetavar("FILE"),
-    Flag.withDescription("Save the upload session in FILE as it goes; if FILE holds a session, resume it. Deleted after success. One file only."),
+    Flag.withDescription(
+      "Save the upload session in FILE as it goes; if FILE holds a session, resume it. Deleted after success. One file only."
+    ),
     Flag.optional
   )
 } as const
@@ -119,10 +123,14 @@ const usableSession = (file: SessionFile.SessionFile, emulatorUrl: string | unde
 const checkArguments = (input: UploadInput): Effect.Effect<void, UsageError> => {
   const fromStdin = input.files.filter((file) => file === StandardInput.marker).length
   if (fromStdin > 1) {
-    return Effect.fail(new UsageError({ detail: "- (standard input) can be given once only: there is one standard input." }))
+    return Effect.fail(
+      new UsageError({ detail: "- (standard input) can be given once only: there is one standard input." })
+    )
   }
   if (Option.isSome(input.session) && input.files.length > 1) {
-    return Effect.fail(new UsageError({ detail: "--session works with one file; upload the files one by one to resume each." }))
+    return Effect.fail(
+      new UsageError({ detail: "--session works with one file; upload the files one by one to resume each." })
+    )
   }
   if (Option.isSome(input.session) && fromStdin > 0) {
     return Effect.fail(new UsageError({ detail: "--session cannot resume standard input (-); give the file by path." }))
@@ -167,7 +175,10 @@ const uploadOne = (
     const sessionFile = Option.isSome(input.session)
       ? yield* SessionFile.make(
         input.session.value,
-        (detail) => view.settle.pipe(Effect.andThen(Effect.provideService(Streams.err(`Warning: ${detail}\n`), Stdio.Stdio, stdio)))
+        (detail) =>
+          view.settle.pipe(
+            Effect.andThen(Effect.provideService(Streams.err(`Warning: ${detail}\n`), Stdio.Stdio, stdio))
+          )
       )
       : undefined
     const saved = sessionFile === undefined ? Option.none() : yield* usableSession(sessionFile, emulatorUrl)
@@ -175,11 +186,17 @@ const uploadOne = (
     const onSession = sessionFile === undefined
       ? undefined
       : (session: UploadSession.UploadSession) =>
-        Ref.update(state, (current) => ({ ...current, latest: session })).pipe(Effect.andThen(sessionFile.save(session)))
+        Ref.update(state, (current) => ({ ...current, latest: session })).pipe(
+          Effect.andThen(sessionFile.save(session))
+        )
     const interrupted = Effect.map(Ref.get(state), ({ latest }) => {
-      if (sessionFile === undefined) return "Interrupted; nothing was saved. Add --session FILE to make an upload resumable."
+      if (
+        sessionFile === undefined
+      ) return "Interrupted; nothing was saved. Add --session FILE to make an upload resumable."
       if (latest === undefined) return `Interrupted before X opened an upload session; nothing to resume.`
-      return `Interrupted. The upload session of media ${latest.mediaId} (${describeSession(latest)}) is saved in ${sessionFile.path}; ` +
+      return `Interrupted. The upload session of media ${latest.mediaId} (${
+        describeSession(latest)
+      }) is saved in ${sessionFile.path}; ` +
         `run the same command again to resume it.`
     })
     const listeners = { onProgress: view.listener, onSession }
@@ -274,7 +291,9 @@ export const command = Command.make("upload", config, (input) =>
     const result = yield* run.pipe(Report.reportFailure(input.json, "upload", note))
     if (result._tag === "One") {
       const file = input.files[0] === StandardInput.marker ? StandardInput.name : input.files[0] ?? ""
-      return yield* input.json ? Output.printJson(Output.mediaJson(result.media)) : Output.printUploaded(result.media, file)
+      return yield* input.json
+        ? Output.printJson(Output.mediaJson(result.media))
+        : Output.printUploaded(result.media, file)
     }
     return yield* reportMany(input, result.outcomes)
   })).pipe(

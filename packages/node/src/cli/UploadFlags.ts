@@ -7,14 +7,16 @@
  * @module
  */
 import { Errors, SegmentPlan, Upload } from "@x-media/core"
+import * as Flag from "effect/cli/Flag"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Flag from "effect/cli/Flag"
 /** `--category C` */
 export const category = Flag.String("category").pipe(
   Flag.withMetavar("CATEGORY"),
-  Flag.withDescription("media_category: tweet_image, tweet_gif, tweet_video, amplify_video, dm_image, dm_gif, dm_video, subtitles. Default: chosen from the type."),
+  Flag.withDescription(
+    "media_category: tweet_image, tweet_gif, tweet_video, amplify_video, dm_image, dm_gif, dm_video, subtitles. Default: chosen from the type."
+  ),
   Flag.optional
 )
 
@@ -35,14 +37,18 @@ export const altText = Flag.String("alt-text").pipe(
 /** `--chunk-size BYTES` */
 export const chunkSize = Flag.String("chunk-size").pipe(
   Flag.withMetavar("BYTES"),
-  Flag.withDescription(`Segment size in bytes, 1 to ${SegmentPlan.maxChunkBytes}. Default: 4 MiB, raised so no upload needs over 1000 segments.`),
+  Flag.withDescription(
+    `Segment size in bytes, 1 to ${SegmentPlan.maxChunkBytes}. Default: 4 MiB, raised so no upload needs over 1000 segments.`
+  ),
   Flag.optional
 )
 
 /** `--concurrency N` */
 export const concurrency = Flag.String("concurrency").pipe(
   Flag.withMetavar("N"),
-  Flag.withDescription(`APPENDs in flight at once, 1 to ${Upload.maxConcurrency} (default ${Upload.defaultConcurrency}).`),
+  Flag.withDescription(
+    `APPENDs in flight at once, 1 to ${Upload.maxConcurrency} (default ${Upload.defaultConcurrency}).`
+  ),
   Flag.optional
 )
 
@@ -55,7 +61,9 @@ export const maxWait = Flag.String("max-wait").pipe(
 
 /** `--wait` / `--no-wait` */
 export const wait = Flag.Boolean("wait").pipe(
-  Flag.withDescription("Wait until X has processed the media (default). With --no-wait, print the media id after FINALIZE."),
+  Flag.withDescription(
+    "Wait until X has processed the media (default). With --no-wait, print the media id after FINALIZE."
+  ),
   Flag.withDefault(true)
 )
 
@@ -89,7 +97,9 @@ const checked = (
   })
 
 /** `--max-wait` as a duration, checked (positive seconds). Fails with InvalidOption. */
-export const maxWaitDuration = (value: Option.Option<string>): Effect.Effect<Duration.Duration | undefined, Errors.InvalidOption> =>
+export const maxWaitDuration = (
+  value: Option.Option<string>
+): Effect.Effect<Duration.Duration | undefined, Errors.InvalidOption> =>
   checked(value, "--max-wait", (n) => Number.isFinite(n) && n > 0, "must be a number of seconds greater than 0").pipe(
     Effect.map((seconds) => (seconds === undefined ? undefined : Duration.millis(Math.round(seconds * 1000))))
   )

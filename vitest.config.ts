@@ -2,14 +2,26 @@ import { defineConfig } from "vitest/config"
 
 export default defineConfig({
   test: {
-    projects: ["core", "emulator", "node"].map((name) => ({
-      extends: true,
-      test: {
-        name,
-        root: `packages/${name}`,
-        include: ["test/**/*.test.ts"]
+    projects: [
+      ...["core", "emulator", "node"].map((name) => ({
+        extends: true,
+        test: {
+          name,
+          root: `packages/${name}`,
+          include: ["test/**/*.test.ts"]
+        }
+      })),
+      {
+        extends: true,
+        test: {
+          name: "fleet",
+          root: "packages/fleet",
+          include: ["test/**/*.test.ts"],
+          // A real redis-server and PostgreSQL, started once for the project.
+          globalSetup: ["test/support/globalSetup.ts"]
+        }
       }
-    })),
+    ],
     testTimeout: 30_000,
     hookTimeout: 30_000
   }

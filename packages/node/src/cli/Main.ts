@@ -18,6 +18,7 @@ import { CliExit, failureExitCode, usageExitCode } from "./Failure.ts"
 import { Io } from "./Io.ts"
 import * as StatusCommand from "./StatusCommand.ts"
 import * as UploadCommand from "./UploadCommand.ts"
+import * as FleetCommands from "./FleetCommands.ts"
 
 /** The version `x-media --version` prints. */
 export const version = "0.1.0"
@@ -29,7 +30,14 @@ export const command = Command.make("x-media").pipe(
       "and a local emulator. Credentials: X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET " +
       "(OAuth 1.0a) or X_OAUTH2_ACCESS_TOKEN (OAuth 2.0, v2 only)."
   ),
-  Command.withSubcommands([UploadCommand.command, StatusCommand.command, EmulatorCommand.command])
+  Command.withSubcommands([
+    UploadCommand.command,
+    StatusCommand.command,
+    EmulatorCommand.command,
+    // The fleet: its package loads only when one of these runs.
+    FleetCommands.workerCommand,
+    FleetCommands.fleetCommand
+  ])
 )
 
 const wantsJson = (args: ReadonlyArray<string>): boolean =>

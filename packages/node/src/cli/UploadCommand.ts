@@ -15,7 +15,8 @@ import * as NodeXMedia from "../NodeXMedia.ts"
 import * as ClientSettings from "./ClientSettings.ts"
 import * as CommonFlags from "./CommonFlags.ts"
 import * as EmbeddedEmulator from "./EmbeddedEmulator.ts"
-import type { CliFailure } from "./Failure.ts"
+import { type CliFailure, UsageError } from "./Failure.ts"
+import * as FleetCommands from "./FleetCommands.ts"
 import * as Format from "./Format.ts"
 import { Io } from "./Io.ts"
 import * as Output from "./Output.ts"
@@ -37,6 +38,12 @@ const config = {
     Flag.withMetavar("FILE"),
     Flag.withDescription("Save the upload session in FILE as it goes; if FILE holds a session, resume it. Deleted after success."),
     Flag.optional
+  ),
+  durable: Flag.Boolean("durable").pipe(
+    Flag.withDescription(
+      "Submit the upload to the fleet (X_MEDIA_DATABASE_URL) and wait for it; interrupted, it goes on there, and the same command waits for it again."
+    ),
+    Flag.withDefault(false)
   )
 } as const
 
@@ -46,6 +53,7 @@ export interface UploadInput extends UploadFlags.UploadFlags, ClientSettings.Cli
   readonly json: boolean
   readonly emulator: boolean
   readonly session: Option.Option<string>
+  readonly durable: boolean
 }
 
 const describeSession = (session: UploadSession.UploadSession) =>
@@ -109,6 +117,12 @@ const upload = (input: UploadInput, state: SessionState) =>
     const emulator = input.emulator ? yield* EmbeddedEmulator.start(EmbeddedEmulator.demoOptions) : undefined
     if (emulator !== undefined) yield* io.err(`Started an X emulator at ${emulator.url}; uploading to it.\n`)
     const settings = yield* ClientSettings.resolve(input, emulator)
+    if (input.durable) {
+      if (Option.isSome(input.session) || emulator !== undefined) {
+        return yield* new UsageError({ detail: "--durable cannot be combined with --session or --emulator: the fleet keeps the upload's state." })
+      }
+      return yield* FleetCommands.submitDurable({ file: input.file, settings, options })
+    }
     const view = yield* ProgressView.make(io)
 
     const sessionFile = Option.isSome(input.session)

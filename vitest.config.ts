@@ -17,8 +17,10 @@ export default defineConfig({
           name: "fleet",
           root: "packages/fleet",
           include: ["test/**/*.test.ts"],
-          // A real redis-server and PostgreSQL, started once for the project.
-          globalSetup: ["test/support/globalSetup.ts"]
+          // A real redis-server and PostgreSQL, started once for the project; one file at a time,
+          // as some tests restart them.
+          globalSetup: ["test/support/globalSetup.ts"],
+          fileParallelism: false
         }
       }
     ],

@@ -16,9 +16,11 @@ import {
   stopWorker,
   type WorkerProcess
 } from "./support/Harness.ts"
-import { startPostgres, startRedis, stopPostgres, stopRedis } from "./support/Servers.ts"
+import { freshDatabase, startPostgres, startRedis, stopPostgres, stopRedis } from "./support/Servers.ts"
 
-const servers = inject("servers")
+const shared = inject("servers")
+/** A database of this file's own: its fleet is only the workers it starts. */
+const servers = { ...shared, databaseUrl: freshDatabase(shared, "fleet") }
 const windowMillis = 3000
 const segment = 64 * 1024
 const limits = { INIT: 8, APPEND: 14, FINALIZE: 8, STATUS: 20, windowMillis }

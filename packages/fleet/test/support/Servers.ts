@@ -143,3 +143,13 @@ export const stopServers = (info: ServersInfo): void => {
 /** The pid in a pid file, if the file exists. */
 export const pidIn = (file: string): number | undefined =>
   existsSync(file) ? Number(readFileSync(file, "utf8").split("\n")[0]) : undefined
+
+/**
+ * A fresh database on the servers' PostgreSQL, so that each test file has a fleet of its own (the
+ * cluster would otherwise share uploads between the workers of different files).
+ */
+export const freshDatabase = (info: ServersInfo, name: string): string => {
+  const database = `${name}_${Math.random().toString(36).slice(2, 8)}`
+  execFileSync(join(pgBin, "psql"), [info.databaseUrl, "-c", `CREATE DATABASE ${database}`], { stdio: "pipe" })
+  return info.databaseUrl.replace(/\/[^/]*$/, `/${database}`)
+}

@@ -109,6 +109,15 @@ describe("x-media worker / upload --durable / fleet status (the real CLI)", () =
     expect(JSON.parse(result.stdout)).toMatchObject({ error: { _tag: "InvalidOption", option: "X_MEDIA_DATABASE_URL" } })
   }, 30_000)
 
+  it("examples/fleet.ts runs a worker and a durable upload in one process (embedded emulator)", async () => {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", "examples/fleet.ts"], {
+      cwd: repoRoot,
+      env: { PATH: env["PATH"]!, HOME: env["HOME"]!, X_MEDIA_DATABASE_URL: freshDatabase(servers, "example"), X_MEDIA_REDIS_URL: servers.redisUrl },
+      encoding: "utf8"
+    })
+    expect(stdout.trim(), stderr).toMatch(/^\d{19}$/)
+  }, 60_000)
+
   it("a worker leaves on SIGTERM", async () => {
     const exited = new Promise<number | null>((resolve) => worker.once("exit", (code) => resolve(code)))
     worker.kill("SIGTERM")

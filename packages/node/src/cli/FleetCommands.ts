@@ -13,6 +13,7 @@ import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Command from "effect/cli/Command"
@@ -89,6 +90,8 @@ export const workerCommand = Command.make("worker", {
       return yield* Effect.never
     }).pipe(
       Effect.provide(worker),
+      // The cluster's log lines go to stderr, with the worker's own.
+      Effect.provide(Logger.layer([Logger.withConsoleError(Logger.formatSimple)])),
       Effect.onInterrupt(() => io.err("x-media worker: handing the uploads over and leaving the fleet.\n"))
     )
   }).pipe(Report.reportFailure(false, "worker"))).pipe(

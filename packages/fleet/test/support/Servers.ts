@@ -5,13 +5,18 @@
  * by bench/fleet.ts.
  */
 import { execFileSync } from "node:child_process"
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
-/** Where PostgreSQL's programs are (Debian's postgresql 15 unless `PG_BIN` says otherwise). */
-export const pgBin = process.env["PG_BIN"] ?? "/usr/lib/postgresql/15/bin"
+/** Where PostgreSQL's programs are: `PG_BIN`, else Debian's newest /usr/lib/postgresql/<version>/bin. */
+export const pgBin = process.env["PG_BIN"] ?? (() => {
+  const versions = existsSync("/usr/lib/postgresql")
+    ? readdirSync("/usr/lib/postgresql").filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a))
+    : []
+  return `/usr/lib/postgresql/${versions[0] ?? "15"}/bin`
+})()
 
 /** A free TCP port of 127.0.0.1. */
 export const freePort = (): Promise<number> =>

@@ -33,6 +33,7 @@ import * as Semaphore from "effect/Semaphore"
 import * as Stream from "effect/Stream"
 import type { WorkflowEngine } from "effect/workflow/WorkflowEngine"
 import { createHash } from "node:crypto"
+import { createServer } from "node:net"
 import { hostname } from "node:os"
 import { FleetCredentials } from "./FleetCredentials.ts"
 import * as FleetStore from "./FleetStore.ts"
@@ -116,13 +117,12 @@ export const layerClient = (options: StorageOptions) =>
 /** A free port of `host`, found by listening on port 0. */
 const freePort = (host: string) =>
   Effect.callback<number>((resume) => {
-    void import("node:net").then(({ createServer }) => {
-      const server = createServer()
-      server.listen(0, host, () => {
-        const address = server.address()
-        const port = typeof address === "object" && address !== null ? address.port : 0
-        server.close(() => resume(Effect.succeed(port)))
-      })
+    const server = createServer()
+    server.once("error", (cause) => resume(Effect.die(cause)))
+    server.listen(0, host, () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resume(Effect.succeed(port)))
     })
   })
 

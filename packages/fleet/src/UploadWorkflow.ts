@@ -40,7 +40,7 @@ export const UploadPayload = Schema.Struct({
   /** The absolute path of the file. */
   path: Schema.String,
   size: Schema.Int,
-  /** SHA-256 of the bytes (hex): a worker reading other bytes at `path` fails the upload. */
+  /** SHA-256 of the bytes (hex), part of the default identity. Workers check the size before each segment. */
   sha256: Schema.String,
   mediaType: MediaType.MediaType,
   category: MediaCategory.MediaCategory,

@@ -38,7 +38,7 @@ import { hostname } from "node:os"
 import { FleetCredentials } from "./FleetCredentials.ts"
 import * as FleetStore from "./FleetStore.ts"
 import * as RedisRateBudget from "./RedisRateBudget.ts"
-import { FleetClients, layer as uploadHandlerLayer, type UploadPayload, UploadWorkflow } from "./UploadWorkflow.ts"
+import { FleetClients, layer as uploadHandlerLayer, shardGroupOf, type UploadPayload, workflowFor } from "./UploadWorkflow.ts"
 
 /**
  * Where the fleet keeps its state.
@@ -83,7 +83,10 @@ export interface WorkerOptions extends StorageOptions {
  * @category constants
  */
 export const defaultSharding: Partial<ShardingConfig.ShardingConfig["Service"]> = {
-  shardsPerGroup: 64,
+  shardsPerGroup: 16,
+  // Shard locks as leases in a table rather than advisory locks: advisory lock numbers depend on the
+  // list of all shard groups, and each worker knows only the groups (users) it serves.
+  shardLockDisableAdvisory: true,
   shardLockRefreshInterval: "1 second",
   shardLockExpiration: "5 seconds",
   runnerHealthCheckInterval: "2 seconds",
@@ -167,9 +170,14 @@ export const layerWorker = (options: WorkerOptions) =>
     const host = options.listen?.host ?? "127.0.0.1"
     const port = options.listen?.port ?? (yield* freePort(host))
     const worker = `${hostname()}:${process.pid}@${host}:${port}`
+    const { users } = yield* FleetCredentials
+    // The worker takes the shards of the users it has credentials of, and only those.
+    const groups = users.map(shardGroupOf)
     const sharding: Partial<ShardingConfig.ShardingConfig["Service"]> = {
       ...defaultSharding,
       ...options.sharding,
+      availableShardGroups: groups,
+      assignedShardGroups: groups,
       runnerAddress: Option.some(RunnerAddress.make(host, port))
     }
     const budget = RedisRateBudget.layer(options.budget).pipe(
@@ -178,7 +186,7 @@ export const layerWorker = (options: WorkerOptions) =>
     const clients = Layer.effect(FleetClients, makeClients(options, worker)).pipe(
       Layer.provide(Layer.merge(budget, NodeHttpClient.layerUndici))
     )
-    return uploadHandlerLayer.pipe(
+    return uploadHandlerLayer(users).pipe(
       Layer.provide(Layer.mergeAll(clients, NodeFileSystem.layer)),
       Layer.provideMerge(Layer.mergeAll(ClusterWorkflowEngine.layer, FleetStore.layer)),
       Layer.provideMerge(NodeClusterSocket.layer({ storage: "sql", shardingConfig: sharding })),
@@ -285,7 +293,7 @@ export const submit = Effect.fnUntraced(function*(file: string, options: SubmitO
   yield* store.submitted({ uploadId: payload.uploadId, user: payload.user, path: payload.path, segmentCount }).pipe(
     Effect.orDie
   )
-  return yield* UploadWorkflow.execute(payload)
+  return yield* workflowFor(payload.user).execute(payload)
 })
 
 /**

@@ -15,10 +15,12 @@
  * @since 0.2.0
  */
 import { Errors, type MediaClient, MediaCategory, MediaId, MediaSource, MediaStatus, MediaType, Upload } from "@x-media/core"
+import * as ClusterSchema from "effect/cluster/ClusterSchema"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Activity from "effect/workflow/Activity"
 import * as DurableClock from "effect/workflow/DurableClock"
@@ -88,17 +90,45 @@ export const UploadFailure = Schema.Union([
 export type UploadFailure = typeof UploadFailure.Type
 
 /**
- * The durable upload workflow (its name is what the fleet's storage knows it by).
+ * The cluster's shard group of a user's uploads: only workers with that user's credentials take
+ * its shards.
  *
  * @since 0.2.0
  * @category workflows
  */
-export const UploadWorkflow = Workflow.make("x-media/Upload", {
-  payload: UploadPayload,
-  success: Upload.UploadedMedia,
-  error: UploadFailure,
-  idempotencyKey: (payload) => payload.uploadId
-})
+export const shardGroupOf = (user: string): string => `user-${user.replace(/[^A-Za-z0-9_-]/g, "-")}`
+
+const makeWorkflow = (user: string) =>
+  Workflow.make(`x-media/Upload/${user}`, {
+    payload: UploadPayload,
+    success: Upload.UploadedMedia,
+    error: UploadFailure,
+    idempotencyKey: (payload) => payload.uploadId,
+    annotations: Context.make(ClusterSchema.ShardGroup, () => shardGroupOf(user))
+  })
+
+/**
+ * @since 0.2.0
+ * @category workflows
+ */
+export type UploadWorkflow = ReturnType<typeof makeWorkflow>
+
+const workflows = new Map<string, UploadWorkflow>()
+
+/**
+ * The durable upload workflow of one X user (`x-media/Upload/<user>`), in the user's shard group
+ * ({@link shardGroupOf}), so that the cluster runs it only on workers that serve that user.
+ *
+ * @since 0.2.0
+ * @category workflows
+ */
+export const workflowFor = (user: string): UploadWorkflow => {
+  const known = workflows.get(user)
+  if (known !== undefined) return known
+  const made = makeWorkflow(user)
+  workflows.set(user, made)
+  return made
+}
 
 /**
  * How a worker reaches X for a user: the `MediaClient` of that user's credentials (cached), on the
@@ -140,14 +170,8 @@ const readSegment = (payload: UploadPayload, index: number) =>
     return bytes
   }))
 
-/**
- * The workflow's handler: what a worker runs. Needs `FleetClients`, `FleetStore` and a
- * `FileSystem`.
- *
- * @since 0.2.0
- * @category layers
- */
-export const layer = UploadWorkflow.toLayer(Effect.fnUntraced(function*(payload) {
+/** What a worker runs for each upload. */
+const handler = Effect.fnUntraced(function*(payload: UploadPayload) {
   const clients = yield* FleetClients
   const store = yield* FleetStore
   const fileSystemContext = yield* Effect.context<FileSystem.FileSystem>()
@@ -230,4 +254,14 @@ export const layer = UploadWorkflow.toLayer(Effect.fnUntraced(function*(payload)
     Effect.tapError((error) =>
       FleetStore.use((store) => store.update(payload.uploadId, { state: "failed", error: error._tag })).pipe(Effect.ignore)
     )
-  )))
+  ))
+
+/**
+ * The workflows' handlers for the users a worker serves. Needs `FleetClients`, `FleetStore` and a
+ * `FileSystem`.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layer = (users: ReadonlyArray<string>) =>
+  Layer.mergeAll(Layer.empty, ...users.map((user) => workflowFor(user).toLayer(handler)))

@@ -29,6 +29,7 @@ let emulator: RunningEmulator
 let workers: Array<WorkerProcess> = []
 let client: ReturnType<typeof clientRuntime>
 let users: ReadonlyArray<string>
+let onlyFirstUser: WorkerProcess
 
 const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex")
 const submit = (file: string, user: string, options: Partial<Fleet.SubmitOptions> = {}) =>
@@ -60,7 +61,13 @@ beforeAll(async () => {
   users = await Promise.all(
     emulator.users.map((user) => Effect.runPromise(Credentials.userOf(Credentials.oauth1(user.credentials))))
   )
-  workers = await Promise.all([1, 2, 3].map(() => startWorker(servers, emulator, { windowMillis })))
+  // The third worker has only the first user's credentials.
+  workers = await Promise.all([
+    startWorker(servers, emulator, { windowMillis }),
+    startWorker(servers, emulator, { windowMillis }),
+    startWorker(servers, emulator, { windowMillis, users: [0] })
+  ])
+  onlyFirstUser = workers[2]!
   client = clientRuntime(servers)
 }, 90_000)
 
@@ -71,7 +78,7 @@ afterAll(async () => {
 }, 30_000)
 
 describe("fleet (3 worker processes, real PostgreSQL and Redis, emulator with small limits)", () => {
-  it("12 concurrent uploads of 2 users finish with the right bytes and never draw a 429", async () => {
+  it("12 concurrent uploads of 2 users finish with the right bytes, never draw a 429, and run only where the user's credentials are", async () => {
     const files = makeFiles(Array.from({ length: 12 }, (_, i) => 3 * segment + 1000 + i * 997))
     const results = await client.runPromise(
       Effect.forEach(files, (file, i) => submit(file, users[i % 2]!), { concurrency: "unbounded" })
@@ -82,9 +89,13 @@ describe("fleet (3 worker processes, real PostgreSQL and Redis, emulator with sm
       expect(media.state).toBe("succeeded")
       expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(files[i]!))
     })
-    // The work was shared: more than one worker moved uploads on.
+    // The work was shared: more than one worker moved uploads on…
     const rows = await client.runPromise(FleetStore.FleetStore.use((store) => store.list))
     expect(new Set(rows.map((r) => r.worker)).size).toBeGreaterThan(1)
+    // …and the second user's uploads ran only on workers with its credentials.
+    const ranOn = (user: string) => rows.filter((r) => r.user === user).map((r) => r.worker ?? "")
+    expect(ranOn(users[1]!).some((worker) => worker.includes(`:${onlyFirstUser.child.pid}@`))).toBe(false)
+    expect(ranOn(users[1]!)).toHaveLength(6)
   }, 90_000)
 
   it("submitting the same upload twice joins it: one INIT, one media id", async () => {

@@ -27,10 +27,16 @@ export interface WorkerProcess {
 export const startWorker = (
   servers: ServersInfo,
   emulator: RunningEmulator,
-  options: { readonly windowMillis: number; readonly concurrency?: number | undefined }
+  options: {
+    readonly windowMillis: number
+    readonly concurrency?: number | undefined
+    /** The emulator users (indices) whose credentials the worker gets (default: all). */
+    readonly users?: ReadonlyArray<number> | undefined
+  }
 ): Promise<WorkerProcess> =>
   new Promise((resolve, reject) => {
-    const credentials = emulator.users.map((user) => ({
+    const served = options.users === undefined ? emulator.users : options.users.map((i) => emulator.users[i]!)
+    const credentials = served.map((user) => ({
       consumerKey: user.credentials.consumerKey,
       consumerSecret: user.credentials.consumerSecret,
       accessToken: user.credentials.accessToken,

@@ -67,6 +67,7 @@ const peakRssMiB = (pid: number | undefined) => {
 const run = async (info: ServersInfo, workerCount: number) => {
   execFileSync("redis-cli", ["-p", String(info.redisPort), "flushall"])
   const fleetServers = { ...info, databaseUrl: freshDatabase(info, `bench${workerCount}`) }
+  console.error(`database: ${fleetServers.databaseUrl}`)
   const emulator = await startEmulator({ users: 2, rateLimits: limits })
   const users = await Promise.all(emulator.users.map((u) => Effect.runPromise(Credentials.userOf(Credentials.oauth1(u.credentials)))))
   const workers: Array<WorkerProcess> = []
@@ -138,6 +139,7 @@ const run = async (info: ServersInfo, workerCount: number) => {
       uploads,
       tooManyRequests: emulator.tooManyRequests(),
       lost: results.filter((r) => r._tag === "Failure").length,
+      lostBecause: results.flatMap((r) => (r._tag === "Failure" ? [r.failure.message] : [])),
       duplicateAppends: [...perSegment.values()].reduce((n, count) => n + count - 1, 0),
       segments,
       budgetUsePerWindow: Number((busiest / limits.APPEND).toFixed(2)),

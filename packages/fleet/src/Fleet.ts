@@ -171,8 +171,10 @@ export const layerWorker = (options: WorkerOptions) =>
     const port = options.listen?.port ?? (yield* freePort(host))
     const worker = `${hostname()}:${process.pid}@${host}:${port}`
     const { users } = yield* FleetCredentials
-    // The worker takes the shards of the users it has credentials of, and only those.
-    const groups = users.map(shardGroupOf)
+    // The worker takes the shards of the users it has credentials of, and only those; and of the
+    // "default" group, where the cluster runs its singletons (the health check of the workers, which
+    // hands a dead worker's shards over).
+    const groups = ["default", ...users.map(shardGroupOf)]
     const sharding: Partial<ShardingConfig.ShardingConfig["Service"]> = {
       ...defaultSharding,
       ...options.sharding,

@@ -1,6 +1,17 @@
+import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+
 export default defineConfig({
+  resolve: {
+    // Tests run the TypeScript sources, as tsconfig.json's `paths` do for tsc and tsx; users get dist/.
+    // A package added under packages/<name> is covered as it is.
+    alias: [
+      { find: /^@x-media\/([\w-]+)$/, replacement: source("./packages/$1/src/index.ts") },
+      { find: /^@x-media\/([\w-]+)\/(.+)$/, replacement: source("./packages/$1/src/$2.ts") }
+    ]
+  },
   test: {
     projects: [
       ...["core", "emulator", "node"].map((name) => ({
@@ -22,7 +33,9 @@ export default defineConfig({
           globalSetup: ["test/support/globalSetup.ts"],
           fileParallelism: false
         }
-      }
+      },
+      // The packed packages installed outside the repository (test/packaging.test.ts).
+      { extends: true, test: { name: "packaging", root: "test", include: ["**/*.test.ts"] } }
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000

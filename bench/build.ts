@@ -1,44 +1,42 @@
 /**
- * Compiles the uploading child (bench/child.ts, its uploaders, and @x-media/core's TypeScript sources) to
- * plain JavaScript with esbuild before a run, leaving every npm package (effect, @effect/platform-node,
- * undici, twitter-api-v2) external, so it loads from node_modules as in a compiled application. The child
- * then runs on plain Node: no TypeScript loader or type stripper in its memory or its CPU time, which
- * would otherwise add 40–100 MB to every uploader's peak RSS.
+ * Compiles what the measured processes run, with esbuild, so no TypeScript loader sits in anyone's memory:
+ * - `child.mjs` (and `rusage.mjs`): the library uploading process; npm packages stay external and load from
+ *   node_modules, as in a compiled application;
+ * - `x-media.mjs`: packages/node/src/bin.ts bundled whole into one file (effect and undici included), run
+ *   with plain node: the installed CLI as a user runs it.
  *
  * @module
  */
 import { build } from "esbuild"
-import { fileURLToPath } from "node:url"
 import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
 
-/** Packages loaded from node_modules at run time rather than bundled. */
-const external = ["effect", "effect/*", "@effect/*", "undici", "undici/*", "twitter-api-v2"]
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
 
 /** The compiled entry points. */
 export interface Built {
-  /** The uploading child (child.ts). */
   readonly child: string
-  /** The module-footprint probe (footprint.ts). */
-  readonly footprint: string
+  readonly rusage: string
+  readonly cli: string
 }
 
-/** Bundles the child and the footprint probe into `outDir` (ESM, code-split) and returns their paths. */
-export const buildChild = async (outDir: string): Promise<Built> => {
+/** Builds everything into `outDir`. */
+export const buildAll = async (outDir: string): Promise<Built> => {
+  const common = { bundle: true, format: "esm", platform: "node", target: "node22", logLevel: "warning" } as const
   await build({
-    entryPoints: [
-      fileURLToPath(new URL("./child.ts", import.meta.url)),
-      fileURLToPath(new URL("./footprint.ts", import.meta.url))
-    ],
+    ...common,
+    entryPoints: [here("./child.ts"), here("./rusage.ts")],
     outdir: outDir,
-    bundle: true,
     splitting: true,
-    format: "esm",
-    platform: "node",
-    target: "node22",
-    sourcemap: "linked",
-    external,
     outExtension: { ".js": ".mjs" },
-    logLevel: "warning"
+    external: ["effect", "effect/*", "@effect/*", "undici", "undici/*", "twitter-api-v2"]
   })
-  return { child: Path.join(outDir, "child.mjs"), footprint: Path.join(outDir, "footprint.mjs") }
+  await build({
+    ...common,
+    entryPoints: [here("../packages/node/src/bin.ts")],
+    outfile: Path.join(outDir, "x-media.mjs"),
+    // Some CommonJS dependencies call require(): give the ES module bundle one.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" }
+  })
+  return { child: Path.join(outDir, "child.mjs"), rusage: Path.join(outDir, "rusage.mjs"), cli: Path.join(outDir, "x-media.mjs") }
 }

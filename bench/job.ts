@@ -1,94 +1,57 @@
 /**
- * What the orchestrator asks a child process to do (`Job`), and what the child reports back
- * (`ChildReport`): one upload by one uploader, measured from inside the uploading process.
+ * What the orchestrator asks an uploading process to do, and what it reports back.
  *
  * @module
  */
 
-/** The uploaders compared. */
-export type UploaderKind =
-  /** Minimal node:http client, v2 dialect: the practical ceiling. */
-  | "raw"
-  /** `Upload.upload` from @x-media/core on undici. */
-  | "xmedia"
-  /** twitter-api-v2 `v1.uploadMedia` (v1.1, streams from the file). */
-  | "tapi-v1"
-  /** twitter-api-v2 `v2.uploadMedia` (v2, takes a whole Buffer). */
-  | "tapi-v2"
+/** The uploaders compared. `cli` is the bundled `x-media upload` command, run as a user runs it. */
+export type Uploader = "raw" | "xmedia" | "cli" | "tapi-v1" | "tapi-v2"
 
-/** OAuth 1.0a user-context credentials, as the emulator generates them. */
+/** The emulator's first user: OAuth 1.0a user credentials and an OAuth 2.0 token. */
 export interface JobCredentials {
   readonly consumerKey: string
   readonly consumerSecret: string
   readonly accessToken: string
   readonly accessTokenSecret: string
+  readonly oauth2Token: string
 }
 
-/** A profile to take of the upload (in-process, through node:inspector, around the upload only). */
-export type ProfileKind = "cpu" | "heap"
-
-/** One upload for a child process. */
+/** One upload. */
 export interface Job {
-  readonly uploader: UploaderKind
-  /** scheme://host:port of the server to upload to. */
+  readonly uploader: Uploader
+  readonly dialect: "v1" | "v2"
+  readonly auth: "oauth1" | "oauth2"
   readonly baseUrl: string
   readonly path: string
   readonly bytes: number
+  readonly mediaType: string
+  readonly category: string
   readonly chunkSize: number
   readonly concurrency: number
   readonly credentials: JobCredentials
-  /**
-   * A small upload made first, in the same process, to `warmup.baseUrl` (always the processing-free
-   * emulator): it loads every module and opens the code paths, so the measured upload is the process's
-   * second one. Its own time is reported as the cold first-upload latency. Between the two the child asks
-   * the orchestrator (over IPC) to reset the servers, so they record only the measured upload.
-   */
+  /** Library uploaders: upload this small file first (module loading, first connections), then the measured one. */
   readonly warmup?: { readonly baseUrl: string; readonly path: string; readonly bytes: number } | undefined
-  /** When set, the upload is profiled and the profile written to `profileOut`. */
-  readonly profile?: ProfileKind | undefined
-  readonly profileOut?: string | undefined
+  /** Library uploaders: upload the measured file this many times in a row (default 1), RSS after each. */
+  readonly repeat?: number | undefined
 }
 
-/** What an uploader hands back. */
-export interface UploadOutcome {
-  readonly mediaId: string
-}
-
-/** What the child prints (one JSON line after {@link resultMarker}). */
+/** What a library child prints on its last stdout line. */
 export interface ChildReport {
-  readonly ok: boolean
-  readonly error?: string | undefined
-  readonly mediaId?: string | undefined
-  /** Wall time of the warm-up upload, the process's first (lazy module loading, first connections); 0 without one. */
-  readonly warmupMs: number
-  /** Upload wall time inside the child, from the call to its result (module loading excluded). */
-  readonly wallMs: number
-  /** CPU time (user, system) spent during the upload, from `process.cpuUsage` deltas. */
-  readonly cpuUserMs: number
-  readonly cpuSystemMs: number
-  /** CPU time of the whole child process, module loading included (`process.resourceUsage`). */
-  readonly processCpuMs: number
-  /** Peak resident set size of the child over its whole life (`process.resourceUsage().maxRSS`), bytes. */
-  readonly maxRssBytes: number
-  /** RSS just before the upload started (modules loaded, after a GC), bytes. */
-  readonly rssBeforeBytes: number
-  /** Peak V8 heap used, sampled every 20 ms during the upload, bytes. */
-  readonly peakHeapUsedBytes: number
-  /** Peak `arrayBuffers` (Buffer and ArrayBuffer backing stores), sampled every 20 ms, bytes. */
-  readonly peakArrayBuffersBytes: number
-  /** Garbage collections during the upload, and their total pause. */
-  readonly gcCount: number
-  readonly gcPauseMs: number
-  readonly nodeVersion: string
+  readonly mediaId: string
+  /** Wall time of the measured upload inside the process (the last one with `repeat`). */
+  readonly uploadMs: number
+  /** CPU (user + system) of the process during the measured upload(s). */
+  readonly uploadCpuMs: number
+  /** RSS after each measured upload (after a GC). */
+  readonly rssAfter: ReadonlyArray<number>
 }
 
-/** The IPC message the child sends after its warm-up, and the one it waits for before the measured upload. */
-export const readyMessage = "warmed-up"
+/** What the rusage preload writes when any measured process exits. */
+export interface Rusage {
+  readonly maxRssBytes: number
+  readonly cpuMs: number
+}
+
+/** IPC: the child finished its warm-up; the orchestrator resets the emulator and answers `go`. */
+export const readyMessage = "ready"
 export const goMessage = "go"
-
-/** The prefix of the line on the child's stdout that carries its {@link ChildReport}. */
-export const resultMarker = "BENCH_RESULT "
-
-/** Type guard for a parsed child report. */
-export const isChildReport = (value: unknown): value is ChildReport =>
-  typeof value === "object" && value !== null && "ok" in value && "wallMs" in value && "maxRssBytes" in value

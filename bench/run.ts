@@ -1,359 +1,320 @@
 /**
- * `npm run bench [-- options]`: uploads the same generated files to the local emulator with the raw
- * baseline, @x-media/core and twitter-api-v2, each upload in its own child process, and writes
- * bench/RESULTS.md and bench/results.json (with `--large`: RESULTS.large.md and results.large.json).
+ * `npm run bench [-- options]`: uploads generated files to the local emulator with the raw node:http
+ * baseline, x-media (the library, and the bundled CLI as a user runs it) and twitter-api-v2, each upload in
+ * its own process, configurations in round robin; prints medians with their spread and the ratio to raw,
+ * and writes every run to bench/.data/results-<time>.json (untracked). RESULTS.md is written by hand.
  *
- * Options: `--large` adds the 512 MiB file; `--runs N` (default 3); `--sizes 8,64` and
- * `--sections compare,grid,latency,sink,polling,profile,footprint` narrow a run (its results then go to bench/.data/ so the
- * committed evidence is not overwritten); `--max-minutes M` (default 45) skips what is left after M minutes;
- * `--latency-ms N` (default 100) sets the APPEND delay of the latency grid; `--report-only` rewrites the
- * Markdown and the derived parts of the JSON from the runs recorded in the JSON (after a change to the analysis).
+ * Options: `--sections compare,cli,grid,latency,status,library` (default all); `--sizes 8,64,256`
+ * (default; `--large` adds 512); `--runs N` (default 3); `--latency-ms N` (default 50).
  *
  * @module
  */
+import { spawn } from "node:child_process"
+import { existsSync } from "node:fs"
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
-import { existsSync } from "node:fs"
+import { SegmentPlan, Upload } from "@x-media/core"
 import { Fault, type RunningEmulator, startEmulator } from "@x-media/emulator"
-import { analyseDefaults, evaluateTargets, summarise } from "./analyse.ts"
-import { buildChild } from "./build.ts"
-import { runOnce, type Servers } from "./execute.ts"
-import { type BenchFile, ensureFiles, ensureWarmupFile } from "./files.ts"
-import { machineFacts, waitForQuiet } from "./machine.ts"
-import { footprintSets } from "./footprint.ts"
-import { killChildren, median, runChild, runFootprint } from "./measure.ts"
-import { currentDefaults, planCases, timeoutFor } from "./plan.ts"
-import { type ProfileSummary, summariseCpu, summariseHeap } from "./profile.ts"
-import { renderMarkdown } from "./report.ts"
-import type { BenchResults, CaseResult, CaseSpec, Footprint, RunRecord, Section } from "./results.ts"
-import { type Sink, startSink } from "./sink.ts"
+import { buildAll, type Built } from "./build.ts"
+import * as Files from "./files.ts"
+import { type BenchFile, type headers, MiB } from "./files.ts"
+import { type ChildReport, goMessage, type Job, type JobCredentials, readyMessage, type Rusage, type Uploader } from "./job.ts"
 
 const benchDir = Path.dirname(fileURLToPath(import.meta.url))
-const repoDir = Path.dirname(benchDir)
 const dataDir = Path.join(benchDir, ".data")
-const allSections = ["compare", "grid", "latency", "sink", "polling", "profile", "footprint"] as const
-const polling = { checkAfterSecs: 1, inProgressSteps: 3 } as const
-/**
- * Other work on the machine: before each run, wait (up to `quietWaitMs`) until other processes use less than
- * `quietShare` of a core over `quietWindowMs`; a run during which they used more than `minMs` and `share` of
- * its wall time is done again, up to `retries` times.
- */
-const contention = { minMs: 100, share: 0.25, retries: 3, quietWindowMs: 300, quietShare: 0.15, quietWaitMs: 60_000 } as const
-
-const quiet = async () => {
-  const result = await waitForQuiet({ windowMs: contention.quietWindowMs, maxShare: contention.quietShare, maxWaitMs: contention.quietWaitMs })
-  if (result.waitedMs > 2 * contention.quietWindowMs) {
-    log(`  waited ${(result.waitedMs / 1000).toFixed(0)} s for other processes to leave the machine ${result.quiet ? "quiet" : "(still busy; going on)"}`)
-  }
-}
-
 const log = (line: string) => process.stdout.write(`${line}\n`)
+const sections = ["compare", "cli", "grid", "latency", "status", "library"] as const
+type Section = (typeof sections)[number]
 
-const parseOptions = () => {
-  const { values } = parseArgs({
-    options: {
-      large: { type: "boolean", default: false },
-      runs: { type: "string", default: "3" },
-      sizes: { type: "string" },
-      sections: { type: "string" },
-      "max-minutes": { type: "string", default: "45" },
-      "latency-ms": { type: "string", default: "100" },
-      "report-only": { type: "boolean", default: false }
-    },
-    strict: true
+const { values: args } = parseArgs({
+  options: {
+    sections: { type: "string", default: sections.join(",") },
+    sizes: { type: "string", default: "8,64,256" },
+    large: { type: "boolean", default: false },
+    runs: { type: "string", default: "3" },
+    "latency-ms": { type: "string", default: "50" }
+  }
+})
+const chosen = new Set(args.sections.split(","))
+for (const s of chosen) if (!sections.some((k) => k === s)) throw new Error(`unknown section ${s}; known: ${sections.join(", ")}`)
+const sizes = [...args.sizes.split(",").map(Number), ...(args.large ? [512] : [])]
+const runs = Number(args.runs)
+const latencyMs = Number(args["latency-ms"])
+const defaults = { chunkSize: SegmentPlan.defaultChunkSize, concurrency: Upload.defaultConcurrency }
+
+// ---------------------------------------------------------------------------------------------- files
+
+const ensureFile = (name: string, bytes: number, kind: keyof typeof headers): Promise<BenchFile> =>
+  Files.ensureFile(dataDir, name, bytes, kind)
+
+// ---------------------------------------------------------------------------------------------- runs
+
+/** One configuration: an uploader, a file, settings, and which emulator. */
+interface Spec {
+  readonly section: Section
+  readonly id: string
+  readonly uploader: Uploader
+  readonly file: BenchFile
+  readonly server: "plain" | "latency" | "processing"
+  readonly dialect: "v1" | "v2"
+  readonly auth: "oauth1" | "oauth2"
+  readonly chunkSize: number
+  readonly concurrency: number
+  /** Library uploaders: a warm-up upload first, the measured one second (the CLI and `cli` runs are cold). */
+  readonly warm: boolean
+  readonly repeat?: number
+}
+
+/** What one run measured. */
+interface Run {
+  readonly mibPerSec: number
+  readonly uploadMs: number
+  readonly processMs: number
+  readonly maxRssMB: number
+  readonly cpuMs: number
+  /** Warm library runs: CPU of the measured upload alone; otherwise the whole process's. */
+  readonly uploadCpuMs: number
+  readonly requests: string
+  readonly statusCalls: number
+  readonly prematureStatus: number
+  readonly rssAfterMB: ReadonlyArray<number>
+}
+
+const servers: Record<Spec["server"], RunningEmulator> = {} as Record<Spec["server"], RunningEmulator>
+let built: Built
+let warmupFile: BenchFile
+
+const spawnMeasured = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv, rusageOut: string) =>
+  new Promise<{ readonly stdout: string; readonly processMs: number }>((resolve, reject) => {
+    const started = performance.now()
+    const child = spawn(process.execPath, ["--expose-gc", "--import", built.rusage, ...argv], {
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      env: { PATH: process.env["PATH"], ...env, BENCH_RUSAGE_OUT: rusageOut }
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout?.setEncoding("utf8").on("data", (text: string) => (stdout += text))
+    child.stderr?.setEncoding("utf8").on("data", (text: string) => (stderr = (stderr + text).slice(-3000)))
+    child.on("message", (message) => {
+      if (message !== readyMessage) return
+      for (const server of Object.values(servers)) server.reset()
+      child.send(goMessage)
+    })
+    const timer = setTimeout(() => child.kill("SIGKILL"), 300_000)
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer)
+      const processMs = performance.now() - started
+      if (code === 0) resolve({ stdout, processMs })
+      else reject(new Error(`exit ${code ?? signal}: ${stderr.trim() || stdout.trim()}`))
+    })
   })
-  const runs = Number(values.runs)
-  const latencyMs = Number(values["latency-ms"])
-  if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new Error(`--latency-ms must be ≥ 0`)
-  const maxMinutes = Number(values["max-minutes"])
-  if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number ≥ 1, got ${values.runs}`)
-  if (!Number.isFinite(maxMinutes) || maxMinutes <= 0) throw new Error(`--max-minutes must be positive`)
-  const sizes = values.sizes === undefined
-    ? values.large ? [8, 64, 256, 512] : [8, 64, 256]
-    : values.sizes.split(",").map((s) => Number(s.trim()))
-  if (sizes.some((s) => !Number.isSafeInteger(s) || s < 1 || s > 512)) throw new Error(`--sizes takes MiB from 1 to 512, got ${values.sizes}`)
-  const sections = values.sections === undefined ? [...allSections] : values.sections.split(",").map((s) => s.trim())
-  for (const s of sections) {
-    if (!allSections.some((known) => known === s)) throw new Error(`unknown section ${s}; known: ${allSections.join(", ")}`)
-  }
-  const partial = values.sizes !== undefined || values.sections !== undefined
-  const outDir = partial ? dataDir : benchDir
-  const stem = values.large ? ".large" : ""
-  return {
-    large: values.large,
-    reportOnly: values["report-only"],
-    runs,
-    latencyMs,
-    maxMillis: maxMinutes * 60_000,
-    sizes,
-    sections,
-    partial,
-    markdownPath: Path.join(outDir, `RESULTS${stem}.md`),
-    jsonPath: Path.join(outDir, `results${stem}.json`),
-    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`
-  }
-}
 
-/** Reads the cases of an earlier --large run, for the 512 MiB RSS target of a default run. */
-const readLargeRun = async (): Promise<{ readonly cases: ReadonlyArray<CaseResult>; readonly at: string | undefined }> => {
-  try {
-    const parsed: unknown = JSON.parse(await readFile(Path.join(benchDir, "results.large.json"), "utf8"))
-    if (typeof parsed === "object" && parsed !== null && "cases" in parsed && Array.isArray(parsed.cases) && "startedAt" in parsed) {
-      const cases: ReadonlyArray<CaseResult> = parsed.cases
-      return { cases, at: String(parsed.startedAt) }
+const runOnce = async (spec: Spec): Promise<Run> => {
+  const server = servers[spec.server]
+  for (const s of Object.values(servers)) s.reset()
+  const c = server.credentials
+  const credentials: JobCredentials = {
+    consumerKey: c.consumerKey,
+    consumerSecret: c.consumerSecret,
+    accessToken: c.accessToken,
+    accessTokenSecret: c.accessTokenSecret,
+    oauth2Token: c.oauth2Token
+  }
+  const rusageOut = Path.join(dataDir, "rusage.json")
+  await rm(rusageOut, { force: true })
+  let mediaId: string
+  let uploadMs: number
+  let processMs: number
+  let rssAfter: ReadonlyArray<number> = []
+  let uploadCpuMs: number | undefined
+  if (spec.uploader === "cli") {
+    const env: NodeJS.ProcessEnv = spec.auth === "oauth2"
+      ? { X_OAUTH2_ACCESS_TOKEN: credentials.oauth2Token }
+      : {
+        X_API_KEY: credentials.consumerKey,
+        X_API_SECRET: credentials.consumerSecret,
+        X_ACCESS_TOKEN: credentials.accessToken,
+        X_ACCESS_TOKEN_SECRET: credentials.accessTokenSecret
+      }
+    const flags = [
+      ...(spec.chunkSize === defaults.chunkSize ? [] : ["--chunk-size", String(spec.chunkSize)]),
+      ...(spec.concurrency === defaults.concurrency ? [] : ["--concurrency", String(spec.concurrency)])
+    ]
+    const result = await spawnMeasured(
+      [built.cli, "upload", spec.file.path, "--json", ...flags],
+      { ...env, X_MEDIA_API: spec.dialect, X_MEDIA_BASE_URL: server.url },
+      rusageOut
+    )
+    mediaId = JSON.parse(result.stdout).media_id
+    uploadMs = processMs = result.processMs
+  } else {
+    const job: Job = {
+      uploader: spec.uploader,
+      dialect: spec.dialect,
+      auth: spec.auth,
+      baseUrl: server.url,
+      path: spec.file.path,
+      bytes: spec.file.bytes,
+      mediaType: spec.file.mediaType,
+      category: spec.file.category,
+      chunkSize: spec.chunkSize,
+      concurrency: spec.concurrency,
+      credentials,
+      warmup: spec.warm ? { baseUrl: servers.plain.url, path: warmupFile.path, bytes: warmupFile.bytes } : undefined,
+      repeat: spec.repeat
     }
-  } catch {
-    // no earlier --large run
+    const result = await spawnMeasured([built.child, JSON.stringify(job)], {}, rusageOut)
+    const report: ChildReport = JSON.parse(result.stdout.trim().split("\n").at(-1) ?? "")
+    mediaId = report.mediaId
+    uploadMs = spec.warm ? report.uploadMs : result.processMs
+    processMs = result.processMs
+    rssAfter = report.rssAfter
+    if (spec.warm) uploadCpuMs = report.uploadCpuMs
   }
-  return { cases: [], at: undefined }
+  const rusage: Rusage = JSON.parse(await readFile(rusageOut, "utf8"))
+  const media = server.media(mediaId)
+  if (media?.state !== "succeeded" || media.sha256 !== spec.file.sha256) {
+    throw new Error(`the emulator holds ${media === undefined ? "no such media" : `${media.state}, sha256 ${media.sha256}`}`)
+  }
+  const count = (step: string) => server.requests().filter((r) => r.step === step).length
+  return {
+    mibPerSec: spec.file.bytes / MiB / (uploadMs / 1000),
+    uploadMs,
+    processMs,
+    maxRssMB: rusage.maxRssBytes / 1e6,
+    cpuMs: rusage.cpuMs,
+    uploadCpuMs: uploadCpuMs ?? rusage.cpuMs,
+    requests: ["INIT", "APPEND", "FINALIZE", "STATUS"].map(count).join("/"),
+    statusCalls: count("STATUS"),
+    prematureStatus: media.prematureStatusChecks,
+    rssAfterMB: rssAfter.map((b) => b / 1e6)
+  }
 }
 
-const isContended = (record: RunRecord): boolean =>
-  record.foreignCpuMs !== undefined && record.foreignCpuMs > Math.max(contention.minMs, contention.share * record.wallMs)
+// ---------------------------------------------------------------------------------------------- plan
 
-const describeRun = (record: RunRecord) =>
-  `${record.mibPerSec.toFixed(0)} MiB/s, ${(record.wallMs / 1000).toFixed(2)} s, RSS ${(record.maxRssBytes / 1e6).toFixed(0)} MB, ` +
-  `CPU ${record.cpuMs.toFixed(0)} ms, requests ${record.requests.INIT}/${record.requests.APPEND}/${record.requests.FINALIZE}/${record.requests.STATUS}`
+const plan = (files: ReadonlyMap<string, BenchFile>): ReadonlyArray<Spec> => {
+  const specs: Array<Spec> = []
+  const add = (spec: Omit<Spec, "id" | "dialect" | "auth" | "warm" | "server"> & Partial<Spec>) => {
+    const full: Spec = { dialect: "v2", auth: "oauth1", server: "plain", warm: spec.uploader !== "cli", ...spec, id: "" }
+    const id = `${full.section} ${full.file.label} ${full.uploader} ${full.dialect}/${full.auth} ${full.chunkSize / MiB} MiB × c${full.concurrency}${full.warm ? "" : " cold"}`
+    specs.push({ ...full, id })
+  }
+  const video = (size: number) => files.get(`${size}MiB.mp4`)!
+  if (chosen.has("compare")) {
+    for (const size of sizes) {
+      for (const uploader of ["raw", "xmedia", "tapi-v1"] as const) add({ section: "compare", uploader, file: video(size), ...defaults })
+      add({ section: "compare", uploader: "tapi-v2", file: video(size), chunkSize: defaults.chunkSize, concurrency: 1 })
+    }
+  }
+  if (chosen.has("cli")) {
+    for (const size of sizes) {
+      for (const [dialect, auth] of [["v2", "oauth1"], ["v2", "oauth2"], ["v1", "oauth1"]] as const) {
+        for (const uploader of ["raw", "cli"] as const) add({ section: "cli", uploader, file: video(size), dialect, auth, warm: false, ...defaults })
+      }
+    }
+  }
+  if (chosen.has("grid")) {
+    for (const chunk of [1, 2, 4, 5]) {
+      for (const concurrency of [1, 2, 4, 8]) {
+        for (const uploader of ["raw", "xmedia"] as const) add({ section: "grid", uploader, file: video(64), chunkSize: chunk * MiB, concurrency })
+      }
+    }
+  }
+  if (chosen.has("latency")) {
+    for (const uploader of ["raw", "xmedia", "cli"] as const) add({ section: "latency", server: "latency", uploader, file: files.get("image.png")!, ...defaults })
+    for (const chunk of [1, 2, 4]) {
+      for (const concurrency of [2, 4, 8]) {
+        for (const uploader of ["raw", "xmedia"] as const) add({ section: "latency", server: "latency", uploader, file: video(64), chunkSize: chunk * MiB, concurrency })
+      }
+    }
+  }
+  if (chosen.has("status")) {
+    for (const uploader of ["raw", "xmedia", "cli", "tapi-v1", "tapi-v2"] as const) add({ section: "status", server: "processing", uploader, file: video(8), ...defaults })
+  }
+  if (chosen.has("library")) add({ section: "library", uploader: "xmedia", file: video(8), ...defaults, repeat: 100 })
+  return specs
+}
+
+// ---------------------------------------------------------------------------------------------- report
+
+const median = (xs: ReadonlyArray<number>) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+const spread = (xs: ReadonlyArray<number>, digits = 0) =>
+  `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`
+
+const report = (specs: ReadonlyArray<Spec>, results: ReadonlyMap<string, ReadonlyArray<Run>>) => {
+  const rawOf = (spec: Spec) =>
+    specs.find((s) =>
+      s.uploader === "raw" && s.section === spec.section && s.file === spec.file && s.dialect === spec.dialect &&
+      s.auth === spec.auth && s.chunkSize === spec.chunkSize && s.concurrency === spec.concurrency
+    )
+  log("\n| configuration | MiB/s median (min–max) | × raw | process s | peak RSS MB | CPU ms/MiB | I/A/F/S |")
+  log("|---|---|---|---|---|---|---|")
+  // CPU ms/MiB: of the measured upload for warm library runs, of the whole process for cold ones.
+  for (const spec of specs) {
+    const rs = results.get(spec.id) ?? []
+    if (rs.length === 0) continue
+    const raw = rawOf(spec)
+    const rawRuns = raw === undefined ? [] : results.get(raw.id) ?? []
+    const ratio = rawRuns.length === 0 ? "" : (median(rs.map((r) => r.mibPerSec)) / median(rawRuns.map((r) => r.mibPerSec))).toFixed(2)
+    const mib = spec.file.bytes / MiB
+    const extra = spec.section === "status"
+      ? ` STATUS ${rs[0]!.statusCalls} (${rs[0]!.prematureStatus} premature)`
+      : spec.section === "library"
+      ? ` RSS after upload 1: ${rs[0]!.rssAfterMB[0]?.toFixed(1)} MB, after ${rs[0]!.rssAfterMB.length}: ${rs[0]!.rssAfterMB.at(-1)?.toFixed(1)} MB`
+      : ""
+    log(
+      `| ${spec.id} | ${spread(rs.map((r) => r.mibPerSec))} | ${ratio} | ${spread(rs.map((r) => r.processMs / 1000), 2)} | ` +
+        `${spread(rs.map((r) => r.maxRssMB))} | ${(median(rs.map((r) => r.uploadCpuMs)) / mib).toFixed(2)} | ${rs[0]!.requests}${extra} |`
+    )
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- main
 
 const main = async () => {
-  const options = parseOptions()
-  if (options.reportOnly) return reportOnly(options)
-  const started = Date.now()
-  const startedAt = new Date(started).toISOString()
-  const machine = machineFacts()
-  log(`x-media bench: ${machine.cpuModel}, ${machine.logicalCores} cores, ${(machine.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${machine.nodeVersion}`)
-  log(`sizes ${options.sizes.join(", ")} MiB; ${options.runs} runs per configuration; sections ${options.sections.join(", ")}`)
-
-  const buildDir = Path.join(dataDir, "build")
-  await rm(buildDir, { recursive: true, force: true })
-  const built = await buildChild(buildDir)
-  const script = built.child
-  const files = await ensureFiles(dataDir, options.sizes, log)
-  const warmup = await ensureWarmupFile(dataDir, log)
-  const fileOf = new Map<number, BenchFile>(files.map((f) => [f.sizeMiB, f]))
-
-  let emulator: RunningEmulator | undefined
-  let processing: RunningEmulator | undefined
-  let latency: RunningEmulator | undefined
-  let sink: Sink | undefined
-  const shutdown = async () => {
-    killChildren()
-    await Promise.allSettled([emulator?.close(), processing?.close(), latency?.close(), sink?.close()])
-  }
-  const onSignal = (signal: NodeJS.Signals) => {
-    log(`\n${signal}: stopping the children and the servers`)
-    void shutdown().finally(() => process.exit(130))
-  }
-  process.once("SIGINT", onSignal)
-  process.once("SIGTERM", onSignal)
-
+  await mkdir(dataDir, { recursive: true })
+  built = await buildAll(Path.join(dataDir, "build"))
+  const files = new Map<string, BenchFile>()
+  for (const size of [...new Set([...sizes, 8, 64])]) files.set(`${size}MiB.mp4`, await ensureFile(`${size}MiB.mp4`, size * MiB, "mp4"))
+  files.set("image.png", await ensureFile("image.png", 3 * MiB, "png"))
+  warmupFile = await ensureFile("warmup.mp4", 256 * 1024, "mp4")
+  const common = { auth: false, ...(existsSync("/dev/shm") ? { spillDir: "/dev/shm" } : {}) }
+  servers.plain = await startEmulator({ ...common, processing: { enabled: false } })
+  servers.processing = await startEmulator({ ...common, processing: { enabled: true, checkAfterSecs: 1, inProgressSteps: 3 } })
+  servers.latency = await startEmulator({
+    ...common,
+    processing: { enabled: false },
+    faults: (["INIT", "APPEND", "FINALIZE", "STATUS"] as const).map((step) => ({ step, times: Infinity, fault: Fault.delay(latencyMs) }))
+  })
+  const specs = plan(files)
+  const results = new Map<string, Array<Run>>(specs.map((s) => [s.id, []]))
+  log(`${specs.length} configurations × ${runs} runs, Node ${process.version}; defaults ${defaults.chunkSize / MiB} MiB × c${defaults.concurrency}`)
   try {
-    // Segments spill to tmpfs where there is one, so disk writeback does not add noise to the emulator's side.
-    const spillDir = existsSync("/dev/shm") ? "/dev/shm" : undefined
-    const common = { auth: false, ...(spillDir === undefined ? {} : { spillDir }) }
-    emulator = await startEmulator({ ...common, processing: { enabled: false } })
-    processing = await startEmulator({ ...common, processing: { enabled: true, ...polling } })
-    latency = await startEmulator({
-      ...common,
-      processing: { enabled: false },
-      faults: [{ step: "APPEND", times: Number.POSITIVE_INFINITY, fault: Fault.delay(options.latencyMs) }]
-    })
-    sink = await startSink()
-    const servers: Servers = { emulator, processing, latency, sink, warmup }
-    log(`emulators ${emulator.url} (processing off), ${processing.url} (processing on), ${latency.url} (APPEND answered after ${options.latencyMs} ms); sink ${sink.url}; spill to ${spillDir ?? "the OS temp dir"}`)
-
-    const footprints: Array<Footprint> = []
-    if (options.sections.includes("footprint")) {
-      for (const set of Object.keys(footprintSets)) {
-        const reports = []
-        for (let i = 0; i < options.runs; i++) {
-          const report = await runFootprint(built.footprint, set)
-          if (report !== undefined) reports.push(report)
-        }
-        if (reports.length === 0) {
-          log(`footprint ${set}: FAILED`)
-          continue
-        }
-        const footprint = { set, rssBytes: median(reports.map((r) => r.rssBytes)), heapUsedBytes: median(reports.map((r) => r.heapUsedBytes)) }
-        footprints.push(footprint)
-        log(`footprint ${set}: RSS ${(footprint.rssBytes / 1e6).toFixed(0)} MB`)
-      }
-    }
-
-    const sections = new Set(options.sections.filter((s): s is Section => s !== "profile" && s !== "footprint"))
-    const specs = planCases(options.sizes, sections)
-    const runs = new Map<string, Array<RunRecord>>(specs.map((s) => [s.id, []]))
-    const failures = new Map<string, Array<string>>(specs.map((s) => [s.id, []]))
-    const total = specs.length * options.runs
-    let done = 0
-    // Round robin: every configuration once, then again, so drift on the machine spreads over all of them.
-    for (let round = 1; round <= options.runs; round++) {
+    for (let round = 1; round <= runs; round++) {
       for (const spec of specs) {
-        done += 1
-        const file = fileOf.get(spec.sizeMiB)
-        if (file === undefined) continue
-        if (Date.now() - started > options.maxMillis) {
-          failures.get(spec.id)?.push("skipped: over --max-minutes")
-          continue
+        if ((spec.section === "library" || spec.section === "status") && round > 1) continue
+        try {
+          const run = await runOnce(spec)
+          results.get(spec.id)!.push(run)
+          log(`[${round}/${runs}] ${spec.id}: ${run.mibPerSec.toFixed(0)} MiB/s, RSS ${run.maxRssMB.toFixed(0)} MB, CPU ${run.cpuMs.toFixed(0)} ms, ${run.requests}`)
+        } catch (error) {
+          log(`[${round}/${runs}] ${spec.id}: FAILED ${error instanceof Error ? error.message : String(error)}`)
         }
-        await quiet()
-        let outcome = await runOnce(spec, file, servers, script, timeoutFor(spec))
-        for (let retry = 1; outcome._tag === "Ok" && isContended(outcome.record) && retry <= contention.retries; retry++) {
-          log(`  machine busy with other work (${(outcome.record.foreignCpuMs ?? 0).toFixed(0)} ms CPU of other processes in ${outcome.record.wallMs.toFixed(0)} ms); again`)
-          await quiet()
-          outcome = await runOnce(spec, file, servers, script, timeoutFor(spec))
-        }
-        if (outcome._tag === "Ok" && isContended(outcome.record)) outcome = { _tag: "Ok", record: { ...outcome.record, contended: true } }
-        if (outcome._tag === "Ok") runs.get(spec.id)?.push(outcome.record)
-        else failures.get(spec.id)?.push(outcome.reason)
-        log(`[${done}/${total}] ${spec.id} run ${round}: ${outcome._tag === "Ok" ? describeRun(outcome.record) : `FAILED ${outcome.reason}`}`)
       }
     }
-    const cases: Array<CaseResult> = specs.map((spec: CaseSpec) => {
-      const ok = runs.get(spec.id) ?? []
-      return { spec, runs: ok, failures: failures.get(spec.id) ?? [], summary: summarise(ok, spec.sizeMiB) }
-    })
-
-    const profiles: Array<ProfileSummary> = []
-    const profileFile = fileOf.get(64) ?? files.at(-1)
-    if (options.sections.includes("profile") && profileFile !== undefined) {
-      const profileDir = Path.join(dataDir, "profiles")
-      await mkdir(profileDir, { recursive: true })
-      const jobs = [["xmedia", "cpu"], ["raw", "cpu"], ["xmedia", "heap"], ["raw", "heap"]] as const
-      for (const [uploader, kind] of jobs) {
-        const out = Path.join(profileDir, `${uploader}-${profileFile.sizeMiB}MiB-c${currentDefaults.concurrency}.${kind === "cpu" ? "cpuprofile" : "heapprofile"}`)
-        emulator.reset()
-        const run = await runChild(script, {
-          uploader,
-          baseUrl: emulator.url,
-          path: profileFile.path,
-          bytes: profileFile.bytes,
-          chunkSize: currentDefaults.chunkSize,
-          concurrency: currentDefaults.concurrency,
-          credentials: emulator.credentials,
-          warmup: { baseUrl: emulator.url, path: warmup.path, bytes: warmup.bytes },
-          profile: kind,
-          profileOut: out
-        }, timeoutFor({ id: "", section: "compare", uploader, server: "emulator", sizeMiB: profileFile.sizeMiB, ...currentDefaults }), () => emulator?.reset())
-        if (run._tag === "Failed" || !run.report.ok) {
-          log(`profile ${uploader} ${kind}: FAILED ${run._tag === "Failed" ? run.reason : run.report.error}`)
-          continue
-        }
-        const context = {
-          uploader,
-          sizeMiB: profileFile.sizeMiB,
-          chunkSize: currentDefaults.chunkSize,
-          concurrency: currentDefaults.concurrency,
-          file: Path.relative(repoDir, out),
-          requests: emulator.requests().length
-        }
-        const summary = kind === "cpu" ? await summariseCpu(out, context) : await summariseHeap(out, context)
-        profiles.push(summary)
-        log(`profile ${uploader} ${kind}: ${kind === "cpu" ? `${summary.totalPerMiB.toFixed(1)} ms CPU per MiB` : `${(summary.totalPerMiB / 1e6).toFixed(2)} MB allocated per MiB`}`)
-      }
-    }
-
-    await analyseAndWrite({
-      command: options.command,
-      startedAt,
-      durationSecs: (Date.now() - started) / 1000,
-      machine,
-      options: {
-        sizesMiB: options.sizes,
-        runs: options.runs,
-        large: options.large,
-        sections: options.sections,
-        polling,
-        latencyMs: options.latencyMs
-      },
-      cases,
-      profiles,
-      footprints
-    }, options)
+    report(specs, results)
+    const out = Path.join(dataDir, `results-${new Date().toISOString().replace(/[:.]/g, "-")}.json`)
+    await writeFile(out, JSON.stringify({ node: process.version, defaults, specs: specs.map((s) => ({ ...s, file: s.file.label, runs: results.get(s.id) })) }, null, 1))
+    log(`\nevery run: ${Path.relative(process.cwd(), out)}`)
   } finally {
-    await shutdown()
+    await Promise.all(Object.values(servers).map((s) => s.close()))
   }
 }
 
-/** The measured part of the results; everything else is derived from it. */
-type Measured = Omit<BenchResults, "defaults" | "targets" | "notes">
-
-/** Derives the medians, the defaults analysis, the target verdicts and the notes, and writes both files. */
-const analyseAndWrite = async (
-  measured: Measured,
-  paths: { readonly jsonPath: string; readonly markdownPath: string }
-): Promise<void> => {
-  const { options } = measured
-  const cases = measured.cases.map((c) => ({ ...c, summary: summarise(c.runs, c.spec.sizeMiB) }))
-  const large = options.large ? { cases: [], at: undefined } : await readLargeRun()
-  const results: BenchResults = {
-    ...measured,
-    cases,
-    defaults: analyseDefaults(cases, options.latencyMs),
-    targets: evaluateTargets({
-      cases,
-      largeCases: large.cases,
-      largeRunAt: large.at,
-      profiles: measured.profiles,
-      footprints: measured.footprints,
-      polling: options.polling,
-      latencyMs: options.latencyMs
-    }),
-    notes: notes(options.runs, options.latencyMs, cases)
-  }
-  await mkdir(Path.dirname(paths.jsonPath), { recursive: true })
-  await writeFile(paths.jsonPath, `${JSON.stringify(results, null, 2)}\n`)
-  await writeFile(paths.markdownPath, renderMarkdown(results))
-  log(`\nwrote ${Path.relative(repoDir, paths.markdownPath)} and ${Path.relative(repoDir, paths.jsonPath)} (${(results.durationSecs / 60).toFixed(1)} min of measuring)`)
-  for (const t of results.targets) log(`target ${t.id} (${t.title}): ${t.verdict}`)
-}
-
-/** `--report-only`: derives and writes the files again from the runs recorded in the results file. */
-const reportOnly = async (paths: { readonly jsonPath: string; readonly markdownPath: string }): Promise<void> => {
-  const measured: Measured = JSON.parse(await readFile(paths.jsonPath, "utf8"))
-  await analyseAndWrite(measured, paths)
-}
-
-const notes = (runs: number, latencyMs: number, cases: ReadonlyArray<CaseResult>): ReadonlyArray<string> => [
-  `Other work on the machine is watched (the machine is shared with other sessions' builds and tests). Before each run the ` +
-  `orchestrator waits (up to ${contention.quietWaitMs / 1000} s) until other processes use under ${100 * contention.quietShare} % of a core; ` +
-  `during each run, the CPU other processes used is read from /proc/stat (system busy time minus the orchestrator's and the ` +
-  `child's). A run where it exceeds ${contention.minMs} ms and ${100 * contention.share} % of the run's wall time is done again ` +
-  `(up to ${contention.retries} times); ` +
-  `runs still contended after that are kept and flagged (${cases.reduce((n, c) => n + c.runs.filter((r) => r.contended).length, 0)} in this run).`,
-  `Latency grid: a third emulator answers every APPEND only after ${latencyMs} ms (the emulator's Delay fault, applied after the ` +
-  "body is received), a stand-in for the round trip and server time of a real upload that loopback does not have; it is where " +
-  "APPEND concurrency pays. It does not model bandwidth.",
-  `Every upload runs in its own child process (the orchestrator's Node binary, \`--expose-gc\`), started fresh for each of the ${runs} runs; ` +
-  "the configurations are run round robin (all once, then all again) so drift on the machine spreads evenly. Each run has a timeout " +
-  "(30 s + 0.4 s per MiB, + 60 s with processing) after which the child is killed.",
-  "The child is compiled with esbuild (bench/build.ts) to plain JavaScript, with @x-media/core's TypeScript bundled in and every npm package " +
-  "(effect, @effect/platform-node, undici, twitter-api-v2) loaded from node_modules, as in a compiled application: no TypeScript loader sits " +
-  "in any uploader's memory or CPU time. Each child loads only its own uploader's modules (the raw baseline never loads Effect).",
-  "The emulator (@x-media/emulator, auth off, processing off) and the null sink run in the orchestrator process; server CPU is that " +
-  "process's CPU during the run. The machine has 2 cores: uploader and server each get about one.",
-  "After every run the emulator's recorder gives the requests per step, and the media's SHA-256 (computed by the emulator from the " +
-  "segments it spilled to disk) must equal the file's, in state succeeded; a run that fails this check counts as failed.",
-  "Inputs: bench/.data/<size>MiB.mp4, random bytes behind a 24-byte MP4 `ftyp` box, so every uploader sniffs video/mp4 (generated once, git-ignored).",
-  "Raw baseline (bench/uploaders/raw.ts): v2 INIT (JSON), APPEND multipart (`segment_index`, `media`) with each segment read at its " +
-  "offset into one reusable buffer per worker, FINALIZE, on a keep-alive node:http Agent, OAuth 1.0a signed per request (node:crypto).",
-  "Ours (bench/uploaders/xmedia.ts): `Upload.upload(MediaSource.fromFile(path), { chunkSize, concurrency })` from @x-media/core, " +
-  "provided with @x-media/node's `NodeXMedia.layer({ credentials: OAuth 1.0a, baseUrl, dialect: \"v2\", budget: false })` " +
-  "(MediaClient + Auth on `NodeHttpClient.layerUndici`, and `NodeFileSystem.layer`), the library's own retry policy left at its defaults.",
-  "twitter-api-v2 1.29.1 (bench/uploaders/twitterApiV2.ts): it sends every request with `https.request` to X's hosts and chooses the body " +
-  "encoding by host name, so the URLs are left as they are and the connection is redirected: `httpAgent` is an `https.Agent` whose " +
-  "`createConnection` opens plain TCP to the emulator, which routes by path. Its OAuth 1.0a signature covers https://upload.x.com/…, which " +
-  "the emulator cannot match, hence auth off for every uploader (all of them still sign every request). Both modes work against the emulator. " +
-  "v1.uploadMedia streams from the path (chunkLength, maxConcurrentUploads; it picks amplify_video for .mp4); v2.uploadMedia takes a Buffer, so " +
-  "the file is read whole first (inside the measured time), and sends one APPEND at a time.",
-  "Polling: a second emulator with processing on (check_after_secs 1, 3 in_progress steps), on the smallest file.",
-  "Peak RSS is `process.resourceUsage().maxRSS` read at the end in the child (whole process life); CPU is `process.cpuUsage()` around the upload."
-]
-
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`)
-  killChildren()
-  process.exit(1)
-})
+await main()

@@ -1,16 +1,15 @@
 /**
- * The raw baseline: the least a v2 uploader can do, directly on node:http. INIT (JSON), APPEND as
- * multipart (`segment_index` + `media`) with each segment read from the file at its offset into one
- * reusable buffer per worker, `concurrency` workers on a keep-alive agent, FINALIZE, and STATUS only if
- * processing is reported. Each request is signed with OAuth 1.0a. No retries, no validation: the
- * practical ceiling for any library on the same server.
+ * The raw baseline: the least an uploader can do, directly on node:http, in either dialect and either
+ * auth scheme. INIT, APPEND as multipart with each segment read at its offset into one reusable buffer per
+ * worker, `concurrency` workers on a keep-alive agent, FINALIZE, STATUS only while processing is reported.
+ * No retries, no validation: the practical ceiling for any library on the same server.
  *
  * @module
  */
 import * as Http from "node:http"
 import { open } from "node:fs/promises"
 import { setTimeout as sleep } from "node:timers/promises"
-import type { Job, UploadOutcome } from "../job.ts"
+import type { Job } from "../job.ts"
 import { authorization } from "../oauth1.ts"
 
 interface Reply {
@@ -18,113 +17,100 @@ interface Reply {
   readonly text: string
 }
 
-const send = (
-  agent: Http.Agent,
-  url: URL,
-  method: string,
-  headers: Http.OutgoingHttpHeaders,
-  body: ReadonlyArray<Uint8Array>
-): Promise<Reply> =>
-  new Promise((resolve, reject) => {
+type Params = ReadonlyArray<readonly [string, string]>
+
+const send = (agent: Http.Agent, url: URL, method: string, headers: Http.OutgoingHttpHeaders, body: ReadonlyArray<Uint8Array>) =>
+  new Promise<Reply>((resolve, reject) => {
     let length = 0
     for (const part of body) length += part.byteLength
     const request = Http.request(url, { method, agent, headers: { ...headers, "content-length": length } }, (response) => {
       const chunks: Array<Buffer> = []
       response.on("data", (chunk: Buffer) => chunks.push(chunk))
       response.on("error", reject)
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }))
+      response.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8")
+        const status = response.statusCode ?? 0
+        if (status < 200 || status > 299) reject(new Error(`${method} ${url.pathname} answered ${status}: ${text.slice(0, 300)}`))
+        else resolve({ status, text })
+      })
     })
     request.on("error", reject)
     for (const part of body) request.write(part)
     request.end()
   })
 
-const ok = (step: string, reply: Reply): Reply => {
-  if (reply.status < 200 || reply.status > 299) throw new Error(`${step} answered ${reply.status}: ${reply.text.slice(0, 300)}`)
-  return reply
+/** The media object of an answer: v2 wraps it in `data`, v1.1 does not. */
+const mediaOf = (text: string): { id?: string; media_id_string?: string; processing_info?: { state: string; check_after_secs?: number } } => {
+  const parsed = JSON.parse(text)
+  return parsed.data ?? parsed
 }
 
-interface ProcessingInfo {
-  readonly state: string
-  readonly checkAfterSecs: number | undefined
-}
-
-const processingOf = (text: string): ProcessingInfo | undefined => {
-  const parsed: unknown = JSON.parse(text)
-  if (typeof parsed !== "object" || parsed === null || !("data" in parsed)) return undefined
-  const data: unknown = parsed.data
-  if (typeof data !== "object" || data === null || !("processing_info" in data)) return undefined
-  const info: unknown = data.processing_info
-  if (typeof info !== "object" || info === null || !("state" in info) || typeof info.state !== "string") return undefined
-  const after = "check_after_secs" in info && typeof info.check_after_secs === "number" ? info.check_after_secs : undefined
-  return { state: info.state, checkAfterSecs: after }
-}
-
-const mediaIdOf = (text: string): string => {
-  const parsed: unknown = JSON.parse(text)
-  if (typeof parsed === "object" && parsed !== null && "data" in parsed) {
-    const data: unknown = parsed.data
-    if (typeof data === "object" && data !== null && "id" in data && typeof data.id === "string") return data.id
-  }
-  throw new Error(`INIT answered without data.id: ${text.slice(0, 300)}`)
-}
-
-/** Uploads `job.path` with the v2 protocol on node:http and returns the media id. */
-export const uploadRaw = async (job: Job): Promise<UploadOutcome> => {
+/** Uploads `job.path` and returns the media id. */
+export const uploadRaw = async (job: Job): Promise<{ readonly mediaId: string }> => {
   const agent = new Http.Agent({ keepAlive: true, maxSockets: job.concurrency })
-  const sign = (method: string, url: URL, params: ReadonlyArray<readonly [string, string]> = []) =>
-    authorization(job.credentials, method, `${url.origin}${url.pathname}`, params)
+  const v1 = job.dialect === "v1"
+  const headersFor = (method: string, url: URL, params: Params = []): Http.OutgoingHttpHeaders => ({
+    authorization: job.auth === "oauth2"
+      ? `Bearer ${job.credentials.oauth2Token}`
+      : authorization(job.credentials, method, `${url.origin}${url.pathname}`, params)
+  })
+  const form = (url: URL, params: Params) => {
+    const body = Buffer.from(new URLSearchParams(params.map(([k, v]) => [k, v])).toString())
+    return send(agent, url, "POST", { ...headersFor("POST", url, params), "content-type": "application/x-www-form-urlencoded" }, [body])
+  }
+  const v1Url = new URL("/1.1/media/upload.json", job.baseUrl)
   const file = await open(job.path, "r")
   try {
-    const initUrl = new URL("/2/media/upload/initialize", job.baseUrl)
-    const initBody = Buffer.from(JSON.stringify({ media_type: "video/mp4", total_bytes: job.bytes, media_category: "tweet_video" }))
-    const init = ok("INIT", await send(agent, initUrl, "POST", { "content-type": "application/json", authorization: sign("POST", initUrl) }, [initBody]))
-    const mediaId = mediaIdOf(init.text)
+    const init = v1
+      ? await form(v1Url, [["command", "INIT"], ["total_bytes", String(job.bytes)], ["media_type", job.mediaType], ["media_category", job.category]])
+      : await (() => {
+        const url = new URL("/2/media/upload/initialize", job.baseUrl)
+        const body = Buffer.from(JSON.stringify({ media_type: job.mediaType, total_bytes: job.bytes, media_category: job.category }))
+        return send(agent, url, "POST", { ...headersFor("POST", url), "content-type": "application/json" }, [body])
+      })()
+    const initMedia = mediaOf(init.text)
+    const mediaId = (v1 ? initMedia.media_id_string : initMedia.id) ?? ""
+    if (mediaId === "") throw new Error(`INIT answered without an id: ${init.text.slice(0, 300)}`)
 
-    const appendUrl = new URL(`/2/media/upload/${mediaId}/append`, job.baseUrl)
+    const appendUrl = v1 ? v1Url : new URL(`/2/media/upload/${mediaId}/append`, job.baseUrl)
     const boundary = `----xmediabench${Math.random().toString(16).slice(2)}`
+    const field = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`
     const suffix = Buffer.from(`\r\n--${boundary}--\r\n`)
     const segments = Math.ceil(job.bytes / job.chunkSize)
     let next = 0
     const worker = async () => {
-      const buffer = Buffer.allocUnsafe(job.chunkSize)
+      const buffer = Buffer.allocUnsafe(Math.min(job.chunkSize, job.bytes))
       while (next < segments) {
         const index = next++
         const offset = index * job.chunkSize
         const length = Math.min(job.chunkSize, job.bytes - offset)
-        let filled = 0
-        while (filled < length) {
+        for (let filled = 0; filled < length;) {
           const { bytesRead } = await file.read(buffer, filled, length - filled, offset + filled)
           if (bytesRead === 0) throw new Error(`the file ended at ${offset + filled} bytes`)
           filled += bytesRead
         }
         const prefix = Buffer.from(
-          `--${boundary}\r\nContent-Disposition: form-data; name="segment_index"\r\n\r\n${index}\r\n` +
-            `--${boundary}\r\nContent-Disposition: form-data; name="media"; filename="blob"\r\n` +
-            `Content-Type: application/octet-stream\r\n\r\n`
+          (v1 ? field("command", "APPEND") + field("media_id", mediaId) : "") + field("segment_index", String(index)) +
+            `--${boundary}\r\nContent-Disposition: form-data; name="media"; filename="blob"\r\nContent-Type: application/octet-stream\r\n\r\n`
         )
-        ok(
-          `APPEND ${index}`,
-          await send(agent, appendUrl, "POST", {
-            "content-type": `multipart/form-data; boundary=${boundary}`,
-            authorization: sign("POST", appendUrl)
-          }, [prefix, buffer.subarray(0, length), suffix])
-        )
+        const headers = { ...headersFor("POST", appendUrl), "content-type": `multipart/form-data; boundary=${boundary}` }
+        await send(agent, appendUrl, "POST", headers, [prefix, buffer.subarray(0, length), suffix])
       }
     }
     await Promise.all(Array.from({ length: Math.min(job.concurrency, segments) }, worker))
 
     const finalizeUrl = new URL(`/2/media/upload/${mediaId}/finalize`, job.baseUrl)
-    const finalize = ok("FINALIZE", await send(agent, finalizeUrl, "POST", { authorization: sign("POST", finalizeUrl) }, []))
-    let info = processingOf(finalize.text)
-    while (info !== undefined && info.state !== "succeeded") {
-      if (info.state === "failed") throw new Error(`processing failed: ${finalize.text.slice(0, 300)}`)
-      await sleep((info.checkAfterSecs ?? 1) * 1000)
-      const statusUrl = new URL("/2/media/upload", job.baseUrl)
-      const params = [["command", "STATUS"], ["media_id", mediaId]] as const
-      statusUrl.search = new URLSearchParams({ command: "STATUS", media_id: mediaId }).toString()
-      const status = ok("STATUS", await send(agent, statusUrl, "GET", { authorization: sign("GET", statusUrl, params) }, []))
-      info = processingOf(status.text)
+    let answer = v1
+      ? await form(v1Url, [["command", "FINALIZE"], ["media_id", mediaId]])
+      : await send(agent, finalizeUrl, "POST", headersFor("POST", finalizeUrl), [])
+    for (let info = mediaOf(answer.text).processing_info; info !== undefined && info.state !== "succeeded";) {
+      if (info.state === "failed") throw new Error(`processing failed: ${answer.text.slice(0, 300)}`)
+      await sleep((info.check_after_secs ?? 1) * 1000)
+      const params: Params = [["command", "STATUS"], ["media_id", mediaId]]
+      const url = new URL(v1 ? "/1.1/media/upload.json" : "/2/media/upload", job.baseUrl)
+      url.search = new URLSearchParams(params.map(([k, v]) => [k, v])).toString()
+      answer = await send(agent, url, "GET", headersFor("GET", url, params), [])
+      info = mediaOf(answer.text).processing_info
     }
     return { mediaId }
   } finally {

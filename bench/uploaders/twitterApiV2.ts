@@ -14,7 +14,9 @@ import * as Https from "node:https"
 import * as Net from "node:net"
 import { readFile } from "node:fs/promises"
 import { TwitterApi } from "twitter-api-v2"
-import type { Job, UploadOutcome } from "../job.ts"
+import type { Job } from "../job.ts"
+
+type UploadOutcome = { readonly mediaId: string }
 
 /** An https.Agent that speaks plain HTTP over TCP to one host and port, whatever the URL says. */
 class RedirectingAgent extends Https.Agent {

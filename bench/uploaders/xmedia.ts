@@ -1,24 +1,25 @@
 /**
- * Our library as a Node application uses it: `Upload.upload(MediaSource.fromFile(path), { chunkSize,
- * concurrency })` from @x-media/core, provided with @x-media/node's `NodeXMedia.layer` (a MediaClient for
- * the v2 dialect over undici, every request signed with OAuth 1.0a, and the Node file system). The client
- * budget is off (`budget: false`) so a long benchmark is not throttled by X's per-user numbers.
+ * @x-media/core as a Node application uses it: `Upload.upload(MediaSource.fromFile(path), …)` provided with
+ * @x-media/node's `NodeXMedia.layer`. The client budget is off so a long benchmark is not throttled by X's
+ * per-user numbers.
  *
  * @module
  */
 import { Effect } from "effect"
 import { Credentials, MediaSource, Upload } from "@x-media/core"
 import { NodeXMedia } from "@x-media/node"
-import type { Job, UploadOutcome } from "../job.ts"
+import type { Job } from "../job.ts"
 
 /** Uploads `job.path` with @x-media/core and returns the media id. */
-export const uploadXMedia = (job: Job): Promise<UploadOutcome> =>
+export const uploadXMedia = (job: Job): Promise<{ readonly mediaId: string }> =>
   Upload.upload(MediaSource.fromFile(job.path), { chunkSize: job.chunkSize, concurrency: job.concurrency }).pipe(
-    Effect.map((media): UploadOutcome => ({ mediaId: media.mediaId })),
+    Effect.map((media) => ({ mediaId: media.mediaId })),
     Effect.provide(NodeXMedia.layer({
-      credentials: Credentials.oauth1(job.credentials),
+      credentials: job.auth === "oauth2"
+        ? Credentials.oauth2(job.credentials.oauth2Token)
+        : Credentials.oauth1(job.credentials),
       baseUrl: job.baseUrl,
-      dialect: "v2",
+      dialect: job.dialect,
       budget: false
     })),
     Effect.runPromise

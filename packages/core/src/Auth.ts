@@ -251,6 +251,8 @@ export interface AuthFailureInput {
   readonly scheme?: Scheme | undefined
   /** The response body text (or the Problem's title/detail/type), searched for scope hints. */
   readonly bodyText?: string | undefined
+  /** The OAuth 2.0 scope the endpoint needs, when it is not `media.write` (`tweet.write` to post). */
+  readonly requiredScope?: string | undefined
 }
 
 /**
@@ -294,6 +296,12 @@ const hints = {
     "and have not been revoked; for OAuth 1.0a also check the system clock."
 } as const
 
+/** The advice for a token without `scope`, which the endpoint needs besides media.write. */
+const missingScopeHint = (scope: string): string =>
+  `The OAuth 2.0 token lacks the ${scope} scope, which this request needs. Re-authorize the user with the ` +
+  `scopes media.write and ${scope} (plus tweet.read and users.read, which X lists for posting, and ` +
+  "offline.access to refresh) and use the new token; or use OAuth 1.0a credentials of an app with Read and Write permission."
+
 /**
  * Reads a 401/403 answer into a reason and a hint, in this order:
  *
@@ -301,6 +309,8 @@ const hints = {
  * - code 32 → `bad-signature` (`invalid-token` with OAuth 2.0, which has no signature);
  * - code 135 → `clock-skew`; code 89 → `invalid-token`; code 215 → `unauthorized` (bad authentication data);
  * - a 403 whose text mentions app-only authentication → `forbidden` (an app-only Bearer token);
+ * - a 403 of a request that needs another scope (`requiredScope`, e.g. `tweet.write`) that mentions a
+ *   scope, or any such 403 with OAuth 2.0 → `missing-scope`, with advice naming that scope;
  * - a 403 mentioning a scope or `media.write`, or any v2 403 with OAuth 2.0 → `missing-scope`;
  * - otherwise `forbidden` for 403 and `unauthorized` for anything else, with a generic hint.
  *
@@ -334,6 +344,10 @@ export const classifyAuthFailure = (input: AuthFailureInput): AuthFailureClassif
   if (input.status === 403) {
     if (text.includes("application-only") || text.includes("app-only")) {
       return { reason: "forbidden", hint: hints.appOnly }
+    }
+    const scope = input.requiredScope
+    if (scope !== undefined && scope !== "media.write" && (text.includes("scope") || text.includes(scope) || oauth2)) {
+      return { reason: "missing-scope", hint: missingScopeHint(scope) }
     }
     if (text.includes("scope") || text.includes("media.write") || (oauth2 && input.dialect === "v2")) {
       return { reason: "missing-scope", hint: hints.missingScope }

@@ -15,10 +15,11 @@ import { RateLimitInfo } from "./RateLimit.ts"
  * @since 0.2.0
  * @category schemas
  */
-export const UploadStep = Schema.Literals(["INIT", "APPEND", "FINALIZE", "STATUS", "METADATA"])
+export const UploadStep = Schema.Literals(["INIT", "APPEND", "FINALIZE", "STATUS", "METADATA", "SUBTITLES", "POST"])
 
 /**
- * INIT, APPEND, FINALIZE, STATUS or METADATA (alt text).
+ * INIT, APPEND, FINALIZE, STATUS, METADATA (alt text and other metadata), SUBTITLES (attaching or
+ * removing a video's subtitles) or POST (creating a post).
  *
  * @since 0.2.0
  * @category schemas
@@ -560,6 +561,48 @@ export class InvalidOption extends Schema.TaggedError<InvalidOption>()("InvalidO
   }
 }
 
+/** A byte count in the unit a person reads best (bytes, KiB, MiB). */
+const sizeText = (bytes: number): string =>
+  bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0
+    ? `${bytes / (1024 * 1024)} MiB`
+    : bytes >= 1024 && bytes % 1024 === 0
+    ? `${bytes / 1024} KiB`
+    : `${bytes} bytes`
+
+/**
+ * APPENDs kept timing out although the upload slowed down after each timeout (fewer segments in
+ * flight, smaller segments not sent yet): `timeouts` rounds in a row without an answered APPEND,
+ * the last with `concurrency` segments of at most `chunkSize` bytes in flight. The link is too slow
+ * for the idle timeout, or X does not answer. `cause` is the last NetworkError.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class UploadStalled extends Schema.TaggedError<UploadStalled>()("UploadStalled", {
+  mediaId: Schema.String,
+  segmentIndex: Schema.Int,
+  timeouts: Schema.Int,
+  idleTimeoutMillis: Schema.Finite,
+  concurrency: Schema.Int,
+  chunkSize: Schema.Int,
+  /** The size of the segment that timed out last (segments sent before a slow-down keep their size). */
+  segmentBytes: Schema.Int,
+  cause: Schema.optionalKey(Schema.Defect())
+}) {
+  /** Whether trying the same again later, unchanged, may succeed (on a faster link, or when X answers again). */
+  get isRetryable(): boolean {
+    return true
+  }
+  override get message(): string {
+    const idle = `${Math.round(this.idleTimeoutMillis / 100) / 10} s`
+    const inFlight = this.concurrency === 1 ? "1 segment" : `${this.concurrency} segments`
+    return `Segment ${this.segmentIndex} (${sizeText(this.segmentBytes)}) of media ${this.mediaId} got no answer within ${idle}, ` +
+      `${this.timeouts} times in a row, though the upload had slowed down to ${inFlight} of at most ${sizeText(this.chunkSize)} at a time: ` +
+      `the link to X is too slow for that idle time, or X does not answer. Allow more idle time (the idleTimeout option), ` +
+      `or try again on a faster link.`
+  }
+}
+
 /**
  * An error raised before any request, because of the input.
  *
@@ -603,6 +646,8 @@ export type XMediaError =
   | DeadlineExceeded
   | MissingCredentials
   | AuthUnsupported
+  | UploadStalled
+  | PostError
 
 /** `cause` is not an enumerable field of an error: carry it over by hand. */
 const causeOf = (error: { readonly cause?: unknown }): { readonly cause?: unknown } =>
@@ -630,3 +675,152 @@ export const withAttempts = (error: XRequestError, attempts: number): XRequestEr
       return new MediaExpired({ ...error, attempts })
   }
 }
+
+/**
+ * A post's text cannot be posted: over X's weighted limit (280; URLs count 23, emoji and CJK 2, see
+ * `PostText.weightedLength`), or empty in a post without media. Raised before any request.
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export class InvalidPostText extends Schema.TaggedError<InvalidPostText>()("InvalidPostText", {
+  reason: Schema.Literals(["too-long", "empty"]),
+  weightedLength: Schema.Int,
+  limit: Schema.Int
+}) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
+  override get message(): string {
+    return this.reason === "too-long"
+      ? `The post's text is ${this.weightedLength} characters as X counts them (URLs 23, emoji and CJK 2 each), ` +
+        `${this.weightedLength - this.limit} over the limit of ${this.limit}. Shorten it.`
+      : "The post has no text and no media: give a text, or attach media."
+  }
+}
+
+/**
+ * The media of a post break one of X's combination rules: at most 4 images (`too-many-media`), a GIF
+ * alone (`gif-not-alone`), a video alone (`video-not-alone`), or media that cannot be posted at all
+ * (`not-post-media`: subtitles, which attach to a video, or a `dm_*` category). `rule` says which;
+ * the counts say what was given. Raised before any request.
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export class InvalidMediaCombination extends Schema.TaggedError<InvalidMediaCombination>()("InvalidMediaCombination", {
+  rule: Schema.Literals(["too-many-media", "gif-not-alone", "video-not-alone", "not-post-media"]),
+  count: Schema.Int,
+  images: Schema.Int,
+  gifs: Schema.Int,
+  videos: Schema.Int,
+  /** The media that cannot be posted (`not-post-media`): its name or id and its category. */
+  media: Schema.optionalKey(Schema.String),
+  category: Schema.optionalKey(Schema.String)
+}) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
+  override get message(): string {
+    const given = [
+      this.images > 0 ? `${this.images} image${this.images === 1 ? "" : "s"}` : undefined,
+      this.gifs > 0 ? `${this.gifs} GIF${this.gifs === 1 ? "" : "s"}` : undefined,
+      this.videos > 0 ? `${this.videos} video${this.videos === 1 ? "" : "s"}` : undefined
+    ].filter((part) => part !== undefined).join(", ") || `${this.count} media`
+    switch (this.rule) {
+      case "too-many-media":
+        return `A post holds at most 4 images, or 1 GIF, or 1 video; got ${this.count} media` +
+          `${given === `${this.count} media` ? "" : ` (${given})`}. Split them over several posts (a thread of replies).`
+      case "gif-not-alone":
+        return `A GIF must be the only media of its post; got ${given}. Post the GIF alone, and the rest in another post.`
+      case "video-not-alone":
+        return `A video must be the only media of its post; got ${given}. Post the video alone, and the rest in another post.`
+      case "not-post-media":
+        return `${this.media ?? "A media"} (${this.category ?? "unknown category"}) cannot be attached to a post: ` +
+          (this.category === "subtitles"
+            ? "subtitles attach to a video (give them as that video's subtitles)."
+            : "it was uploaded for direct messages; upload it again with a tweet_* category.")
+    }
+  }
+}
+
+/**
+ * A post was asked for with media X has not finished processing (`state` is not `succeeded`). X
+ * would refuse the post ("Your media IDs are invalid."); nothing was sent. Wait for the media
+ * (`MediaClient.awaitReady`, `x-media status ID --wait`) and post then.
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export class MediaNotReady extends Schema.TaggedError<MediaNotReady>()("MediaNotReady", {
+  mediaId: Schema.String,
+  state: Schema.String
+}) {
+  /** Whether trying the same again later, unchanged, may succeed (once X has processed it). */
+  get isRetryable(): boolean {
+    return true
+  }
+  override get message(): string {
+    return `Media ${this.mediaId} is ${this.state}, not ready: X refuses a post whose media it has not finished processing. ` +
+      `Wait for it (x-media status ${this.mediaId} --wait) and post then.`
+  }
+}
+
+/**
+ * X refused the media ids of a post (400 "Your media IDs are invalid."): one of them does not exist,
+ * has expired, belongs to another user who did not list this one in `additional_owners`, was
+ * uploaded for DMs, or is not processed yet. X does not say which; `mediaIds` are the ids sent.
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export class InvalidMediaIds extends Schema.TaggedError<InvalidMediaIds>()("InvalidMediaIds", {
+  mediaIds: Schema.Array(Schema.String),
+  status: Schema.Int,
+  errors: Schema.Array(ApiErrorDetail)
+}) {
+  /** Whether trying the same again later, unchanged, may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
+  override get message(): string {
+    const said = describeDetails(this.errors) || "Your media IDs are invalid."
+    return `X refused the media of the post (HTTP ${this.status}: ${said}) for ids ${this.mediaIds.join(", ")}. ` +
+      "Each must be uploaded by this user (or list it in additional_owners), processed (state succeeded) and " +
+      "unexpired: check them with `x-media status ID`, and upload again any that expired."
+  }
+}
+
+/**
+ * The post request was sent but no answer came back (the connection broke, the idle timeout passed,
+ * or X answered with a server error): X may or may not have created the post. It is never sent
+ * again by itself, as a second try could post twice. Look at the account's posts before posting
+ * again. `cause` is the underlying error.
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export class PostOutcomeUnknown extends Schema.TaggedError<PostOutcomeUnknown>()("PostOutcomeUnknown", {
+  endpoint: Schema.String,
+  reason: Schema.String,
+  cause: Schema.optionalKey(Schema.Defect())
+}) {
+  /** Whether trying the same again later, unchanged, may succeed (it may post twice: check first). */
+  get isRetryable(): boolean {
+    return false
+  }
+  override get message(): string {
+    return `The post was sent to ${this.endpoint} but its outcome is unknown: ${this.reason}. X may have created it. ` +
+      "Check the account's posts before posting again; x-media does not resend a post, so as never to post it twice."
+  }
+}
+
+/**
+ * Everything checking or creating a post can fail with besides talking to X.
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export type PostError = InvalidPostText | InvalidMediaCombination | MediaNotReady | InvalidMediaIds | PostOutcomeUnknown

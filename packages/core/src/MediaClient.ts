@@ -8,6 +8,7 @@
  */
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
@@ -77,6 +78,8 @@ export interface MediaClientShape {
   readonly dialect: Dialect
   /** The scheme://host[:port] requests go to. */
   readonly baseUrl: string
+  /** How long a request may go without progress (the XClient's idle timeout). */
+  readonly idleTimeout: Duration.Duration
   /** INIT: opens an upload session. */
   readonly initialize: (params: InitParams) => Effect.Effect<UploadStart, XRequestError>
   /**
@@ -242,6 +245,7 @@ export const make = Effect.fnUntraced(function*() {
   return MediaClient.of({
     dialect,
     baseUrl: x.baseUrl,
+    idleTimeout: x.idleTimeout,
     initialize,
     append,
     finalize,

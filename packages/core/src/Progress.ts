@@ -64,6 +64,24 @@ export type UploadEvent = Data.TaggedEnum<{
     readonly delayMillis: number
     readonly reason: string
   }
+  /**
+   * APPENDs timed out, so the upload slowed down: from now on at most `concurrency` segments are in
+   * flight, and segments not sent yet are cut to `chunkSize` bytes (segments already sent keep
+   * their size). `segmentIndex` got no answer within `idleTimeoutMillis` (it waited
+   * `waitedMillis`); it is sent again. `timeoutsInARow` of `maxTimeoutsInARow` before the upload
+   * gives up with UploadStalled.
+   */
+  Adapted: {
+    readonly reason: "timedOut"
+    readonly mediaId: MediaId
+    readonly segmentIndex: number
+    readonly waitedMillis: number
+    readonly idleTimeoutMillis: number
+    readonly concurrency: number
+    readonly chunkSize: number
+    readonly timeoutsInARow: number
+    readonly maxTimeoutsInARow: number
+  }
   /** X's rate limit (a 429, `Retry-After`, a used-up window, the budget) holds the request until `until`. */
   RateLimitWait: {
     readonly step: UploadStep

@@ -4,7 +4,7 @@
  * answer ({@link RateBudgetShape.observe}, {@link RateBudgetShape.pauseUntil}).
  *
  * X counts requests per user and endpoint in 15-minute windows (1,875 INIT, APPEND or FINALIZE,
- * 1,000 STATUS, 500 metadata), and answers 429 beyond them. The budget keeps a client from getting
+ * 1,000 STATUS, 500 metadata, 100 subtitles, 100 posts), and answers 429 beyond them. The budget keeps a client from getting
  * there, and after X said 429 or `Retry-After`, keeps every request of that group (from any fiber)
  * from starting before the time X gave.
  *
@@ -35,7 +35,8 @@ import type { RateLimitInfo } from "./RateLimit.ts"
 export type EndpointGroup = string
 
 /**
- * The media endpoint groups.
+ * The endpoint group of each step: the media groups, `media.subtitles` (attaching subtitles;
+ * removing them counts against `media.subtitles.delete`) and `posts.create` (`POST /2/tweets`).
  *
  * @since 0.2.0
  * @category constants
@@ -45,7 +46,9 @@ export const MediaGroups = {
   APPEND: "media.append",
   FINALIZE: "media.finalize",
   STATUS: "media.status",
-  METADATA: "media.metadata"
+  METADATA: "media.metadata",
+  SUBTITLES: "media.subtitles",
+  POST: "posts.create"
 } as const satisfies Record<UploadStep, EndpointGroup>
 
 /**
@@ -59,7 +62,10 @@ export const defaultLimits: Readonly<Record<EndpointGroup, number>> = {
   "media.append": 1875,
   "media.finalize": 1875,
   "media.status": 1000,
-  "media.metadata": 500
+  "media.metadata": 500,
+  "media.subtitles": 100,
+  "media.subtitles.delete": 100,
+  "posts.create": 100
 }
 
 /**

@@ -62,8 +62,15 @@ export interface SegmentRange {
  */
 export interface SegmentPlan {
   readonly totalBytes: number
+  /** The size of the first segments (all of them unless the plan was re-cut: see `runs`). */
   readonly chunkSize: number
   readonly segmentCount: number
+  /**
+   * The segment sizes as runs: from segment `from` on, segments are `chunkSize` bytes. One run for a
+   * plan from {@link planSegments}; an upload over a slow link re-cuts the segments it has not sent
+   * yet smaller ({@link recut}), which adds a run.
+   */
+  readonly runs: ReadonlyArray<SegmentRun>
   /**
    * The byte range of segment `index` (0-based, as `segment_index`). Throws a RangeError for an
    * index that is not an integer in `[0, segmentCount)`: that is a bug in the caller.
@@ -71,23 +78,90 @@ export interface SegmentPlan {
   readonly segmentRange: (index: number) => SegmentRange
 }
 
-const makePlan = (totalBytes: number, chunkSize: number): SegmentPlan => {
-  const segmentCount = Math.ceil(totalBytes / chunkSize)
+const isPositiveInt = (n: number): boolean => Number.isSafeInteger(n) && n >= 1
+
+/**
+ * From segment `from` on, segments are `chunkSize` bytes (the last one of the plan may be shorter).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface SegmentRun {
+  readonly from: number
+  readonly chunkSize: number
+}
+
+/** A run with the byte offset of its first segment. */
+interface PlacedRun extends SegmentRun {
+  readonly offset: number
+}
+
+/**
+ * The plan of `runs` (already checked: the first from segment 0, ascending, each but the last
+ * ending inside the file), or undefined when they do not describe `totalBytes`.
+ */
+const planOfRuns = (totalBytes: number, runs: ReadonlyArray<SegmentRun>): SegmentPlan | undefined => {
+  const placed: Array<PlacedRun> = []
+  let offset = 0
+  for (const [i, run] of runs.entries()) {
+    const previous = placed[i - 1]
+    if (previous !== undefined) offset = previous.offset + (run.from - previous.from) * previous.chunkSize
+    if (!isPositiveInt(run.chunkSize) || (i === 0 ? run.from !== 0 : run.from <= (previous?.from ?? 0)) || offset >= totalBytes) {
+      return undefined
+    }
+    placed.push({ ...run, offset })
+  }
+  const first = placed[0]
+  const last = placed[placed.length - 1]
+  if (first === undefined || last === undefined) return undefined
+  const segmentCount = last.from + Math.ceil((totalBytes - last.offset) / last.chunkSize)
   return {
     totalBytes,
-    chunkSize,
+    chunkSize: first.chunkSize,
     segmentCount,
+    runs: placed.map(({ chunkSize, from }) => ({ from, chunkSize })),
     segmentRange: (index) => {
       if (!Number.isInteger(index) || index < 0 || index >= segmentCount) {
         throw new RangeError(`segment index ${index} is outside 0..${segmentCount - 1}`)
       }
-      const offset = index * chunkSize
-      return { offset, length: Math.min(chunkSize, totalBytes - offset) }
+      let run = first
+      for (const candidate of placed) if (candidate.from <= index) run = candidate
+      const start = run.offset + (index - run.from) * run.chunkSize
+      return { offset: start, length: Math.min(run.chunkSize, totalBytes - start) }
     }
   }
 }
 
-const isPositiveInt = (n: number): boolean => Number.isSafeInteger(n) && n >= 1
+const makePlan = (totalBytes: number, chunkSize: number): SegmentPlan => {
+  const plan = planOfRuns(totalBytes, [{ from: 0, chunkSize }])
+  // planSegments checked both numbers: one run from segment 0 always describes the file.
+  if (plan === undefined) throw new RangeError(`no plan for ${totalBytes} bytes in chunks of ${chunkSize}`)
+  return plan
+}
+
+/**
+ * The plan with the segments from `from` on cut to `chunkSize` bytes instead (the ones before keep
+ * their sizes). Used for segments not sent yet, so what X has stays as it was. Undefined when
+ * `from` is not a segment of the plan.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const recut = (plan: SegmentPlan, from: number, chunkSize: number): SegmentPlan | undefined =>
+  from < 0 || from >= plan.segmentCount
+    ? undefined
+    : planOfRuns(plan.totalBytes, [...plan.runs.filter((run) => run.from < from), { from, chunkSize }])
+
+/**
+ * The plan that `runs` describe for a file of `totalBytes` (as an upload session records them), or
+ * undefined when they do not describe it (no run from segment 0, runs out of order, a run starting
+ * past the end of the file, a size that is not a whole number of at least 1).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const fromRuns = (totalBytes: number, runs: ReadonlyArray<SegmentRun>): SegmentPlan | undefined =>
+  isPositiveInt(totalBytes) ? planOfRuns(totalBytes, runs) : undefined
 
 const invalid = (option: string, value: number, detail: string) =>
   Effect.fail(new InvalidOption({ option, value: String(value), detail }))

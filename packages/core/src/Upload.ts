@@ -4,9 +4,10 @@
  *
  * @since 0.2.0
  */
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Pool from "effect/Pool"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -18,9 +19,11 @@ import {
   InvalidOption,
   MediaExpired,
   MediaSourceError,
+  type NetworkError,
   type PreflightError,
   type ProcessingFailed,
   type ProcessingTimeout,
+  UploadStalled,
   type XRequestError
 } from "./Errors.ts"
 import { type ByteLimits, checkMedia, MediaCategory, resolveCategory } from "./MediaCategory.ts"
@@ -32,7 +35,9 @@ import { MediaType, resolveMediaType } from "./MediaType.ts"
 import { CurrentProgressListener } from "./internal/ProgressChannel.ts"
 import { type ProgressListener, UploadEvent } from "./Progress.ts"
 import { rechunk } from "./internal/Rechunk.ts"
-import { planSegments, type SegmentPlan } from "./SegmentPlan.ts"
+import * as Pacing from "./internal/Pacing.ts"
+import * as SegmentPlans from "./SegmentPlan.ts"
+import { planSegments, type SegmentPlan, type SegmentRange } from "./SegmentPlan.ts"
 import { fingerprintOf, UploadSession } from "./UploadSession.ts"
 
 /**
@@ -115,7 +120,13 @@ export class UploadedMedia extends Schema.Class<UploadedMedia>("UploadedMedia")(
  * @since 0.2.0
  * @category errors
  */
-export type UploadError = PreflightError | XRequestError | ProcessingFailed | ProcessingTimeout | DeadlineExceeded
+export type UploadError =
+  | PreflightError
+  | XRequestError
+  | ProcessingFailed
+  | ProcessingTimeout
+  | DeadlineExceeded
+  | UploadStalled
 
 const validateConcurrency = (value: number | undefined): Effect.Effect<number, InvalidOption> => {
   const concurrency = value ?? defaultConcurrency
@@ -173,8 +184,15 @@ const prepare = <R>(source: MediaSource<R>, options: UploadOptions) =>
 
 /** What X has of the upload so far, shared by the fibers sending segments. */
 interface Progress {
+  /** The session as last cut (its `segmentsDone` is stale: see `segmentsDone`). */
   readonly session: UploadSession
+  /** The segments X has. Kept apart from `session`: building and checking a session per segment cost O(segments²) (bench/RESULTS.md). */
+  readonly segmentsDone: ReadonlyArray<number>
+  /** The segments as they are cut now (segments not sent yet may be re-cut smaller). */
+  readonly plan: SegmentPlan
   readonly bytesSent: number
+  /** The next segment to send for the first time: every one before it was sent or skipped. */
+  readonly next: number
 }
 
 /** `sorted` with `value` inserted in order (a new array). */
@@ -183,84 +201,235 @@ const insertSorted = (sorted: ReadonlyArray<number>, value: number): ReadonlyArr
   return at === -1 ? [...sorted, value] : [...sorted.slice(0, at), value, ...sorted.slice(at)]
 }
 
+/** The chunk size of the run segment `index` belongs to. */
+const chunkSizeAt = (plan: SegmentPlan, index: number): number => {
+  let size = plan.chunkSize
+  for (const run of plan.runs) if (run.from <= index) size = run.chunkSize
+  return size
+}
+
 /**
- * Sends the segments X does not have yet, `concurrency` at a time, and returns the final session.
+ * Internal: APPENDs time out, X has none of the upload, and segments already cut are larger than
+ * the link carries in time: the upload starts over under a new INIT with segments of `chunkSize`.
+ */
+class StartOver extends Data.TaggedError("StartOver")<{ readonly chunkSize: number }> {}
+
+const maxSegmentsOf = (options: UploadOptions): number => options.limits?.maxSegments ?? SegmentPlans.maxSegments
+
+/** The pacing of an upload (internal/Pacing): it outlives a start-over, so the upload stays slowed down. */
+const makePacing = (prepared: Prepared, options: UploadOptions) =>
+  Pacing.make({
+    concurrency: prepared.concurrency,
+    chunkSize: prepared.plan.chunkSize,
+    // Smaller chunks than this would need more segments than X allows.
+    minChunkSize: Math.max(Pacing.floorChunkBytes, Math.ceil(prepared.plan.totalBytes / maxSegmentsOf(options))),
+    canRecut: prepared.opened.readAt !== undefined
+  })
+
+/** How one APPEND went: answered, or no answer within the idle time (it is sent again). */
+type Attempt =
+  | { readonly _tag: "Answered" }
+  | { readonly _tag: "TimedOut"; readonly slowdown: Pacing.Slowdown; readonly waitedMillis: number; readonly error: NetworkError }
+
+const isIdleTimeout = (error: XRequestError): error is NetworkError => error._tag === "NetworkError" && error.timedOut
+
+/**
+ * Sends the segments X does not have yet and returns the final session.
  *
- * Each segment is one task: read it (into a buffer borrowed from a pool, for sources with random
- * access), APPEND it (retried on its own by the XClient), then record it. What X has lives in one
- * `SynchronizedRef`: recording a segment, its progress event and the saved session happen under it,
- * so sessions are saved in the order they grew. The first failure interrupts the other tasks.
+ * Each segment is one task: read it (into a buffer of its worker, for sources with random access),
+ * APPEND it (retried on its own by the XClient), then record it. At most `concurrency` APPENDs are
+ * in flight, fewer while the link is slow: an APPEND that gets no answer within the idle time is
+ * sent again here, and the pacing (`internal/Pacing`) lowers the number in flight and cuts the
+ * segments not sent yet smaller (sources with random access only), saving the new sizes in the
+ * session. When X has none of the upload and a timed-out segment is larger than the new size, it
+ * fails with StartOver instead (with `mayStartOver`): `upload` then begins again under a new INIT. What X has lives in one `SynchronizedRef`: recording a segment, its progress event and
+ * the saved session happen under it, so sessions are saved in the order they grew. The first
+ * failure interrupts the other tasks.
  */
 const sendSegments = (
   prepared: Prepared,
   initial: UploadSession,
-  options: UploadOptions
-) =>
+  options: UploadOptions,
+  pacing: Pacing.Pacing,
+  mayStartOver: boolean
+): Effect.Effect<UploadSession, XRequestError | MediaSourceError | UploadStalled | StartOver, MediaClient> =>
   Effect.gen(function*() {
     const client = yield* MediaClient
     const emit = options.onProgress ?? (() => Effect.void)
-    const save = options.onSession ?? (() => Effect.void)
-    const { opened, plan } = prepared
+    const onSession = options.onSession
+    const save = onSession ?? (() => Effect.void)
+    // A session with the segments X has is built (and checked) only where one is saved.
+    const saveWith = (session: UploadSession, segmentsDone: ReadonlyArray<number>) =>
+      onSession === undefined ? Effect.void : onSession(new UploadSession({ ...session, segmentsDone }))
+    const { opened, plan: initialPlan } = prepared
     const media = { mediaId: initial.mediaId, expiresAt: initial.expiresAt }
     const progress = yield* SynchronizedRef.make<Progress>({
       session: initial,
-      bytesSent: initial.segmentsDone.reduce((n, index) => n + plan.segmentRange(index).length, 0)
+      segmentsDone: initial.segmentsDone,
+      plan: initialPlan,
+      bytesSent: initial.segmentsDone.reduce((n, index) => n + initialPlan.segmentRange(index).length, 0),
+      next: 0
     })
+    const { readAt } = opened
+    const maxSegments = maxSegmentsOf(options)
+    const idleTimeoutMillis = Duration.toMillis(client.idleTimeout)
 
     const recordSent = (index: number, segmentBytes: number) =>
       SynchronizedRef.updateEffect(progress, (state) => {
-        const session = new UploadSession({ ...state.session, segmentsDone: insertSorted(state.session.segmentsDone, index) })
-        const next: Progress = { session, bytesSent: state.bytesSent + segmentBytes }
+        const segmentsDone = insertSorted(state.segmentsDone, index)
+        const next: Progress = { ...state, segmentsDone, bytesSent: state.bytesSent + segmentBytes }
         const event = UploadEvent.SegmentSent({
           mediaId: initial.mediaId,
           segmentIndex: index,
           segmentBytes,
           bytesSent: next.bytesSent,
-          totalBytes: plan.totalBytes,
-          segmentsSent: session.segmentsDone.length,
-          segmentCount: plan.segmentCount
+          totalBytes: state.plan.totalBytes,
+          segmentsSent: segmentsDone.length,
+          segmentCount: state.plan.segmentCount
         })
-        return emit(event).pipe(Effect.andThen(save(session)), Effect.as(next))
+        return emit(event).pipe(Effect.andThen(saveWith(state.session, segmentsDone)), Effect.as(next))
       })
 
-    const appendSegment = (index: number, bytes: Uint8Array) =>
-      client.append(media, index, bytes).pipe(Effect.andThen(recordSent(index, bytes.byteLength)))
+    /**
+     * One APPEND in the window's turn it was given (`round`: the pace it started under). The pacing
+     * hears how it went before the turn is given back, so the next one starts under the new pace.
+     */
+    const attempt = (index: number, bytes: Uint8Array, round: number): Effect.Effect<Attempt, XRequestError> =>
+      Effect.gen(function*() {
+        const started = yield* Clock.currentTimeMillis
+        return yield* client.append(media, index, bytes).pipe(
+          Effect.andThen(pacing.answered),
+          Effect.as<Attempt>({ _tag: "Answered" }),
+          Effect.catchIf(isIdleTimeout, (error) =>
+            Effect.gen(function*() {
+              const waitedMillis = (yield* Clock.currentTimeMillis) - started
+              const slowdown = yield* pacing.timedOut(round)
+              return { _tag: "TimedOut", slowdown, waitedMillis, error } satisfies Attempt
+            }))
+        )
+      })
 
-    const missing = initial.missingSegments
-    const { readAt } = opened
+    /** Records an answered APPEND; after a timeout, slows down and sends the segment again until answered. */
+    const settle = (index: number, bytes: Uint8Array, first: Attempt): Effect.Effect<void, XRequestError | UploadStalled | StartOver> =>
+      Effect.gen(function*() {
+        let outcome = first
+        while (outcome._tag === "TimedOut") {
+          const { newRound, pace } = outcome.slowdown
+          if (newRound) {
+            yield* emit(UploadEvent.Adapted({
+              reason: "timedOut",
+              mediaId: initial.mediaId,
+              segmentIndex: index,
+              waitedMillis: outcome.waitedMillis,
+              idleTimeoutMillis,
+              concurrency: pace.concurrency,
+              chunkSize: pace.chunkSize,
+              timeoutsInARow: pace.timeoutsInARow,
+              maxTimeoutsInARow: Pacing.maxTimeoutsInARow
+            }))
+            yield* Effect.logDebug(
+              `x-media: segment ${index} got no answer within ${idleTimeoutMillis} ms; now ${pace.concurrency} in flight, new segments of ${pace.chunkSize} bytes`
+            )
+          }
+          if (pace.timeoutsInARow < Pacing.maxTimeoutsInARow && mayStartOver && bytes.byteLength > pace.chunkSize) {
+            // A segment cut before the slow-down is larger than the link now carries in time (this
+            // one, or one that timed out in the same round); if X has none of the upload yet,
+            // nothing is lost by starting over with smaller segments.
+            const { segmentsDone } = yield* SynchronizedRef.get(progress)
+            if (segmentsDone.length === 0) return yield* new StartOver({ chunkSize: pace.chunkSize })
+          }
+          if (pace.timeoutsInARow >= Pacing.maxTimeoutsInARow) {
+            return yield* new UploadStalled({
+              mediaId: initial.mediaId,
+              segmentIndex: index,
+              timeouts: pace.timeoutsInARow,
+              idleTimeoutMillis,
+              concurrency: pace.concurrency,
+              chunkSize: pace.chunkSize,
+              segmentBytes: bytes.byteLength,
+              cause: outcome.error
+            })
+          }
+          outcome = yield* pacing.withTurn(bytes.byteLength, (round) => attempt(index, bytes, round))
+        }
+        yield* recordSent(index, bytes.byteLength)
+      })
+
+    /** Sends a segment in its turn of the window, and again after each timeout, until answered. */
+    const send = (index: number, bytes: Uint8Array) =>
+      Effect.flatMap(pacing.withTurn(bytes.byteLength, (round) => attempt(index, bytes, round)), (first) => settle(index, bytes, first))
+
+    /**
+     * The next segment to send for the first time, with its byte range, or undefined when every one
+     * was taken. When the pace asks for smaller segments than the plan has from there on, and X has
+     * none of them, they are re-cut first (and the session saved with the new sizes, before any of
+     * them is sent, so a resume cuts them alike).
+     */
+    const takeNext = SynchronizedRef.modifyEffect(
+      progress,
+      (state): Effect.Effect<readonly [{ readonly index: number; readonly range: SegmentRange } | undefined, Progress]> =>
+        Effect.gen(function*() {
+          const done = new Set(state.segmentsDone)
+          let index = state.next
+          while (index < state.plan.segmentCount && done.has(index)) index++
+          if (index >= state.plan.segmentCount) return [undefined, { ...state, next: index }] as const
+          const pace = yield* pacing.current
+          const range = state.plan.segmentRange(index)
+          const xHasLater = state.segmentsDone.some((d) => d > index)
+          const recutPlan = pace.chunkSize < chunkSizeAt(state.plan, index) && range.length > pace.chunkSize && !xHasLater
+            ? SegmentPlans.recut(state.plan, index, pace.chunkSize)
+            : undefined
+          if (recutPlan === undefined || recutPlan.segmentCount > maxSegments) {
+            return [{ index, range }, { ...state, next: index + 1 }] as const
+          }
+          const session = new UploadSession({
+            ...state.session,
+            segmentsDone: state.segmentsDone,
+            version: 2,
+            segmentRuns: recutPlan.runs,
+            segmentCount: recutPlan.segmentCount
+          })
+          yield* save(session)
+          return [{ index, range: recutPlan.segmentRange(index) }, { ...state, plan: recutPlan, session, next: index + 1 }] as const
+        })
+    )
+
     if (readAt !== undefined) {
-      // Random access: each task borrows a buffer, reads its segment into it and sends it from
-      // there; the buffer goes back to the pool once the APPEND (and its retries) is over. Memory is
-      // one chunk per task in flight, whatever the garbage collector does.
-      const workers = Math.min(prepared.concurrency, missing.length)
-      const buffers = yield* Pool.make({
-        acquire: Effect.sync(() => new Uint8Array(Math.min(plan.chunkSize, plan.totalBytes))),
-        size: Math.max(1, workers)
+      // Random access: each worker takes the next segment, reads it into its own buffer (allocated
+      // once, as large as the largest segment) and sends it from there when the window has room.
+      // Memory is one chunk per worker, whatever the garbage collector does.
+      // As many workers as the window may grow to: segments re-cut smaller add to the work.
+      const workers = prepared.concurrency
+      const worker = Effect.gen(function*() {
+        let buffer: Uint8Array | undefined
+        for (;;) {
+          const job = yield* takeNext
+          if (job === undefined) return
+          buffer ??= new Uint8Array(Math.min(initialPlan.chunkSize, initialPlan.totalBytes))
+          const bytes = yield* readAt(job.range.offset, job.range.length, buffer)
+          yield* send(job.index, bytes)
+        }
       })
-      yield* Effect.forEach(
-        missing,
-        (index) =>
-          Pool.use(buffers, (buffer) => {
-            const range = plan.segmentRange(index)
-            return Effect.flatMap(readAt(range.offset, range.length, buffer), (bytes) => appendSegment(index, bytes))
-          }),
-        { concurrency: workers, discard: true }
-      )
+      yield* Effect.all(Array.from({ length: workers }, () => worker), { concurrency: "unbounded", discard: true })
       if (opened.verify !== undefined) yield* opened.verify
     } else {
-      // A stream is read once, in order: segments X already has are read and skipped.
+      // A stream is read once, in order: segments X already has are read and skipped. Its segments
+      // keep the sizes they were planned with (a resumed session's sizes included).
       const already = new Set(initial.segmentsDone)
       const produced = yield* Ref.make(0)
+      const plan = initialPlan
       yield* opened.stream(plan.chunkSize).pipe(
         // A file smaller than a chunk needs no chunk-sized buffer.
-        rechunk(Math.min(plan.chunkSize, plan.totalBytes)),
+        rechunk(plan.runs.length === 1
+          ? Math.min(plan.chunkSize, plan.totalBytes)
+          : (index: number) => (index < plan.segmentCount ? plan.segmentRange(index).length : plan.chunkSize)),
         Stream.map((bytes, index) => [bytes, index] as const),
         Stream.tap(() => Ref.update(produced, (n) => n + 1)),
         Stream.filter(([, index]) => !already.has(index)),
-        Stream.mapEffect(([bytes, index]) => appendSegment(index, bytes), {
-          concurrency: prepared.concurrency,
-          unordered: true
-        }),
+        Stream.mapEffect(
+          ([bytes, index]) => send(index, bytes),
+          { concurrency: prepared.concurrency, unordered: true }
+        ),
         Stream.runDrain
       )
       const segments = yield* Ref.get(produced)
@@ -272,7 +441,8 @@ const sendSegments = (
         })
       }
     }
-    return (yield* SynchronizedRef.get(progress)).session
+    const { segmentsDone, session } = yield* SynchronizedRef.get(progress)
+    return new UploadSession({ ...session, segmentsDone })
   })
 
 /** FINALIZE (unless done already), wait for processing when asked, set alt text, and report. */
@@ -400,35 +570,59 @@ export const upload = <R>(
         segmentCount: plan.segmentCount
       }))
       yield* annotatePlan(prepared)
-      const start = yield* client.initialize({
-        totalBytes: plan.totalBytes,
-        mediaType: prepared.mediaType,
-        mediaCategory: prepared.category,
-        additionalOwners: options.additionalOwners,
-        shared: options.shared
-      })
-      const session = new UploadSession({
-        version: 1,
-        fingerprint: yield* fingerprintOf(prepared.opened.head),
-        mediaId: start.mediaId,
-        ...(start.mediaKey === undefined ? {} : { mediaKey: start.mediaKey }),
-        dialect: client.dialect,
-        baseUrl: client.baseUrl,
-        source: source.name,
-        totalBytes: plan.totalBytes,
-        mediaType: prepared.mediaType,
-        category: prepared.category,
-        chunkSize: plan.chunkSize,
-        segmentCount: plan.segmentCount,
-        segmentsDone: [],
-        expiresAt: start.expiresAt,
-        finalized: false
-      })
-      yield* Effect.annotateCurrentSpan("x-media.media_id", start.mediaId)
-      yield* emit(UploadEvent.Initialized({ mediaId: start.mediaId, expiresAt: start.expiresAt, resumed: false, bytesAlreadySent: 0 }))
-      if (options.onSession !== undefined) yield* options.onSession(session)
-      const sent = yield* sendSegments(prepared, session, options)
-      return yield* complete(prepared, sent, options)
+      const fingerprint = yield* fingerprintOf(prepared.opened.head)
+      const pacing = yield* makePacing(prepared, options)
+      /** INIT, then the segments of `current`; over again, under a new INIT, when told to start over. */
+      const attempt = (current: Prepared): Effect.Effect<UploadedMedia, UploadError, MediaClient> =>
+        Effect.gen(function*() {
+          const { plan } = current
+          const start = yield* client.initialize({
+            totalBytes: plan.totalBytes,
+            mediaType: current.mediaType,
+            mediaCategory: current.category,
+            additionalOwners: options.additionalOwners,
+            shared: options.shared
+          })
+          const session = new UploadSession({
+            version: 2,
+            fingerprint,
+            mediaId: start.mediaId,
+            ...(start.mediaKey === undefined ? {} : { mediaKey: start.mediaKey }),
+            dialect: client.dialect,
+            baseUrl: client.baseUrl,
+            source: source.name,
+            totalBytes: plan.totalBytes,
+            mediaType: current.mediaType,
+            category: current.category,
+            chunkSize: plan.chunkSize,
+            segmentRuns: plan.runs,
+            segmentCount: plan.segmentCount,
+            segmentsDone: [],
+            expiresAt: start.expiresAt,
+            finalized: false
+          })
+          yield* Effect.annotateCurrentSpan("x-media.media_id", start.mediaId)
+          yield* emit(UploadEvent.Initialized({ mediaId: start.mediaId, expiresAt: start.expiresAt, resumed: false, bytesAlreadySent: 0 }))
+          if (options.onSession !== undefined) yield* options.onSession(session)
+          const mayStartOver = current.opened.readAt !== undefined
+          return yield* sendSegments(current, session, options, pacing, mayStartOver).pipe(
+            Effect.flatMap((sent) => complete(current, sent, options)),
+            Effect.catchTag("StartOver", (startOver) =>
+              Effect.gen(function*() {
+                yield* Effect.logDebug(`x-media: nothing reached X yet; starting over with segments of ${startOver.chunkSize} bytes`)
+                const smaller = yield* planSegments({
+                  totalBytes: plan.totalBytes,
+                  chunkSize: startOver.chunkSize,
+                  maxChunkBytes: options.limits?.maxChunkBytes,
+                  maxSegments: options.limits?.maxSegments,
+                  source: source.name,
+                  category: current.category
+                })
+                return yield* attempt({ ...current, plan: smaller })
+              }))
+          )
+        })
+      return yield* attempt(prepared)
     }))
   ).pipe(Effect.withSpan("x-media/Upload.upload", { attributes: { "x-media.source": source.name } }))
 
@@ -475,26 +669,78 @@ export const resume = <R>(
       if (session.baseUrl !== client.baseUrl) {
         return yield* mismatch("session", session.mediaId, `it was opened on ${session.baseUrl}, not ${client.baseUrl}.`)
       }
-      const prepared = yield* prepare(source, {
+      const checked = yield* prepare(source, {
         ...options,
         chunkSize: session.chunkSize,
         mediaType: session.mediaType,
         category: session.category
       })
-      if (prepared.plan.totalBytes !== session.totalBytes || prepared.plan.segmentCount !== session.segmentCount) {
-        return yield* mismatch("session", session.mediaId, `the session is for ${session.totalBytes} bytes but ${source.name} has ${prepared.plan.totalBytes}; resume with the same file.`)
+      if (checked.plan.totalBytes !== session.totalBytes) {
+        return yield* mismatch("session", session.mediaId, `the session is for ${session.totalBytes} bytes but ${source.name} has ${checked.plan.totalBytes}; resume with the same file.`)
       }
+      // The segments as the session cut them (later ones may be smaller than the first).
+      const plan = SegmentPlans.fromRuns(session.totalBytes, session.runs)
+      const maxChunk = options.limits?.maxChunkBytes ?? SegmentPlans.maxChunkBytes
+      if (
+        plan === undefined || plan.segmentCount !== session.segmentCount ||
+        plan.runs.some((run) => run.chunkSize > maxChunk) || session.segmentsDone.some((i) => !(i >= 0 && i < plan.segmentCount))
+      ) {
+        return yield* mismatch("session", session.mediaId, `its segment sizes do not add up to its ${session.segmentCount} segments of ${session.totalBytes} bytes; it was changed or damaged: start a new upload.`)
+      }
+      const prepared: Prepared = { ...checked, plan }
       if ((yield* fingerprintOf(prepared.opened.head)) !== session.fingerprint) {
         return yield* mismatch("session", session.mediaId, `${source.name} does not start with the same bytes as ${session.source} did; resume with the same file.`)
       }
       yield* annotatePlan(prepared)
       const bytesAlreadySent = session.segmentsDone.reduce((n, i) => n + prepared.plan.segmentRange(i).length, 0)
       yield* emit(UploadEvent.Initialized({ mediaId: session.mediaId, expiresAt: session.expiresAt, resumed: true, bytesAlreadySent }))
-      const sent = session.finalized ? session : yield* sendSegments(prepared, session, options)
+      const sent = session.finalized
+        ? session
+        : yield* sendSegments(prepared, session, options, yield* makePacing(prepared, options), false).pipe(
+          // Only upload starts over (it holds the INIT parameters and X has none of it).
+          Effect.catchTag("StartOver", () => Effect.die(new Error("a resumed upload never starts over")))
+        )
       return yield* complete(prepared, sent, options)
     }))
   ).pipe(
     Effect.withSpan("x-media/Upload.resume", {
       attributes: { "x-media.source": source.name, "x-media.media_id": session.mediaId }
     })
+  )
+
+/**
+ * What {@link check} found: the upload that would be made.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface CheckedUpload {
+  readonly mediaType: MediaType
+  readonly category: MediaCategory
+  readonly totalBytes: number
+  readonly chunkSize: number
+  readonly segmentCount: number
+}
+
+/**
+ * Every check {@link upload} makes before its first request (the source can be opened and is not
+ * empty, its type, category, size and alt text, the chunking and concurrency), without a client
+ * and without sending anything. Use it to report a bad input before asking for credentials, or to
+ * check every file of a post before uploading any. Fails with the same typed errors `upload` would.
+ *
+ * @since 0.2.0
+ * @category uploading
+ */
+export const check = <R>(
+  source: MediaSource<R>,
+  options: Omit<UploadOptions, "onProgress" | "onSession"> = {}
+): Effect.Effect<CheckedUpload, PreflightError, R> =>
+  Effect.scoped(prepare(source, options)).pipe(
+    Effect.map(({ category, mediaType, plan }) => ({
+      mediaType,
+      category,
+      totalBytes: plan.totalBytes,
+      chunkSize: plan.chunkSize,
+      segmentCount: plan.segmentCount
+    }))
   )

@@ -11,17 +11,27 @@ import { Dialect } from "./Dialect.ts"
 import { MediaCategory } from "./MediaCategory.ts"
 import { MediaId } from "./MediaId.ts"
 import { MediaType } from "./MediaType.ts"
+import type { SegmentRun } from "./SegmentPlan.ts"
+
+const SegmentRunSchema = Schema.Struct({
+  from: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  chunkSize: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
+})
 
 /**
- * What is needed to resume: the media id and dialect, the file's size and type, the chunk size,
+ * What is needed to resume: the media id and dialect, the file's size and type, the segment sizes,
  * which segments X already has, and until when the session can be finished (`expiresAt`).
+ *
+ * Version 2 records the segment sizes as runs (`segmentRuns`), since an upload over a slow link
+ * cuts the segments it has not sent yet smaller; version 1 (one `chunkSize` for every segment) is
+ * still read.
  *
  * @since 0.2.0
  * @category models
  */
 export class UploadSession extends Schema.Class<UploadSession>("UploadSession")({
   /** The format of this value; a later format is refused rather than misread. */
-  version: Schema.Literal(1),
+  version: Schema.Literals([1, 2]),
   mediaId: MediaId,
   mediaKey: Schema.optionalKey(Schema.String),
   dialect: Dialect,
@@ -36,7 +46,10 @@ export class UploadSession extends Schema.Class<UploadSession>("UploadSession")(
   totalBytes: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
   mediaType: MediaType,
   category: MediaCategory,
+  /** The size of the first segments (of every segment in version 1). */
   chunkSize: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
+  /** Version 2: from segment `from` on, segments are `chunkSize` bytes; the first run is from 0. */
+  segmentRuns: Schema.optionalKey(Schema.Array(SegmentRunSchema)),
   segmentCount: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
   /** Segment indexes X has acknowledged, ascending. */
   segmentsDone: Schema.Array(Schema.Int),
@@ -44,6 +57,11 @@ export class UploadSession extends Schema.Class<UploadSession>("UploadSession")(
   /** True once FINALIZE was answered: resuming then only waits for processing. */
   finalized: Schema.Boolean
 }) {
+  /** The segment sizes as runs (one run of `chunkSize` for a version 1 session). */
+  get runs(): ReadonlyArray<SegmentRun> {
+    return this.segmentRuns ?? [{ from: 0, chunkSize: this.chunkSize }]
+  }
+
   /** The segments still to send, ascending. */
   get missingSegments(): ReadonlyArray<number> {
     const done = new Set(this.segmentsDone)

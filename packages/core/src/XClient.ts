@@ -144,6 +144,17 @@ export interface Request {
   readonly segmentIndex?: number | undefined
   /** The media's known expiry: a 4xx after it is reported as MediaExpired. */
   readonly expiresAt?: Date | undefined
+  /**
+   * `false` for a request that must never be sent twice (creating a post: a second one would post
+   * again): a failure without a clear answer (no answer, an idle timeout, a 5xx) is not retried.
+   * A 429 is still waited out, as X did not act on it. Default `true`.
+   */
+  readonly idempotent?: boolean | undefined
+  /**
+   * The OAuth 2.0 scope the endpoint needs (`tweet.write` to post; `media.write` when absent),
+   * named in the advice when X refuses the token for a missing scope.
+   */
+  readonly scope?: string | undefined
 }
 
 /**
@@ -171,6 +182,8 @@ export interface XClientShape {
   readonly scheme: Scheme
   /** The user the credentials act for, as the rate budget keys it (`Credentials.userOf`); never a secret. */
   readonly user: string
+  /** How long a request may go without progress before it fails with NetworkError (`timedOut`). */
+  readonly idleTimeout: Duration.Duration
   /**
    * Sends one request to X, authorized with the client's credentials, under the client's policy:
    * transient failures (no answer, 5xx, 408) are retried with backoff, X's rate limits are waited
@@ -314,7 +327,8 @@ export const make: (
         hostIsOverride: baseUrl !== undefined,
         mediaId: request.mediaId,
         segmentIndex: request.segmentIndex,
-        expiresAt: request.expiresAt
+        expiresAt: request.expiresAt,
+        scope: request.scope
       }
       return yield* policy.run(
         {
@@ -322,7 +336,8 @@ export const make: (
           endpoint: request.endpoint,
           segmentIndex: request.segmentIndex,
           key: { user, group },
-          limit: limitOf(group, request.step)
+          limit: limitOf(group, request.step),
+          idempotent: request.idempotent ?? true
         },
         exchange(clients[host], request.request, ctx, idleTimeout.value)
       )
@@ -333,7 +348,7 @@ export const make: (
       return Effect.flatMap(execute(request), (answer) => decodeAnswer(answer, request, decode))
     }
 
-    return XClient.of({ dialect, baseUrl: hosts.media, hosts, scheme, user, execute, executeJson })
+    return XClient.of({ dialect, baseUrl: hosts.media, hosts, scheme, user, idleTimeout: idleTimeout.value, execute, executeJson })
   }
 )
 

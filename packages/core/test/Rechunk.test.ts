@@ -182,6 +182,25 @@ describe("rechunk", () => {
       expect(Exit.isFailure(exit) && Cause.squash(exit.cause)).toBe("disk gone")
     }))
 
+  it.effect("a size per chunk index: segments of several sizes, the same bytes, for random splittings", () =>
+    Effect.gen(function*() {
+      const random = prng(7)
+      const data = randomBytes(random, 10_000)
+      // 4096, 4096, then 1024 each: an upload whose later segments were cut smaller.
+      const sizeOf = (index: number) => (index < 2 ? 4096 : 1024)
+      for (let round = 0; round < 20; round++) {
+        const pieces: Array<Uint8Array> = []
+        for (let at = 0; at < data.length;) {
+          const n = Math.min(data.length - at, Math.floor(random() * 6000))
+          pieces.push(data.subarray(at, at + n))
+          at += n
+        }
+        const chunks = yield* Stream.runCollect(Stream.fromIterable(pieces).pipe(rechunk(sizeOf)))
+        expect(chunks.map((c) => c.byteLength)).toEqual([4096, 4096, 1024, 784])
+        expect(concat(chunks)).toEqual(data)
+      }
+    }))
+
   it.effect("each run starts afresh", () =>
     Effect.gen(function*() {
       const stream = Stream.make(new Uint8Array([1, 2, 3]), new Uint8Array([4, 5])).pipe(rechunk(2))

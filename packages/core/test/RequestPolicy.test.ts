@@ -240,6 +240,29 @@ describe("Retry-After and 429 hold every request of the endpoint group, from any
       expect(events.some((e) => e._tag === "RateLimitWait" && e.step === "APPEND" && e.until.getTime() === appends[0]!.at + 7_000)).toBe(true)
     }))
 
+  it.effect("429 with Retry-After while the window has requests left: the Retry-After, not the window's reset", () =>
+    Effect.gen(function*() {
+      // X sends its window's headers on every answer; this 429 is not about the window.
+      const { appends, media } = yield* uploadAgainst(() => ({
+        status: 429,
+        headers: { "retry-after": "7", "x-rate-limit-limit": "1875", "x-rate-limit-remaining": "1874", "x-rate-limit-reset": "600" },
+        body: { errors: [{ code: 88, message: "Rate limit exceeded" }] }
+      }))
+      expect(media.state).toBe("succeeded")
+      expectHeldUntil(appends, (first) => first + 7_000)
+      for (const later of appends.slice(4)) expect(later.at).toBeLessThan(600_000)
+    }))
+
+  it.effect("429 with Retry-After and the window used up: the later of the two", () =>
+    Effect.gen(function*() {
+      const { appends } = yield* uploadAgainst(() => ({
+        status: 429,
+        headers: { "retry-after": "7", "x-rate-limit-limit": "1875", "x-rate-limit-remaining": "0", "x-rate-limit-reset": "12" },
+        body: { errors: [{ code: 88, message: "Rate limit exceeded" }] }
+      }))
+      expectHeldUntil(appends, () => 13_000)
+    }))
+
   it.effect("429 with x-rate-limit-reset, as before: until the reset plus a second", () =>
     Effect.gen(function*() {
       const { appends } = yield* uploadAgainst(() => ({

@@ -1,14 +1,16 @@
 /**
  * The length of a post's text as X counts it, approximating twitter-text's weighted length (configuration
  * v3: a limit of 280 with scale 100): the text is NFC-normalized; every URL counts 23; every emoji (a whole
- * grapheme cluster holding a pictographic character, a flag or a keycap) counts 2; any other code point
- * counts 1 in the ranges U+0000–U+10FF, U+2000–U+200D, U+2010–U+201F and U+2032–U+2037 (Latin, Greek,
- * Cyrillic, Hebrew, Arabic, Indic … and common punctuation) and 2 elsewhere (CJK, Hangul, …).
+ * grapheme cluster shown as an emoji: a character with emoji presentation, anything with U+FE0F, a flag, a
+ * keycap, a skin tone) counts 2; any other code point counts 1 in the ranges U+0000–U+10FF, U+2000–U+200D,
+ * U+2010–U+201F and U+2032–U+2037 (Latin, Greek, Cyrillic, Hebrew, Arabic, Indic … and common punctuation)
+ * and 2 elsewhere (CJK, Hangul, …). A symbol with an emoji form written as text (no U+FE0F) counts by its
+ * code point, as twitter-text's emoji parser (twemoji) does not take it for an emoji: `©` and `®` count 1,
+ * `™` counts 2 (U+2122 lies outside the ranges), `©️` counts 2.
  *
  * Where this differs from twitter-text: URLs are found with a simpler pattern (`http(s)://…`, `www.…`, and
  * bare domains on a short list of common top-level domains; twitter-text knows every TLD and more punctuation
- * rules), and a symbol that has an emoji form but was written as text (`©`, `™` without U+FE0F) counts by
- * its code point here, while twitter-text may count it as an emoji.
+ * rules).
  *
  * @module
  */
@@ -37,7 +39,11 @@ const urlPattern = new RegExp(
 
 const trailingPunctuation = /[.,:;!?'")\]]+$/u
 
-const emoji = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20e3/u
+/**
+ * A grapheme shown as an emoji. `\p{Extended_Pictographic}` alone would also take `©` and `®` written as
+ * text, which twitter-text counts 1 each.
+ */
+const emoji = /\p{Emoji_Presentation}|\ufe0f|\u20e3|\p{Regional_Indicator}|\p{Emoji_Modifier}/u
 
 const segmenter = new Intl.Segmenter("en", { granularity: "grapheme" })
 

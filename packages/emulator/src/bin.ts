@@ -1,44 +1,14 @@
-#!/usr/bin/env tsx
 /**
- * `x-media-emulator [--host 127.0.0.1] [--port 0]`: runs the emulator in the foreground until interrupted
- * (Ctrl-C) and prints the environment a client needs, one `NAME=value` line each, so a shell can
- * `eval "$(x-media-emulator | head -6)"` or a test harness can read them:
- * `X_MEDIA_BASE_URL`, `X_API_KEY`, `X_API_SECRET`, `X_ACCESS_TOKEN`, `X_ACCESS_TOKEN_SECRET`,
- * `X_OAUTH2_ACCESS_TOKEN`.
+ * The `x-media-emulator` command (see `Cli.ts`). Runs when imported: the package's launcher,
+ * `bin/x-media-emulator.cjs`, checks the Node version and then imports the built form of this module;
+ * in the repository, `npx tsx packages/emulator/src/bin.ts` runs the sources.
  *
  * @module
  */
-import { Console, Effect } from "effect"
-import { Command, Flag } from "effect/cli"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Emulator, type EmulatorHandle } from "./Emulator.ts"
+import { Effect } from "effect"
+import { Command } from "effect/cli"
+import { command, version } from "./Cli.ts"
 
-/** The `NAME=value` lines printed at start-up. */
-export const environmentLines = (emulator: EmulatorHandle): ReadonlyArray<string> => [
-  `X_MEDIA_BASE_URL=${emulator.url}`,
-  `X_API_KEY=${emulator.credentials.consumerKey}`,
-  `X_API_SECRET=${emulator.credentials.consumerSecret}`,
-  `X_ACCESS_TOKEN=${emulator.credentials.accessToken}`,
-  `X_ACCESS_TOKEN_SECRET=${emulator.credentials.accessTokenSecret}`,
-  `X_OAUTH2_ACCESS_TOKEN=${emulator.credentials.oauth2Token}`
-]
-
-const command = Command.make(
-  "x-media-emulator",
-  {
-    host: Flag.String("host").pipe(Flag.withDefault("127.0.0.1"), Flag.withDescription("Interface to listen on.")),
-    port: Flag.Int("port").pipe(Flag.withDefault(0), Flag.withDescription("Port to listen on; 0 picks a free one."))
-  },
-  ({ host, port }) =>
-    Effect.gen(function*() {
-      const emulator = yield* Emulator
-      yield* Console.log(environmentLines(emulator).join("\n"))
-      yield* Console.error(`x-media emulator listening on ${emulator.url} (v1.1 and v2); Ctrl-C stops it.`)
-      return yield* Effect.never
-    }).pipe(Effect.provide(Emulator.layer({ host, port })))
-)
-
-if (import.meta.main) {
-  Command.run(command, { version: "0.1.0" }).pipe(Effect.provide(NodeServices.layer), NodeRuntime.runMain)
-}
+Command.run(command, { version }).pipe(Effect.provide(NodeServices.layer), NodeRuntime.runMain)

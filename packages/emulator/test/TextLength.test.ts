@@ -19,6 +19,15 @@ describe("weighted text length (twitter-text v3, approximated)", () => {
     expect(weightedLength("ok 👍")).toBe(5)
   })
 
+  it("a symbol with an emoji form written as text counts by its code point (twitter-text: © 1, ™ 2)", () => {
+    expect(weightedLength("©")).toBe(1)
+    expect(weightedLength("®")).toBe(1)
+    expect(weightedLength("™")).toBe(2)
+    expect(weightedLength("©\ufe0f")).toBe(2)
+    expect(weightedLength("™\ufe0f")).toBe(2)
+    expect(weightedLength("© 2026 x-media™")).toBe(1 + 5 + 8 + 2)
+  })
+
   it("every URL counts 23, with or without a scheme; trailing punctuation and e-mail addresses are not URLs", () => {
     expect(weightedLength(`https://example.com/${"x".repeat(100)}`)).toBe(23)
     expect(weightedLength("see http://x.com/a.")).toBe(4 + 23 + 1)

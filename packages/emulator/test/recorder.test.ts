@@ -3,7 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
-import { environmentLines } from "../src/bin.ts"
+import { environmentLines } from "../src/Cli.ts"
 import { Fault, startEmulator } from "../src/index.ts"
 import { mp4Bytes, send, sha256, str, v1Post, v2Append, v2Finalize, v2Init, v2Status, withEmulator } from "./helpers.ts"
 

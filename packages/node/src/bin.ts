@@ -1,19 +1,27 @@
-#!/usr/bin/env -S npx tsx
 /**
- * The `x-media` command. Run it with `npx tsx packages/node/src/bin.ts …` (Node 22), or through
- * the package's `bin` entry. SIGINT/SIGTERM interrupt the running command (requests in flight are
- * aborted, a `--session` file is kept) and the process exits with code 130.
+ * The `x-media` command. Runs when imported: the package's launcher, `bin/x-media.cjs`, checks the Node
+ * version and then imports the built form of this module, in the same process, so the process a user
+ * (or a supervisor) starts is the one that uploads. In the repository, `npx tsx packages/node/src/bin.ts …`
+ * runs the sources.
+ *
+ * SIGINT and SIGTERM interrupt the running command: requests in flight are aborted, a `--session` file is
+ * kept, and the process exits with 130 (SIGINT) or 143 (SIGTERM), the shell's 128 + signal number.
  *
  * @module
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as NodeServices from "@effect/platform-node/NodeServices"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Io from "./cli/Io.ts"
+import { defaultTeardown, type Teardown } from "effect/Runtime"
 import { main } from "./cli/Main.ts"
-import * as Presenter from "./cli/Presenter.ts"
+import * as Runtime from "./cli/Runtime.ts"
 
-const services = Layer.mergeAll(NodeServices.layer, Presenter.layer.pipe(Layer.provideMerge(Io.layerProcess)))
+/** The last signal received; runMain interrupts the command on both, we pick the exit code. */
+let signal: "SIGINT" | "SIGTERM" | undefined
+process.on("SIGINT", () => (signal = "SIGINT"))
+process.on("SIGTERM", () => (signal = "SIGTERM"))
 
-main.pipe(Effect.provide(services), NodeRuntime.runMain({ disableErrorReporting: true }))
+/** An interrupted run exits 130, the SIGINT code; after a SIGTERM it exits 143 instead. */
+const teardown: Teardown = (exit, onExit) =>
+  defaultTeardown(exit, (code) => onExit(code === 130 && signal === "SIGTERM" ? 143 : code))
+
+main.pipe(Effect.provide(Runtime.layer), NodeRuntime.runMain({ disableErrorReporting: true, teardown }))

@@ -3,24 +3,36 @@ import { join } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Errors, MediaId, MediaStatus, Progress, UploadSession } from "@x-media/core"
-import { ConfigProvider, Duration, Effect, Option } from "effect"
+import { ConfigProvider, Duration, Effect, Layer, Option, Sink, Stdio, Terminal } from "effect"
 import * as ClientSettings from "../src/cli/ClientSettings.ts"
-import type { IoShape } from "../src/cli/Io.ts"
 import * as Output from "../src/cli/Output.ts"
 import * as ProgressView from "../src/cli/ProgressView.ts"
 import * as SessionFile from "../src/cli/SessionFile.ts"
 import * as UploadFlags from "../src/cli/UploadFlags.ts"
 import { tempDir } from "./support/Cli.ts"
 
-const recorder = (terminal: boolean) => {
+/** Stderr recorded, as a terminal or not (TERM as given), 100 columns wide. */
+const recorder = (terminal: boolean, term = "xterm") => {
   const err: Array<string> = []
-  const io: IoShape = {
-    out: () => Effect.void,
-    err: (text) => Effect.sync(() => void err.push(text)),
-    errIsTerminal: terminal,
-    columns: () => 100
-  }
-  return { io, text: () => err.join("") }
+  const layer = Layer.mergeAll(
+    Stdio.layerTest({
+      stderr: () => Sink.forEach((chunk: string | Uint8Array) => Effect.sync(() => void err.push(String(chunk)))),
+      stderrIsTerminal: Effect.succeed(terminal)
+    }),
+    Layer.succeed(
+      Terminal.Terminal,
+      Terminal.make({
+        columns: Effect.succeed(100),
+        rows: Effect.succeed(40),
+        size: Effect.die("unused"),
+        readInput: Effect.die("unused"),
+        readLine: Effect.die("unused"),
+        display: () => Effect.void
+      })
+    ),
+    ConfigProvider.layer(ConfigProvider.fromEnv({ env: { TERM: term } }))
+  )
+  return { layer, text: () => err.join("") }
 }
 
 const mediaId = MediaId.makeMediaId("1880028106020515840")
@@ -41,12 +53,14 @@ const events: ReadonlyArray<Progress.UploadEvent> = [
   E.Ready({ mediaId, expiresAt })
 ]
 
-const show = (terminal: boolean) =>
+const show = (terminal: boolean, options: ProgressView.Options = {}, term?: string) =>
   Effect.gen(function*() {
-    const { io, text } = recorder(terminal)
-    const view = yield* ProgressView.make(io)
-    for (const event of events) yield* view.listener(event)
-    yield* view.settle
+    const { layer, text } = recorder(terminal, term)
+    yield* Effect.gen(function*() {
+      const view = yield* ProgressView.make(options)
+      for (const event of events) yield* view.listener(event)
+      yield* view.settle
+    }).pipe(Effect.provide(layer))
     return text()
   })
 
@@ -56,14 +70,23 @@ describe("ProgressView", () => {
       const text = yield* show(false)
       expect(text.split("\n")).toEqual([
         "Planned: clip.mp4, 9.8 KiB, video/mp4 (tweet_video), in 3 segments of 4.0 KiB.",
-        "Initialized media 1880028106020515840 (finish by 2030-01-01T00:00:00.000Z).",
-        "Retrying APPEND of segment 2 in 0.5 s (attempt 2): 503",
+        "Initialized media 1880028106020515840; X keeps the unfinished upload open until 2030-01-01T00:00:00.000Z.",
+        "Retrying APPEND of segment 2 in 0.5 s (attempt 2 of 5): 503",
         expect.stringMatching(/^Upload done: 9\.8 KiB in \d+\.\d s \(.+\)\.$/),
         "Finalized: X is processing the media (pending).",
         "Processing: in_progress 40%.",
-        "Ready: media 1880028106020515840 can be posted until 2030-01-01T00:00:00.000Z.",
+        "Ready: media 1880028106020515840 can be attached to a post until it expires at 2030-01-01T00:00:00.000Z.",
         ""
       ])
+    }))
+
+  it.effect("TERM=dumb gets plain lines even on a terminal; a label names the file on every line", () =>
+    Effect.gen(function*() {
+      const dumb = yield* show(true, {}, "dumb")
+      expect(dumb).not.toContain("\x1b[")
+      const labelled = yield* show(true, { label: "b.mp4", animate: false })
+      expect(labelled).not.toContain("\x1b[")
+      for (const line of labelled.trimEnd().split("\n")) expect(line).toMatch(/^b\.mp4: /)
     }))
 
   it.effect("on a terminal: bars redrawn in place, finished lines above them, ending on a fresh line", () =>
@@ -75,7 +98,7 @@ describe("ProgressView", () => {
       expect(text).toContain("\r\x1b[2KReady: media 1880028106020515840")
       expect(text.endsWith("\n")).toBe(true)
       const lastLine = text.slice(text.lastIndexOf("\r\x1b[2K") + 5)
-      expect(lastLine).toBe("Ready: media 1880028106020515840 can be posted until 2030-01-01T00:00:00.000Z.\n")
+      expect(lastLine).toBe("Ready: media 1880028106020515840 can be attached to a post until it expires at 2030-01-01T00:00:00.000Z.\n")
     }))
 })
 
@@ -163,26 +186,40 @@ describe("Output", () => {
 const withEnv = (env: Record<string, string>) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provide(effect, ConfigProvider.layer(ConfigProvider.fromUnknown(env)))
 
-describe("ClientSettings: flags over the environment, everything checked", () => {
-  it.effect("--api wins and X_MEDIA_API is then not even read; alone, a bad X_MEDIA_API is named", () =>
+const flag = (name: string, value: string) => Option.some({ from: `--${name}`, value })
+const variable = (name: string, value: string) => Option.some({ from: name, value })
+
+describe("ClientSettings: every value checked, and named by where it came from", () => {
+  it.effect("the dialect: v1 or v2 from the flag or the variable; blank is the default; a bad one is named", () =>
     Effect.gen(function*() {
-      expect(yield* ClientSettings.resolveDialect(Option.some("v1")).pipe(withEnv({ X_MEDIA_API: "v3" }))).toBe("v1")
-      expect(yield* ClientSettings.resolveDialect(Option.none()).pipe(withEnv({ X_MEDIA_API: "v1" }))).toBe("v1")
-      expect(yield* ClientSettings.resolveDialect(Option.none()).pipe(withEnv({}))).toBe("v2")
-      const bad = yield* Effect.flip(ClientSettings.resolveDialect(Option.none()).pipe(withEnv({ X_MEDIA_API: "v3" })))
+      expect(yield* ClientSettings.resolveDialect(flag("api", "v1"))).toBe("v1")
+      expect(yield* ClientSettings.resolveDialect(variable("X_MEDIA_API", " v1 "))).toBe("v1")
+      expect(yield* ClientSettings.resolveDialect(variable("X_MEDIA_API", " "))).toBe("v2")
+      expect(yield* ClientSettings.resolveDialect(Option.none())).toBe("v2")
+      const bad = yield* Effect.flip(ClientSettings.resolveDialect(variable("X_MEDIA_API", "v3")))
       expect(bad).toMatchObject({ _tag: "InvalidOption", option: "X_MEDIA_API", value: "v3" })
     }))
 
-  it.effect("--base-url wins over X_MEDIA_BASE_URL; each is checked and named in its error", () =>
+  it.effect("the base URL: checked, and its error names the flag or the variable", () =>
     Effect.gen(function*() {
-      const env = withEnv({ X_MEDIA_BASE_URL: "not a url" })
-      expect(yield* ClientSettings.resolveBaseUrl(Option.some("http://127.0.0.1:8080/")).pipe(env)).toBe("http://127.0.0.1:8080")
-      expect(yield* Effect.flip(ClientSettings.resolveBaseUrl(Option.none()).pipe(env))).toMatchObject({ option: "X_MEDIA_BASE_URL" })
-      expect(yield* Effect.flip(ClientSettings.resolveBaseUrl(Option.some("http://h/path")).pipe(env))).toMatchObject({
+      expect(yield* ClientSettings.resolveBaseUrl(flag("base-url", "http://127.0.0.1:8080/"))).toBe("http://127.0.0.1:8080")
+      expect(yield* Effect.flip(ClientSettings.resolveBaseUrl(variable("X_MEDIA_BASE_URL", "not a url")))).toMatchObject({ option: "X_MEDIA_BASE_URL" })
+      expect(yield* Effect.flip(ClientSettings.resolveBaseUrl(flag("base-url", "http://h/path")))).toMatchObject({
         option: "--base-url",
         detail: "give only scheme://host[:port], without a path or query"
       })
-      expect(yield* ClientSettings.resolveBaseUrl(Option.none()).pipe(withEnv({}))).toBeUndefined()
+      expect(yield* ClientSettings.resolveBaseUrl(Option.none())).toBeUndefined()
+    }))
+
+  it.effect("the idle timeout is in seconds: 30 is 30 s; zero, negative or not a number is refused", () =>
+    Effect.gen(function*() {
+      const timeout = yield* ClientSettings.resolveTimeout(flag("timeout", "30"))
+      expect(timeout === undefined ? undefined : Duration.toMillis(timeout)).toBe(30_000)
+      const half = yield* ClientSettings.resolveTimeout(variable("X_MEDIA_TIMEOUT", "0.5"))
+      expect(half === undefined ? undefined : Duration.toMillis(half)).toBe(500)
+      for (const value of ["0", "-1", "abc"]) {
+        expect(yield* Effect.flip(ClientSettings.resolveTimeout(variable("X_MEDIA_TIMEOUT", value)))).toMatchObject({ option: "X_MEDIA_TIMEOUT", value })
+      }
     }))
 
   it.effect("--auth asks for one scheme and says what is missing for it", () =>
@@ -201,10 +238,10 @@ describe("ClientSettings: flags over the environment, everything checked", () =>
         url: "http://127.0.0.1:1234",
         credentials: { consumerKey: "a", consumerSecret: "b", accessToken: "c", accessTokenSecret: "d", oauth2Token: "e" }
       }
-      const flags = { api: Option.none(), baseUrl: Option.none(), auth: Option.some("oauth2" as const) }
-      const settings = yield* ClientSettings.resolve(flags, target).pipe(withEnv({ X_MEDIA_BASE_URL: "http://elsewhere:1" }))
+      const flags = { api: Option.none(), baseUrl: variable("X_MEDIA_BASE_URL", "http://elsewhere:1"), auth: Option.some("oauth2" as const), timeout: Option.none() }
+      const settings = yield* ClientSettings.resolve(flags, target)
       expect({ baseUrl: settings.baseUrl, scheme: settings.credentials._tag }).toEqual({ baseUrl: target.url, scheme: "OAuth2" })
-      const conflict = yield* Effect.flip(ClientSettings.resolve({ ...flags, baseUrl: Option.some("http://x:1") }, target).pipe(withEnv({})))
+      const conflict = yield* Effect.flip(ClientSettings.resolve({ ...flags, baseUrl: flag("base-url", "http://x:1") }, target))
       expect(conflict._tag).toBe("UsageError")
     }))
 })
@@ -212,9 +249,9 @@ describe("ClientSettings: flags over the environment, everything checked", () =>
 describe("UploadFlags", () => {
   it.effect("--max-wait is in seconds: 30 is 30 s, not 30 ms", () =>
     Effect.gen(function*() {
-      const maxWait = yield* UploadFlags.maxWaitDuration(Option.some(30))
+      const maxWait = yield* UploadFlags.maxWaitDuration(Option.some("30"))
       expect(maxWait === undefined ? undefined : Duration.toMillis(maxWait)).toBe(30_000)
-      const half = yield* UploadFlags.maxWaitDuration(Option.some(0.5))
+      const half = yield* UploadFlags.maxWaitDuration(Option.some("0.5"))
       expect(half === undefined ? undefined : Duration.toMillis(half)).toBe(500)
       expect(yield* UploadFlags.maxWaitDuration(Option.none())).toBeUndefined()
     }))

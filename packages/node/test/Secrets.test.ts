@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { cleanEnv, emulator, onlyJson, runCli, samples } from "./support/Cli.ts"
+import { emulator, onlyJson, samples } from "./support/Cli.ts"
+import { runCli } from "./support/InProcess.ts"
 
 /** Known secrets, so both output streams can be searched for them. */
 const secrets = {
@@ -34,7 +35,7 @@ describe.concurrent("no secret ever reaches stdout or stderr", () => {
         const x = yield* emulator({ credentials: secrets, processing: { enabled: false } })
         const run = yield* runCli(
           ["upload", samples.png, "--base-url", x.url, ...(json ? ["--json"] : [])],
-          cleanEnv(envOf(secrets))
+          envOf(secrets)
         )
         expect(run.code).toBe(0)
         expectNoSecret(run)
@@ -46,7 +47,7 @@ describe.concurrent("no secret ever reaches stdout or stderr", () => {
         const x = yield* emulator()
         const run = yield* runCli(
           ["upload", samples.png, "--base-url", x.url, ...(json ? ["--json"] : [])],
-          cleanEnv(envOf(secrets))
+          envOf(secrets)
         )
         expect(run.code).toBe(1)
         expectNoSecret(run)
@@ -64,7 +65,7 @@ describe.concurrent("no secret ever reaches stdout or stderr", () => {
       const x = yield* emulator({ credentials: secrets, oauth2Scopes: ["tweet.read"] })
       const run = yield* runCli(
         ["upload", samples.png, "--base-url", x.url, "--auth", "oauth2", "--json"],
-        cleanEnv(envOf(secrets))
+        envOf(secrets)
       )
       expect(run.code).toBe(1)
       expect(onlyJson(run.stdout)["error"]).toMatchObject({ _tag: "AuthenticationFailed", reason: "missing-scope" })
@@ -76,9 +77,10 @@ describe.concurrent("no secret ever reaches stdout or stderr", () => {
       const x = yield* emulator({ credentials: secrets })
       const run = yield* runCli(
         ["upload", samples.png, "--base-url", x.url, "--api", "v1", "--json"],
-        cleanEnv({ X_OAUTH2_ACCESS_TOKEN: secrets.oauth2Token })
+        { X_OAUTH2_ACCESS_TOKEN: secrets.oauth2Token }
       )
-      expect(run.code).toBe(1)
+      // A configuration error found before any request: exit 2, like a usage error.
+      expect(run.code).toBe(2)
       expect(onlyJson(run.stdout)["error"]).toMatchObject({ _tag: "AuthUnsupported", auth: "oauth2", dialect: "v1" })
       expect(run.stderr).toContain("OAuth 2.0 user tokens work only with the v2 media API")
       // The advice names the input the user chose the dialect with: the flag, not the variable it overrides.
@@ -91,8 +93,8 @@ describe.concurrent("no secret ever reaches stdout or stderr", () => {
   it.live("missing credentials name the variables to set", () =>
     Effect.gen(function*() {
       const x = yield* emulator()
-      const run = yield* runCli(["upload", samples.png, "--base-url", x.url, "--json"], cleanEnv({ X_API_KEY: secrets.consumerKey }))
-      expect(run.code).toBe(1)
+      const run = yield* runCli(["upload", samples.png, "--base-url", x.url, "--json"], { X_API_KEY: secrets.consumerKey })
+      expect(run.code).toBe(2)
       expect(onlyJson(run.stdout)["error"]).toMatchObject({
         _tag: "MissingCredentials",
         missing: ["X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"]

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { cleanEnv, emulator, oauth1Env, onlyJson, runCli, samples } from "./support/Cli.ts"
+import { emulator, oauth1Env, onlyJson, samples } from "./support/Cli.ts"
+import { runCli } from "./support/InProcess.ts"
 
 describe.concurrent("x-media status", () => {
   it.live("--wait follows processing of an upload made with --no-wait until it is ready", () =>
     Effect.gen(function*() {
       const x = yield* emulator({ processing: { checkAfterSecs: 1, inProgressSteps: 3 } })
-      const env = cleanEnv({ ...oauth1Env(x), X_MEDIA_BASE_URL: x.url })
+      const env = { ...oauth1Env(x), X_MEDIA_BASE_URL: x.url }
       const uploaded = yield* runCli(["upload", samples.mp4, "--no-wait", "--json"], env)
       expect(uploaded.code).toBe(0)
       const result = onlyJson(uploaded.stdout)
@@ -27,10 +28,16 @@ describe.concurrent("x-media status", () => {
   it.live("a malformed media id is a usage error; an unknown one is X's error", () =>
     Effect.gen(function*() {
       const x = yield* emulator()
-      const env = cleanEnv({ ...oauth1Env(x), X_MEDIA_BASE_URL: x.url })
+      const env = { ...oauth1Env(x), X_MEDIA_BASE_URL: x.url }
       const malformed = yield* runCli(["status", "12ab", "--json"], env)
       expect(malformed.code).toBe(2)
-      expect(onlyJson(malformed.stdout)["error"]).toMatchObject({ _tag: "InvalidOption", option: "media id" })
+      expect(onlyJson(malformed.stdout)["error"]).toEqual({
+        _tag: "UsageError",
+        message: "Invalid <media-id> \"12ab\": must be a media id: 1 to 19 digits",
+        option: "<media-id>",
+        value: "12ab",
+        detail: "must be a media id: 1 to 19 digits"
+      })
       expect(x.requests()).toEqual([])
       const unknown = yield* runCli(["status", "1234567890", "--json"], env)
       expect(unknown.code).toBe(1)

@@ -44,6 +44,8 @@ export interface ExchangeContext {
   readonly expiresAt?: Date | undefined
   /** The scheme the request is authorized with. */
   readonly scheme?: "oauth1" | "oauth2" | undefined
+  /** The OAuth 2.0 scope the endpoint needs, when not `media.write`. */
+  readonly scope?: string | undefined
   /** Where the request goes (scheme://host[:port]), and whether the user set it. */
   readonly host?: string | undefined
   readonly hostIsOverride?: boolean | undefined
@@ -89,6 +91,17 @@ const transportCause = (error: HttpClientError): unknown => ("cause" in error.re
 const expiredText = /expired/i
 
 /**
+ * X's 403s about what a post says or refers to, not about the credentials: a reply to (or quote of)
+ * a post that is deleted or not visible, a duplicate text. They are XApiErrors, so that a token is
+ * not blamed for them.
+ */
+const contentRefusal = /not visible to you|duplicate content/i
+
+const refusesContent = (envelope: ReturnType<typeof parseErrorEnvelope>): boolean =>
+  envelope.errors.some((e) => contentRefusal.test(e.message)) ||
+  (envelope.detail !== undefined && contentRefusal.test(envelope.detail))
+
+/**
  * When a `Retry-After` header says to try again: delta seconds or an HTTP date, read with effect's
  * `Headers.parseRetryAfter`, from the moment the answer arrived. None when absent or unreadable.
  */
@@ -124,14 +137,15 @@ const failureOf = (
       ...after
     })
   }
-  if (status === 401 || status === 403) {
+  if (status === 401 || (status === 403 && !refusesContent(envelope))) {
     const scheme = ctx.scheme
     const { hint, reason } = classifyAuthFailure({
       status,
       errors: envelope.errors,
       dialect: ctx.dialect,
       bodyText: text,
-      ...(scheme === undefined ? {} : { scheme })
+      ...(scheme === undefined ? {} : { scheme }),
+      ...(ctx.scope === undefined ? {} : { requiredScope: ctx.scope })
     })
     return new AuthenticationFailed({
       step: ctx.step,
@@ -171,7 +185,9 @@ const failureOf = (
 /**
  * The largest piece of a request body handed to the transport at once. The transport pulls the
  * next piece when the socket takes more, so each pull is a sign of progress: a 4 MiB segment sent
- * as one piece would show none until all of it sat in the kernel's buffers.
+ * as one piece would show none until all of it sat in the kernel's buffers. Each pull costs about
+ * 40 µs of CPU, but larger pieces start the wait for the answer with more of the body still in
+ * buffers, and the slow-link test then times out (256 KiB tried: bench/RESULTS.md).
  */
 const bodySliceBytes = 64 * 1024
 

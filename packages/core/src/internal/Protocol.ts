@@ -161,6 +161,10 @@ export const v2: Protocol = {
         return "GET /2/media/upload?command=STATUS"
       case "METADATA":
         return "POST /2/media/metadata"
+      case "SUBTITLES":
+        return "POST /2/media/subtitles"
+      case "POST":
+        return "POST /2/tweets"
     }
   }
 }

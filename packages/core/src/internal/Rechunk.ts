@@ -29,21 +29,28 @@ import { dual } from "effect/Function"
  * The emitted chunks may share memory with the input pieces: upstream must not reuse a buffer after
  * emitting it (file and HTTP streams allocate a fresh one per piece).
  *
+ * `chunkSize` may also be a function of the chunk's index (0, 1, 2 …), for segments of several
+ * sizes (an upload session whose later segments were cut smaller); it is asked once per chunk.
+ *
  * A `chunkSize` that is not a whole number of at least 1 is a bug in the caller: the stream dies
  * with a RangeError. Use `planSegments` to get a valid one.
  */
 export const rechunk: {
-  (chunkSize: number): <E, R>(self: Stream.Stream<Uint8Array, E, R>) => Stream.Stream<Uint8Array, E, R>
-  <E, R>(self: Stream.Stream<Uint8Array, E, R>, chunkSize: number): Stream.Stream<Uint8Array, E, R>
+  (chunkSize: number | ((index: number) => number)): <E, R>(self: Stream.Stream<Uint8Array, E, R>) => Stream.Stream<Uint8Array, E, R>
+  <E, R>(self: Stream.Stream<Uint8Array, E, R>, chunkSize: number | ((index: number) => number)): Stream.Stream<Uint8Array, E, R>
 } = dual(
   2,
-  <E, R>(self: Stream.Stream<Uint8Array, E, R>, chunkSize: number): Stream.Stream<Uint8Array, E, R> => {
-    if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
-      return Stream.die(new RangeError(`rechunk: chunk size must be a whole number of at least 1, got ${chunkSize}`))
-    }
+  <E, R>(self: Stream.Stream<Uint8Array, E, R>, size: number | ((index: number) => number)): Stream.Stream<Uint8Array, E, R> => {
+    const sizeOf = typeof size === "number" ? () => size : size
+    const invalid = (chunkSize: number) =>
+      new RangeError(`rechunk: chunk size must be a whole number of at least 1, got ${chunkSize}`)
+    if (typeof size === "number" && (!Number.isSafeInteger(size) || size < 1)) return Stream.die(invalid(size))
     return Stream.transformPull(self, (pull) =>
       Effect.sync(() => {
         // Fresh state for every run of the stream.
+        let emitted = 0
+        let chunkSize = sizeOf(0)
+        if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw invalid(chunkSize)
         let batch: ReadonlyArray<Uint8Array> = []
         let batchIndex = 0
         let piece: Uint8Array | undefined
@@ -51,6 +58,13 @@ export const rechunk: {
         let buffer: Uint8Array | undefined
         let filled = 0
         let upstreamDone = false
+
+        /** Moves on to the next chunk's size once `out` is emitted. */
+        const advance = (out: Uint8Array): Uint8Array => {
+          chunkSize = sizeOf(++emitted)
+          if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw invalid(chunkSize)
+          return out
+        }
 
         /** The next full chunk from the input at hand, or undefined when more input is needed. */
         const nextChunk = (): Uint8Array | undefined => {
@@ -71,7 +85,7 @@ export const rechunk: {
                   : piece.subarray(pieceOffset, pieceOffset + chunkSize)
                 pieceOffset += chunkSize
                 if (pieceOffset === piece.byteLength) piece = undefined
-                return out
+                return advance(out)
               }
               buffer = new Uint8Array(chunkSize)
               filled = 0
@@ -85,7 +99,7 @@ export const rechunk: {
               const out = buffer
               buffer = undefined
               filled = 0
-              return out
+              return advance(out)
             }
           }
         }

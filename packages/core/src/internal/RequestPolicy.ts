@@ -60,6 +60,8 @@ export interface PolicyRequest {
   readonly key: Key
   /** The client-side limit of the group per 15 minutes (`Infinity`: none). */
   readonly limit: number
+  /** False: never sent again after a failure that may have reached X (only 429s are waited out). */
+  readonly idempotent?: boolean | undefined
 }
 
 /** The resolved policy of one client. */
@@ -79,10 +81,14 @@ const millisOf = (input: Duration.Input | undefined, fallback: number) =>
 const pauseOf = (error: XRequestError): number | undefined => {
   if (error._tag === "RateLimited") {
     // resetAt is X's x-rate-limit-reset (whole seconds: one more for slack), else the Retry-After
-    // itself, else a default minute. With both headers, the later time wins.
-    const resetFromHeader = error.retryAfter === undefined || error.limit !== undefined
-    const reset = resetFromHeader ? error.resetAt.getTime() + resetSlackMillis : 0
-    return Math.max(reset, error.retryAfter?.getTime() ?? 0)
+    // itself, else a default minute. A Retry-After is the time to wait unless the window is used
+    // up too (x-rate-limit-remaining 0): then the later of the two. X sends its window's headers
+    // on every answer, so a 429 with a Retry-After and requests left in the window (a burst
+    // limit) waits for the Retry-After, not for the window's reset 15 minutes away.
+    const retryAfter = error.retryAfter?.getTime()
+    const windowSpent = error.limit !== undefined && (error.remaining === undefined || error.remaining <= 0)
+    const reset = retryAfter === undefined || windowSpent ? error.resetAt.getTime() + resetSlackMillis : 0
+    return Math.max(reset, retryAfter ?? 0)
   }
   if (error._tag === "XApiError" && error.retryAfter !== undefined) return error.retryAfter.getTime()
   return undefined
@@ -149,11 +155,11 @@ export const make = (retry: RetryOptions, budget: RateBudgetShape): RequestPolic
             const c = yield* Ref.get(counts)
             // The budget's own RateLimited means its wait is too long: no retry would be sooner.
             const waitable = !c.budgetRefused && c.rateLimitWaits < maxRateLimitWaits &&
-              error.resetAt.getTime() - now <= Duration.toMillis(maxRateLimitWait)
+              (pauseOf(error) ?? error.resetAt.getTime()) - now <= Duration.toMillis(maxRateLimitWait)
             if (waitable) yield* Ref.update(counts, (c) => ({ ...c, rateLimitWaits: c.rateLimitWaits + 1 }))
             return waitable
           }
-          if (!isTransient(error)) return false
+          if (!isTransient(error) || request.idempotent === false) return false
           const c = yield* Ref.updateAndGet(counts, (c) => ({ ...c, transientFailures: c.transientFailures + 1 }))
           return c.transientFailures < maxAttempts
         })

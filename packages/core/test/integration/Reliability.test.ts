@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Emulator, Fault, type FaultRule } from "@x-media/emulator"
-import { Effect, Fiber, Random } from "effect"
+import { Deferred, Effect, Fiber, Random } from "effect"
 import { createHash, randomBytes } from "node:crypto"
 import type { Dialect } from "../../src/Dialect.ts"
 import { fromBytes } from "../../src/MediaSource.ts"
@@ -117,11 +117,17 @@ describe("reliability against the emulator's faults", () => {
           const emulator = yield* Emulator
           const bytes = video(40 * chunk)
           let saved: UploadSession | undefined
+          // Interrupt as soon as a session with a segment in it was saved, however busy the machine is.
+          const segmentSaved = yield* Deferred.make<void>()
           const first = yield* upload(fromBytes(bytes, "a.mp4"), {
             ...options,
-            onSession: (session) => Effect.sync(() => (saved = session))
+            onSession: (session) =>
+              Effect.andThen(
+                Effect.sync(() => (saved = session)),
+                session.segmentsDone.length > 0 ? Deferred.succeed(segmentSaved, undefined) : Effect.void
+              )
           }).pipe(Effect.forkChild)
-          yield* Effect.sleep("250 millis")
+          yield* Deferred.await(segmentSaved)
           yield* Fiber.interrupt(first)
           expect(saved).toBeDefined()
           const session = saved!

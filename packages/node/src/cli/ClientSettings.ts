@@ -1,26 +1,30 @@
 /**
- * Which server, dialect and credentials a command talks to, from its flags and the environment:
- * a flag always wins over its variable (`--api` over `X_MEDIA_API`, `--base-url` over
- * `X_MEDIA_BASE_URL`), and a variable a flag replaces is not even read. Every value is checked
- * here, before any request: a bad one is a usage error naming the flag or variable it came from.
+ * Which server, dialect, idle timeout and credentials a command talks to, from its flags (which
+ * fall back to their variables in `CommonFlags`) and the credentials from the environment. Every
+ * value is checked here, before any request: a bad one is an `InvalidOption` naming the flag or
+ * variable it came from (a usage error, exit code 2).
  *
  * @module
  */
 import { Credentials, type Dialect, Errors, XClient, XMediaConfig } from "@x-media/core"
 import type { EmulatorCredentials } from "@x-media/emulator"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import type { Setting } from "./CommonFlags.ts"
 import type { CliFailure } from "./Failure.ts"
 import { UsageError } from "./Failure.ts"
 
 /** The flags every command that talks to X shares. */
 export interface ClientFlags {
-  /** `--api v1|v2` */
-  readonly api: Option.Option<Dialect.Dialect>
-  /** `--base-url URL` */
-  readonly baseUrl: Option.Option<string>
+  /** `--api v1|v2`, else `X_MEDIA_API`. */
+  readonly api: Option.Option<Setting>
+  /** `--base-url URL`, else `X_MEDIA_BASE_URL`. */
+  readonly baseUrl: Option.Option<Setting>
   /** `--auth oauth1|oauth2`: which credentials to use when both are configured. */
   readonly auth: Option.Option<Credentials.Scheme>
+  /** `--timeout SECONDS`, else `X_MEDIA_TIMEOUT`. */
+  readonly timeout: Option.Option<Setting>
 }
 
 /** A running emulator to talk to instead of X: its URL and the credentials it accepts. */
@@ -36,29 +40,44 @@ export interface ClientSettings {
   readonly dialectChosenBy: string | undefined
   /** The validated base URL, or undefined for the dialect's own host. */
   readonly baseUrl: string | undefined
+  /** The idle timeout, or undefined for the client's default (60 s). */
+  readonly idleTimeout: Duration.Duration | undefined
   readonly credentials: Credentials.Credentials
 }
 
+/** A setting with a blank value counts as not given (as a blank variable does in core). */
+const given = (setting: Option.Option<Setting>): Setting | undefined =>
+  Option.getOrUndefined(Option.filter(setting, ({ value }) => value.trim() !== ""))
+
 /** `--api`, else `X_MEDIA_API`, else v2. */
-export const resolveDialect = (flag: Option.Option<Dialect.Dialect>): Effect.Effect<Dialect.Dialect, Errors.InvalidOption> =>
-  Option.isSome(flag) ? Effect.succeed(flag.value) : invalidOnly(XMediaConfig.load(XMediaConfig.dialect))
+export const resolveDialect = (setting: Option.Option<Setting>): Effect.Effect<Dialect.Dialect, Errors.InvalidOption> => {
+  const chosen = given(setting)
+  if (chosen === undefined) return Effect.succeed("v2")
+  const value = chosen.value.trim()
+  return value === "v1" || value === "v2"
+    ? Effect.succeed(value)
+    : Effect.fail(new Errors.InvalidOption({ option: chosen.from, value: chosen.value, detail: "must be v1 or v2" }))
+}
 
 /** `--base-url`, else `X_MEDIA_BASE_URL`, else none (X's host); checked either way. */
-export const resolveBaseUrl = (flag: Option.Option<string>): Effect.Effect<string | undefined, Errors.InvalidOption> =>
-  Option.isSome(flag)
-    ? XClient.validateBaseUrl(flag.value.trim()).pipe(
-      Effect.mapError((error) => new Errors.InvalidOption({ option: "--base-url", value: flag.value, detail: error.detail }))
+export const resolveBaseUrl = (setting: Option.Option<Setting>): Effect.Effect<string | undefined, Errors.InvalidOption> => {
+  const chosen = given(setting)
+  return chosen === undefined
+    ? Effect.succeed(undefined)
+    : XClient.validateBaseUrl(chosen.value.trim()).pipe(
+      Effect.mapError((error) => new Errors.InvalidOption({ option: chosen.from, value: chosen.value, detail: error.detail }))
     )
-    : invalidOnly(XMediaConfig.load(XMediaConfig.optionalBaseUrl))
+}
 
-/** The settings Configs fail with InvalidOption only (MissingCredentials comes from credentials). */
-const invalidOnly = <A>(
-  effect: Effect.Effect<A, Errors.InvalidOption | Errors.MissingCredentials>
-): Effect.Effect<A, Errors.InvalidOption> =>
-  Effect.mapError(effect, (error) =>
-    error._tag === "InvalidOption"
-      ? error
-      : new Errors.InvalidOption({ option: "configuration", value: "", detail: error.message }))
+/** `--timeout`, else `X_MEDIA_TIMEOUT`, in seconds (a positive number); undefined for the default. */
+export const resolveTimeout = (setting: Option.Option<Setting>): Effect.Effect<Duration.Duration | undefined, Errors.InvalidOption> => {
+  const chosen = given(setting)
+  if (chosen === undefined) return Effect.succeed(undefined)
+  const seconds = Number(chosen.value.trim())
+  return Number.isFinite(seconds) && seconds > 0
+    ? Effect.succeed(Duration.millis(Math.round(seconds * 1000)))
+    : Effect.fail(new Errors.InvalidOption({ option: chosen.from, value: chosen.value, detail: "must be a number of seconds greater than 0" }))
+}
 
 /**
  * The credentials from the environment. With `--auth`, that scheme must be configured (a
@@ -101,6 +120,36 @@ export const emulatorCredentials = (
       accessTokenSecret: target.credentials.accessTokenSecret
     })
 
+/** The settings other than the credentials, checked: run it before anything else. */
+export interface CheckedFlags {
+  readonly dialect: Dialect.Dialect
+  readonly dialectChosenBy: string | undefined
+  readonly baseUrl: string | undefined
+  readonly idleTimeout: Duration.Duration | undefined
+}
+
+/** Checks the flags (and the variables they fell back to); no credential is read. */
+export const checkFlags = (flags: ClientFlags, emulator: boolean): Effect.Effect<CheckedFlags, CliFailure> =>
+  Effect.gen(function*() {
+    const dialect = yield* resolveDialect(flags.api)
+    const idleTimeout = yield* resolveTimeout(flags.timeout)
+    if (emulator) {
+      const chosen = given(flags.baseUrl)
+      if (chosen !== undefined && chosen.from.startsWith("--")) {
+        return yield* new UsageError({
+          detail: "--base-url cannot be combined with --emulator: the embedded emulator has its own URL. Leave one out."
+        })
+      }
+    }
+    const baseUrl = emulator ? undefined : yield* resolveBaseUrl(flags.baseUrl)
+    return {
+      dialect,
+      dialectChosenBy: given(flags.api)?.from,
+      baseUrl,
+      idleTimeout
+    }
+  })
+
 /**
  * Resolves the settings. With an emulator target, its URL and credentials replace the environment's
  * (`--base-url` cannot be combined with it). Fails with InvalidOption (a bad value, exit code 2),
@@ -111,18 +160,23 @@ export const resolve = (
   emulator?: EmulatorTarget
 ): Effect.Effect<ClientSettings, CliFailure> =>
   Effect.gen(function*() {
-    const dialect = yield* resolveDialect(flags.api)
-    // Only v1 can be refused (OAuth 2.0), and v1 is never the default: it came from the flag or the variable.
-    const dialectChosenBy = Option.isSome(flags.api) ? "--api" : XMediaConfig.EnvNames.api
+    const checked = yield* checkFlags(flags, emulator !== undefined)
     if (emulator !== undefined) {
-      if (Option.isSome(flags.baseUrl)) {
-        return yield* new UsageError({
-          detail: "--base-url cannot be combined with --emulator: the embedded emulator has its own URL. Leave one out."
-        })
+      return {
+        ...checked,
+        baseUrl: emulator.url,
+        credentials: emulatorCredentials(emulator, flags.auth)
       }
-      return { dialect, dialectChosenBy, baseUrl: emulator.url, credentials: emulatorCredentials(emulator, flags.auth) }
     }
-    const baseUrl = yield* resolveBaseUrl(flags.baseUrl)
     const credentials = yield* loadCredentials(flags.auth)
-    return { dialect, dialectChosenBy, baseUrl, credentials }
+    return { ...checked, credentials }
   })
+
+/** The `NodeXMedia.layer` options of the settings. */
+export const layerOptions = (settings: ClientSettings) => ({
+  credentials: settings.credentials,
+  dialect: settings.dialect,
+  baseUrl: settings.baseUrl,
+  dialectChosenBy: settings.dialectChosenBy,
+  ...(settings.idleTimeout === undefined ? {} : { idleTimeout: settings.idleTimeout })
+})

@@ -1,21 +1,64 @@
 /**
- * The flags shared by the commands that talk to X: `--api`, `--base-url`, `--auth` and `--json`.
+ * The flags shared by the commands that talk to X: `--api`, `--base-url`, `--auth`, `--timeout`
+ * and `--json`. The settings that also have an environment variable fall back to it here, with
+ * `Flag.withFallbackConfig`, and nowhere else: a flag always wins, and a variable a flag replaces
+ * is not even read. Each value remembers where it came from, so an error or advice names the
+ * input the user actually set (`--base-url`, not `X_MEDIA_BASE_URL`).
  *
  * @module
  */
+import { XMediaConfig } from "@x-media/core"
+import * as Config from "effect/Config"
 import * as Flag from "effect/cli/Flag"
+
+/** A setting as given: its text and the flag or variable it came from. */
+export interface Setting {
+  /** `--api`, `X_MEDIA_API`, … */
+  readonly from: string
+  readonly value: string
+}
+
+/** The variable of `--timeout`. */
+export const timeoutVariable = "X_MEDIA_TIMEOUT"
+
+/** A flag's text, else the variable's (read as text; checked after parsing, naming its origin). */
+const withVariable = (flag: Flag.Flag<string>, name: string, variable: string): Flag.Flag<Setting> =>
+  flag.pipe(
+    Flag.map((value): Setting => ({ from: `--${name}`, value })),
+    Flag.withFallbackConfig(Config.String(variable).pipe(Config.map((value): Setting => ({ from: variable, value }))))
+  )
+
 /** `--api v1|v2`: the dialect (default `X_MEDIA_API`, else v2). */
-export const api = Flag.Literals("api", ["v1", "v2"]).pipe(
-  Flag.withDescription("API dialect: v2 (api.x.com, the default) or v1 (upload.twitter.com/1.1). Overrides X_MEDIA_API."),
-  Flag.optional
-)
+export const api = withVariable(
+  Flag.Literals("api", ["v1", "v2"]).pipe(
+    Flag.withDescription(`API dialect: v2 (api.x.com, the default) or v1 (upload.twitter.com/1.1). Default: ${XMediaConfig.EnvNames.api}, else v2.`)
+  ),
+  "api",
+  XMediaConfig.EnvNames.api
+).pipe(Flag.optional)
 
 /** `--base-url URL`: scheme://host[:port] replacing the dialect's host (default `X_MEDIA_BASE_URL`). */
-export const baseUrl = Flag.String("base-url").pipe(
-  Flag.withMetavar("URL"),
-  Flag.withDescription("scheme://host[:port] to send requests to instead of X's host. Overrides X_MEDIA_BASE_URL."),
-  Flag.optional
-)
+export const baseUrl = withVariable(
+  Flag.String("base-url").pipe(
+    Flag.withMetavar("URL"),
+    Flag.withDescription(`scheme://host[:port] to send requests to instead of X's host. Default: ${XMediaConfig.EnvNames.baseUrl}.`)
+  ),
+  "base-url",
+  XMediaConfig.EnvNames.baseUrl
+).pipe(Flag.optional)
+
+/** `--timeout SECONDS`: the idle timeout of a request (default `X_MEDIA_TIMEOUT`, else 60). */
+export const timeout = withVariable(
+  Flag.String("timeout").pipe(
+    Flag.withMetavar("SECONDS"),
+    Flag.withDescription(
+      `Give up on a request after this many seconds without progress (no byte sent, no answer). Default: ${timeoutVariable}, else 60. ` +
+        "Raise it on a slow or unsteady link."
+    )
+  ),
+  "timeout",
+  timeoutVariable
+).pipe(Flag.optional)
 
 /** `--auth oauth1|oauth2`: which configured credentials to use. */
 export const auth = Flag.Literals("auth", ["oauth1", "oauth2"]).pipe(
@@ -32,5 +75,5 @@ export const json = Flag.Boolean("json").pipe(
   Flag.withDefault(false)
 )
 
-/** The flags of {@link ClientSettings}: `--api`, `--base-url`, `--auth`. */
-export const client = { api, baseUrl, auth } as const
+/** The flags of `ClientSettings`: `--api`, `--base-url`, `--auth`, `--timeout`. */
+export const client = { api, baseUrl, auth, timeout } as const

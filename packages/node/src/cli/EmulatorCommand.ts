@@ -13,99 +13,130 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
+import * as Config from "effect/Config"
+import type * as Stdio from "effect/Stdio"
 import * as EmbeddedEmulator from "./EmbeddedEmulator.ts"
-import { variable } from "../Environment.ts"
 import type { CliFailure } from "./Failure.ts"
-import { Io } from "./Io.ts"
 import * as Report from "./Report.ts"
+import * as Streams from "./Streams.ts"
 
-const credential = (name: string, description: string) =>
-  Flag.String(name).pipe(Flag.withMetavar("VALUE"), Flag.withDescription(description), Flag.optional)
+const names = Credentials.EnvNames
+
+/** Where a credential came from: printed unless it came from the environment. */
+type Origin = "flag" | "environment"
+
+interface Given {
+  readonly value: string
+  readonly origin: Origin
+}
+
+/** A credential flag, falling back to its variable (blank counts as not set). */
+const credential = (name: string, variable: string, description: string) =>
+  Flag.String(name).pipe(
+    Flag.withMetavar("VALUE"),
+    Flag.withDescription(description),
+    Flag.map((value): Given => ({ value, origin: "flag" })),
+    Flag.withFallbackConfig(
+      Config.String(variable).pipe(Config.map((value): Given => ({ value, origin: "environment" })))
+    ),
+    Flag.optional
+  )
 
 const config = {
   host: Flag.String("host").pipe(
     Flag.withDescription("Interface to listen on (default 127.0.0.1)."),
     Flag.withDefault("127.0.0.1")
   ),
-  port: Flag.Int("port").pipe(
+  // Numbers are read as text and checked in checkInput, so "abc" and "70000" get the same message.
+  port: Flag.String("port").pipe(
+    Flag.withMetavar("N"),
     Flag.withDescription("Port to listen on (default 0: a free port, printed in X_MEDIA_BASE_URL)."),
-    Flag.withDefault(0)
+    Flag.withDefault("0")
   ),
   processing: Flag.Boolean("processing").pipe(
     Flag.withDescription("Process video and GIF asynchronously, as X does (--no-processing: ready at FINALIZE)."),
     Flag.withDefault(true)
   ),
-  checkAfterSecs: Flag.Int("check-after-secs").pipe(
+  checkAfterSecs: Flag.String("check-after-secs").pipe(
     Flag.withMetavar("SECONDS"),
     Flag.withDescription("check_after_secs the emulator answers while processing (default 1)."),
-    Flag.withDefault(1)
+    Flag.withDefault("1")
   ),
-  apiKey: credential("api-key", "API key to accept (default X_API_KEY, else generated)."),
-  apiSecret: credential("api-secret", "API secret to accept (default X_API_SECRET, else generated)."),
-  accessToken: credential("access-token", "Access token to accept (default X_ACCESS_TOKEN, else generated)."),
+  apiKey: credential("api-key", names.consumerKey, "API key to accept (default X_API_KEY, else generated)."),
+  apiSecret: credential("api-secret", names.consumerSecret, "API secret to accept (default X_API_SECRET, else generated)."),
+  accessToken: credential("access-token", names.accessToken, "Access token to accept (default X_ACCESS_TOKEN, else generated)."),
   accessTokenSecret: credential(
     "access-token-secret",
+    names.accessTokenSecret,
     "Access token secret to accept (default X_ACCESS_TOKEN_SECRET, else generated)."
   ),
-  oauth2Token: credential("oauth2-token", "OAuth 2.0 token to accept (default X_OAUTH2_ACCESS_TOKEN, else generated).")
+  oauth2Token: credential("oauth2-token", names.oauth2AccessToken, "OAuth 2.0 token to accept (default X_OAUTH2_ACCESS_TOKEN, else generated).")
 } as const
 
 /** The parsed command line of `x-media emulator`. */
 export interface EmulatorInput {
   readonly host: string
-  readonly port: number
+  readonly port: string
   readonly processing: boolean
-  readonly checkAfterSecs: number
-  readonly apiKey: Option.Option<string>
-  readonly apiSecret: Option.Option<string>
-  readonly accessToken: Option.Option<string>
-  readonly accessTokenSecret: Option.Option<string>
-  readonly oauth2Token: Option.Option<string>
+  readonly checkAfterSecs: string
+  readonly apiKey: Option.Option<Given>
+  readonly apiSecret: Option.Option<Given>
+  readonly accessToken: Option.Option<Given>
+  readonly accessTokenSecret: Option.Option<Given>
+  readonly oauth2Token: Option.Option<Given>
 }
-
-/** Where a credential came from: printed unless it came from the environment. */
-type Origin = "flag" | "environment" | "generated"
 
 interface Resolved {
   readonly value: string | undefined
-  readonly origin: Origin
+  readonly origin: Origin | "generated"
 }
 
-const resolveCredential = (flag: Option.Option<string>, name: string): Effect.Effect<Resolved, Errors.InvalidOption> =>
-  Option.isSome(flag)
-    ? Effect.succeed({ value: flag.value, origin: "flag" })
-    : Effect.map(variable(name), (env): Resolved =>
-      Option.isSome(env) ? { value: env.value, origin: "environment" } : { value: undefined, origin: "generated" })
-
-const names = Credentials.EnvNames
+/** A credential as given, or to be generated (also when its variable is blank). */
+const resolveCredential = (given: Option.Option<Given>): Resolved =>
+  Option.isSome(given) && (given.value.origin === "flag" || given.value.value.trim() !== "")
+    ? given.value
+    : { value: undefined, origin: "generated" }
 
 const credentialKeys = ["consumerKey", "consumerSecret", "accessToken", "accessTokenSecret", "oauth2Token"] as const
 
-const checkInput = (input: EmulatorInput): Effect.Effect<void, Errors.InvalidOption> => {
-  if (!Number.isSafeInteger(input.port) || input.port < 0 || input.port > 65535) {
-    return Effect.fail(new Errors.InvalidOption({ option: "--port", value: String(input.port), detail: "must be a whole number from 0 to 65535" }))
+/** A whole number from `min` to `max` written in `text`, else undefined. */
+const wholeNumber = (text: string, min: number, max: number): number | undefined => {
+  const n = text.trim() === "" ? Number.NaN : Number(text.trim())
+  return Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined
+}
+
+/** The checked numbers of the command line. */
+interface Checked {
+  readonly port: number
+  readonly checkAfterSecs: number
+}
+
+const checkInput = (input: EmulatorInput): Effect.Effect<Checked, Errors.InvalidOption> => {
+  const port = wholeNumber(input.port, 0, 65535)
+  if (port === undefined) {
+    return Effect.fail(new Errors.InvalidOption({ option: "--port", value: input.port, detail: "must be a whole number from 0 to 65535" }))
   }
   if (input.host.trim() === "") {
     return Effect.fail(new Errors.InvalidOption({ option: "--host", value: input.host, detail: "must name an interface, e.g. 127.0.0.1" }))
   }
-  if (!Number.isSafeInteger(input.checkAfterSecs) || input.checkAfterSecs < 0) {
+  const checkAfterSecs = wholeNumber(input.checkAfterSecs, 0, Number.MAX_SAFE_INTEGER)
+  if (checkAfterSecs === undefined) {
     return Effect.fail(
-      new Errors.InvalidOption({ option: "--check-after-secs", value: String(input.checkAfterSecs), detail: "must be a whole number of seconds, 0 or more" })
+      new Errors.InvalidOption({ option: "--check-after-secs", value: input.checkAfterSecs, detail: "must be a whole number of seconds, 0 or more" })
     )
   }
-  return Effect.void
+  return Effect.succeed({ port, checkAfterSecs })
 }
 
-const run = (input: EmulatorInput): Effect.Effect<void, CliFailure, Io> =>
+const run = (input: EmulatorInput): Effect.Effect<void, CliFailure, Stdio.Stdio> =>
   Effect.gen(function*() {
-    const io = yield* Io
-    yield* checkInput(input)
+    const { checkAfterSecs, port } = yield* checkInput(input)
     const resolved = {
-      consumerKey: yield* resolveCredential(input.apiKey, names.consumerKey),
-      consumerSecret: yield* resolveCredential(input.apiSecret, names.consumerSecret),
-      accessToken: yield* resolveCredential(input.accessToken, names.accessToken),
-      accessTokenSecret: yield* resolveCredential(input.accessTokenSecret, names.accessTokenSecret),
-      oauth2Token: yield* resolveCredential(input.oauth2Token, names.oauth2AccessToken)
+      consumerKey: resolveCredential(input.apiKey),
+      consumerSecret: resolveCredential(input.apiSecret),
+      accessToken: resolveCredential(input.accessToken),
+      accessTokenSecret: resolveCredential(input.accessTokenSecret),
+      oauth2Token: resolveCredential(input.oauth2Token)
     } satisfies Record<keyof EmulatorCredentials, Resolved>
     const given: Partial<Record<keyof EmulatorCredentials, string>> = {}
     for (const key of credentialKeys) {
@@ -114,15 +145,15 @@ const run = (input: EmulatorInput): Effect.Effect<void, CliFailure, Io> =>
     }
     const emulator = yield* EmbeddedEmulator.start({
       host: input.host,
-      port: input.port,
+      port,
       credentials: given,
-      processing: { enabled: input.processing, checkAfterSecs: input.checkAfterSecs }
+      processing: { enabled: input.processing, checkAfterSecs }
     })
     const line = (name: string, key: keyof EmulatorCredentials) =>
       resolved[key].origin === "environment"
         ? `# ${name} is taken from this shell's environment (not printed)`
         : `${name}=${emulator.credentials[key]}`
-    yield* io.out(
+    yield* Streams.out(
       [
         `X_MEDIA_BASE_URL=${emulator.url}`,
         line(names.consumerKey, "consumerKey"),
@@ -132,14 +163,14 @@ const run = (input: EmulatorInput): Effect.Effect<void, CliFailure, Io> =>
         line(names.oauth2AccessToken, "oauth2Token")
       ].join("\n") + "\n"
     )
-    yield* io.err(
+    yield* Streams.err(
       `X media emulator listening on ${emulator.url} (v1: /1.1/media/upload.json, v2: /2/media/upload). ` +
         `Export the lines above in another shell and run x-media upload. Press Ctrl-C to stop.\n`
     )
     return yield* Effect.never
   }).pipe(
     Effect.scoped,
-    Effect.onInterrupt(() => Io.use((io) => io.err("Emulator stopped.\n")))
+    Effect.onInterrupt(() => Streams.err("Emulator stopped.\n"))
   )
 
 /** `x-media emulator [flags]`. */

@@ -1,8 +1,8 @@
 /**
- * How the CLI fails: a usage error (exit code 2), any typed x-media error (exit code 1; 2 for
- * `InvalidOption`, which is a wrong flag or setting), and `CliExit`, the marker a command fails
- * with once it has printed its error, which tells the runtime the exit code and that nothing is
- * left to report.
+ * How the CLI fails: a usage error (exit code 2), any typed x-media error (exit code 1; 2 for the
+ * configuration errors found before any request), and `CliExit`, the marker a command fails with
+ * once it has printed its error, which tells the runtime the exit code and that nothing is left
+ * to report.
  *
  * @module
  */
@@ -13,15 +13,29 @@ import * as Schema from "effect/Schema"
 /** Exit code of a typed failure (upload, network, X's answer …). */
 export const failureExitCode = 1
 
-/** Exit code of a usage error (bad flag, bad setting). */
+/** Exit code of a usage or configuration error found before any request. */
 export const usageExitCode = 2
 
-/** The command line cannot work as given (conflicting flags, an unusable session file …). */
+/** Exit code after an interruption by Ctrl-C (SIGINT); the bin turns it into 143 after a SIGTERM. */
+export const interruptedExitCode = 130
+
+/**
+ * The command line (or a setting from the environment) cannot work as given: a flag with a bad
+ * value (`option` and `value` say which), conflicting flags, an unusable session file. Every usage
+ * error of the CLI has this one tag and, with an option, the one form
+ * `Invalid --concurrency "abc": must be a whole number from 1 to 16`.
+ */
 export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", {
+  /** The flag (`--concurrency`), argument (`<file>`) or variable (`X_MEDIA_API`) at fault. */
+  option: Schema.optionalKey(Schema.String),
+  /** The value given. */
+  value: Schema.optionalKey(Schema.String),
   detail: Schema.String
 }) {
   override get message(): string {
-    return this.detail
+    return this.option === undefined
+      ? this.detail
+      : `Invalid ${this.option}${this.value === undefined ? "" : ` ${JSON.stringify(this.value)}`}: ${this.detail}`
   }
 }
 
@@ -34,12 +48,49 @@ export class EmulatorFailed extends Schema.TaggedError<EmulatorFailed>()("Emulat
   }
 }
 
-/** Everything a CLI command can fail with before it prints: x-media's typed errors and the CLI's own. */
-export type CliFailure = Errors.XMediaError | UsageError | EmulatorFailed
+/**
+ * Standard input (`-`) brought more bytes than X takes for any media it could be: reading stopped
+ * there, so an endless pipe cannot fill the disk.
+ */
+export class StandardInputTooLarge extends Schema.TaggedError<StandardInputTooLarge>()("StandardInputTooLarge", {
+  /** The most bytes X takes for the category (the largest category's when none was given). */
+  limit: Schema.Int,
+  category: Schema.optionalKey(Schema.String)
+}) {
+  override get message(): string {
+    const of = this.category === undefined ? "any media category" : this.category
+    return `Standard input has more than ${this.limit} bytes, X's limit for ${of}; reading stopped there and nothing was sent. ` +
+      `Pipe a smaller file, or give it by path.`
+  }
+}
 
-/** The exit code for a failure: 2 for usage errors and invalid options, 1 for everything else. */
-export const exitCodeOf = (failure: CliFailure): number =>
-  failure._tag === "UsageError" || failure._tag === "InvalidOption" ? usageExitCode : failureExitCode
+/** Everything a CLI command can fail with before it prints: x-media's typed errors and the CLI's own. */
+export type CliFailure = Errors.XMediaError | UsageError | EmulatorFailed | StandardInputTooLarge
+
+/**
+ * The failure as the CLI reports it: a bad option value (`InvalidOption` from the library) is a
+ * `UsageError` like every other usage error.
+ */
+export const reported = (failure: CliFailure): Exclude<CliFailure, Errors.InvalidOption> =>
+  failure._tag === "InvalidOption"
+    ? new UsageError({ option: failure.option, value: failure.value, detail: failure.detail })
+    : failure
+
+/**
+ * The exit code for a failure: 2 for usage errors and configuration errors found before any
+ * request (`InvalidOption`, `MissingCredentials`, `AuthUnsupported`), 1 for everything else.
+ */
+export const exitCodeOf = (failure: CliFailure): number => {
+  switch (failure._tag) {
+    case "UsageError":
+    case "InvalidOption":
+    case "MissingCredentials":
+    case "AuthUnsupported":
+      return usageExitCode
+    default:
+      return failureExitCode
+  }
+}
 
 /**
  * The failure was printed already; the process should exit with `code`. Carries the runtime's

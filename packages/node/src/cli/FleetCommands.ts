@@ -20,12 +20,38 @@ import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import type * as ClientSettings from "./ClientSettings.ts"
 import * as CommonFlags from "./CommonFlags.ts"
-import { Io } from "./Io.ts"
+import { UsageError } from "./Failure.ts"
 import * as Output from "./Output.ts"
 import * as Report from "./Report.ts"
+import * as Streams from "./Streams.ts"
+import * as UploadFlags from "./UploadFlags.ts"
 
-/** The fleet package, loaded on first use. */
-const fleet = Effect.promise(() => import("@x-media/fleet"))
+/** The fleet package's name: an optional peer of @x-media/node, installed by those who run a fleet. */
+const fleetPackage = "@x-media/fleet"
+
+/** True when `cause` says the fleet package itself is not installed (not a module it imports). */
+const isFleetMissing = (cause: unknown): boolean =>
+  cause instanceof Error && "code" in cause && cause.code === "ERR_MODULE_NOT_FOUND" &&
+  cause.message.includes(`'${fleetPackage}'`)
+
+/**
+ * The fleet package, loaded on first use; a UsageError (exit code 2) that says how to install it
+ * when it is not installed.
+ */
+const fleet = Effect.tryPromise({
+  try: () => import("@x-media/fleet"),
+  catch: (cause) => cause
+}).pipe(
+  Effect.catch((cause) =>
+    isFleetMissing(cause)
+      ? Effect.fail(
+        new UsageError({
+          detail: `The fleet commands need the package ${fleetPackage}, which is not installed: run \`npm install ${fleetPackage}\` where @x-media/node is installed.`
+        })
+      )
+      : Effect.die(cause)
+  )
+)
 
 /** A required fleet variable, or an InvalidOption naming it (exit code 2) that says what to set. */
 const required = (name: string, example: string) =>
@@ -54,7 +80,7 @@ const parseListen = (raw: string) => {
 
 /** `x-media worker [--concurrency N] [--listen HOST:PORT]` */
 export const workerCommand = Command.make("worker", {
-  concurrency: Flag.Int("concurrency").pipe(
+  concurrency: Flag.String("concurrency").pipe(
     Flag.withMetavar("N"),
     Flag.withDescription("Requests to X this worker has in flight at once, over all its uploads (default 8)."),
     Flag.optional
@@ -66,10 +92,12 @@ export const workerCommand = Command.make("worker", {
   )
 }, (input) =>
   Effect.gen(function*() {
-    const io = yield* Io
-    if (Option.isSome(input.concurrency) && !(input.concurrency.value >= 1)) {
-      return yield* new Errors.InvalidOption({ option: "--concurrency", value: String(input.concurrency.value), detail: "must be 1 or more" })
-    }
+    const concurrency = yield* UploadFlags.checkedNumber(
+      input.concurrency,
+      "--concurrency",
+      (n) => Number.isSafeInteger(n) && n >= 1,
+      "must be a whole number of 1 or more"
+    )
     const listen = Option.isSome(input.listen) ? yield* parseListen(input.listen.value) : undefined
     const database = yield* databaseUrl
     const redis = yield* redisUrl
@@ -82,17 +110,17 @@ export const workerCommand = Command.make("worker", {
       databaseUrl: database,
       redisUrl: redis,
       listen,
-      concurrency: Option.getOrUndefined(input.concurrency),
+      concurrency,
       x: { dialect, baseUrl }
     }).pipe(Layer.provide(FleetCredentials.layer([credentials])))
     return yield* Effect.gen(function*() {
-      yield* io.err(`x-media worker: joined the fleet, uploading for X user ${user}. Stop with Ctrl-C or SIGTERM: its uploads go on elsewhere.\n`)
+      yield* Streams.err(`x-media worker: joined the fleet, uploading for X user ${user}. Stop with Ctrl-C or SIGTERM: its uploads go on elsewhere.\n`)
       return yield* Effect.never
     }).pipe(
       Effect.provide(worker),
       // The cluster's log lines go to stderr, with the worker's own.
       Effect.provide(Logger.layer([Logger.withConsoleError(Logger.formatSimple)])),
-      Effect.onInterrupt(() => io.err("x-media worker: handing the uploads over and leaving the fleet.\n"))
+      Effect.onInterrupt(() => Streams.err("x-media worker: handing the uploads over and leaving the fleet.\n"))
     )
   }).pipe(Report.reportFailure(false, "worker"))).pipe(
   Command.withDescription(
@@ -106,7 +134,6 @@ const pad = (text: string, width: number) => text.length >= width ? text : text 
 /** `x-media fleet status [--json]` */
 const statusCommand = Command.make("status", { json: CommonFlags.json }, (input) =>
   Effect.gen(function*() {
-    const io = yield* Io
     const database = yield* databaseUrl
     const { Fleet, FleetStore } = yield* fleet
     const uploads = yield* FleetStore.FleetStore.use((store) => store.list).pipe(
@@ -129,11 +156,11 @@ const statusCommand = Command.make("status", { json: CommonFlags.json }, (input)
         }))
       })
     }
-    if (uploads.length === 0) return yield* io.out("No uploads in the fleet.\n")
+    if (uploads.length === 0) return yield* Streams.out("No uploads in the fleet.\n")
     const lines = uploads.map((u) =>
       `${pad(u.state, 11)} ${pad(u.mediaId ?? "-", 20)} ${pad(`${u.segmentsDone}/${u.segmentCount}`, 9)} ${pad(u.worker ?? "-", 32)} ${u.path}${u.error === null ? "" : ` (${u.error})`}`
     )
-    yield* io.out(`${pad("STATE", 11)} ${pad("MEDIA ID", 20)} ${pad("SEGMENTS", 9)} ${pad("WORKER", 32)} FILE\n${lines.join("\n")}\n`)
+    yield* Streams.out(`${pad("STATE", 11)} ${pad("MEDIA ID", 20)} ${pad("SEGMENTS", 9)} ${pad("WORKER", 32)} FILE\n${lines.join("\n")}\n`)
   }).pipe(Report.reportFailure(input.json, "fleet status"))).pipe(
   Command.withDescription("The uploads in the fleet: state, media id, progress and the worker that moved each on last.")
 )

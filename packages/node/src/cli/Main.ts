@@ -1,13 +1,17 @@
 /**
  * The `x-media` command tree and how a run ends: exit code 0 on success, 1 for a typed failure,
- * 2 for a usage error (with `--json`, also as a JSON error object on stdout), 130 when interrupted.
+ * 2 for a usage error (with `--json`, also as a JSON error object on stdout), 130 after SIGINT and 143 after SIGTERM.
  * Expected failures print their message only; an unexpected defect prints a short note (the stack
- * trace only with `X_MEDIA_DEBUG=1`).
+ * trace only with `X_MEDIA_DEBUG=1`). Everything is written through effect's `Stdio` and read
+ * through `Config`, so tests run the whole command in process (`run`) with `Stdio.layerTest`.
  *
  * @module
  */
 import * as Cause from "effect/Cause"
+import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Stdio from "effect/Stdio"
 import * as CliConfig from "effect/cli/CliConfig"
 import type * as CliError from "effect/cli/CliError"
@@ -15,13 +19,17 @@ import * as Command from "effect/cli/Command"
 import * as GlobalFlag from "effect/cli/GlobalFlag"
 import * as EmulatorCommand from "./EmulatorCommand.ts"
 import { CliExit, failureExitCode, usageExitCode } from "./Failure.ts"
-import { Io } from "./Io.ts"
+import * as Output from "./Output.ts"
+import * as PostCommand from "./PostCommand.ts"
+import * as Streams from "./Streams.ts"
+import * as Usage from "./Usage.ts"
 import * as StatusCommand from "./StatusCommand.ts"
 import * as UploadCommand from "./UploadCommand.ts"
 import * as FleetCommands from "./FleetCommands.ts"
+import * as PackageVersion from "../PackageVersion.ts"
 
-/** The version `x-media --version` prints. */
-export const version = "0.1.0"
+/** The version `x-media --version` prints: the package's (package.json). */
+export const version: string = PackageVersion.version
 
 /** `x-media` with its subcommands `upload`, `status` and `emulator`. */
 export const command = Command.make("x-media").pipe(
@@ -34,6 +42,7 @@ export const command = Command.make("x-media").pipe(
     UploadCommand.command,
     StatusCommand.command,
     EmulatorCommand.command,
+    PostCommand.command,
     // The fleet: its package loads only when one of these runs.
     FleetCommands.workerCommand,
     FleetCommands.fleetCommand
@@ -43,45 +52,51 @@ export const command = Command.make("x-media").pipe(
 const wantsJson = (args: ReadonlyArray<string>): boolean =>
   args.some((arg) => arg === "--json" || arg === "--json=true")
 
-/** A parse error of the command line: printed by the presenter already; with `--json` also as JSON. */
-const usageFailure = (error: CliError.CliError, args: ReadonlyArray<string>) =>
-  Io.use((io) => {
-    const errors = error._tag === "ShowHelp" ? error.errors : [error]
-    const message = errors.length === 0
-      ? "No command given: use x-media upload, x-media status or x-media emulator."
-      : errors.map((e) => e.message).join(" ")
-    if (errors.length === 0 && !wantsJson(args)) {
-      return Effect.fail(new CliExit({ code: usageExitCode }))
-    }
-    return Effect.andThen(
-      wantsJson(args)
-        ? io.out(`${JSON.stringify({ error: { _tag: "UsageError", message } })}\n`)
-        : Effect.void,
-      Effect.fail(new CliExit({ code: usageExitCode }))
-    )
-  })
+/**
+ * A parse error of the command line: printed on stderr by the presenter already; with `--json`
+ * also as the JSON error object (the first usage error) on stdout.
+ */
+const usageFailure = (error: CliError.CliError, args: ReadonlyArray<string>) => {
+  const errors = Usage.errorsOf(error)
+  const first = errors[0]
+  const json = !wantsJson(args)
+    ? Effect.void
+    : Output.printJson(Output.errorJson(
+      first ?? { _tag: "UsageError", message: "No command given: use x-media upload, x-media post, x-media status, x-media emulator, x-media worker or x-media fleet." }
+    ))
+  return Effect.andThen(json, Effect.fail(new CliExit({ code: usageExitCode })))
+}
+
+/** `X_MEDIA_DEBUG`: set and not empty prints the stack trace of an unexpected error. */
+const debug = Config.option(Config.String("X_MEDIA_DEBUG")).pipe(
+  Config.map(Option.exists((value) => value !== "")),
+  Config.orElse(() => Config.succeed(false))
+)
 
 /** A defect: a bug, not an expected failure. */
 const unexpected = (defect: unknown) =>
-  Io.use((io) => {
-    const debug = (process.env["X_MEDIA_DEBUG"] ?? "") !== ""
-    const text = debug ? Cause.pretty(Cause.die(defect)) : defect instanceof Error ? defect.message : String(defect)
-    return Effect.andThen(
-      io.err(`x-media: unexpected internal error: ${text}\nPlease report it${debug ? "" : " (set X_MEDIA_DEBUG=1 for details)"}.\n`),
-      Effect.fail(new CliExit({ code: failureExitCode }))
+  Effect.gen(function*() {
+    const verbose = yield* Effect.orElseSucceed(debug, () => false)
+    const text = verbose ? Cause.pretty(Cause.die(defect)) : defect instanceof Error ? defect.message : String(defect)
+    yield* Streams.err(
+      `x-media: unexpected internal error: ${text}\nPlease report it${verbose ? "" : " (set X_MEDIA_DEBUG=1 for details)"}.\n`
     )
+    return yield* new CliExit({ code: failureExitCode })
   })
 
 /** The built-in flags kept: --help, --version and --completions (no wizard prompts, no log levels). */
 const cliConfig = CliConfig.layer({ builtIns: [GlobalFlag.Help, GlobalFlag.Version, GlobalFlag.Completions] })
 
-/** Runs `x-media` with the process's arguments. Fails only with CliExit (already printed). */
-export const main = Effect.gen(function*() {
-  const stdio = yield* Stdio.Stdio
-  const args = yield* stdio.args
-  return yield* Command.runWith(command, { version })(args).pipe(
-    Effect.provide(cliConfig),
+/**
+ * Runs `x-media` with `args` (without the program name). Fails only with CliExit (already
+ * printed); succeeds for exit code 0.
+ */
+export const run = (args: ReadonlyArray<string>) =>
+  Command.runWith(command, { version })(args).pipe(
+    Effect.provide(Layer.merge(cliConfig, Usage.layerPresenter)),
     Effect.catch((error) => (error instanceof CliExit ? Effect.fail(error) : usageFailure(error, args))),
     Effect.catchDefect(unexpected)
   )
-})
+
+/** Runs `x-media` with the arguments of `Stdio`. Fails only with CliExit (already printed). */
+export const main = Effect.flatMap(Stdio.Stdio.use((stdio) => stdio.args), run)

@@ -7,8 +7,9 @@
  */
 import type { MediaStatus, Upload } from "@x-media/core"
 import * as Effect from "effect/Effect"
+import type * as Stdio from "effect/Stdio"
 import * as Format from "./Format.ts"
-import { Io } from "./Io.ts"
+import * as Streams from "./Streams.ts"
 
 /** The `--json` form of an uploaded media. */
 export interface MediaJson {
@@ -30,6 +31,20 @@ export const mediaJson = (media: Upload.UploadedMedia): MediaJson => ({
   size: media.size,
   state: media.state,
   expires_at: media.expiresAt.toISOString()
+})
+
+/**
+ * One entry of the `media` array of several uploads: the media's object, or the error of the file
+ * that failed with the file it was.
+ */
+export type MediaEntry = MediaJson | { readonly file: string; readonly error: Record<string, unknown> }
+
+/**
+ * The `--json` result of an upload of several files (and the `media` of a post):
+ * `{"media":[…one entry per file, in the order given…]}`.
+ */
+export const mediaListJson = (entries: ReadonlyArray<MediaEntry>): { readonly media: ReadonlyArray<MediaEntry> } => ({
+  media: entries
 })
 
 /** The `--json` result of `x-media status`: what X said, in X's spelling. */
@@ -70,45 +85,41 @@ export const errorJson = (error: Reportable): { readonly error: Record<string, u
 }
 
 /** Prints one JSON object and a newline on stdout. */
-export const printJson = (value: unknown): Effect.Effect<void, never, Io> =>
-  Io.use((io) => io.out(`${JSON.stringify(value)}\n`))
+export const printJson = (value: unknown): Effect.Effect<void, never, Stdio.Stdio> =>
+  Streams.out(`${JSON.stringify(value)}\n`)
 
 /** Prints an error for people on stderr: what happened and what to do (the error's message). */
-export const printError = (error: Reportable, hint?: string): Effect.Effect<void, never, Io> =>
-  Io.use((io) => io.err(`Error: ${error.message}\n${hint === undefined ? "" : `${hint}\n`}`))
+export const printError = (error: Reportable, hint?: string): Effect.Effect<void, never, Stdio.Stdio> =>
+  Streams.err(`Error: ${error.message}\n${hint === undefined ? "" : `${hint}\n`}`)
 
 /** The summary of an upload for people (stderr), and the media id alone on stdout. */
-export const printUploaded = (media: Upload.UploadedMedia, source: string): Effect.Effect<void, never, Io> =>
-  Io.use((io) =>
-    Effect.gen(function*() {
-      const ready = media.state === "succeeded"
-      const lines = [
-        ready
-          ? `Uploaded ${source} as media ${media.mediaId}: ready to post.`
-          : `Uploaded ${source} as media ${media.mediaId}; X is still processing it (${media.state}). ` +
-            `Wait for it with: x-media status ${media.mediaId} --wait`,
-        ...(media.mediaKey === undefined ? [] : [`  media key   ${media.mediaKey}`]),
-        `  type        ${media.mediaType} (${media.category}), ${Format.bytes(media.size)}`,
-        `  state       ${media.state}`,
-        `  expires at  ${media.expiresAt.toISOString()}`
-      ]
-      yield* io.err(`${lines.join("\n")}\n`)
-      yield* io.out(`${media.mediaId}\n`)
-    })
-  )
+export const printUploaded = (media: Upload.UploadedMedia, source: string): Effect.Effect<void, never, Stdio.Stdio> =>
+  Effect.gen(function*() {
+    const ready = media.state === "succeeded"
+    const lines = [
+      ready
+        ? `Uploaded ${source} as media ${media.mediaId}: ready to post.`
+        : `Uploaded ${source} as media ${media.mediaId}; X is still processing it (${media.state}). ` +
+          `Wait for it with: x-media status ${media.mediaId} --wait`,
+      ...(media.mediaKey === undefined ? [] : [`  media key   ${media.mediaKey}`]),
+      `  type        ${media.mediaType} (${media.category}), ${Format.bytes(media.size)}`,
+      `  state       ${media.state}`,
+      `  expires at  ${media.expiresAt.toISOString()}`
+    ]
+    yield* Streams.err(`${lines.join("\n")}\n`)
+    yield* Streams.out(`${media.mediaId}\n`)
+  })
 
 /** A status for people (stderr), and the state alone on stdout. */
-export const printStatus = (status: MediaStatus.MediaStatus): Effect.Effect<void, never, Io> =>
-  Io.use((io) =>
-    Effect.gen(function*() {
-      const state = status._tag === "Ready" ? "succeeded" : status.state
-      const progress = status._tag === "Processing" && status.progressPercent !== undefined
-        ? ` ${Math.round(status.progressPercent)}%`
-        : ""
-      const next = status._tag === "Processing"
-        ? ` X is still processing it; wait for it with: x-media status ${status.mediaId} --wait`
-        : " Ready to post."
-      yield* io.err(`Media ${status.mediaId}: ${state}${progress} (expires at ${status.expiresAt.toISOString()}).${next}\n`)
-      yield* io.out(`${state}\n`)
-    })
-  )
+export const printStatus = (status: MediaStatus.MediaStatus): Effect.Effect<void, never, Stdio.Stdio> =>
+  Effect.gen(function*() {
+    const state = status._tag === "Ready" ? "succeeded" : status.state
+    const progress = status._tag === "Processing" && status.progressPercent !== undefined
+      ? ` ${Math.round(status.progressPercent)}%`
+      : ""
+    const next = status._tag === "Processing"
+      ? ` X is still processing it; wait for it with: x-media status ${status.mediaId} --wait`
+      : " Ready to post."
+    yield* Streams.err(`Media ${status.mediaId}: ${state}${progress} (expires at ${status.expiresAt.toISOString()}).${next}\n`)
+    yield* Streams.out(`${state}\n`)
+  })

@@ -3,15 +3,18 @@
  * ETA), then one for X's processing (state, percent), each redrawn in place, with notes (retries,
  * rate-limit waits) printed above the bar. Elsewhere (a pipe, a file, CI logs): no control
  * characters, one plain line per phase: planned, initialized, upload done, finalized, each
- * processing update, ready.
+ * processing update, ready. With several uploads at once, each line names its file and nothing is
+ * redrawn.
  *
  * @module
  */
 import type { Progress } from "@x-media/core"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import type * as Stdio from "effect/Stdio"
+import type * as Terminal from "effect/Terminal"
 import * as Format from "./Format.ts"
-import type { IoShape } from "./Io.ts"
+import * as Streams from "./Streams.ts"
 
 /** A view of one upload's progress. */
 export interface ProgressView {
@@ -37,10 +40,25 @@ const percent = (fraction: number): string => `${String(Math.floor(Math.max(0, M
 const where = (step: string, segmentIndex: number | undefined) =>
   segmentIndex === undefined ? step : `${step} of segment ${segmentIndex}`
 
-/** Makes the view for one upload, drawing on a terminal when `io.errIsTerminal`. */
-export const make = (io: IoShape): Effect.Effect<ProgressView> =>
-  Effect.sync(() => {
-    const terminal = io.errIsTerminal
+/** Options of {@link make}. */
+export interface Options {
+  /** Put before every line (the file's name when several are uploaded at once). */
+  readonly label?: string | undefined
+  /** Redraw bars in place; default: when stderr is a terminal that takes cursor control. */
+  readonly animate?: boolean | undefined
+}
+
+/** Makes the view for one upload, on stderr. */
+export const make = (options: Options = {}): Effect.Effect<ProgressView, never, Stdio.Stdio | Terminal.Terminal> =>
+  Effect.gen(function*() {
+    const terminal = options.animate ?? (yield* Streams.errAnimates)
+    const columns = yield* Streams.columns
+    const prefix = options.label === undefined ? "" : `${options.label}: `
+    const context = yield* Effect.context<Stdio.Stdio>()
+    const io = {
+      err: (text: string) => Effect.provideContext(Streams.err(text), context),
+      columns: () => columns
+    }
     let totalBytes = 0
     let bytesSent = 0
     let bytesAtStart = 0
@@ -64,20 +82,22 @@ export const make = (io: IoShape): Effect.Effect<ProgressView> =>
       })
 
     /** A finished line: above the live line on a terminal (which is then drawn again), plain otherwise. */
-    const note = (text: string) =>
+    const note = (line: string) =>
       Effect.suspend(() => {
+        const text = `${prefix}${line}`
         if (!terminal) return io.err(`${text}\n`)
         const again = live
         return io.err(`${live === undefined ? "" : clearLine}${text}\n${again === undefined ? "" : again}`)
       })
 
     /** Replaces the live line with a finished line. */
-    const conclude = (text: string) =>
+    const conclude = (line: string) =>
       Effect.suspend(() => {
+        const text = `${prefix}${line}`
         if (!terminal) return io.err(`${text}\n`)
-        const prefix = live === undefined ? "" : clearLine
+        const clear = live === undefined ? "" : clearLine
         live = undefined
-        return io.err(`${prefix}${text}\n`)
+        return io.err(`${clear}${text}\n`)
       })
 
     const settle = Effect.suspend(() => {
@@ -132,8 +152,8 @@ export const make = (io: IoShape): Effect.Effect<ProgressView> =>
             startedAt = now
             uploadDone = totalBytes > 0 && bytesSent >= totalBytes
             const text = event.resumed
-              ? `Resumed media ${event.mediaId}: ${Format.bytes(event.bytesAlreadySent)} already on X (expires at ${event.expiresAt.toISOString()}).`
-              : `Initialized media ${event.mediaId} (finish by ${event.expiresAt.toISOString()}).`
+              ? `Resumed media ${event.mediaId}: ${Format.bytes(event.bytesAlreadySent)} already on X; X keeps the unfinished upload open until ${event.expiresAt.toISOString()}.`
+              : `Initialized media ${event.mediaId}; X keeps the unfinished upload open until ${event.expiresAt.toISOString()}.`
             return Effect.andThen(
               note(text),
               terminal && !uploadDone && totalBytes > 0 ? draw(uploadLine(now)) : Effect.void
@@ -152,7 +172,13 @@ export const make = (io: IoShape): Effect.Effect<ProgressView> =>
           }
           case "Retrying":
             return note(
-              `Retrying ${where(event.step, event.segmentIndex)} in ${Format.duration(event.delayMillis)} (attempt ${event.attempt}): ${event.reason}`
+              `Retrying ${where(event.step, event.segmentIndex)} in ${Format.duration(event.delayMillis)} (attempt ${event.attempt} of ${event.maxAttempts}): ${event.reason}`
+            )
+          case "Adapted":
+            return note(
+              `Segment ${event.segmentIndex} got no answer within ${Format.duration(event.idleTimeoutMillis)}; the link is slow: now ${
+                Format.plural(event.concurrency, "segment")
+              } of ${Format.bytes(event.chunkSize)} at a time; --concurrency, --chunk-size and --timeout change this.`
             )
           case "RateLimitWait":
             return note(`X's rate limit for ${event.step} is used up; waiting until ${event.until.toISOString()}.`)
@@ -171,12 +197,12 @@ export const make = (io: IoShape): Effect.Effect<ProgressView> =>
             lastProcessing = key
             if (terminal) return draw(processingLine(event.state, event.progressPercent, event.checkAfterSecs))
             const shown = event.progressPercent === undefined ? "" : ` ${Math.round(event.progressPercent)}%`
-            return io.err(`Processing: ${event.state}${shown}.\n`)
+            return io.err(`${prefix}Processing: ${event.state}${shown}.\n`)
           }
           case "AltTextSet":
             return note("Alt text set.")
           case "Ready":
-            return conclude(`Ready: media ${event.mediaId} can be posted until ${event.expiresAt.toISOString()}.`)
+            return conclude(`Ready: media ${event.mediaId} can be attached to a post until it expires at ${event.expiresAt.toISOString()}.`)
         }
       })
 

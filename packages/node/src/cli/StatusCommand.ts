@@ -6,7 +6,7 @@
  */
 import { Errors, MediaClient, MediaId, type MediaStatus, Progress } from "@x-media/core"
 import * as Effect from "effect/Effect"
-import type * as Option from "effect/Option"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
@@ -14,7 +14,6 @@ import * as Flag from "effect/cli/Flag"
 import * as NodeXMedia from "../NodeXMedia.ts"
 import * as ClientSettings from "./ClientSettings.ts"
 import * as CommonFlags from "./CommonFlags.ts"
-import { Io } from "./Io.ts"
 import * as Output from "./Output.ts"
 import * as ProgressView from "./ProgressView.ts"
 import * as Report from "./Report.ts"
@@ -35,24 +34,23 @@ const config = {
 export interface StatusInput extends ClientSettings.ClientFlags {
   readonly mediaId: string
   readonly wait: boolean
-  readonly maxWait: Option.Option<number>
+  readonly maxWait: Option.Option<string>
   readonly json: boolean
 }
 
 const decodeMediaId = (raw: string) =>
   Schema.decodeUnknownEffect(MediaId.MediaId)(raw.trim()).pipe(
     Effect.mapError(() =>
-      new Errors.InvalidOption({ option: "media id", value: raw, detail: "a media id is a string of 1 to 19 digits" })
+      new Errors.InvalidOption({ option: "<media-id>", value: raw, detail: "must be a media id: 1 to 19 digits" })
     )
   )
 
 const status = (input: StatusInput) =>
   Effect.gen(function*() {
-    const io = yield* Io
     const mediaId = yield* decodeMediaId(input.mediaId)
     const maxWait = yield* UploadFlags.maxWaitDuration(input.maxWait)
     const settings = yield* ClientSettings.resolve(input)
-    const view = yield* ProgressView.make(io)
+    const view = yield* ProgressView.make()
     const onStatus = (status: MediaStatus.MediaStatus) =>
       status._tag === "Processing"
         ? view.listener(Progress.UploadEvent.ProcessingUpdate({
@@ -69,9 +67,9 @@ const status = (input: StatusInput) =>
       const ready: MediaStatus.MediaStatus = yield* client.awaitReady(first, { maxWait, onStatus })
       return ready
     }).pipe(
-      Effect.provide(NodeXMedia.layer(settings)),
+      Effect.provide(NodeXMedia.layer(ClientSettings.layerOptions(settings))),
       Effect.ensuring(view.settle),
-      Report.onInterrupt(input.json, () => "Interrupted; the media is not affected. Ask again with x-media status.")
+      Report.onInterrupt(input.json, Effect.succeed("Interrupted; the media is not affected. Ask again with x-media status."))
     )
   })
 
@@ -79,7 +77,8 @@ const status = (input: StatusInput) =>
 export const command = Command.make("status", config, (input) =>
   status(input).pipe(
     Effect.flatMap((result) => input.json ? Output.printJson(Output.statusJson(result)) : Output.printStatus(result)),
-    Report.reportFailure(input.json, "status")
+    // No settings are resolved without a valid base URL: the flag or variable that gave it is the one set.
+    Report.reportFailure(input.json, "status", Report.networkNote(Option.getOrUndefined(input.baseUrl)?.from))
   )).pipe(
     Command.withDescription(
       "Show where X is with a media (pending, in_progress, succeeded); with --wait, wait until it is ready."

@@ -1,13 +1,19 @@
 /**
- * `x-media upload <file>`: uploads one file (or resumes its saved session), showing progress on
- * stderr and printing the media id (or, with `--json`, the result object) on stdout.
+ * `x-media upload <file…>`: uploads one or several files (several at once, under one client and
+ * so one rate budget), or resumes a saved session of one file, showing progress on stderr and
+ * printing each media id (or, with `--json`, the result object) on stdout. `-` reads a file from
+ * standard input (see `StandardInput`). Every local input (flags, files, session file) is checked
+ * before the credentials are read and before any request.
  *
  * @module
  */
 import { MediaSource, Upload, type UploadSession } from "@x-media/core"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import type * as FileSystem from "effect/FileSystem"
 import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Stdio from "effect/Stdio"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
@@ -15,18 +21,25 @@ import * as NodeXMedia from "../NodeXMedia.ts"
 import * as ClientSettings from "./ClientSettings.ts"
 import * as CommonFlags from "./CommonFlags.ts"
 import * as EmbeddedEmulator from "./EmbeddedEmulator.ts"
-import { type CliFailure, UsageError } from "./Failure.ts"
+import { type CliFailure, CliExit, exitCodeOf, reported, UsageError } from "./Failure.ts"
 import * as FleetCommands from "./FleetCommands.ts"
 import * as Format from "./Format.ts"
-import { Io } from "./Io.ts"
 import * as Output from "./Output.ts"
 import * as ProgressView from "./ProgressView.ts"
 import * as Report from "./Report.ts"
 import * as SessionFile from "./SessionFile.ts"
+import * as StandardInput from "./StandardInput.ts"
+import * as Streams from "./Streams.ts"
 import * as UploadFlags from "./UploadFlags.ts"
 
+/** Files uploaded at the same time when several are given (each with its own APPENDs in flight). */
+export const filesAtOnce = 4
+
 const config = {
-  file: Argument.String("file").pipe(Argument.withDescription("The image, GIF or video to upload.")),
+  files: Argument.String("file").pipe(
+    Argument.withDescription("The images, GIFs or videos to upload; - reads one from standard input."),
+    Argument.atLeast(1)
+  ),
   ...CommonFlags.client,
   ...UploadFlags.flags,
   json: CommonFlags.json,
@@ -36,12 +49,12 @@ const config = {
   ),
   session: Flag.String("session").pipe(
     Flag.withMetavar("FILE"),
-    Flag.withDescription("Save the upload session in FILE as it goes; if FILE holds a session, resume it. Deleted after success."),
+    Flag.withDescription("Save the upload session in FILE as it goes; if FILE holds a session, resume it. Deleted after success. One file only."),
     Flag.optional
   ),
   durable: Flag.Boolean("durable").pipe(
     Flag.withDescription(
-      "Submit the upload to the fleet (X_MEDIA_DATABASE_URL) and wait for it; interrupted, it goes on there, and the same command waits for it again."
+      "Submit the upload to the fleet (X_MEDIA_DATABASE_URL) and wait for it; interrupted, it goes on there, and the same command waits for it again. One file only."
     ),
     Flag.withDefault(false)
   )
@@ -49,7 +62,7 @@ const config = {
 
 /** The parsed command line of `x-media upload`. */
 export interface UploadInput extends UploadFlags.UploadFlags, ClientSettings.ClientFlags {
-  readonly file: string
+  readonly files: ReadonlyArray<string>
   readonly json: boolean
   readonly emulator: boolean
   readonly session: Option.Option<string>
@@ -61,18 +74,11 @@ const describeSession = (session: UploadSession.UploadSession) =>
     session.finalized ? ", finalized" : ""
   }`
 
-/** What is known about the saved session when the upload ends, for the note after a failure. */
+/** What is known about the saved session as the upload goes, for the notes after a failure or an interrupt. */
 interface SessionState {
-  path: string | undefined
-  latest: UploadSession.UploadSession | undefined
+  readonly path: string | undefined
+  readonly latest: UploadSession.UploadSession | undefined
 }
-
-/** After a failure that a rerun can get past, where the session is kept; nothing when it is gone. */
-const resumeNote = (state: SessionState) => (failure: CliFailure): string | undefined =>
-  state.path === undefined || state.latest === undefined || !resumable(failure)
-    ? undefined
-    : `The upload session of media ${state.latest.mediaId} (${describeSession(state.latest)}) is kept in ${state.path}; ` +
-      `run the same command again to resume it.`
 
 /** Failures after which the session is worth keeping: not when the media is dead or the input is wrong. */
 const resumable = (failure: CliFailure): boolean => {
@@ -88,6 +94,14 @@ const resumable = (failure: CliFailure): boolean => {
       return false
   }
 }
+
+/** After a failure that a rerun can get past, where the session is kept; nothing when it is gone. */
+const resumeNote = (state: Ref.Ref<SessionState>): Report.Note => (failure) =>
+  Effect.map(Ref.get(state), ({ latest, path }) =>
+    path === undefined || latest === undefined || !resumable(failure)
+      ? undefined
+      : `The upload session of media ${latest.mediaId} (${describeSession(latest)}) is kept in ${path}; ` +
+        `run the same command again to resume it.`)
 
 /**
  * The session saved in the file, when it can still be resumed: an expired one, or one from an
@@ -105,57 +119,94 @@ const usableSession = (file: SessionFile.SessionFile, emulatorUrl: string | unde
       ? "belongs to an earlier emulator run"
       : undefined
     if (stale === undefined) return saved
-    yield* Io.use((io) => io.err(`The saved session for media ${session.mediaId} ${stale}; starting a new upload.\n`))
+    yield* Streams.err(`The saved session for media ${session.mediaId} ${stale}; starting a new upload.\n`)
     return Option.none<UploadSession.UploadSession>()
   })
 
-/** The upload: checks, client, optional emulator and session file, progress, result. */
-const upload = (input: UploadInput, state: SessionState) =>
-  Effect.gen(function*() {
-    const io = yield* Io
-    const options = yield* UploadFlags.toUploadOptions(input)
-    const emulator = input.emulator ? yield* EmbeddedEmulator.start(EmbeddedEmulator.demoOptions) : undefined
-    if (emulator !== undefined) yield* io.err(`Started an X emulator at ${emulator.url}; uploading to it.\n`)
-    const settings = yield* ClientSettings.resolve(input, emulator)
-    if (input.durable) {
-      if (Option.isSome(input.session) || emulator !== undefined) {
-        return yield* new UsageError({ detail: "--durable cannot be combined with --session or --emulator: the fleet keeps the upload's state." })
-      }
-      return yield* FleetCommands.submitDurable({ file: input.file, settings, options })
+/** The command line's checks that need no file: conflicting arguments. */
+const checkArguments = (input: UploadInput): Effect.Effect<void, UsageError> => {
+  const fromStdin = input.files.filter((file) => file === StandardInput.marker).length
+  if (fromStdin > 1) {
+    return Effect.fail(new UsageError({ detail: "- (standard input) can be given once only: there is one standard input." }))
+  }
+  if (Option.isSome(input.session) && input.files.length > 1) {
+    return Effect.fail(new UsageError({ detail: "--session works with one file; upload the files one by one to resume each." }))
+  }
+  if (Option.isSome(input.session) && fromStdin > 0) {
+    return Effect.fail(new UsageError({ detail: "--session cannot resume standard input (-); give the file by path." }))
+  }
+  if (input.durable) {
+    // The fleet's workers read the file by its path, and the fleet knows an upload by path and content.
+    if (input.files.length > 1) {
+      return Effect.fail(new UsageError({ detail: "--durable works with one file; submit the files one by one." }))
     }
-    const view = yield* ProgressView.make(io)
+    if (fromStdin > 0) {
+      return Effect.fail(new UsageError({ detail: "--durable cannot upload standard input (-): the fleet's workers read the file by its path." }))
+    }
+    if (Option.isSome(input.session) || input.emulator) {
+      return Effect.fail(new UsageError({ detail: "--durable cannot be combined with --session or --emulator: the fleet keeps the upload's state." }))
+    }
+  }
+  return Effect.void
+}
 
+/** The source of one argument: a file, or standard input copied to a temporary file. */
+const sourceOf = (file: string, category: string | undefined) =>
+  file === StandardInput.marker ? StandardInput.spool(category) : Effect.succeed(MediaSource.fromFile(file))
+
+/** Every local input checked, in order: flags, files (and standard input), then the session file. */
+const prepare = (input: UploadInput) =>
+  Effect.gen(function*() {
+    const options = yield* UploadFlags.toUploadOptions(input)
+    const flags = yield* ClientSettings.checkFlags(input, input.emulator)
+    yield* checkArguments(input)
+    const sources: Array<MediaSource.MediaSource<FileSystem.FileSystem>> = []
+    for (const file of input.files) {
+      const source = yield* sourceOf(file, options.category)
+      yield* Upload.check(source, options)
+      sources.push(source)
+    }
+    // A session file that is not one is a usage error: found here, before the credentials.
+    if (Option.isSome(input.session)) {
+      yield* Effect.flatMap(SessionFile.make(input.session.value, () => Effect.void), (file) => file.load)
+    }
+    return { options, flags, sources }
+  })
+
+/** The upload of one file, resumable with `--session`. */
+const uploadOne = (
+  input: UploadInput,
+  source: MediaSource.MediaSource<FileSystem.FileSystem>,
+  options: UploadFlags.CheckedOptions,
+  emulatorUrl: string | undefined,
+  state: Ref.Ref<SessionState>
+) =>
+  Effect.gen(function*() {
+    const view = yield* ProgressView.make()
+    const stdio = yield* Stdio.Stdio
     const sessionFile = Option.isSome(input.session)
-      ? yield* SessionFile.make(input.session.value, (detail) => view.settle.pipe(Effect.andThen(io.err(`Warning: ${detail}\n`))))
+      ? yield* SessionFile.make(
+        input.session.value,
+        (detail) => view.settle.pipe(Effect.andThen(Effect.provideService(Streams.err(`Warning: ${detail}\n`), Stdio.Stdio, stdio)))
+      )
       : undefined
-    const saved = sessionFile === undefined ? Option.none() : yield* usableSession(sessionFile, emulator?.url)
-
-    state.path = sessionFile?.path
-    state.latest = Option.getOrUndefined(saved)
+    const saved = sessionFile === undefined ? Option.none() : yield* usableSession(sessionFile, emulatorUrl)
+    yield* Ref.set(state, { path: sessionFile?.path, latest: Option.getOrUndefined(saved) })
     const onSession = sessionFile === undefined
       ? undefined
       : (session: UploadSession.UploadSession) =>
-        Effect.suspend(() => {
-          state.latest = session
-          return sessionFile.save(session)
-        })
-    const interrupted = () => {
-      const latest = state.latest
-      if (sessionFile === undefined) {
-        return "Interrupted; nothing was saved. Add --session FILE to make an upload resumable."
-      }
+        Ref.update(state, (current) => ({ ...current, latest: session })).pipe(Effect.andThen(sessionFile.save(session)))
+    const interrupted = Effect.map(Ref.get(state), ({ latest }) => {
+      if (sessionFile === undefined) return "Interrupted; nothing was saved. Add --session FILE to make an upload resumable."
       if (latest === undefined) return `Interrupted before X opened an upload session; nothing to resume.`
       return `Interrupted. The upload session of media ${latest.mediaId} (${describeSession(latest)}) is saved in ${sessionFile.path}; ` +
         `run the same command again to resume it.`
-    }
-
-    const source = MediaSource.fromFile(input.file)
+    })
     const listeners = { onProgress: view.listener, onSession }
     const run = Option.isSome(saved)
       ? Upload.resume(saved.value, source, { ...options, ...listeners })
       : Upload.upload(source, { ...options, ...listeners })
     const media = yield* run.pipe(
-      Effect.provide(NodeXMedia.layer(settings)),
       Effect.ensuring(view.settle),
       // A media X refused or that expired cannot be resumed: its session is of no use any more.
       Effect.tapError((failure) =>
@@ -167,19 +218,92 @@ const upload = (input: UploadInput, state: SessionState) =>
     )
     if (sessionFile !== undefined) yield* sessionFile.remove
     return media
-  }).pipe(Effect.scoped)
+  })
 
-/** `x-media upload <file> [flags]`. */
+/** How one of several uploads ended. */
+type Outcome =
+  | { readonly _tag: "Uploaded"; readonly file: string; readonly media: Upload.UploadedMedia }
+  | { readonly _tag: "Failed"; readonly file: string; readonly failure: CliFailure }
+
+/** Several files at once, each with its own labelled progress lines; one outcome per file, in order. */
+const uploadMany = (
+  input: UploadInput,
+  sources: ReadonlyArray<MediaSource.MediaSource<FileSystem.FileSystem>>,
+  options: UploadFlags.CheckedOptions
+) =>
+  Effect.forEach(
+    sources.map((source, i) => [source, input.files[i] ?? source.name] as const),
+    ([source, file]) =>
+      Effect.gen(function*() {
+        const view = yield* ProgressView.make({ label: source.name, animate: false })
+        return yield* Upload.upload(source, { ...options, onProgress: view.listener }).pipe(
+          Effect.map((media): Outcome => ({ _tag: "Uploaded", file, media })),
+          Effect.catch((failure) => Effect.succeed<Outcome>({ _tag: "Failed", file, failure }))
+        )
+      }),
+    { concurrency: filesAtOnce }
+  ).pipe(
+    Report.onInterrupt(input.json, Effect.succeed("Interrupted; nothing was saved (several files cannot be resumed)."))
+  )
+
+/** Prints the outcomes of several uploads; fails with CliExit (code 1) when any failed. */
+const reportMany = (input: UploadInput, outcomes: ReadonlyArray<Outcome>) =>
+  Effect.gen(function*() {
+    for (const outcome of outcomes) {
+      if (outcome._tag === "Uploaded") {
+        if (!input.json) yield* Output.printUploaded(outcome.media, outcome.file)
+      } else {
+        yield* Streams.err(`Error: ${outcome.file}: ${reported(outcome.failure).message}\n`)
+      }
+    }
+    if (input.json) {
+      yield* Output.printJson(Output.mediaListJson(outcomes.map((outcome) =>
+        outcome._tag === "Uploaded"
+          ? Output.mediaJson(outcome.media)
+          : { file: outcome.file, ...Output.errorJson(reported(outcome.failure)) }
+      )))
+    }
+    const failed = outcomes.filter((outcome) => outcome._tag === "Failed")
+    if (failed.length > 0) {
+      yield* Streams.err(`${failed.length} of ${Format.plural(outcomes.length, "file")} failed.\n`)
+      return yield* new CliExit({ code: Math.max(...failed.map((outcome) => exitCodeOf(outcome.failure))) })
+    }
+  })
+
+/** `x-media upload <file…> [flags]`. */
 export const command = Command.make("upload", config, (input) =>
-  Effect.suspend(() => {
-    const state: SessionState = { path: undefined, latest: undefined }
-    return upload(input, state).pipe(
-      Effect.flatMap((media) => input.json ? Output.printJson(Output.mediaJson(media)) : Output.printUploaded(media, input.file)),
-      Report.reportFailure(input.json, "upload", resumeNote(state))
-    )
+  Effect.gen(function*() {
+    const state = yield* Ref.make<SessionState>({ path: undefined, latest: undefined })
+    // The embedded emulator replaces any base URL of the environment: then the user set none.
+    const baseUrlChosenBy = input.emulator ? undefined : Option.getOrUndefined(input.baseUrl)?.from
+    const note = Report.notes(resumeNote(state), Report.networkNote(baseUrlChosenBy))
+    const run = Effect.gen(function*() {
+      const { options, sources } = yield* prepare(input)
+      const emulator = input.emulator ? yield* EmbeddedEmulator.start(EmbeddedEmulator.demoOptions) : undefined
+      if (emulator !== undefined) yield* Streams.err(`Started an X emulator at ${emulator.url}; uploading to it.\n`)
+      const settings = yield* ClientSettings.resolve(input, emulator)
+      if (input.durable) {
+        const media = yield* FleetCommands.submitDurable({ file: input.files[0] ?? "", settings, options })
+        return { _tag: "One", media } as const
+      }
+      const layer = NodeXMedia.layer(ClientSettings.layerOptions(settings))
+      const only = sources.length === 1 ? sources[0] : undefined
+      if (only !== undefined) {
+        const media = yield* uploadOne(input, only, options, emulator?.url, state).pipe(Effect.provide(layer))
+        return { _tag: "One", media } as const
+      }
+      const outcomes = yield* uploadMany(input, sources, options).pipe(Effect.provide(layer))
+      return { _tag: "Many", outcomes } as const
+    }).pipe(Effect.scoped)
+    const result = yield* run.pipe(Report.reportFailure(input.json, "upload", note))
+    if (result._tag === "One") {
+      const file = input.files[0] === StandardInput.marker ? StandardInput.name : input.files[0] ?? ""
+      return yield* input.json ? Output.printJson(Output.mediaJson(result.media)) : Output.printUploaded(result.media, file)
+    }
+    return yield* reportMany(input, result.outcomes)
   })).pipe(
     Command.withDescription(
-      "Upload an image, GIF or video to X: INIT, APPEND (in parallel), FINALIZE, then wait for processing. " +
-        "Prints the media id on stdout (the result object with --json)."
+      "Upload images, GIFs or videos to X: INIT, APPEND (in parallel), FINALIZE, then wait for processing. " +
+        "Prints each media id on stdout (the result object with --json; {\"media\":[…]} for several files)."
     )
   )

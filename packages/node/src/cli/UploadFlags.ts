@@ -1,7 +1,8 @@
 /**
- * The flags of `x-media upload` that shape the upload itself, and their checks: every value is
- * checked before anything is sent, and a bad one is an `InvalidOption` naming the flag (a usage
- * error, exit code 2).
+ * The flags that shape an upload (`x-media upload`, and `x-media post` for its files), and their
+ * checks: every value is checked before anything is sent, and a bad one is an `InvalidOption`
+ * naming the flag (reported as a `UsageError`, exit code 2). Numbers are read as text and checked
+ * here, so `--concurrency abc` and `--concurrency 0` get the same kind of message.
  *
  * @module
  */
@@ -32,21 +33,21 @@ export const altText = Flag.String("alt-text").pipe(
 )
 
 /** `--chunk-size BYTES` */
-export const chunkSize = Flag.Int("chunk-size").pipe(
+export const chunkSize = Flag.String("chunk-size").pipe(
   Flag.withMetavar("BYTES"),
   Flag.withDescription(`Segment size in bytes, 1 to ${SegmentPlan.maxChunkBytes}. Default: 4 MiB, raised so no upload needs over 1000 segments.`),
   Flag.optional
 )
 
 /** `--concurrency N` */
-export const concurrency = Flag.Int("concurrency").pipe(
+export const concurrency = Flag.String("concurrency").pipe(
   Flag.withMetavar("N"),
   Flag.withDescription(`APPENDs in flight at once, 1 to ${Upload.maxConcurrency} (default ${Upload.defaultConcurrency}).`),
   Flag.optional
 )
 
 /** `--max-wait SECONDS` */
-export const maxWait = Flag.Finite("max-wait").pipe(
+export const maxWait = Flag.String("max-wait").pipe(
   Flag.withMetavar("SECONDS"),
   Flag.withDescription("The longest wait for X's processing, in seconds (default 600)."),
   Flag.optional
@@ -63,32 +64,33 @@ export interface UploadFlags {
   readonly category: Option.Option<string>
   readonly mediaType: Option.Option<string>
   readonly altText: Option.Option<string>
-  readonly chunkSize: Option.Option<number>
-  readonly concurrency: Option.Option<number>
-  readonly maxWait: Option.Option<number>
+  readonly chunkSize: Option.Option<string>
+  readonly concurrency: Option.Option<string>
+  readonly maxWait: Option.Option<string>
   readonly wait: boolean
 }
 
 /** The upload's flags as a config for `Command.make`. */
 export const flags = { category, mediaType, altText, chunkSize, concurrency, maxWait, wait } as const
 
-const invalid = (option: string, value: number, detail: string) =>
-  Effect.fail(new Errors.InvalidOption({ option, value: String(value), detail }))
-
-const checked = (
-  value: Option.Option<number>,
+/** A number flag: absent is undefined; text that is not a valid number is an InvalidOption. */
+export const checkedNumber = (
+  value: Option.Option<string>,
   option: string,
   valid: (n: number) => boolean,
   detail: string
 ): Effect.Effect<number | undefined, Errors.InvalidOption> =>
   Option.match(value, {
     onNone: () => Effect.succeed(undefined),
-    onSome: (n) => (valid(n) ? Effect.succeed(n) : invalid(option, n, detail))
+    onSome: (text) => {
+      const n = text.trim() === "" ? Number.NaN : Number(text.trim())
+      return valid(n) ? Effect.succeed(n) : Effect.fail(new Errors.InvalidOption({ option, value: text, detail }))
+    }
   })
 
 /** `--max-wait` as a duration, checked (positive seconds). Fails with InvalidOption. */
-export const maxWaitDuration = (value: Option.Option<number>): Effect.Effect<Duration.Duration | undefined, Errors.InvalidOption> =>
-  checked(value, "--max-wait", (n) => Number.isFinite(n) && n > 0, "must be a number of seconds greater than 0").pipe(
+export const maxWaitDuration = (value: Option.Option<string>): Effect.Effect<Duration.Duration | undefined, Errors.InvalidOption> =>
+  checkedNumber(value, "--max-wait", (n) => Number.isFinite(n) && n > 0, "must be a number of seconds greater than 0").pipe(
     Effect.map((seconds) => (seconds === undefined ? undefined : Duration.millis(Math.round(seconds * 1000))))
   )
 
@@ -98,13 +100,13 @@ export type CheckedOptions = Omit<Upload.UploadOptions, "onProgress" | "onSessio
 /** Checks the flags and turns them into upload options. Fails with InvalidOption naming the flag. */
 export const toUploadOptions = (flags: UploadFlags): Effect.Effect<CheckedOptions, Errors.InvalidOption> =>
   Effect.gen(function*() {
-    const concurrency = yield* checked(
+    const concurrency = yield* checkedNumber(
       flags.concurrency,
       "--concurrency",
       (n) => Number.isSafeInteger(n) && n >= 1 && n <= Upload.maxConcurrency,
       `must be a whole number from 1 to ${Upload.maxConcurrency}`
     )
-    const chunkSize = yield* checked(
+    const chunkSize = yield* checkedNumber(
       flags.chunkSize,
       "--chunk-size",
       (n) => Number.isSafeInteger(n) && n >= 1 && n <= SegmentPlan.maxChunkBytes,

@@ -1,6 +1,9 @@
 /**
- * Runs the real `x-media` CLI as a child process (Node 22 with tsx's loader) against emulators
- * started in the test, on 127.0.0.1 only, and collects its exit code and both output streams.
+ * What the CLI tests share: emulators started in the test (on 127.0.0.1 only), sample media,
+ * temporary files, and parsing the one JSON object of `--json`. Also the real `x-media` as a child
+ * process (Node 22 with tsx's loader), for the few tests that need a process: exit codes, signals
+ * and the split of stdout and stderr (test/Process.test.ts); everything else runs in process
+ * (support/InProcess.ts).
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -40,13 +43,16 @@ export interface CliRun {
   readonly stderr: string
 }
 
-/** Starts the CLI with `args` and exactly `env` (use {@link cleanEnv}); stdin is closed. */
-export const spawnCli = (args: ReadonlyArray<string>, env: Record<string, string>): ChildProcess =>
-  spawn(process.execPath, ["--import", "tsx", binPath, ...args], {
+/** Starts the CLI with `args` and exactly `env` (use {@link cleanEnv}); stdin is closed unless `stdin` is given. */
+export const spawnCli = (args: ReadonlyArray<string>, env: Record<string, string>, stdin?: Uint8Array): ChildProcess => {
+  const child = spawn(process.execPath, ["--import", "tsx", binPath, ...args], {
     cwd: repoRoot,
     env,
-    stdio: ["ignore", "pipe", "pipe"]
+    stdio: [stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"]
   })
+  if (stdin !== undefined) child.stdin?.end(stdin)
+  return child
+}
 
 /** Collects a started CLI's output until it exits. Kills it when the effect is interrupted. */
 export const collect = (child: ChildProcess): Effect.Effect<CliRun> =>
@@ -59,9 +65,12 @@ export const collect = (child: ChildProcess): Effect.Effect<CliRun> =>
     return Effect.sync(() => void child.kill("SIGKILL"))
   })
 
-/** Runs the CLI to the end. */
-export const runCli = (args: ReadonlyArray<string>, env: Record<string, string> = cleanEnv()): Effect.Effect<CliRun> =>
-  Effect.suspend(() => collect(spawnCli(args, env)))
+/** Runs the CLI as a child process to the end. */
+export const runProcess = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string> = cleanEnv(),
+  stdin?: Uint8Array
+): Effect.Effect<CliRun> => Effect.suspend(() => collect(spawnCli(args, env, stdin)))
 
 /** An emulator for the current scope. */
 export const emulator = (options?: EmulatorOptions): Effect.Effect<RunningEmulator, never, Scope.Scope> =>

@@ -1,0 +1,47 @@
+/**
+ * The `x-media-emulator` command: `x-media-emulator [--host 127.0.0.1] [--port 0]` runs the emulator in
+ * the foreground until interrupted (Ctrl-C, SIGTERM) and prints the environment a client needs, one
+ * `NAME=value` line each, so a shell can `eval "$(x-media-emulator | head -6)"` or a test harness can read
+ * them: `X_MEDIA_BASE_URL`, `X_API_KEY`, `X_API_SECRET`, `X_ACCESS_TOKEN`, `X_ACCESS_TOKEN_SECRET`,
+ * `X_OAUTH2_ACCESS_TOKEN`.
+ *
+ * @module
+ */
+import { createRequire } from "node:module"
+import { Console, Effect } from "effect"
+import { Command, Flag } from "effect/cli"
+import { Emulator, type EmulatorHandle } from "./Emulator.ts"
+
+/** The `NAME=value` lines printed at start-up. */
+export const environmentLines = (emulator: EmulatorHandle): ReadonlyArray<string> => [
+  `X_MEDIA_BASE_URL=${emulator.url}`,
+  `X_API_KEY=${emulator.credentials.consumerKey}`,
+  `X_API_SECRET=${emulator.credentials.consumerSecret}`,
+  `X_ACCESS_TOKEN=${emulator.credentials.accessToken}`,
+  `X_ACCESS_TOKEN_SECRET=${emulator.credentials.accessTokenSecret}`,
+  `X_OAUTH2_ACCESS_TOKEN=${emulator.credentials.oauth2Token}`
+]
+
+/** The package's version (from its package.json, one level above both src/ and dist/): what `--version` prints. */
+export const version: string = (() => {
+  const manifest: unknown = createRequire(import.meta.url)("../package.json")
+  return typeof manifest === "object" && manifest !== null && "version" in manifest && typeof manifest.version === "string"
+    ? manifest.version
+    : "unknown"
+})()
+
+/** `x-media-emulator` with its `--host` and `--port` flags. */
+export const command = Command.make(
+  "x-media-emulator",
+  {
+    host: Flag.String("host").pipe(Flag.withDefault("127.0.0.1"), Flag.withDescription("Interface to listen on.")),
+    port: Flag.Int("port").pipe(Flag.withDefault(0), Flag.withDescription("Port to listen on; 0 picks a free one."))
+  },
+  ({ host, port }) =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator
+      yield* Console.log(environmentLines(emulator).join("\n"))
+      yield* Console.error(`x-media emulator listening on ${emulator.url} (v1.1 and v2); Ctrl-C stops it.`)
+      return yield* Effect.never
+    }).pipe(Effect.provide(Emulator.layer({ host, port })))
+)

@@ -1,0 +1,187 @@
+/**
+ * `x-media post --text TEXT FILE…`: uploads the files of a post concurrently, waits until X has
+ * processed every one, sets their alt text (and a video's subtitles), then creates the post once.
+ * Prints the post id on stdout (with `--json`: `{"post_id":"…","media":[…each upload's object…]}`).
+ * Everything that can be checked is checked before any request: the flags, the text's length, each
+ * file, and X's combination rules (at most 4 images, or 1 GIF, or 1 video).
+ *
+ * @module
+ */
+import { Errors, MediaSource, Post, Subtitles, Upload } from "@x-media/core"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stdio from "effect/Stdio"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
+import * as NodeXMedia from "../NodeXMedia.ts"
+import * as ClientSettings from "./ClientSettings.ts"
+import * as CommonFlags from "./CommonFlags.ts"
+import * as EmbeddedEmulator from "./EmbeddedEmulator.ts"
+import { UsageError } from "./Failure.ts"
+import * as Format from "./Format.ts"
+import * as Output from "./Output.ts"
+import * as Report from "./Report.ts"
+import * as Streams from "./Streams.ts"
+import * as UploadFlags from "./UploadFlags.ts"
+
+const config = {
+  files: Argument.String("file").pipe(
+    Argument.withDescription("The images (up to 4), GIF or video of the post, in the order shown."),
+    Argument.variadic()
+  ),
+  text: Flag.String("text").pipe(
+    Flag.withMetavar("TEXT"),
+    Flag.withDescription("The post's text: at most 280 as X counts it (URLs 23, emoji and CJK 2). May be empty with media."),
+    Flag.withDefault("")
+  ),
+  altTexts: Flag.String("alt-text").pipe(
+    Flag.withMetavar("TEXT"),
+    Flag.withDescription("Alt text of an image or GIF; repeat it for each file, in the order of the files."),
+    Flag.atLeast(0)
+  ),
+  subtitles: Flag.String("subtitles").pipe(
+    Flag.withMetavar("FILE"),
+    Flag.withDescription("An SRT or WebVTT file attached to the post's video (with --language)."),
+    Flag.optional
+  ),
+  language: Flag.String("language").pipe(
+    Flag.withMetavar("CODE"),
+    Flag.withDescription("The subtitles' language: two letters (ISO 639-1), for example EN."),
+    Flag.optional
+  ),
+  replyTo: Flag.String("reply-to").pipe(
+    Flag.withMetavar("ID"),
+    Flag.withDescription("The id of the post this one replies to."),
+    Flag.optional
+  ),
+  quote: Flag.String("quote").pipe(
+    Flag.withMetavar("ID"),
+    Flag.withDescription("The id of the post this one quotes."),
+    Flag.optional
+  ),
+  chunkSize: UploadFlags.chunkSize,
+  concurrency: UploadFlags.concurrency,
+  maxWait: UploadFlags.maxWait,
+  ...CommonFlags.client,
+  json: CommonFlags.json,
+  emulator: Flag.Boolean("emulator").pipe(
+    Flag.withDescription("Start a local X emulator in this process and post to it with its credentials (no X account needed)."),
+    Flag.withDefault(false)
+  )
+} as const
+
+/** The parsed command line of `x-media post`. */
+export interface PostInput extends ClientSettings.ClientFlags {
+  readonly files: ReadonlyArray<string>
+  readonly text: string
+  readonly altTexts: ReadonlyArray<string>
+  readonly subtitles: Option.Option<string>
+  readonly language: Option.Option<string>
+  readonly replyTo: Option.Option<string>
+  readonly quote: Option.Option<string>
+  readonly chunkSize: Option.Option<string>
+  readonly concurrency: Option.Option<string>
+  readonly maxWait: Option.Option<string>
+  readonly json: boolean
+  readonly emulator: boolean
+}
+
+/** The `--json` result of `x-media post`. */
+export const postJson = (published: Post.Published) => ({
+  post_id: published.post.id,
+  media: published.media.map(Output.mediaJson)
+})
+
+/** The flags that need each other or the files, checked before anything starts. */
+const checkFlags = (input: PostInput) =>
+  Effect.gen(function*() {
+    if (input.altTexts.length > input.files.length) {
+      return yield* new UsageError({
+        detail: `${input.altTexts.length} --alt-text values for ${Format.plural(input.files.length, "file")}: ` +
+          "give at most one --alt-text per file, in the order of the files."
+      })
+    }
+    if (Option.isSome(input.subtitles) !== Option.isSome(input.language)) {
+      return yield* new UsageError({
+        detail: "--subtitles and --language go together: give the subtitles file and its language (for example --language EN)."
+      })
+    }
+    if (Option.isSome(input.subtitles) && input.files.length !== 1) {
+      return yield* new UsageError({
+        detail: "--subtitles attach to the post's one video: give exactly one video file with them."
+      })
+    }
+    if (Option.isNone(input.language)) return undefined
+    // Named by the flag the user gave, as every usage error is.
+    return yield* Subtitles.languageCode(input.language.value).pipe(
+      Effect.mapError((error) => new Errors.InvalidOption({ option: "--language", value: error.value, detail: error.detail }))
+    )
+  })
+
+/** Checks, client, optional emulator, the publishing, and a line per ready media on stderr. */
+const post = (input: PostInput) =>
+  Effect.gen(function*() {
+    const language = yield* checkFlags(input)
+    const options = yield* UploadFlags.toUploadOptions({
+      category: Option.none(),
+      mediaType: Option.none(),
+      altText: Option.none(),
+      wait: true,
+      chunkSize: input.chunkSize,
+      concurrency: input.concurrency,
+      maxWait: input.maxWait
+    })
+    // Each file is checked before the credentials are read: a wrong path is reported first.
+    yield* ClientSettings.checkFlags(input, input.emulator)
+    for (const file of input.files) yield* Upload.check(MediaSource.fromFile(file), options)
+    const stdio = yield* Stdio.Stdio
+    const emulator = input.emulator ? yield* EmbeddedEmulator.start(EmbeddedEmulator.demoOptions) : undefined
+    if (emulator !== undefined) yield* Streams.err(`Started an X emulator at ${emulator.url}; posting to it.\n`)
+    const settings = yield* ClientSettings.resolve(input, emulator)
+    const subtitles = Option.getOrUndefined(input.subtitles)
+    const media = input.files.map((file, index) => ({
+      source: MediaSource.fromFile(file),
+      altText: input.altTexts[index],
+      upload: { chunkSize: options.chunkSize, concurrency: options.concurrency, maxWait: options.maxWait },
+      subtitles: subtitles === undefined || language === undefined
+        ? undefined
+        : { source: MediaSource.fromFile(subtitles), languageCode: language }
+    }))
+    return yield* Post.publish({
+      text: input.text,
+      media,
+      replyTo: Option.getOrUndefined(input.replyTo),
+      quote: Option.getOrUndefined(input.quote),
+      onProgress: (event, index) =>
+        event._tag === "Ready"
+          ? Effect.provideService(Streams.err(`${input.files[index]}: media ${event.mediaId} is ready.\n`), Stdio.Stdio, stdio)
+          : Effect.void
+    }).pipe(
+      Effect.provide(NodeXMedia.layer(ClientSettings.layerOptions(settings))),
+      Report.onInterrupt(
+        input.json,
+        Effect.succeed("Interrupted before the post was created; media already uploaded stays unused and expires by itself.")
+      )
+    )
+  }).pipe(Effect.scoped)
+
+/** The summary for people (stderr), and the post id alone on stdout. */
+const printPosted = (published: Post.Published) =>
+  Effect.gen(function*() {
+    const media = published.media.length === 0 ? "" : ` with ${Format.plural(published.media.length, "media")} (${published.media.map((m) => m.mediaId).join(", ")})`
+    yield* Streams.err(`Posted ${published.post.id}${media}.\n`)
+    yield* Streams.out(`${published.post.id}\n`)
+  })
+
+/** `x-media post --text TEXT FILE… [flags]`. */
+export const command = Command.make("post", config, (input) =>
+  post(input).pipe(
+    Effect.flatMap((published) => (input.json ? Output.printJson(postJson(published)) : printPosted(published))),
+    Report.reportFailure(input.json, "post")
+  )).pipe(
+    Command.withDescription(
+      "Post to X with media: uploads the files concurrently, waits until X has processed each, sets alt text and " +
+        "subtitles, then creates the post once. Prints the post id on stdout (the result object with --json)."
+    )
+  )

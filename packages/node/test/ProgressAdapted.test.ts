@@ -1,0 +1,65 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Errors, MediaId, Progress } from "@x-media/core"
+import { ConfigProvider, Effect, Layer, Sink, Stdio, Terminal } from "effect"
+import * as ProgressView from "../src/cli/ProgressView.ts"
+import * as Report from "../src/cli/Report.ts"
+
+describe("ProgressView: a slow link", () => {
+  it.effect("Adapted says which segment got no answer, what the upload does now, and which flags change it", () =>
+    Effect.gen(function*() {
+      const err: Array<string> = []
+      const layer = Layer.mergeAll(
+        Stdio.layerTest({
+          stderr: () => Sink.forEach((chunk: string | Uint8Array) => Effect.sync(() => void err.push(String(chunk)))),
+          stderrIsTerminal: Effect.succeed(false)
+        }),
+        Layer.succeed(
+          Terminal.Terminal,
+          Terminal.make({
+            columns: Effect.succeed(100),
+            rows: Effect.succeed(40),
+            size: Effect.die("unused"),
+            readInput: Effect.die("unused"),
+            readLine: Effect.die("unused"),
+            display: () => Effect.void
+          })
+        ),
+        ConfigProvider.layer(ConfigProvider.fromEnv({ env: { TERM: "xterm" } }))
+      )
+      yield* Effect.gen(function*() {
+        const view = yield* ProgressView.make({})
+        yield* view.listener(Progress.UploadEvent.Adapted({
+          reason: "timedOut",
+          mediaId: MediaId.makeMediaId("1880028106020515840"),
+          segmentIndex: 3,
+          waitedMillis: 61_200,
+          idleTimeoutMillis: 60_000,
+          concurrency: 2,
+          chunkSize: 1024 * 1024,
+          timeoutsInARow: 1,
+          maxTimeoutsInARow: 3
+        }))
+        yield* view.settle
+      }).pipe(Effect.provide(layer))
+      expect(err.join("")).toBe(
+        "Segment 3 got no answer within 1 min 00 s; the link is slow: now 2 segments of 1.0 MiB at a time; " +
+          "--concurrency, --chunk-size and --timeout change this.\n"
+      )
+    }))
+
+  it.effect("UploadStalled: the CLI names the flag and variable for more idle time", () =>
+    Effect.gen(function*() {
+      const stalled = new Errors.UploadStalled({
+        mediaId: "1880028106020515840",
+        segmentIndex: 0,
+        timeouts: 3,
+        idleTimeoutMillis: 60_000,
+        concurrency: 1,
+        chunkSize: 256 * 1024,
+        segmentBytes: 256 * 1024
+      })
+      expect(yield* Report.networkNote(undefined)(stalled)).toBe(
+        "To allow more idle time: --timeout SECONDS (or X_MEDIA_TIMEOUT); the default is 60."
+      )
+    }))
+})

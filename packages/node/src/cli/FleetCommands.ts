@@ -20,7 +20,7 @@ import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import type * as ClientSettings from "./ClientSettings.ts"
 import * as CommonFlags from "./CommonFlags.ts"
-import { UsageError } from "./Failure.ts"
+import { FleetNotInstalled } from "./Failure.ts"
 import * as Output from "./Output.ts"
 import * as Report from "./Report.ts"
 import * as Streams from "./Streams.ts"
@@ -34,21 +34,14 @@ const isFleetMissing = (cause: unknown): boolean =>
   cause instanceof Error && "code" in cause && cause.code === "ERR_MODULE_NOT_FOUND" &&
   cause.message.includes(`'${fleetPackage}'`)
 
-/**
- * The fleet package, loaded on first use; a UsageError (exit code 2) that says how to install it
- * when it is not installed.
- */
+/** The fleet package, loaded on first use; FleetNotInstalled (exit code 2) when it is not installed. */
 const fleet = Effect.tryPromise({
   try: () => import("@x-media/fleet"),
   catch: (cause) => cause
 }).pipe(
   Effect.catch((cause) =>
     isFleetMissing(cause)
-      ? Effect.fail(
-        new UsageError({
-          detail: `The fleet commands need the package ${fleetPackage}, which is not installed: run \`npm install ${fleetPackage}\` where @x-media/node is installed.`
-        })
-      )
+      ? Effect.fail(new FleetNotInstalled({ package: fleetPackage }))
       : Effect.die(cause)
   )
 )

@@ -162,6 +162,8 @@ describe("the packed packages", () => {
     expect(node["peerDependencies"]).toMatchObject({ [notInstalled]: `^${packed[0]?.version}` })
     expect(node["peerDependenciesMeta"]).toEqual({ [notInstalled]: { optional: true } })
     expect(existsSync(Path.join(consumer, "node_modules", notInstalled))).toBe(false)
+    // The fleet's commands run the module tree, which shares the installed effect with @x-media/fleet.
+    expect(packed.find((p) => p.name === "@x-media/node")?.files.map((f) => f.path)).toContain("dist/bin.js")
   })
 
   it("without @x-media/fleet: the fleet commands say how to install it, in one line, exit 2", () => {

@@ -313,6 +313,9 @@ describe("the installed bins on a Node.js or an installation they cannot run on"
     expect(result.stdout).toBe("")
     expect(result.stderr.split("\n").filter((line) => line !== "")).toHaveLength(1)
     expect(result.stderr).toMatch(/^x-media: this installation of @x-media\/node is incomplete \(.*dist\/x-media\.js is missing\): reinstall @x-media\/node/)
+    // The optional peer (the fleet) is not part of the advice.
+    expect(result.stderr).toContain("with its peer dependencies (")
+    expect(result.stderr).not.toContain("@x-media/fleet")
     const withJson = run(node, [Path.join(broken, "bin/x-media.cjs"), "upload", sample, "--json"], work)
     expect(json(withJson.stdout)["error"]).toMatchObject({ _tag: "BrokenInstall" })
   })

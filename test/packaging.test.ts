@@ -19,7 +19,9 @@ import { fileURLToPath } from "node:url"
 const repo = fileURLToPath(new URL("../", import.meta.url))
 const node = process.execPath
 const nodeBin = Path.dirname(node)
-const packages = ["@x-media/core", "@x-media/emulator", "@x-media/node"] as const
+const packages = ["@x-media/core", "@x-media/emulator", "@x-media/fleet", "@x-media/node"] as const
+/** The optional peer of @x-media/node for the fleet commands: packed and checked, not installed. */
+const notInstalled = "@x-media/fleet"
 const sample = Path.join(repo, "examples/media/sample.mp4")
 
 /** What `npm pack --json` says about one tarball. */
@@ -128,14 +130,7 @@ beforeAll(() => {
   }
   const install = run(
     "npm",
-    [
-      "install",
-      "--offline",
-      "--no-audit",
-      "--no-fund",
-      "--legacy-peer-deps",
-      ...packed.map((p) => Path.join(tarballs, p.filename))
-    ],
+    ["install", "--offline", "--no-audit", "--no-fund", "--legacy-peer-deps", ...packed.filter((p) => p.name !== notInstalled).map((p) => Path.join(tarballs, p.filename))],
     consumer
   )
   if (install.status !== 0) throw new Error(`npm install of the tarballs failed: ${install.stderr}`)
@@ -173,6 +168,29 @@ describe("the packed packages", () => {
     const node = readJson(Path.join(consumer, "node_modules/@x-media/node/package.json"))
     expect(node["dependencies"]).toEqual({ "@x-media/emulator": packed[0]?.version })
     expect(node["peerDependencies"]).toMatchObject({ "@x-media/core": `^${packed[0]?.version}`, effect: "^4.1.0" })
+    // The fleet (PostgreSQL, Redis) is an optional peer: installing @x-media/node does not pull it.
+    expect(node["peerDependencies"]).toMatchObject({ [notInstalled]: `^${packed[0]?.version}` })
+    expect(node["peerDependenciesMeta"]).toEqual({ [notInstalled]: { optional: true } })
+    expect(existsSync(Path.join(consumer, "node_modules", notInstalled))).toBe(false)
+    // The fleet's commands run the module tree, which shares the installed effect with @x-media/fleet.
+    expect(packed.find((p) => p.name === "@x-media/node")?.files.map((f) => f.path)).toContain("dist/bin.js")
+  })
+
+  it("without @x-media/fleet: the fleet commands say how to install it, in one line, exit 2", () => {
+    for (const args of [["fleet", "status"], ["worker"], ["upload", sample, "--durable"]]) {
+      const result = run("npx", ["x-media", ...args], consumer, cleanEnv({
+        X_MEDIA_DATABASE_URL: "postgres://user@127.0.0.1:1/none",
+        X_MEDIA_REDIS_URL: "redis://127.0.0.1:1",
+        X_API_KEY: "key",
+        X_API_SECRET: "secret",
+        X_ACCESS_TOKEN: "1234-token",
+        X_ACCESS_TOKEN_SECRET: "token-secret"
+      }))
+      expect(result.status, result.stderr).toBe(2)
+      expect(result.stdout).toBe("")
+      expect(result.stderr.split("\n").filter((line) => line !== ""), result.stderr).toHaveLength(1)
+      expect(result.stderr).toContain("Error: The fleet commands need @x-media/fleet, which is not installed: run `npm install @x-media/fleet`")
+    }
   })
 
   it("run in a plain node program: import all three, start the emulator, upload a file to it", () => {
@@ -333,9 +351,10 @@ describe("the installed bins on a Node.js or an installation they cannot run on"
     expect(result.status).toBe(2)
     expect(result.stdout).toBe("")
     expect(result.stderr.split("\n").filter((line) => line !== "")).toHaveLength(1)
-    expect(result.stderr).toMatch(
-      /^x-media: this installation of @x-media\/node is incomplete \(.*dist\/x-media\.js is missing\): reinstall @x-media\/node/
-    )
+    expect(result.stderr).toMatch(/^x-media: this installation of @x-media\/node is incomplete \(.*dist\/x-media\.js is missing\): reinstall @x-media\/node/)
+    // The optional peer (the fleet) is not part of the advice.
+    expect(result.stderr).toContain("with its peer dependencies (")
+    expect(result.stderr).not.toContain("@x-media/fleet")
     const withJson = run(node, [Path.join(broken, "bin/x-media.cjs"), "upload", sample, "--json"], work)
     expect(json(withJson.stdout)["error"]).toMatchObject({ _tag: "BrokenInstall" })
   })

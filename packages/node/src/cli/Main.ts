@@ -25,7 +25,8 @@ import * as PostCommand from "./PostCommand.ts"
 import * as StatusCommand from "./StatusCommand.ts"
 import * as Streams from "./Streams.ts"
 import * as UploadCommand from "./UploadCommand.ts"
-import * as Usage from "./Usage.ts"
+import * as FleetCommands from "./FleetCommands.ts"
+import * as PackageVersion from "../PackageVersion.ts"
 
 /** The version `x-media --version` prints: the package's (package.json). */
 export const version: string = PackageVersion.version
@@ -37,7 +38,15 @@ export const command = Command.make("x-media").pipe(
       "and a local emulator. Credentials: X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET " +
       "(OAuth 1.0a) or X_OAUTH2_ACCESS_TOKEN (OAuth 2.0, v2 only)."
   ),
-  Command.withSubcommands([UploadCommand.command, StatusCommand.command, EmulatorCommand.command, PostCommand.command])
+  Command.withSubcommands([
+    UploadCommand.command,
+    StatusCommand.command,
+    EmulatorCommand.command,
+    PostCommand.command,
+    // The fleet: its package loads only when one of these runs.
+    FleetCommands.workerCommand,
+    FleetCommands.fleetCommand
+  ])
 )
 
 const wantsJson = (args: ReadonlyArray<string>): boolean =>
@@ -53,11 +62,7 @@ const usageFailure = (error: CliError.CliError, args: ReadonlyArray<string>) => 
   const json = !wantsJson(args)
     ? Effect.void
     : Output.printJson(Output.errorJson(
-      first ??
-        {
-          _tag: "UsageError",
-          message: "No command given: use x-media upload, x-media post, x-media status or x-media emulator."
-        }
+      first ?? { _tag: "UsageError", message: "No command given: use x-media upload, x-media post, x-media status, x-media emulator, x-media worker or x-media fleet." }
     ))
   return Effect.andThen(json, Effect.fail(new CliExit({ code: usageExitCode })))
 }

@@ -21,7 +21,8 @@ import * as NodeXMedia from "../NodeXMedia.ts"
 import * as ClientSettings from "./ClientSettings.ts"
 import * as CommonFlags from "./CommonFlags.ts"
 import * as EmbeddedEmulator from "./EmbeddedEmulator.ts"
-import { CliExit, type CliFailure, exitCodeOf, reported, UsageError } from "./Failure.ts"
+import { type CliFailure, CliExit, exitCodeOf, reported, UsageError } from "./Failure.ts"
+import * as FleetCommands from "./FleetCommands.ts"
 import * as Format from "./Format.ts"
 import * as Output from "./Output.ts"
 import * as ProgressView from "./ProgressView.ts"
@@ -54,6 +55,12 @@ const config = {
       "Save the upload session in FILE as it goes; if FILE holds a session, resume it. Deleted after success. One file only."
     ),
     Flag.optional
+  ),
+  durable: Flag.Boolean("durable").pipe(
+    Flag.withDescription(
+      "Submit the upload to the fleet (X_MEDIA_DATABASE_URL) and wait for it; interrupted, it goes on there, and the same command waits for it again. One file only."
+    ),
+    Flag.withDefault(false)
   )
 } as const
 
@@ -63,6 +70,7 @@ export interface UploadInput extends UploadFlags.UploadFlags, ClientSettings.Cli
   readonly json: boolean
   readonly emulator: boolean
   readonly session: Option.Option<string>
+  readonly durable: boolean
 }
 
 const describeSession = (session: UploadSession.UploadSession) =>
@@ -134,6 +142,18 @@ const checkArguments = (input: UploadInput): Effect.Effect<void, UsageError> => 
   }
   if (Option.isSome(input.session) && fromStdin > 0) {
     return Effect.fail(new UsageError({ detail: "--session cannot resume standard input (-); give the file by path." }))
+  }
+  if (input.durable) {
+    // The fleet's workers read the file by its path, and the fleet knows an upload by path and content.
+    if (input.files.length > 1) {
+      return Effect.fail(new UsageError({ detail: "--durable works with one file; submit the files one by one." }))
+    }
+    if (fromStdin > 0) {
+      return Effect.fail(new UsageError({ detail: "--durable cannot upload standard input (-): the fleet's workers read the file by its path." }))
+    }
+    if (Option.isSome(input.session) || input.emulator) {
+      return Effect.fail(new UsageError({ detail: "--durable cannot be combined with --session or --emulator: the fleet keeps the upload's state." }))
+    }
   }
   return Effect.void
 }
@@ -279,6 +299,10 @@ export const command = Command.make("upload", config, (input) =>
       const emulator = input.emulator ? yield* EmbeddedEmulator.start(EmbeddedEmulator.demoOptions) : undefined
       if (emulator !== undefined) yield* Streams.err(`Started an X emulator at ${emulator.url}; uploading to it.\n`)
       const settings = yield* ClientSettings.resolve(input, emulator)
+      if (input.durable) {
+        const media = yield* FleetCommands.submitDurable({ file: input.files[0] ?? "", settings, options })
+        return { _tag: "One", media } as const
+      }
       const layer = NodeXMedia.layer(ClientSettings.layerOptions(settings))
       const only = sources.length === 1 ? sources[0] : undefined
       if (only !== undefined) {

@@ -82,7 +82,7 @@ export interface UploadFlags {
 export const flags = { category, mediaType, altText, chunkSize, concurrency, maxWait, wait } as const
 
 /** A number flag: absent is undefined; text that is not a valid number is an InvalidOption. */
-const checked = (
+export const checkedNumber = (
   value: Option.Option<string>,
   option: string,
   valid: (n: number) => boolean,
@@ -97,10 +97,8 @@ const checked = (
   })
 
 /** `--max-wait` as a duration, checked (positive seconds). Fails with InvalidOption. */
-export const maxWaitDuration = (
-  value: Option.Option<string>
-): Effect.Effect<Duration.Duration | undefined, Errors.InvalidOption> =>
-  checked(value, "--max-wait", (n) => Number.isFinite(n) && n > 0, "must be a number of seconds greater than 0").pipe(
+export const maxWaitDuration = (value: Option.Option<string>): Effect.Effect<Duration.Duration | undefined, Errors.InvalidOption> =>
+  checkedNumber(value, "--max-wait", (n) => Number.isFinite(n) && n > 0, "must be a number of seconds greater than 0").pipe(
     Effect.map((seconds) => (seconds === undefined ? undefined : Duration.millis(Math.round(seconds * 1000))))
   )
 
@@ -110,13 +108,13 @@ export type CheckedOptions = Omit<Upload.UploadOptions, "onProgress" | "onSessio
 /** Checks the flags and turns them into upload options. Fails with InvalidOption naming the flag. */
 export const toUploadOptions = (flags: UploadFlags): Effect.Effect<CheckedOptions, Errors.InvalidOption> =>
   Effect.gen(function*() {
-    const concurrency = yield* checked(
+    const concurrency = yield* checkedNumber(
       flags.concurrency,
       "--concurrency",
       (n) => Number.isSafeInteger(n) && n >= 1 && n <= Upload.maxConcurrency,
       `must be a whole number from 1 to ${Upload.maxConcurrency}`
     )
-    const chunkSize = yield* checked(
+    const chunkSize = yield* checkedNumber(
       flags.chunkSize,
       "--chunk-size",
       (n) => Number.isSafeInteger(n) && n >= 1 && n <= SegmentPlan.maxChunkBytes,

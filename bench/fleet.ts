@@ -9,11 +9,11 @@
  *
  * @module
  */
+import { Credentials } from "@x-media/core"
+import { Effect, Fiber } from "effect"
 import { execFileSync } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { parseArgs } from "node:util"
-import { Credentials } from "@x-media/core"
-import { Effect, Fiber } from "effect"
 import * as Fleet from "../packages/fleet/src/Fleet.ts"
 import * as FleetStore from "../packages/fleet/src/FleetStore.ts"
 import {
@@ -24,7 +24,13 @@ import {
   stopWorker,
   type WorkerProcess
 } from "../packages/fleet/test/support/Harness.ts"
-import { freshDatabase, pgBin, type ServersInfo, startServers, stopServers } from "../packages/fleet/test/support/Servers.ts"
+import {
+  freshDatabase,
+  pgBin,
+  type ServersInfo,
+  startServers,
+  stopServers
+} from "../packages/fleet/test/support/Servers.ts"
 
 const { values } = parseArgs({
   options: {
@@ -52,9 +58,20 @@ process.on("exit", cleanUp)
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(130))
 
 const redisCommands = (info: ServersInfo) =>
-  Number(/total_commands_processed:(\d+)/.exec(execFileSync("redis-cli", ["-p", String(info.redisPort), "info", "stats"], { encoding: "utf8" }))?.[1] ?? 0)
+  Number(
+    /total_commands_processed:(\d+)/.exec(
+      execFileSync("redis-cli", ["-p", String(info.redisPort), "info", "stats"], { encoding: "utf8" })
+    )?.[1] ?? 0
+  )
 const sqlTransactions = (databaseUrl: string) =>
-  Number(execFileSync(`${pgBin}/psql`, [databaseUrl, "-At", "-c", "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"], { encoding: "utf8" }).trim())
+  Number(
+    execFileSync(`${pgBin}/psql`, [
+      databaseUrl,
+      "-At",
+      "-c",
+      "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+    ], { encoding: "utf8" }).trim()
+  )
 const peakRssMiB = (pid: number | undefined) => {
   try {
     const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0)
@@ -69,7 +86,9 @@ const run = async (info: ServersInfo, workerCount: number) => {
   const fleetServers = { ...info, databaseUrl: freshDatabase(info, `bench${workerCount}`) }
   console.error(`database: ${fleetServers.databaseUrl}`)
   const emulator = await startEmulator({ users: 2, rateLimits: limits })
-  const users = await Promise.all(emulator.users.map((u) => Effect.runPromise(Credentials.userOf(Credentials.oauth1(u.credentials)))))
+  const users = await Promise.all(
+    emulator.users.map((u) => Effect.runPromise(Credentials.userOf(Credentials.oauth1(u.credentials))))
+  )
   const workers: Array<WorkerProcess> = []
   const start = async () => {
     const worker = await startWorker(fleetServers, emulator, { windowMillis })
@@ -88,18 +107,28 @@ const run = async (info: ServersInfo, workerCount: number) => {
     const redisBefore = redisCommands(info)
     const began = Date.now()
     const fiber = client.runFork(
-      Effect.forEach(files, (file, i) =>
-        Fleet.submit(file, { user: users[i % 2]!, chunkSize: segment, uploadId: `bench-${workerCount}-${i}` }).pipe(Effect.result), { concurrency: "unbounded" })
+      Effect.forEach(
+        files,
+        (file, i) =>
+          Fleet.submit(file, { user: users[i % 2]!, chunkSize: segment, uploadId: `bench-${workerCount}-${i}` }).pipe(
+            Effect.result
+          ),
+        { concurrency: "unbounded" }
+      )
     )
     let done = false
     void client.runPromise(Fiber.join(fiber)).finally(() => (done = true))
     let nextKill = Date.now() + killEvery
+    // oxlint-disable-next-line no-unmodified-loop-condition -- `done` is set when the uploads' promise settles
     while (!done) {
       await new Promise((resolve) => setTimeout(resolve, 100))
       if (Date.now() < nextKill || done) continue
       const victim = workers[Math.floor(Math.random() * workers.length)]!
       const rows = await client.runPromise(FleetStore.FleetStore.use((store) => store.list))
-      const orphaned = new Set(rows.filter((r) => r.worker?.includes(`:${victim.child.pid}@`) && !["succeeded", "failed"].includes(r.state)).map((r) => r.mediaId))
+      const orphaned = new Set(
+        rows.filter((r) => r.worker?.includes(`:${victim.child.pid}@`) && !["succeeded", "failed"].includes(r.state))
+          .map((r) => r.mediaId)
+      )
       memory.push(peakRssMiB(victim.child.pid))
       const killedAt = Date.now()
       await stopWorker(victim, "SIGKILL")
@@ -110,7 +139,9 @@ const run = async (info: ServersInfo, workerCount: number) => {
         // Takeover: the first request for an orphaned upload after the kill.
         void (async () => {
           for (let i = 0; i < 600; i++) {
-            const next = emulator.requests().find((r) => r.startedAt >= killedAt && r.mediaId !== undefined && orphaned.has(r.mediaId))
+            const next = emulator.requests().find((r) =>
+              r.startedAt >= killedAt && r.mediaId !== undefined && orphaned.has(r.mediaId)
+            )
             if (next !== undefined) return takeovers.push(next.startedAt - killedAt)
             await new Promise((resolve) => setTimeout(resolve, 50))
           }
@@ -123,7 +154,9 @@ const run = async (info: ServersInfo, workerCount: number) => {
     for (const worker of workers) memory.push(peakRssMiB(worker.child.pid))
     const appends = emulator.requests().filter((r) => r.step === "APPEND")
     const perSegment = new Map<string, number>()
-    for (const r of appends) perSegment.set(`${r.mediaId}/${r.segmentIndex}`, (perSegment.get(`${r.mediaId}/${r.segmentIndex}`) ?? 0) + 1)
+    for (const r of appends) {
+      perSegment.set(`${r.mediaId}/${r.segmentIndex}`, (perSegment.get(`${r.mediaId}/${r.segmentIndex}`) ?? 0) + 1)
+    }
     const segments = perSegment.size
     // Budget use: the most APPENDs of one user that started within any window, as a share of the limit.
     let busiest = 0
@@ -148,7 +181,9 @@ const run = async (info: ServersInfo, workerCount: number) => {
       kills: memory.length - workers.length,
       takeoverMillis: takeovers.sort((a, b) => a - b),
       peakRssMiBPerWorker: Math.max(...memory),
-      sqlTransactionsPerSegment: Number(((sqlTransactions(fleetServers.databaseUrl) - sqlBefore) / segments).toFixed(1)),
+      sqlTransactionsPerSegment: Number(
+        ((sqlTransactions(fleetServers.databaseUrl) - sqlBefore) / segments).toFixed(1)
+      ),
       redisCommandsPerSegment: Number(((redisCommands(info) - redisBefore) / segments).toFixed(1))
     }
   } finally {
@@ -169,10 +204,16 @@ const main = async () => {
     console.log(JSON.stringify(row))
     rows.push(row)
   }
-  console.log("\n| workers | uploads | 429s | lost | duplicate APPENDs / segments | budget use per window | uploads/min | kills | takeover ms | peak RSS MiB/worker | SQL xacts/segment | Redis cmds/segment |")
+  console.log(
+    "\n| workers | uploads | 429s | lost | duplicate APPENDs / segments | budget use per window | uploads/min | kills | takeover ms | peak RSS MiB/worker | SQL xacts/segment | Redis cmds/segment |"
+  )
   console.log("|---|---|---|---|---|---|---|---|---|---|---|---|")
   for (const r of rows) {
-    console.log(`| ${r.workers} | ${r.uploads} | ${r.tooManyRequests} | ${r.lost} | ${r.duplicateAppends} / ${r.segments} | ${r.budgetUsePerWindow} | ${r.uploadsPerMinute} | ${r.kills} | ${r.takeoverMillis.join(", ")} | ${r.peakRssMiBPerWorker} | ${r.sqlTransactionsPerSegment} | ${r.redisCommandsPerSegment} |`)
+    console.log(
+      `| ${r.workers} | ${r.uploads} | ${r.tooManyRequests} | ${r.lost} | ${r.duplicateAppends} / ${r.segments} | ${r.budgetUsePerWindow} | ${r.uploadsPerMinute} | ${r.kills} | ${
+        r.takeoverMillis.join(", ")
+      } | ${r.peakRssMiBPerWorker} | ${r.sqlTransactionsPerSegment} | ${r.redisCommandsPerSegment} |`
+    )
   }
 }
 

@@ -20,7 +20,10 @@ const program = Effect.gen(function*() {
   const redisUrl = yield* Config.Redacted("X_MEDIA_REDIS_URL")
   // The embedded emulator and its credentials, unless the environment names real ones.
   const target = hasCredentials()
-    ? { credentials: yield* FleetCredentials.FleetCredentials.pipe(Effect.provide(FleetCredentials.layerConfig)), baseUrl: undefined }
+    ? {
+      credentials: yield* FleetCredentials.FleetCredentials.pipe(Effect.provide(FleetCredentials.layerConfig)),
+      baseUrl: undefined
+    }
     : yield* Effect.gen(function*() {
       const emulator = yield* Emulator
       yield* Console.error(`(no credentials in the environment: using the embedded emulator at ${emulator.url})`)

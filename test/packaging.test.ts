@@ -130,7 +130,14 @@ beforeAll(() => {
   }
   const install = run(
     "npm",
-    ["install", "--offline", "--no-audit", "--no-fund", "--legacy-peer-deps", ...packed.filter((p) => p.name !== notInstalled).map((p) => Path.join(tarballs, p.filename))],
+    [
+      "install",
+      "--offline",
+      "--no-audit",
+      "--no-fund",
+      "--legacy-peer-deps",
+      ...packed.filter((p) => p.name !== notInstalled).map((p) => Path.join(tarballs, p.filename))
+    ],
     consumer
   )
   if (install.status !== 0) throw new Error(`npm install of the tarballs failed: ${install.stderr}`)
@@ -178,18 +185,25 @@ describe("the packed packages", () => {
 
   it("without @x-media/fleet: the fleet commands say how to install it, in one line, exit 2", () => {
     for (const args of [["fleet", "status"], ["worker"], ["upload", sample, "--durable"]]) {
-      const result = run("npx", ["x-media", ...args], consumer, cleanEnv({
-        X_MEDIA_DATABASE_URL: "postgres://user@127.0.0.1:1/none",
-        X_MEDIA_REDIS_URL: "redis://127.0.0.1:1",
-        X_API_KEY: "key",
-        X_API_SECRET: "secret",
-        X_ACCESS_TOKEN: "1234-token",
-        X_ACCESS_TOKEN_SECRET: "token-secret"
-      }))
+      const result = run(
+        "npx",
+        ["x-media", ...args],
+        consumer,
+        cleanEnv({
+          X_MEDIA_DATABASE_URL: "postgres://user@127.0.0.1:1/none",
+          X_MEDIA_REDIS_URL: "redis://127.0.0.1:1",
+          X_API_KEY: "key",
+          X_API_SECRET: "secret",
+          X_ACCESS_TOKEN: "1234-token",
+          X_ACCESS_TOKEN_SECRET: "token-secret"
+        })
+      )
       expect(result.status, result.stderr).toBe(2)
       expect(result.stdout).toBe("")
       expect(result.stderr.split("\n").filter((line) => line !== ""), result.stderr).toHaveLength(1)
-      expect(result.stderr).toContain("Error: The fleet commands need @x-media/fleet, which is not installed: run `npm install @x-media/fleet`")
+      expect(result.stderr).toContain(
+        "Error: The fleet commands need @x-media/fleet, which is not installed: run `npm install @x-media/fleet`"
+      )
     }
   })
 
@@ -351,7 +365,9 @@ describe("the installed bins on a Node.js or an installation they cannot run on"
     expect(result.status).toBe(2)
     expect(result.stdout).toBe("")
     expect(result.stderr.split("\n").filter((line) => line !== "")).toHaveLength(1)
-    expect(result.stderr).toMatch(/^x-media: this installation of @x-media\/node is incomplete \(.*dist\/x-media\.js is missing\): reinstall @x-media\/node/)
+    expect(result.stderr).toMatch(
+      /^x-media: this installation of @x-media\/node is incomplete \(.*dist\/x-media\.js is missing\): reinstall @x-media\/node/
+    )
     // The optional peer (the fleet) is not part of the advice.
     expect(result.stderr).toContain("with its peer dependencies (")
     expect(result.stderr).not.toContain("@x-media/fleet")

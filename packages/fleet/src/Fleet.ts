@@ -14,7 +14,7 @@ import {
   MediaClient,
   MediaSource,
   MediaType,
-  RateBudget,
+  type RateBudget,
   SegmentPlan,
   Upload,
   XClient
@@ -38,7 +38,13 @@ import { hostname } from "node:os"
 import { FleetCredentials } from "./FleetCredentials.ts"
 import * as FleetStore from "./FleetStore.ts"
 import * as RedisRateBudget from "./RedisRateBudget.ts"
-import { FleetClients, layer as uploadHandlerLayer, shardGroupOf, type UploadPayload, workflowFor } from "./UploadWorkflow.ts"
+import {
+  FleetClients,
+  layer as uploadHandlerLayer,
+  shardGroupOf,
+  type UploadPayload,
+  workflowFor
+} from "./UploadWorkflow.ts"
 
 /**
  * Where the fleet keeps its state.
@@ -95,8 +101,7 @@ export const defaultSharding: Partial<ShardingConfig.ShardingConfig["Service"]> 
   entityTerminationTimeout: "5 seconds"
 }
 
-const redacted = (value: Redacted.Redacted<string> | string) =>
-  typeof value === "string" ? Redacted.make(value) : value
+const redacted = (value: Redacted.Redacted<string> | string) => typeof value === "string" ? Redacted.make(value) : value
 
 const layerPg = (options: StorageOptions) =>
   PgClient.layer({ url: redacted(options.databaseUrl), applicationName: "x-media-fleet" })
@@ -111,7 +116,11 @@ const layerPg = (options: StorageOptions) =>
 export const layerClient = (options: StorageOptions) =>
   Layer.mergeAll(ClusterWorkflowEngine.layer, FleetStore.layer).pipe(
     Layer.provideMerge(
-      NodeClusterSocket.layer({ clientOnly: true, storage: "sql", shardingConfig: { ...defaultSharding, ...options.sharding } })
+      NodeClusterSocket.layer({
+        clientOnly: true,
+        storage: "sql",
+        shardingConfig: { ...defaultSharding, ...options.sharding }
+      })
     ),
     Layer.provide(layerPg(options)),
     Layer.orDie

@@ -80,7 +80,8 @@ export const layer = (list: ReadonlyArray<Credentials.Credentials>): Layer.Layer
  * @since 0.2.0
  * @category layers
  */
-export const layerConfig: Layer.Layer<FleetCredentials, Errors.MissingCredentials | Errors.InvalidOption> = Layer.effect(
-  FleetCredentials,
-  XMediaConfig.load(XMediaConfig.credentials).pipe(Effect.flatMap((credentials) => make([credentials])))
-)
+export const layerConfig: Layer.Layer<FleetCredentials, Errors.MissingCredentials | Errors.InvalidOption> = Layer
+  .effect(
+    FleetCredentials,
+    XMediaConfig.load(XMediaConfig.credentials).pipe(Effect.flatMap((credentials) => make([credentials])))
+  )

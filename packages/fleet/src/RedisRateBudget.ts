@@ -25,14 +25,14 @@
  *
  * @since 0.2.0
  */
+import { Errors, RateBudget, type RateLimit } from "@x-media/core"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Schedule from "effect/Schedule"
 import * as RateLimiter from "effect/persistence/RateLimiter"
 import * as Redis from "effect/persistence/Redis"
-import { Errors, RateBudget, type RateLimit } from "@x-media/core"
+import * as Schedule from "effect/Schedule"
 
 /**
  * How the shared budget paces requests. Every field is optional.
@@ -116,7 +116,15 @@ return { 0, limit }
 
 /** X's headers: an older window never replaces a newer one; within one, the lowest remaining wins. */
 const observeScript = Redis.script(
-  (windowKey: string, limitKey: string, probeKey: string, limit: number, remaining: number, resetAt: number, ttl: number) => [
+  (
+    windowKey: string,
+    limitKey: string,
+    probeKey: string,
+    limit: number,
+    remaining: number,
+    resetAt: number,
+    ttl: number
+  ) => [
     windowKey,
     limitKey,
     probeKey,
@@ -197,7 +205,10 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
       Effect.orDie
     )
 
-  const acquire = (key: RateBudget.Key, acquireOptions: RateBudget.AcquireOptions): Effect.Effect<void, Errors.RateLimited> =>
+  const acquire = (
+    key: RateBudget.Key,
+    acquireOptions: RateBudget.AcquireOptions
+  ): Effect.Effect<void, Errors.RateLimited> =>
     Effect.gen(function*() {
       const k = keys(key)
       const maxWait = Duration.toMillis(acquireOptions.maxWait)

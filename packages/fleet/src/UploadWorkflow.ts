@@ -14,7 +14,16 @@
  *
  * @since 0.2.0
  */
-import { Errors, type MediaClient, MediaCategory, MediaId, MediaSource, MediaStatus, MediaType, Upload } from "@x-media/core"
+import {
+  Errors,
+  MediaCategory,
+  type MediaClient,
+  MediaId,
+  MediaSource,
+  MediaStatus,
+  MediaType,
+  Upload
+} from "@x-media/core"
 import * as ClusterSchema from "effect/cluster/ClusterSchema"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -140,7 +149,10 @@ export const workflowFor = (user: string): UploadWorkflow => {
 export class FleetClients extends Context.Service<FleetClients, {
   readonly mediaClientFor: (
     user: string
-  ) => Effect.Effect<MediaClient.MediaClientShape, Errors.MissingCredentials | Errors.AuthUnsupported | Errors.InvalidOption>
+  ) => Effect.Effect<
+    MediaClient.MediaClientShape,
+    Errors.MissingCredentials | Errors.AuthUnsupported | Errors.InvalidOption
+  >
   /** This worker, as `fleet status` shows it. */
   readonly worker: string
 }>()("@x-media/fleet/FleetClients") {}
@@ -180,36 +192,51 @@ const handler = Effect.fnUntraced(function*(payload: UploadPayload) {
     store.update(payload.uploadId, { worker: clients.worker, ...change }).pipe(
       Effect.catch((error) => Effect.logWarning("x-media fleet: could not record progress", error))
     )
-  const step = <A, I, RD>(name: string, success: Schema.Codec<A, I, RD>, execute: Effect.Effect<A, UploadFailure, FileSystem.FileSystem>) =>
-    Activity.make({ name, success, error: UploadFailure, execute: Effect.provide(execute, fileSystemContext) })
+  const step = <A, I, RD>(
+    name: string,
+    success: Schema.Codec<A, I, RD>,
+    execute: Effect.Effect<A, UploadFailure, FileSystem.FileSystem>
+  ) => Activity.make({ name, success, error: UploadFailure, execute: Effect.provide(execute, fileSystemContext) })
 
-  const start = yield* step("INIT", Start, Effect.gen(function*() {
-    const started = yield* media.initialize({
-      totalBytes: payload.size,
-      mediaType: payload.mediaType,
-      mediaCategory: payload.category
+  const start = yield* step(
+    "INIT",
+    Start,
+    Effect.gen(function*() {
+      const started = yield* media.initialize({
+        totalBytes: payload.size,
+        mediaType: payload.mediaType,
+        mediaCategory: payload.category
+      })
+      yield* note({ state: "appending", mediaId: started.mediaId })
+      return started
     })
-    yield* note({ state: "appending", mediaId: started.mediaId })
-    return started
-  }))
+  )
   const ref: MediaClient.MediaRef = { mediaId: start.mediaId, expiresAt: start.expiresAt }
 
   const count = segmentCountOf(payload)
   yield* Effect.forEach(
     Array.from({ length: count }, (_, index) => index),
     (index) =>
-      step(`APPEND/${index}`, Schema.Void, Effect.gen(function*() {
-        const bytes = yield* readSegment(payload, index)
-        yield* media.append(ref, index, bytes)
-        yield* note({ segmentDone: true })
-      })),
+      step(
+        `APPEND/${index}`,
+        Schema.Void,
+        Effect.gen(function*() {
+          const bytes = yield* readSegment(payload, index)
+          yield* media.append(ref, index, bytes)
+          yield* note({ segmentDone: true })
+        })
+      ),
     { concurrency: Math.max(1, payload.concurrency), discard: true }
   )
 
-  let status = yield* step("FINALIZE", MediaStatus.MediaStatus, Effect.gen(function*() {
-    yield* note({ state: "finalizing" })
-    return yield* media.finalize(ref)
-  }))
+  let status = yield* step(
+    "FINALIZE",
+    MediaStatus.MediaStatus,
+    Effect.gen(function*() {
+      yield* note({ state: "finalizing" })
+      return yield* media.finalize(ref)
+    })
+  )
   let waited = 0
   for (let poll = 0; payload.wait && status._tag === "Processing"; poll++) {
     const delay = Math.max(1000, Math.round((status.checkAfterSecs ?? 1) * 1000))
@@ -226,10 +253,14 @@ const handler = Effect.fnUntraced(function*(payload: UploadPayload) {
     yield* DurableClock.sleep({ name: `STATUS/${poll}`, duration: Duration.millis(delay) })
     waited += delay
     const current = status
-    status = yield* step(`STATUS/${poll}`, MediaStatus.MediaStatus, Effect.gen(function*() {
-      yield* note({ state: "processing" })
-      return yield* media.status({ mediaId: current.mediaId, expiresAt: current.expiresAt })
-    }))
+    status = yield* step(
+      `STATUS/${poll}`,
+      MediaStatus.MediaStatus,
+      Effect.gen(function*() {
+        yield* note({ state: "processing" })
+        return yield* media.status({ mediaId: current.mediaId, expiresAt: current.expiresAt })
+      })
+    )
   }
 
   const altText = payload.altText
@@ -252,7 +283,9 @@ const handler = Effect.fnUntraced(function*(payload: UploadPayload) {
 }, (effect, payload) =>
   effect.pipe(
     Effect.tapError((error) =>
-      FleetStore.use((store) => store.update(payload.uploadId, { state: "failed", error: error._tag })).pipe(Effect.ignore)
+      FleetStore.use((store) => store.update(payload.uploadId, { state: "failed", error: error._tag })).pipe(
+        Effect.ignore
+      )
     )
   ))
 

@@ -5,8 +5,8 @@
  *
  * @since 0.2.0
  */
-export * as RedisRateBudget from "./RedisRateBudget.ts"
 export * as Fleet from "./Fleet.ts"
 export * as FleetCredentials from "./FleetCredentials.ts"
 export * as FleetStore from "./FleetStore.ts"
+export * as RedisRateBudget from "./RedisRateBudget.ts"
 export * as UploadWorkflow from "./UploadWorkflow.ts"

@@ -106,7 +106,12 @@ describe("x-media worker / upload --durable / fleet status (the real CLI)", () =
   it("examples/fleet.ts runs a worker and a durable upload in one process (embedded emulator)", async () => {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", "examples/fleet.ts"], {
       cwd: repoRoot,
-      env: { PATH: env["PATH"]!, HOME: env["HOME"]!, X_MEDIA_DATABASE_URL: freshDatabase(servers, "example"), X_MEDIA_REDIS_URL: servers.redisUrl },
+      env: {
+        PATH: env["PATH"]!,
+        HOME: env["HOME"]!,
+        X_MEDIA_DATABASE_URL: freshDatabase(servers, "example"),
+        X_MEDIA_REDIS_URL: servers.redisUrl
+      },
       encoding: "utf8"
     })
     expect(stdout.trim(), stderr).toMatch(/^\d{19}$/)

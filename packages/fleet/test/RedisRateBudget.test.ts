@@ -52,31 +52,38 @@ describe("paceFor", () => {
 })
 
 describe("RedisRateBudget (real redis-server)", () => {
-  it.live("three workers never start more than the limit in any window, and use most of it", () =>
-    Effect.gen(function*() {
-      const windowMillis = 1000
-      const limit = 8
-      const key = freshKey()
-      const budgets = yield* Effect.forEach([1, 2, 3], () => budgetOf({ window: windowMillis }))
-      const starts: Array<number> = []
-      // X's first answer tells the limit (and opens a window far in the future, not binding).
-      yield* budgets[0]!.acquire(key, options(limit))
-      starts.push(Date.now())
-      yield* budgets[0]!.observe(key, new RateLimit.RateLimitInfo({ limit, remaining: 10_000, resetAt: new Date(Date.now() + 60_000) }))
-      const worker = (budget: RateBudget.RateBudgetShape) =>
-        Effect.gen(function*() {
-          for (;;) {
-            yield* budget.acquire(key, options(1875))
-            starts.push(Date.now())
-            yield* Effect.sleep(Duration.millis(yield* Random.nextIntBetween(0, 30)))
-          }
-        })
-      const fibers = yield* Effect.forEach(budgets.flatMap((b) => [b, b]), (b) => Effect.forkChild(worker(b)))
-      yield* Effect.sleep("3500 millis")
-      yield* Effect.forEach(fibers, Fiber.interrupt)
-      expect(busiestSpan(starts, windowMillis)).toBeLessThanOrEqual(limit)
-      expect(starts.length).toBeGreaterThanOrEqual(Math.floor(limit * 3.5 * 0.6))
-    }).pipe(Effect.scoped), 20_000)
+  it.live(
+    "three workers never start more than the limit in any window, and use most of it",
+    () =>
+      Effect.gen(function*() {
+        const windowMillis = 1000
+        const limit = 8
+        const key = freshKey()
+        const budgets = yield* Effect.forEach([1, 2, 3], () => budgetOf({ window: windowMillis }))
+        const starts: Array<number> = []
+        // X's first answer tells the limit (and opens a window far in the future, not binding).
+        yield* budgets[0]!.acquire(key, options(limit))
+        starts.push(Date.now())
+        yield* budgets[0]!.observe(
+          key,
+          new RateLimit.RateLimitInfo({ limit, remaining: 10_000, resetAt: new Date(Date.now() + 60_000) })
+        )
+        const worker = (budget: RateBudget.RateBudgetShape) =>
+          Effect.gen(function*() {
+            for (;;) {
+              yield* budget.acquire(key, options(1875))
+              starts.push(Date.now())
+              yield* Effect.sleep(Duration.millis(yield* Random.nextIntBetween(0, 30)))
+            }
+          })
+        const fibers = yield* Effect.forEach(budgets.flatMap((b) => [b, b]), (b) => Effect.forkChild(worker(b)))
+        yield* Effect.sleep("3500 millis")
+        yield* Effect.forEach(fibers, Fiber.interrupt)
+        expect(busiestSpan(starts, windowMillis)).toBeLessThanOrEqual(limit)
+        expect(starts.length).toBeGreaterThanOrEqual(Math.floor(limit * 3.5 * 0.6))
+      }).pipe(Effect.scoped),
+    20_000
+  )
 
   it.live("sends one request until X's first answer tells the window, then goes wide", () =>
     Effect.gen(function*() {
@@ -86,7 +93,10 @@ describe("RedisRateBudget (real redis-server)", () => {
       const second = yield* Effect.forkChild(b!.acquire(key, options(100)))
       yield* Effect.sleep("300 millis")
       expect(second.pollUnsafe()).toBeUndefined()
-      yield* a!.observe(key, new RateLimit.RateLimitInfo({ limit: 100, remaining: 99, resetAt: new Date(Date.now() + 60_000) }))
+      yield* a!.observe(
+        key,
+        new RateLimit.RateLimitInfo({ limit: 100, remaining: 99, resetAt: new Date(Date.now() + 60_000) })
+      )
       yield* Fiber.join(second)
       // Known now: several start at once (the burst).
       yield* Effect.forEach([1, 2, 3], () => b!.acquire(key, options(100)), { concurrency: "unbounded" }).pipe(
@@ -99,7 +109,10 @@ describe("RedisRateBudget (real redis-server)", () => {
       const key = freshKey()
       const [a, b] = yield* Effect.forEach([1, 2], () => budgetOf({ window: 60_000 }))
       yield* a!.acquire(key, options(100))
-      yield* a!.observe(key, new RateLimit.RateLimitInfo({ limit: 100, remaining: 50, resetAt: new Date(Date.now() + 60_000) }))
+      yield* a!.observe(
+        key,
+        new RateLimit.RateLimitInfo({ limit: 100, remaining: 50, resetAt: new Date(Date.now() + 60_000) })
+      )
       const until = Date.now() + 600
       yield* a!.pauseUntil(key, new Date(until))
       yield* b!.acquire(key, options(100))

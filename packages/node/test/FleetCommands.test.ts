@@ -25,7 +25,9 @@ describe.concurrent("x-media fleet commands", () => {
 
   it.live("worker --concurrency is checked as text, in the one usage error format", () =>
     Effect.gen(function*() {
-      const run = yield* runCli(["worker", "--concurrency", "abc"], { X_MEDIA_DATABASE_URL: "postgres://x@127.0.0.1:1/x" })
+      const run = yield* runCli(["worker", "--concurrency", "abc"], {
+        X_MEDIA_DATABASE_URL: "postgres://x@127.0.0.1:1/x"
+      })
       expect(run.code).toBe(2)
       expect(run.stderr).toContain(`Error: Invalid --concurrency "abc": must be a whole number of 1 or more`)
       expect(run.stderr).toContain("Run `x-media worker --help` for usage.")
@@ -33,7 +35,9 @@ describe.concurrent("x-media fleet commands", () => {
 
   it.live("worker --listen must be HOST:PORT", () =>
     Effect.gen(function*() {
-      const run = yield* runCli(["worker", "--listen", "nowhere"], { X_MEDIA_DATABASE_URL: "postgres://x@127.0.0.1:1/x" })
+      const run = yield* runCli(["worker", "--listen", "nowhere"], {
+        X_MEDIA_DATABASE_URL: "postgres://x@127.0.0.1:1/x"
+      })
       expect(run.code).toBe(2)
       expect(run.stderr).toContain(`Error: Invalid --listen "nowhere": must be HOST:PORT`)
     }))
@@ -51,7 +55,10 @@ describe.concurrent("x-media fleet commands", () => {
       const stdin = yield* runCli(["upload", "-", "--durable"], credentials)
       expect(stdin.code).toBe(2)
       expect(stdin.stderr).toContain("--durable cannot upload standard input")
-      const session = yield* runCli(["upload", samples.png, "--durable", "--session", "/tmp/x-media-never.json"], credentials)
+      const session = yield* runCli(
+        ["upload", samples.png, "--durable", "--session", "/tmp/x-media-never.json"],
+        credentials
+      )
       expect(session.code).toBe(2)
       expect(session.stderr).toContain("--durable cannot be combined with --session or --emulator")
       const emulator = yield* runCli(["upload", samples.png, "--durable", "--emulator"], {})

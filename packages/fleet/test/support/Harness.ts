@@ -3,7 +3,7 @@
  * tsx, so `kill -9` is real) and a client runtime that submits uploads and reads the fleet's state.
  */
 import { NodeFileSystem, NodePath } from "@effect/platform-node"
-import { type RunningEmulator, startEmulator, type EmulatorOptions } from "@x-media/emulator"
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from "@x-media/emulator"
 import { Layer, ManagedRuntime } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
@@ -99,4 +99,4 @@ export const makeFiles = (sizes: ReadonlyArray<number>): ReadonlyArray<string> =
   })
 }
 
-export { startEmulator, type EmulatorOptions, type RunningEmulator }
+export { type EmulatorOptions, type RunningEmulator, startEmulator }

@@ -51,14 +51,22 @@ const pg = (program: string, args: ReadonlyArray<string>): string => {
 }
 
 const redisArgs = (info: Pick<ServersInfo, "redisPort" | "redisDir">) => [
-  "--port", String(info.redisPort),
-  "--bind", "127.0.0.1",
-  "--daemonize", "yes",
-  "--pidfile", join(info.redisDir, "redis.pid"),
-  "--dir", info.redisDir,
-  "--save", "",
-  "--appendonly", "no",
-  "--logfile", join(info.redisDir, "redis.log")
+  "--port",
+  String(info.redisPort),
+  "--bind",
+  "127.0.0.1",
+  "--daemonize",
+  "yes",
+  "--pidfile",
+  join(info.redisDir, "redis.pid"),
+  "--dir",
+  info.redisDir,
+  "--save",
+  "",
+  "--appendonly",
+  "no",
+  "--logfile",
+  join(info.redisDir, "redis.log")
 ]
 
 /** Starts the redis-server of `info` (again) and waits until it answers. */
@@ -66,7 +74,9 @@ export const startRedis = (info: Pick<ServersInfo, "redisPort" | "redisDir">): v
   execFileSync("redis-server", redisArgs(info), { stdio: "pipe" })
   for (let i = 0; i < 100; i++) {
     try {
-      if (execFileSync("redis-cli", ["-p", String(info.redisPort), "ping"], { encoding: "utf8" }).includes("PONG")) return
+      if (execFileSync("redis-cli", ["-p", String(info.redisPort), "ping"], { encoding: "utf8" }).includes("PONG")) {
+        return
+      }
     } catch {
       // not up yet
     }
@@ -87,10 +97,13 @@ export const stopRedis = (info: Pick<ServersInfo, "redisPort" | "redisDir">): vo
 }
 
 const pgStartArgs = (info: Pick<ServersInfo, "pgPort" | "pgDir">) => [
-  "-D", join(info.pgDir, "data"),
-  "-l", join(info.pgDir, "postgres.log"),
+  "-D",
+  join(info.pgDir, "data"),
+  "-l",
+  join(info.pgDir, "postgres.log"),
   "-w",
-  "-o", `-p ${info.pgPort} -c listen_addresses=127.0.0.1 -k ${info.pgDir} -c max_connections=200 -c fsync=off`,
+  "-o",
+  `-p ${info.pgPort} -c listen_addresses=127.0.0.1 -k ${info.pgDir} -c max_connections=200 -c fsync=off`,
   "start"
 ]
 

@@ -23,7 +23,9 @@ interface TestCredentials {
   readonly accessTokenSecret: string
 }
 
-const list = (JSON.parse(env("FLEET_TEST_CREDENTIALS")) as ReadonlyArray<TestCredentials>).map((c) => Credentials.oauth1(c))
+const list = (JSON.parse(env("FLEET_TEST_CREDENTIALS")) as ReadonlyArray<TestCredentials>).map((c) =>
+  Credentials.oauth1(c)
+)
 const windowMillis = Number(process.env["FLEET_TEST_WINDOW_MILLIS"] ?? 900_000)
 
 const worker = Fleet.layerWorker({
@@ -39,6 +41,8 @@ Effect.gen(function*() {
   return yield* Effect.never
 }).pipe(
   Effect.provide(worker),
-  Effect.provide(process.env["FLEET_TEST_DEBUG"] === "1" ? Layer.succeed(References.MinimumLogLevel, "Debug") : Layer.empty),
+  Effect.provide(
+    process.env["FLEET_TEST_DEBUG"] === "1" ? Layer.succeed(References.MinimumLogLevel, "Debug") : Layer.empty
+  ),
   NodeRuntime.runMain
 )

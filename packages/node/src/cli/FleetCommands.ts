@@ -9,6 +9,8 @@
  * @module
  */
 import { Credentials, Errors, type Upload, XMediaConfig } from "@x-media/core"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -16,8 +18,6 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Command from "effect/cli/Command"
-import * as Flag from "effect/cli/Flag"
 import type * as ClientSettings from "./ClientSettings.ts"
 import * as CommonFlags from "./CommonFlags.ts"
 import { FleetNotInstalled } from "./Failure.ts"
@@ -67,7 +67,9 @@ const parseListen = (raw: string) => {
   const match = /^(.+):(\d{1,5})$/.exec(raw.trim())
   const port = match === null ? NaN : Number(match[2])
   return match === null || !(port > 0 && port < 65536)
-    ? Effect.fail(new Errors.InvalidOption({ option: "--listen", value: raw, detail: "must be HOST:PORT, e.g. 10.0.0.5:34431" }))
+    ? Effect.fail(
+      new Errors.InvalidOption({ option: "--listen", value: raw, detail: "must be HOST:PORT, e.g. 10.0.0.5:34431" })
+    )
     : Effect.succeed({ host: match[1]!, port })
 }
 
@@ -80,7 +82,9 @@ export const workerCommand = Command.make("worker", {
   ),
   listen: Flag.String("listen").pipe(
     Flag.withMetavar("HOST:PORT"),
-    Flag.withDescription("Where the other workers reach this one (default: 127.0.0.1 and a free port, for one machine)."),
+    Flag.withDescription(
+      "Where the other workers reach this one (default: 127.0.0.1 and a free port, for one machine)."
+    ),
     Flag.optional
   )
 }, (input) =>
@@ -107,7 +111,9 @@ export const workerCommand = Command.make("worker", {
       x: { dialect, baseUrl }
     }).pipe(Layer.provide(FleetCredentials.layer([credentials])))
     return yield* Effect.gen(function*() {
-      yield* Streams.err(`x-media worker: joined the fleet, uploading for X user ${user}. Stop with Ctrl-C or SIGTERM: its uploads go on elsewhere.\n`)
+      yield* Streams.err(
+        `x-media worker: joined the fleet, uploading for X user ${user}. Stop with Ctrl-C or SIGTERM: its uploads go on elsewhere.\n`
+      )
       return yield* Effect.never
     }).pipe(
       Effect.provide(worker),
@@ -116,11 +122,11 @@ export const workerCommand = Command.make("worker", {
       Effect.onInterrupt(() => Streams.err("x-media worker: handing the uploads over and leaving the fleet.\n"))
     )
   }).pipe(Report.reportFailure(false, "worker"))).pipe(
-  Command.withDescription(
-    "Join the fleet (X_MEDIA_DATABASE_URL, X_MEDIA_REDIS_URL) and run durable uploads for the user of the " +
-      "environment's credentials until SIGTERM or SIGINT, then hand them over."
+    Command.withDescription(
+      "Join the fleet (X_MEDIA_DATABASE_URL, X_MEDIA_REDIS_URL) and run durable uploads for the user of the " +
+        "environment's credentials until SIGTERM or SIGINT, then hand them over."
+    )
   )
-)
 
 const pad = (text: string, width: number) => text.length >= width ? text : text + " ".repeat(width - text.length)
 
@@ -151,12 +157,20 @@ const statusCommand = Command.make("status", { json: CommonFlags.json }, (input)
     }
     if (uploads.length === 0) return yield* Streams.out("No uploads in the fleet.\n")
     const lines = uploads.map((u) =>
-      `${pad(u.state, 11)} ${pad(u.mediaId ?? "-", 20)} ${pad(`${u.segmentsDone}/${u.segmentCount}`, 9)} ${pad(u.worker ?? "-", 32)} ${u.path}${u.error === null ? "" : ` (${u.error})`}`
+      `${pad(u.state, 11)} ${pad(u.mediaId ?? "-", 20)} ${pad(`${u.segmentsDone}/${u.segmentCount}`, 9)} ${
+        pad(u.worker ?? "-", 32)
+      } ${u.path}${u.error === null ? "" : ` (${u.error})`}`
     )
-    yield* Streams.out(`${pad("STATE", 11)} ${pad("MEDIA ID", 20)} ${pad("SEGMENTS", 9)} ${pad("WORKER", 32)} FILE\n${lines.join("\n")}\n`)
+    yield* Streams.out(
+      `${pad("STATE", 11)} ${pad("MEDIA ID", 20)} ${pad("SEGMENTS", 9)} ${pad("WORKER", 32)} FILE\n${
+        lines.join("\n")
+      }\n`
+    )
   }).pipe(Report.reportFailure(input.json, "fleet status"))).pipe(
-  Command.withDescription("The uploads in the fleet: state, media id, progress and the worker that moved each on last.")
-)
+    Command.withDescription(
+      "The uploads in the fleet: state, media id, progress and the worker that moved each on last."
+    )
+  )
 
 /** `x-media fleet …` */
 export const fleetCommand = Command.make("fleet").pipe(

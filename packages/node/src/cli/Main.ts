@@ -20,13 +20,13 @@ import * as Stdio from "effect/Stdio"
 import * as PackageVersion from "../PackageVersion.ts"
 import * as EmulatorCommand from "./EmulatorCommand.ts"
 import { CliExit, failureExitCode, usageExitCode } from "./Failure.ts"
+import * as FleetCommands from "./FleetCommands.ts"
 import * as Output from "./Output.ts"
 import * as PostCommand from "./PostCommand.ts"
 import * as StatusCommand from "./StatusCommand.ts"
 import * as Streams from "./Streams.ts"
 import * as UploadCommand from "./UploadCommand.ts"
-import * as FleetCommands from "./FleetCommands.ts"
-import * as PackageVersion from "../PackageVersion.ts"
+import * as Usage from "./Usage.ts"
 
 /** The version `x-media --version` prints: the package's (package.json). */
 export const version: string = PackageVersion.version
@@ -62,7 +62,12 @@ const usageFailure = (error: CliError.CliError, args: ReadonlyArray<string>) => 
   const json = !wantsJson(args)
     ? Effect.void
     : Output.printJson(Output.errorJson(
-      first ?? { _tag: "UsageError", message: "No command given: use x-media upload, x-media post, x-media status, x-media emulator, x-media worker or x-media fleet." }
+      first ??
+        {
+          _tag: "UsageError",
+          message:
+            "No command given: use x-media upload, x-media post, x-media status, x-media emulator, x-media worker or x-media fleet."
+        }
     ))
   return Effect.andThen(json, Effect.fail(new CliExit({ code: usageExitCode })))
 }

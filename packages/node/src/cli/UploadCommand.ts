@@ -21,7 +21,7 @@ import * as NodeXMedia from "../NodeXMedia.ts"
 import * as ClientSettings from "./ClientSettings.ts"
 import * as CommonFlags from "./CommonFlags.ts"
 import * as EmbeddedEmulator from "./EmbeddedEmulator.ts"
-import { type CliFailure, CliExit, exitCodeOf, reported, UsageError } from "./Failure.ts"
+import { CliExit, type CliFailure, exitCodeOf, reported, UsageError } from "./Failure.ts"
 import * as FleetCommands from "./FleetCommands.ts"
 import * as Format from "./Format.ts"
 import * as Output from "./Output.ts"
@@ -149,10 +149,18 @@ const checkArguments = (input: UploadInput): Effect.Effect<void, UsageError> => 
       return Effect.fail(new UsageError({ detail: "--durable works with one file; submit the files one by one." }))
     }
     if (fromStdin > 0) {
-      return Effect.fail(new UsageError({ detail: "--durable cannot upload standard input (-): the fleet's workers read the file by its path." }))
+      return Effect.fail(
+        new UsageError({
+          detail: "--durable cannot upload standard input (-): the fleet's workers read the file by its path."
+        })
+      )
     }
     if (Option.isSome(input.session) || input.emulator) {
-      return Effect.fail(new UsageError({ detail: "--durable cannot be combined with --session or --emulator: the fleet keeps the upload's state." }))
+      return Effect.fail(
+        new UsageError({
+          detail: "--durable cannot be combined with --session or --emulator: the fleet keeps the upload's state."
+        })
+      )
     }
   }
   return Effect.void

@@ -97,10 +97,13 @@ export const checkedNumber = (
   })
 
 /** `--max-wait` as a duration, checked (positive seconds). Fails with InvalidOption. */
-export const maxWaitDuration = (value: Option.Option<string>): Effect.Effect<Duration.Duration | undefined, Errors.InvalidOption> =>
-  checkedNumber(value, "--max-wait", (n) => Number.isFinite(n) && n > 0, "must be a number of seconds greater than 0").pipe(
-    Effect.map((seconds) => (seconds === undefined ? undefined : Duration.millis(Math.round(seconds * 1000))))
-  )
+export const maxWaitDuration = (
+  value: Option.Option<string>
+): Effect.Effect<Duration.Duration | undefined, Errors.InvalidOption> =>
+  checkedNumber(value, "--max-wait", (n) => Number.isFinite(n) && n > 0, "must be a number of seconds greater than 0")
+    .pipe(
+      Effect.map((seconds) => (seconds === undefined ? undefined : Duration.millis(Math.round(seconds * 1000))))
+    )
 
 /** Upload options without listeners: what the flags ask for, checked. */
 export type CheckedOptions = Omit<Upload.UploadOptions, "onProgress" | "onSession">

@@ -57,7 +57,11 @@ export const fromCliError = (error: CliError.CliError): UsageError => {
         }.`
       })
     case "UnknownSubcommand":
-      return new UsageError({ detail: `Unknown command ${JSON.stringify(error.subcommand)}: use x-media upload, x-media post, x-media status, x-media emulator, x-media worker or x-media fleet.` })
+      return new UsageError({
+        detail: `Unknown command ${
+          JSON.stringify(error.subcommand)
+        }: use x-media upload, x-media post, x-media status, x-media emulator, x-media worker or x-media fleet.`
+      })
     default:
       return new UsageError({ detail: error.message })
   }

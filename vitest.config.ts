@@ -22,6 +22,18 @@ export default defineConfig({
           include: ["test/**/*.test.ts"]
         }
       })),
+      {
+        extends: true,
+        test: {
+          name: "fleet",
+          root: "packages/fleet",
+          include: ["test/**/*.test.ts"],
+          // A real redis-server and PostgreSQL, started once for the project; one file at a time,
+          // as some tests restart them.
+          globalSetup: ["test/support/globalSetup.ts"],
+          fileParallelism: false
+        }
+      },
       // The packed packages installed outside the repository (test/packaging.test.ts).
       { extends: true, test: { name: "packaging", root: "test", include: ["**/*.test.ts"] } }
     ],

@@ -36,7 +36,14 @@ export const buildAll = async (outDir: string): Promise<Built> => {
     entryPoints: [here("../packages/node/src/bin.ts")],
     outfile: Path.join(outDir, "x-media.mjs"),
     // Some CommonJS dependencies call require(): give the ES module bundle one.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" }
+    banner: {
+      js:
+        "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
+    }
   })
-  return { child: Path.join(outDir, "child.mjs"), rusage: Path.join(outDir, "rusage.mjs"), cli: Path.join(outDir, "x-media.mjs") }
+  return {
+    child: Path.join(outDir, "child.mjs"),
+    rusage: Path.join(outDir, "rusage.mjs"),
+    cli: Path.join(outDir, "x-media.mjs")
+  }
 }

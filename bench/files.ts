@@ -33,10 +33,17 @@ export interface BenchFile {
 }
 
 /** The file `name` of `bytes` random bytes behind `kind`'s header in `dataDir`, generated when missing. */
-export const ensureFile = async (dataDir: string, name: string, bytes: number, kind: keyof typeof headers): Promise<BenchFile> => {
+export const ensureFile = async (
+  dataDir: string,
+  name: string,
+  bytes: number,
+  kind: keyof typeof headers
+): Promise<BenchFile> => {
   await mkdir(dataDir, { recursive: true })
   const path = Path.join(dataDir, name)
-  const kindOf = kind === "mp4" ? { mediaType: "video/mp4", category: "tweet_video" } : { mediaType: "image/png", category: "tweet_image" }
+  const kindOf = kind === "mp4"
+    ? { mediaType: "video/mp4", category: "tweet_video" }
+    : { mediaType: "image/png", category: "tweet_image" }
   const cached = await readFile(`${path}.sha256`, "utf8").catch(() => "")
   if (cached !== "" && existsSync(path)) return { label: name, path, bytes, sha256: cached.trim(), ...kindOf }
   const hash = createHash("sha256")

@@ -37,7 +37,9 @@ export const authorization = (
   const base = `${method.toUpperCase()}&${percentEncode(url)}&${percentEncode(normalized)}`
   const key = `${percentEncode(credentials.consumerSecret)}&${percentEncode(credentials.accessTokenSecret)}`
   const signature = createHmac("sha1", key).update(base).digest("base64")
-  return `OAuth ${[...oauth, ["oauth_signature", signature] as const]
-    .map(([k, v]) => `${percentEncode(k)}="${percentEncode(v)}"`)
-    .join(", ")}`
+  return `OAuth ${
+    [...oauth, ["oauth_signature", signature] as const]
+      .map(([k, v]) => `${percentEncode(k)}="${percentEncode(v)}"`)
+      .join(", ")
+  }`
 }

@@ -9,18 +9,26 @@
  *
  * @module
  */
+import { SegmentPlan, Upload } from "@x-media/core"
+import { Fault, type RunningEmulator, startEmulator } from "@x-media/emulator"
 import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
-import { SegmentPlan, Upload } from "@x-media/core"
-import { Fault, type RunningEmulator, startEmulator } from "@x-media/emulator"
 import { buildAll, type Built } from "./build.ts"
 import * as Files from "./files.ts"
 import { type BenchFile, type headers, MiB } from "./files.ts"
-import { type ChildReport, goMessage, type Job, type JobCredentials, readyMessage, type Rusage, type Uploader } from "./job.ts"
+import {
+  type ChildReport,
+  goMessage,
+  type Job,
+  type JobCredentials,
+  readyMessage,
+  type Rusage,
+  type Uploader
+} from "./job.ts"
 
 const benchDir = Path.dirname(fileURLToPath(import.meta.url))
 const dataDir = Path.join(benchDir, ".data")
@@ -38,7 +46,9 @@ const { values: args } = parseArgs({
   }
 })
 const chosen = new Set(args.sections.split(","))
-for (const s of chosen) if (!sections.some((k) => k === s)) throw new Error(`unknown section ${s}; known: ${sections.join(", ")}`)
+for (const s of chosen) {
+  if (!sections.some((k) => k === s)) throw new Error(`unknown section ${s}; known: ${sections.join(", ")}`)
+}
 const sizes = [...args.sizes.split(",").map(Number), ...(args.large ? [512] : [])]
 const runs = Number(args.runs)
 const latencyMs = Number(args["latency-ms"])
@@ -176,7 +186,9 @@ const runOnce = async (spec: Spec): Promise<Run> => {
   const rusage: Rusage = JSON.parse(await readFile(rusageOut, "utf8"))
   const media = server.media(mediaId)
   if (media?.state !== "succeeded" || media.sha256 !== spec.file.sha256) {
-    throw new Error(`the emulator holds ${media === undefined ? "no such media" : `${media.state}, sha256 ${media.sha256}`}`)
+    throw new Error(
+      `the emulator holds ${media === undefined ? "no such media" : `${media.state}, sha256 ${media.sha256}`}`
+    )
   }
   const count = (step: string) => server.requests().filter((r) => r.step === step).length
   return {
@@ -198,41 +210,62 @@ const runOnce = async (spec: Spec): Promise<Run> => {
 const plan = (files: ReadonlyMap<string, BenchFile>): ReadonlyArray<Spec> => {
   const specs: Array<Spec> = []
   const add = (spec: Omit<Spec, "id" | "dialect" | "auth" | "warm" | "server"> & Partial<Spec>) => {
-    const full: Spec = { dialect: "v2", auth: "oauth1", server: "plain", warm: spec.uploader !== "cli", ...spec, id: "" }
-    const id = `${full.section} ${full.file.label} ${full.uploader} ${full.dialect}/${full.auth} ${full.chunkSize / MiB} MiB × c${full.concurrency}${full.warm ? "" : " cold"}`
+    const full: Spec = {
+      dialect: "v2",
+      auth: "oauth1",
+      server: "plain",
+      warm: spec.uploader !== "cli",
+      ...spec,
+      id: ""
+    }
+    const id = `${full.section} ${full.file.label} ${full.uploader} ${full.dialect}/${full.auth} ${
+      full.chunkSize / MiB
+    } MiB × c${full.concurrency}${full.warm ? "" : " cold"}`
     specs.push({ ...full, id })
   }
   const video = (size: number) => files.get(`${size}MiB.mp4`)!
   if (chosen.has("compare")) {
     for (const size of sizes) {
-      for (const uploader of ["raw", "xmedia", "tapi-v1"] as const) add({ section: "compare", uploader, file: video(size), ...defaults })
+      for (const uploader of ["raw", "xmedia", "tapi-v1"] as const) {
+        add({ section: "compare", uploader, file: video(size), ...defaults })
+      }
       add({ section: "compare", uploader: "tapi-v2", file: video(size), chunkSize: defaults.chunkSize, concurrency: 1 })
     }
   }
   if (chosen.has("cli")) {
     for (const size of sizes) {
       for (const [dialect, auth] of [["v2", "oauth1"], ["v2", "oauth2"], ["v1", "oauth1"]] as const) {
-        for (const uploader of ["raw", "cli"] as const) add({ section: "cli", uploader, file: video(size), dialect, auth, warm: false, ...defaults })
+        for (const uploader of ["raw", "cli"] as const) {
+          add({ section: "cli", uploader, file: video(size), dialect, auth, warm: false, ...defaults })
+        }
       }
     }
   }
   if (chosen.has("grid")) {
     for (const chunk of [1, 2, 4, 5]) {
       for (const concurrency of [1, 2, 4, 8]) {
-        for (const uploader of ["raw", "xmedia"] as const) add({ section: "grid", uploader, file: video(64), chunkSize: chunk * MiB, concurrency })
+        for (const uploader of ["raw", "xmedia"] as const) {
+          add({ section: "grid", uploader, file: video(64), chunkSize: chunk * MiB, concurrency })
+        }
       }
     }
   }
   if (chosen.has("latency")) {
-    for (const uploader of ["raw", "xmedia", "cli"] as const) add({ section: "latency", server: "latency", uploader, file: files.get("image.png")!, ...defaults })
+    for (const uploader of ["raw", "xmedia", "cli"] as const) {
+      add({ section: "latency", server: "latency", uploader, file: files.get("image.png")!, ...defaults })
+    }
     for (const chunk of [1, 2, 4]) {
       for (const concurrency of [2, 4, 8]) {
-        for (const uploader of ["raw", "xmedia"] as const) add({ section: "latency", server: "latency", uploader, file: video(64), chunkSize: chunk * MiB, concurrency })
+        for (const uploader of ["raw", "xmedia"] as const) {
+          add({ section: "latency", server: "latency", uploader, file: video(64), chunkSize: chunk * MiB, concurrency })
+        }
       }
     }
   }
   if (chosen.has("status")) {
-    for (const uploader of ["raw", "xmedia", "cli", "tapi-v1", "tapi-v2"] as const) add({ section: "status", server: "processing", uploader, file: video(8), ...defaults })
+    for (const uploader of ["raw", "xmedia", "cli", "tapi-v1", "tapi-v2"] as const) {
+      add({ section: "status", server: "processing", uploader, file: video(8), ...defaults })
+    }
   }
   if (chosen.has("library")) add({ section: "library", uploader: "xmedia", file: video(8), ...defaults, repeat: 100 })
   return specs
@@ -261,16 +294,24 @@ const report = (specs: ReadonlyArray<Spec>, results: ReadonlyMap<string, Readonl
     if (rs.length === 0) continue
     const raw = rawOf(spec)
     const rawRuns = raw === undefined ? [] : results.get(raw.id) ?? []
-    const ratio = rawRuns.length === 0 ? "" : (median(rs.map((r) => r.mibPerSec)) / median(rawRuns.map((r) => r.mibPerSec))).toFixed(2)
+    const ratio = rawRuns.length === 0
+      ? ""
+      : (median(rs.map((r) => r.mibPerSec)) / median(rawRuns.map((r) => r.mibPerSec))).toFixed(2)
     const mib = spec.file.bytes / MiB
     const extra = spec.section === "status"
       ? ` STATUS ${rs[0]!.statusCalls} (${rs[0]!.prematureStatus} premature)`
       : spec.section === "library"
-      ? ` RSS after upload 1: ${rs[0]!.rssAfterMB[0]?.toFixed(1)} MB, after ${rs[0]!.rssAfterMB.length}: ${rs[0]!.rssAfterMB.at(-1)?.toFixed(1)} MB`
+      ? ` RSS after upload 1: ${rs[0]!.rssAfterMB[0]?.toFixed(1)} MB, after ${rs[0]!.rssAfterMB.length}: ${
+        rs[0]!.rssAfterMB.at(-1)?.toFixed(1)
+      } MB`
       : ""
     log(
-      `| ${spec.id} | ${spread(rs.map((r) => r.mibPerSec))} | ${ratio} | ${spread(rs.map((r) => r.processMs / 1000), 2)} | ` +
-        `${spread(rs.map((r) => r.maxRssMB))} | ${(median(rs.map((r) => r.uploadCpuMs)) / mib).toFixed(2)} | ${rs[0]!.requests}${extra} |`
+      `| ${spec.id} | ${spread(rs.map((r) => r.mibPerSec))} | ${ratio} | ${
+        spread(rs.map((r) => r.processMs / 1000), 2)
+      } | ` +
+        `${spread(rs.map((r) => r.maxRssMB))} | ${(median(rs.map((r) => r.uploadCpuMs)) / mib).toFixed(2)} | ${
+          rs[0]!.requests
+        }${extra} |`
     )
   }
 }
@@ -281,20 +322,33 @@ const main = async () => {
   await mkdir(dataDir, { recursive: true })
   built = await buildAll(Path.join(dataDir, "build"))
   const files = new Map<string, BenchFile>()
-  for (const size of [...new Set([...sizes, 8, 64])]) files.set(`${size}MiB.mp4`, await ensureFile(`${size}MiB.mp4`, size * MiB, "mp4"))
+  for (const size of new Set([...sizes, 8, 64])) {
+    files.set(`${size}MiB.mp4`, await ensureFile(`${size}MiB.mp4`, size * MiB, "mp4"))
+  }
   files.set("image.png", await ensureFile("image.png", 3 * MiB, "png"))
   warmupFile = await ensureFile("warmup.mp4", 256 * 1024, "mp4")
   const common = { auth: false, ...(existsSync("/dev/shm") ? { spillDir: "/dev/shm" } : {}) }
   servers.plain = await startEmulator({ ...common, processing: { enabled: false } })
-  servers.processing = await startEmulator({ ...common, processing: { enabled: true, checkAfterSecs: 1, inProgressSteps: 3 } })
+  servers.processing = await startEmulator({
+    ...common,
+    processing: { enabled: true, checkAfterSecs: 1, inProgressSteps: 3 }
+  })
   servers.latency = await startEmulator({
     ...common,
     processing: { enabled: false },
-    faults: (["INIT", "APPEND", "FINALIZE", "STATUS"] as const).map((step) => ({ step, times: Infinity, fault: Fault.delay(latencyMs) }))
+    faults: (["INIT", "APPEND", "FINALIZE", "STATUS"] as const).map((step) => ({
+      step,
+      times: Infinity,
+      fault: Fault.delay(latencyMs)
+    }))
   })
   const specs = plan(files)
   const results = new Map<string, Array<Run>>(specs.map((s) => [s.id, []]))
-  log(`${specs.length} configurations × ${runs} runs, Node ${process.version}; defaults ${defaults.chunkSize / MiB} MiB × c${defaults.concurrency}`)
+  log(
+    `${specs.length} configurations × ${runs} runs, Node ${process.version}; defaults ${
+      defaults.chunkSize / MiB
+    } MiB × c${defaults.concurrency}`
+  )
   try {
     for (let round = 1; round <= runs; round++) {
       for (const spec of specs) {
@@ -302,7 +356,11 @@ const main = async () => {
         try {
           const run = await runOnce(spec)
           results.get(spec.id)!.push(run)
-          log(`[${round}/${runs}] ${spec.id}: ${run.mibPerSec.toFixed(0)} MiB/s, RSS ${run.maxRssMB.toFixed(0)} MB, CPU ${run.cpuMs.toFixed(0)} ms, ${run.requests}`)
+          log(
+            `[${round}/${runs}] ${spec.id}: ${run.mibPerSec.toFixed(0)} MiB/s, RSS ${run.maxRssMB.toFixed(0)} MB, CPU ${
+              run.cpuMs.toFixed(0)
+            } ms, ${run.requests}`
+          )
         } catch (error) {
           log(`[${round}/${runs}] ${spec.id}: FAILED ${error instanceof Error ? error.message : String(error)}`)
         }
@@ -310,7 +368,18 @@ const main = async () => {
     }
     report(specs, results)
     const out = Path.join(dataDir, `results-${new Date().toISOString().replace(/[:.]/g, "-")}.json`)
-    await writeFile(out, JSON.stringify({ node: process.version, defaults, specs: specs.map((s) => ({ ...s, file: s.file.label, runs: results.get(s.id) })) }, null, 1))
+    await writeFile(
+      out,
+      JSON.stringify(
+        {
+          node: process.version,
+          defaults,
+          specs: specs.map((s) => ({ ...s, file: s.file.label, runs: results.get(s.id) }))
+        },
+        null,
+        1
+      )
+    )
     log(`\nevery run: ${Path.relative(process.cwd(), out)}`)
   } finally {
     await Promise.all(Object.values(servers).map((s) => s.close()))

@@ -14,15 +14,15 @@
  *
  * @module
  */
+import { Credentials, MediaSource, type Progress, Upload } from "@x-media/core"
+import { startEmulator } from "@x-media/emulator"
+import { NodeXMedia } from "@x-media/node"
+import { Duration, Effect, Exit } from "effect"
 import { createHash, randomFillSync } from "node:crypto"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import * as Path from "node:path"
 import { parseArgs } from "node:util"
-import { Credentials, MediaSource, type Progress, Upload } from "@x-media/core"
-import { startEmulator } from "@x-media/emulator"
-import { NodeXMedia } from "@x-media/node"
-import { Duration, Effect, Exit } from "effect"
 import { ftypBox } from "./files.ts"
 
 const { values } = parseArgs({
@@ -47,7 +47,9 @@ const describe = (event: Progress.UploadEvent): string | undefined => {
     case "SegmentSent":
       return `SegmentSent ${event.segmentIndex} (${event.segmentBytes} bytes), ${event.segmentsSent} of ${event.segmentCount}`
     case "Retrying":
-      return `Retrying ${event.step} ${event.segmentIndex ?? ""} (attempt ${event.attempt} of ${event.maxAttempts}): ${event.reason}`
+      return `Retrying ${event.step} ${
+        event.segmentIndex ?? ""
+      } (attempt ${event.attempt} of ${event.maxAttempts}): ${event.reason}`
     case "Finalized":
     case "Ready":
       return event._tag
@@ -66,7 +68,9 @@ const main = async () => {
   const sha256 = createHash("sha256").update(bytes).digest("hex")
   const emulator = await startEmulator({ processing: { enabled: false }, throttle: { bytesPerSecond } })
   console.log(
-    `${size} bytes over ${bytesPerSecond} B/s, default chunk size and concurrency, idle timeout ${idleTimeout === undefined ? "default" : Duration.format(idleTimeout)}` +
+    `${size} bytes over ${bytesPerSecond} B/s, default chunk size and concurrency, idle timeout ${
+      idleTimeout === undefined ? "default" : Duration.format(idleTimeout)
+    }` +
       ` (the link alone needs ${seconds((size * 1000) / bytesPerSecond)})`
   )
   const started = Date.now()
@@ -96,20 +100,28 @@ const main = async () => {
   if (values.verbose === true) {
     for (const r of emulator.requests()) {
       const end = r.endedAt === undefined ? "in flight" : seconds(r.endedAt - started)
-      console.log(`  ${r.step ?? r.path} ${r.segmentIndex ?? ""}: ${seconds(r.startedAt - started)} → ${end}, ${r.bodyBytes} bytes read, ${r.dropped ? "dropped" : `status ${r.status}`}`)
+      console.log(
+        `  ${r.step ?? r.path} ${r.segmentIndex ?? ""}: ${
+          seconds(r.startedAt - started)
+        } → ${end}, ${r.bodyBytes} bytes read, ${r.dropped ? "dropped" : `status ${r.status}`}`
+      )
     }
   }
   const appends = emulator.requests().filter((r) => r.step === "APPEND" || r.path.endsWith("/append"))
   const answered = appends.filter((r) => r.status !== undefined && r.status < 300)
   const receivedBytes = appends.reduce((n, r) => n + r.bodyBytes, 0)
   const outcome = Exit.isSuccess(exit)
-    ? `succeeded (${exit.value.mediaId}, ${exit.value.size} bytes, ${emulator.media(exit.value.mediaId)?.sha256 === sha256 ? "bytes intact" : "BYTES DIFFER"})`
+    ? `succeeded (${exit.value.mediaId}, ${exit.value.size} bytes, ${
+      emulator.media(exit.value.mediaId)?.sha256 === sha256 ? "bytes intact" : "BYTES DIFFER"
+    })`
     : `failed: ${Exit.isFailure(exit) ? String(exit.cause) : ""}`
   console.log(`\n${outcome}`)
   console.log(
     `after ${seconds(elapsed)}: ${appends.length} APPENDs sent, ${answered.length} answered 2xx, ` +
       `${(receivedBytes / 1e6).toFixed(1)} MB of APPEND bodies read by the server ` +
-      `(${(size / 1e6).toFixed(1)} MB needed)${Exit.isSuccess(exit) ? `, effective ${(size / elapsed).toFixed(0)} kB/s of ${bytesPerSecond / 1000}` : ""}`
+      `(${(size / 1e6).toFixed(1)} MB needed)${
+        Exit.isSuccess(exit) ? `, effective ${(size / elapsed).toFixed(0)} kB/s of ${bytesPerSecond / 1000}` : ""
+      }`
   )
   await emulator.close()
   await rm(dir, { recursive: true, force: true })

@@ -16,13 +16,13 @@
  *
  * @module
  */
+import { startEmulator } from "@x-media/emulator"
+import { build } from "esbuild"
 import { spawn, spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
-import { startEmulator } from "@x-media/emulator"
-import { build } from "esbuild"
 import { ensureFiles, MiB } from "./files.ts"
 import type { Job } from "./job.ts"
 
@@ -150,7 +150,11 @@ const say = (line: string) => {
   report.push(line)
   process.stdout.write(`${line}\n`)
 }
-say(`node ${process.version}, ${spawnSync("nproc", { encoding: "utf8" }).stdout.trim()} cores, load average ${loadAverage()} before`)
+say(
+  `node ${process.version}, ${
+    spawnSync("nproc", { encoding: "utf8" }).stdout.trim()
+  } cores, load average ${loadAverage()} before`
+)
 
 // --- x-media --help -----------------------------------------------------------------------------------
 const help = await measure(runs, {
@@ -159,8 +163,7 @@ const help = await measure(runs, {
   "bundle": () => run([node, bundle, "--help"], { NODE_DISABLE_COMPILE_CACHE: "1" }),
   "bundle + compile cache": () => run([node, bundle, "--help"], { NODE_COMPILE_CACHE: cacheBundle }),
   "installed bin (launcher + bundle + cache)": () => run([node, bin, "--help"], { NODE_COMPILE_CACHE: cacheBin }),
-  "as of #12: npx tsx src/bin.ts": () =>
-    run(["npx", "tsx", "packages/node/src/bin.ts", "--help"])
+  "as of #12: npx tsx src/bin.ts": () => run(["npx", "tsx", "packages/node/src/bin.ts", "--help"])
 }, (name, sample) => {
   if (!sample.stdout.includes("USAGE")) throw new Error(`${name} printed no help: ${sample.stdout.slice(0, 200)}`)
 })
@@ -170,7 +173,13 @@ say("")
 say("| form | median wall | median CPU (user+sys) | peak RSS, median (max) |")
 say("|---|---|---|---|")
 for (const [name, samples] of Object.entries(help)) {
-  say(`| ${name} | ${(median(samples.map((s) => s.wallMs)) / 1000).toFixed(3)} s | ${(median(samples.map((s) => s.cpuMs)) / 1000).toFixed(3)} s | ${median(samples.map((s) => s.rssMB)).toFixed(1)} MB (${Math.max(...samples.map((s) => s.rssMB)).toFixed(1)} MB) |`)
+  say(
+    `| ${name} | ${(median(samples.map((s) => s.wallMs)) / 1000).toFixed(3)} s | ${
+      (median(samples.map((s) => s.cpuMs)) / 1000).toFixed(3)
+    } s | ${median(samples.map((s) => s.rssMB)).toFixed(1)} MB (${
+      Math.max(...samples.map((s) => s.rssMB)).toFixed(1)
+    } MB) |`
+  )
 }
 
 // --- 256 MiB upload -----------------------------------------------------------------------------------
@@ -178,9 +187,16 @@ if (!values["skip-upload"]) {
   const [file] = await ensureFiles(dataDir, [sizeMiB])
   if (file === undefined) throw new Error("no input file")
   const spillDir = existsSync("/dev/shm") ? "/dev/shm" : undefined
-  const emulator = await startEmulator({ processing: { enabled: false }, ...(spillDir === undefined ? {} : { spillDir }) })
+  const emulator = await startEmulator({
+    processing: { enabled: false },
+    ...(spillDir === undefined ? {} : { spillDir })
+  })
   try {
-    const cliEnv = { X_MEDIA_BASE_URL: emulator.url, X_OAUTH2_ACCESS_TOKEN: emulator.credentials.oauth2Token, X_MEDIA_API: "v2" }
+    const cliEnv = {
+      X_MEDIA_BASE_URL: emulator.url,
+      X_OAUTH2_ACCESS_TOKEN: emulator.credentials.oauth2Token,
+      X_MEDIA_API: "v2"
+    }
     const job: Job = {
       uploader: "raw",
       dialect: "v2",
@@ -214,16 +230,23 @@ if (!values["skip-upload"]) {
       }
       if (!/\d{10,}/.test(sample.stdout)) throw new Error(`${name} printed no media id: ${sample.stdout.slice(0, 200)}`)
     })
-    const rawMBps = file.bytes / 1e6 / (median(upload["raw node:http (bench/uploaders/raw.ts)"].map((s) => s.wallMs)) / 1000)
+    const rawMBps = file.bytes / 1e6 /
+      (median(upload["raw node:http (bench/uploaders/raw.ts)"].map((s) => s.wallMs)) / 1000)
     say("")
-    say(`${sizeMiB} MiB upload to the emulator (v2, OAuth 2.0 for the CLI, 4 MiB × 4 defaults), ${uploadRuns} runs each, interleaved, whole-process wall (load average ${loadAverage()} after):`)
+    say(
+      `${sizeMiB} MiB upload to the emulator (v2, OAuth 2.0 for the CLI, 4 MiB × 4 defaults), ${uploadRuns} runs each, interleaved, whole-process wall (load average ${loadAverage()} after):`
+    )
     say("")
     say("| uploader | median wall | throughput | of raw | peak RSS, median (max) |")
     say("|---|---|---|---|---|")
     for (const [name, samples] of Object.entries(upload)) {
       const wall = median(samples.map((s) => s.wallMs)) / 1000
       const mbps = file.bytes / 1e6 / wall
-      say(`| ${name} | ${wall.toFixed(2)} s | ${mbps.toFixed(0)} MB/s | ${(mbps / rawMBps).toFixed(2)} | ${median(samples.map((s) => s.rssMB)).toFixed(0)} MB (${Math.max(...samples.map((s) => s.rssMB)).toFixed(0)} MB) |`)
+      say(
+        `| ${name} | ${wall.toFixed(2)} s | ${mbps.toFixed(0)} MB/s | ${(mbps / rawMBps).toFixed(2)} | ${
+          median(samples.map((s) => s.rssMB)).toFixed(0)
+        } MB (${Math.max(...samples.map((s) => s.rssMB)).toFixed(0)} MB) |`
+      )
     }
   } finally {
     await emulator.close()

@@ -8,7 +8,7 @@
 import { NodeFileSystem, NodeRuntime } from "@effect/platform-node"
 import { Credentials, MediaClient, MediaSource, Upload, XClient } from "@x-media/core"
 import { Emulator } from "@x-media/emulator"
-import { Console, Context, Effect, Layer } from "effect"
+import { Console, Context, Effect, type FileSystem, Layer } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { samples } from "./support/target.ts"
 
@@ -20,11 +20,13 @@ class MediaLibrary extends Context.Service<MediaLibrary, {
     MediaLibrary,
     Effect.gen(function*() {
       // Capture what the upload needs once, so `add` has no requirements left.
-      const context = yield* Effect.context<MediaClient.MediaClient | import("effect").FileSystem.FileSystem>()
+      const context = yield* Effect.context<MediaClient.MediaClient | FileSystem.FileSystem>()
       return MediaLibrary.of({
         add: (path) =>
           Upload.upload(MediaSource.fromFile(path)).pipe(
-            Effect.tap((media) => Console.log(`audit: ${path} -> ${media.mediaId} (${media.category}, ${media.size} bytes)`)),
+            Effect.tap((media) =>
+              Console.log(`audit: ${path} -> ${media.mediaId} (${media.category}, ${media.size} bytes)`)
+            ),
             Effect.map((media) => media.mediaId),
             Effect.provide(context)
           )

@@ -17,7 +17,11 @@ const program = Effect.gen(function*() {
   const bytes = yield* fs.readFile(samples.mp4)
 
   // INIT: a session for a small video. tweet_video makes X process it asynchronously.
-  const session = yield* client.initialize({ totalBytes: bytes.byteLength, mediaType: "video/mp4", mediaCategory: "tweet_video" })
+  const session = yield* client.initialize({
+    totalBytes: bytes.byteLength,
+    mediaType: "video/mp4",
+    mediaCategory: "tweet_video"
+  })
   yield* Console.log(`INIT      media ${session.mediaId}, upload before ${session.expiresAt.toISOString()}`)
 
   // APPEND: the whole file fits in segment 0 (segments are at most 5 MiB).
@@ -41,11 +45,15 @@ const program = Effect.gen(function*() {
         ? Effect.void
         : Console.log(`STATUS    ${status.state} ${status.progressPercent ?? 0}%`)
   })
-  yield* Console.log(`ready     media ${ready.mediaId} (${ready.mediaType ?? "?"}), usable until ${ready.expiresAt.toISOString()}`)
+  yield* Console.log(
+    `ready     media ${ready.mediaId} (${ready.mediaType ?? "?"}), usable until ${ready.expiresAt.toISOString()}`
+  )
 })
 
 program.pipe(
   Effect.provide(exampleLayer({ dialect: "v1" })),
-  Effect.catch((error) => Effect.andThen(Console.error(`${error._tag}: ${error.message}`), Effect.sync(() => (process.exitCode = 1)))),
+  Effect.catch((error) =>
+    Effect.andThen(Console.error(`${error._tag}: ${error.message}`), Effect.sync(() => (process.exitCode = 1)))
+  ),
   NodeRuntime.runMain
 )

@@ -9,8 +9,8 @@
  * Without credentials in the environment it posts to the embedded emulator. Against X, an OAuth 2.0
  * token needs the tweet.write scope besides media.write.
  */
-import { MediaSource, Post } from "@x-media/core"
 import { NodeRuntime } from "@effect/platform-node"
+import { MediaSource, Post } from "@x-media/core"
 import { Console, Effect } from "effect"
 import { exampleLayer, samples } from "./support/target.ts"
 
@@ -24,7 +24,11 @@ const program = Effect.gen(function*() {
       subtitles: { source: MediaSource.fromFile(subtitles), languageCode: "en" }
     }]
   })
-  yield* Console.log(`video post ${video.post.id}: media ${video.media[0]?.mediaId}, subtitles ${video.subtitles[0]?.map((t) => t.languageCode).join(", ")}`)
+  yield* Console.log(
+    `video post ${video.post.id}: media ${video.media[0]?.mediaId}, subtitles ${
+      video.subtitles[0]?.map((t) => t.languageCode).join(", ")
+    }`
+  )
 
   const reply = yield* Post.publish({
     text: "Two stills from it",

@@ -14,7 +14,8 @@ const describe = Progress.UploadEvent.$match({
   Initialized: (e) => `initialized ${e.mediaId}${e.resumed ? " (resumed)" : ""}`,
   SegmentSent: (e) => `sent        segment ${e.segmentIndex}: ${e.bytesSent}/${e.totalBytes} bytes`,
   Retrying: (e) => `retrying    ${e.step} in ${e.delayMillis} ms (attempt ${e.attempt}): ${e.reason}`,
-  Adapted: (e) => `slowing     ${e.concurrency} segment(s) of ${e.chunkSize} bytes at a time (segment ${e.segmentIndex} timed out)`,
+  Adapted: (e) =>
+    `slowing     ${e.concurrency} segment(s) of ${e.chunkSize} bytes at a time (segment ${e.segmentIndex} timed out)`,
   RateLimitWait: (e) => `waiting     for the rate limit until ${e.until.toISOString()}`,
   Finalized: (e) => `finalized   ${e.status._tag}`,
   ProcessingUpdate: (e) => `processing  ${e.state} ${e.progressPercent ?? 0}%`,

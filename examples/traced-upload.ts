@@ -29,20 +29,28 @@ const durationMillis = (span: Tracer.NativeSpan) =>
 const attributesOf = (span: Tracer.NativeSpan) =>
   [...span.attributes]
     .filter(([key]) => key.startsWith("x-media.") || key === "http.response.status_code")
-    .map(([key, value]) => `${key.replace(/^x-media\./, "").replace("http.response.status_code", "status")}=${String(value)}`)
+    .map(([key, value]) =>
+      `${key.replace(/^x-media\./, "").replace("http.response.status_code", "status")}=${String(value)}`
+    )
     .join(" ")
 
 /** The x-media spans under `parent`, indented; the transport's own spans are left out. */
 const tree = (parent: Tracer.NativeSpan | undefined, depth: number): Array<string> =>
   spans
-    .filter((span) => Option.getOrUndefined(span.parent)?.spanId === parent?.spanId && span.name.startsWith("x-media/"))
-    .flatMap((span) => [
-      `${"  ".repeat(depth)}${span.name} ${durationMillis(span).toFixed(1)} ms  ${attributesOf(span)}`,
-      ...tree(span, depth + 1)
-    ])
+    .flatMap((span) =>
+      Option.getOrUndefined(span.parent)?.spanId === parent?.spanId && span.name.startsWith("x-media/")
+        ? [
+          `${"  ".repeat(depth)}${span.name} ${durationMillis(span).toFixed(1)} ms  ${attributesOf(span)}`,
+          ...tree(span, depth + 1)
+        ]
+        : []
+    )
 
 const program = Effect.gen(function*() {
-  const media = yield* Upload.upload(MediaSource.fromFile(process.argv[2] ?? samples.mp4), { chunkSize: 1024, concurrency: 2 })
+  const media = yield* Upload.upload(MediaSource.fromFile(process.argv[2] ?? samples.mp4), {
+    chunkSize: 1024,
+    concurrency: 2
+  })
   yield* Console.log(tree(undefined, 0).join("\n"))
   yield* Console.log(`uploaded ${media.mediaId}`)
 })

@@ -5,8 +5,8 @@
  *
  * Without credentials in the environment it uploads to the embedded emulator.
  */
-import { MediaSource, Upload } from "@x-media/core"
 import { NodeRuntime } from "@effect/platform-node"
+import { MediaSource, Upload } from "@x-media/core"
 import { Console, Effect } from "effect"
 import { exampleLayer, samples } from "./support/target.ts"
 

@@ -7,19 +7,21 @@
  * versions the lockfile pins, so the test needs no network and no npm cache; only the three tarballs are
  * what npm installs. Node itself is the one running the test (Node 22, from the `node` devDependency).
  */
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { type RunningEmulator, startEmulator } from "@x-media/emulator"
+import { Effect, Fiber, Schedule } from "effect"
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { type RunningEmulator, startEmulator } from "@x-media/emulator"
-import { Effect, Fiber, Schedule } from "effect"
 
 const repo = fileURLToPath(new URL("../", import.meta.url))
 const node = process.execPath
 const nodeBin = Path.dirname(node)
-const packages = ["@x-media/core", "@x-media/emulator", "@x-media/node"] as const
+const packages = ["@x-media/core", "@x-media/emulator", "@x-media/fleet", "@x-media/node"] as const
+/** The optional peer of @x-media/node for the fleet commands: packed and checked, not installed. */
+const notInstalled = "@x-media/fleet"
 const sample = Path.join(repo, "examples/media/sample.mp4")
 
 /** What `npm pack --json` says about one tarball. */
@@ -39,7 +41,9 @@ const isPacked = (value: unknown): value is Packed =>
 const cleanEnv = (extra: Record<string, string> = {}): Record<string, string> => {
   const env: Record<string, string> = {}
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith("X_") && !key.startsWith("npm_") && key !== "NODE_OPTIONS") env[key] = value
+    if (value !== undefined && !key.startsWith("X_") && !key.startsWith("npm_") && key !== "NODE_OPTIONS") {
+      env[key] = value
+    }
   }
   return { ...env, PATH: `${nodeBin}${Path.delimiter}${env["PATH"] ?? ""}`, NO_COLOR: "1", ...extra }
 }
@@ -99,7 +103,13 @@ beforeAll(() => {
   const tarballs = Path.join(work, "tarballs")
   mkdirSync(tarballs)
   // prepack builds each package (core and the emulator before node, which builds against their dist/).
-  const pack = run("npm", ["pack", ...packages.flatMap((name) => ["--workspace", name]), "--pack-destination", tarballs, "--json"], repo)
+  const pack = run("npm", [
+    "pack",
+    ...packages.flatMap((name) => ["--workspace", name]),
+    "--pack-destination",
+    tarballs,
+    "--json"
+  ], repo)
   if (pack.status !== 0) throw new Error(`npm pack failed: ${pack.stderr}`)
   const parsed: unknown = JSON.parse(pack.stdout)
   packed = Array.isArray(parsed) ? parsed.filter(isPacked) : []
@@ -120,7 +130,14 @@ beforeAll(() => {
   }
   const install = run(
     "npm",
-    ["install", "--offline", "--no-audit", "--no-fund", "--legacy-peer-deps", ...packed.map((p) => Path.join(tarballs, p.filename))],
+    [
+      "install",
+      "--offline",
+      "--no-audit",
+      "--no-fund",
+      "--legacy-peer-deps",
+      ...packed.filter((p) => p.name !== notInstalled).map((p) => Path.join(tarballs, p.filename))
+    ],
     consumer
   )
   if (install.status !== 0) throw new Error(`npm install of the tarballs failed: ${install.stderr}`)
@@ -142,7 +159,9 @@ describe("the packed packages", () => {
       expect(files).toContain("dist/index.d.ts")
       expect(files).toContain("dist/index.d.ts.map")
       for (const file of files) {
-        expect(file).toMatch(/^(dist\/.+\.(js|js\.map|d\.ts|d\.ts\.map)|src\/.+\.ts|bin\/[\w-]+\.cjs|README\.md|LICENSE|package\.json)$/)
+        expect(file).toMatch(
+          /^(dist\/.+\.(js|js\.map|d\.ts|d\.ts\.map)|src\/.+\.ts|bin\/[\w-]+\.cjs|README\.md|LICENSE|package\.json)$/
+        )
         expect(file).not.toMatch(/(^|\/)(test|tests|bench|fixtures|examples)\/|\.test\./)
       }
       // One version for the three packages, and the internal ranges follow it.
@@ -156,6 +175,36 @@ describe("the packed packages", () => {
     const node = readJson(Path.join(consumer, "node_modules/@x-media/node/package.json"))
     expect(node["dependencies"]).toEqual({ "@x-media/emulator": packed[0]?.version })
     expect(node["peerDependencies"]).toMatchObject({ "@x-media/core": `^${packed[0]?.version}`, effect: "^4.1.0" })
+    // The fleet (PostgreSQL, Redis) is an optional peer: installing @x-media/node does not pull it.
+    expect(node["peerDependencies"]).toMatchObject({ [notInstalled]: `^${packed[0]?.version}` })
+    expect(node["peerDependenciesMeta"]).toEqual({ [notInstalled]: { optional: true } })
+    expect(existsSync(Path.join(consumer, "node_modules", notInstalled))).toBe(false)
+    // The fleet's commands run the module tree, which shares the installed effect with @x-media/fleet.
+    expect(packed.find((p) => p.name === "@x-media/node")?.files.map((f) => f.path)).toContain("dist/bin.js")
+  })
+
+  it("without @x-media/fleet: the fleet commands say how to install it, in one line, exit 2", () => {
+    for (const args of [["fleet", "status"], ["worker"], ["upload", sample, "--durable"]]) {
+      const result = run(
+        "npx",
+        ["x-media", ...args],
+        consumer,
+        cleanEnv({
+          X_MEDIA_DATABASE_URL: "postgres://user@127.0.0.1:1/none",
+          X_MEDIA_REDIS_URL: "redis://127.0.0.1:1",
+          X_API_KEY: "key",
+          X_API_SECRET: "secret",
+          X_ACCESS_TOKEN: "1234-token",
+          X_ACCESS_TOKEN_SECRET: "token-secret"
+        })
+      )
+      expect(result.status, result.stderr).toBe(2)
+      expect(result.stdout).toBe("")
+      expect(result.stderr.split("\n").filter((line) => line !== ""), result.stderr).toHaveLength(1)
+      expect(result.stderr).toContain(
+        "Error: The fleet commands need @x-media/fleet, which is not installed: run `npm install @x-media/fleet`"
+      )
+    }
   })
 
   it("run in a plain node program: import all three, start the emulator, upload a file to it", () => {
@@ -183,7 +232,11 @@ try {
   })
 
   it("export core's public modules one by one, and not its internal ones", () => {
-    const subpath = run(node, ["--input-type=module", "-e", "const Upload = await import('@x-media/core/Upload'); console.log(typeof Upload.upload)"], consumer)
+    const subpath = run(node, [
+      "--input-type=module",
+      "-e",
+      "const Upload = await import('@x-media/core/Upload'); console.log(typeof Upload.upload)"
+    ], consumer)
     expect(subpath.stdout.trim(), subpath.stderr).toBe("function")
     const internal = run(node, ["--input-type=module", "-e", "await import('@x-media/core/internal/Wire')"], consumer)
     expect(internal.status).not.toBe(0)
@@ -198,7 +251,11 @@ try {
     expect(version.stdout).toContain(packed[0]?.version ?? "?")
     const upload = run("npx", ["x-media", "upload", "--emulator", sample, "--json"], consumer)
     expect(upload.status, upload.stderr).toBe(0)
-    expect(json(upload.stdout)).toMatchObject({ media_id: expect.stringMatching(/^\d+$/), state: "succeeded", size: readFileSync(sample).byteLength })
+    expect(json(upload.stdout)).toMatchObject({
+      media_id: expect.stringMatching(/^\d+$/),
+      state: "succeeded",
+      size: readFileSync(sample).byteLength
+    })
     const emulator = run("npx", ["x-media-emulator", "--help"], consumer)
     expect(emulator.status, emulator.stderr).toBe(0)
     expect(emulator.stdout).toContain("--port")
@@ -244,7 +301,10 @@ export const started: Promise<RunningEmulator> = startEmulator()
     expect(checked.stdout + checked.stderr).toBe("")
     expect(checked.status).toBe(0)
     // The same program with a mistake fails: the declarations are what tsc read.
-    writeFileSync(Path.join(consumer, "program.ts"), `import { Upload } from "@x-media/core"\nexport const x: number = Upload.upload\n`)
+    writeFileSync(
+      Path.join(consumer, "program.ts"),
+      `import { Upload } from "@x-media/core"\nexport const x: number = Upload.upload\n`
+    )
     const wrong = run(Path.join(consumer, "node_modules/.bin/tsc"), ["-p", "tsconfig.json"], consumer)
     expect(wrong.status).not.toBe(0)
     expect(wrong.stdout).toContain("TS2322")
@@ -258,7 +318,14 @@ const oldNode = (): { readonly command: ReadonlyArray<string>; readonly version:
   const [major = 99] = version.split(".").map(Number)
   return major < 22 && version !== ""
     ? { command: ["/usr/bin/node"], version }
-    : { command: [node, "--import", "data:text/javascript,Object.defineProperty(process.versions,'node',{value:'20.20.2'})"], version: "20.20.2" }
+    : {
+      command: [
+        node,
+        "--import",
+        "data:text/javascript,Object.defineProperty(process.versions,'node',{value:'20.20.2'})"
+      ],
+      version: "20.20.2"
+    }
 }
 
 describe("the installed bins on a Node.js or an installation they cannot run on", () => {
@@ -272,10 +339,21 @@ describe("the installed bins on a Node.js or an installation they cannot run on"
       expect(result.stderr).toBe(`${bin} needs Node.js 22.19.0 or later; this is Node.js ${old.version}.\n`)
     }
     const [command = node, ...args] = old.command
-    const withJson = run(command, [...args, Path.join(consumer, "node_modules/.bin/x-media"), "upload", sample, "--json"], consumer)
+    const withJson = run(command, [
+      ...args,
+      Path.join(consumer, "node_modules/.bin/x-media"),
+      "upload",
+      sample,
+      "--json"
+    ], consumer)
     expect(withJson.status).toBe(2)
     expect(json(withJson.stdout)).toEqual({
-      error: { _tag: "UnsupportedNode", message: `x-media needs Node.js 22.19.0 or later; this is Node.js ${old.version}.`, required: "22.19.0", found: old.version }
+      error: {
+        _tag: "UnsupportedNode",
+        message: `x-media needs Node.js 22.19.0 or later; this is Node.js ${old.version}.`,
+        required: "22.19.0",
+        found: old.version
+      }
     })
   })
 
@@ -287,7 +365,12 @@ describe("the installed bins on a Node.js or an installation they cannot run on"
     expect(result.status).toBe(2)
     expect(result.stdout).toBe("")
     expect(result.stderr.split("\n").filter((line) => line !== "")).toHaveLength(1)
-    expect(result.stderr).toMatch(/^x-media: this installation of @x-media\/node is incomplete \(.*dist\/x-media\.js is missing\): reinstall @x-media\/node/)
+    expect(result.stderr).toMatch(
+      /^x-media: this installation of @x-media\/node is incomplete \(.*dist\/x-media\.js is missing\): reinstall @x-media\/node/
+    )
+    // The optional peer (the fleet) is not part of the advice.
+    expect(result.stderr).toContain("with its peer dependencies (")
+    expect(result.stderr).not.toContain("@x-media/fleet")
     const withJson = run(node, [Path.join(broken, "bin/x-media.cjs"), "upload", sample, "--json"], work)
     expect(json(withJson.stdout)["error"]).toMatchObject({ _tag: "BrokenInstall" })
   })
@@ -296,7 +379,11 @@ describe("the installed bins on a Node.js or an installation they cannot run on"
     const elsewhere = Path.join(work, "elsewhere")
     mkdirSync(elsewhere)
     writeFileSync(Path.join(elsewhere, "package.json"), "{\"name\":\"elsewhere\",\"private\":true}")
-    const result = run(Path.join(consumer, "node_modules/.bin/x-media"), ["upload", "--emulator", sample, "--json"], elsewhere)
+    const result = run(
+      Path.join(consumer, "node_modules/.bin/x-media"),
+      ["upload", "--emulator", sample, "--json"],
+      elsewhere
+    )
     expect(result.status, result.stderr).toBe(0)
     expect(json(result.stdout)).toMatchObject({ state: "succeeded" })
   })
@@ -308,7 +395,9 @@ const childrenOf = (pid: number): string => {
   return existsSync(path) ? readFileSync(path, "utf8").trim() : ""
 }
 
-const exitOf = (child: ChildProcess): Effect.Effect<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }> =>
+const exitOf = (
+  child: ChildProcess
+): Effect.Effect<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }> =>
   Effect.callback((resume) => {
     let stdout = ""
     let stderr = ""
@@ -321,7 +410,8 @@ const exitOf = (child: ChildProcess): Effect.Effect<{ readonly code: number | nu
 const segmentsSaved = (path: string): number => {
   try {
     const parsed: unknown = JSON.parse(readFileSync(path, "utf8"))
-    return typeof parsed === "object" && parsed !== null && "segmentsDone" in parsed && Array.isArray(parsed.segmentsDone)
+    return typeof parsed === "object" && parsed !== null && "segmentsDone" in parsed &&
+        Array.isArray(parsed.segmentsDone)
       ? parsed.segmentsDone.length
       : -1
   } catch {
@@ -334,7 +424,9 @@ describe("signals sent to the installed x-media's pid", () => {
     it.live(`${signal} aborts the upload, keeps the session file and exits ${code}`, () =>
       Effect.gen(function*() {
         const emulator: RunningEmulator = yield* Effect.acquireRelease(
-          Effect.promise(() => startEmulator({ processing: { enabled: false }, throttle: { bytesPerSecond: 256 * 1024 } })),
+          Effect.promise(() =>
+            startEmulator({ processing: { enabled: false }, throttle: { bytesPerSecond: 256 * 1024 } })
+          ),
           (running) => Effect.promise(() => running.close())
         )
         const dir = mkdtempSync(Path.join(work, "signal-"))
@@ -347,7 +439,11 @@ describe("signals sent to the installed x-media's pid", () => {
         const child = spawn(
           Path.join(consumer, "node_modules/.bin/x-media"),
           ["upload", file, "--chunk-size", "4096", "--concurrency", "2", "--session", session, "--json"],
-          { cwd: dir, env: cleanEnv({ X_MEDIA_BASE_URL: emulator.url, X_OAUTH2_ACCESS_TOKEN: emulator.credentials.oauth2Token }), stdio: ["ignore", "pipe", "pipe"] }
+          {
+            cwd: dir,
+            env: cleanEnv({ X_MEDIA_BASE_URL: emulator.url, X_OAUTH2_ACCESS_TOKEN: emulator.credentials.oauth2Token }),
+            stdio: ["ignore", "pipe", "pipe"]
+          }
         )
         const exited = yield* Effect.forkChild(exitOf(child))
         yield* Effect.sync(() => segmentsSaved(session)).pipe(

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import * as Http from "node:http"
 import { open } from "node:fs/promises"
+import * as Http from "node:http"
 import { setTimeout as sleep } from "node:timers/promises"
 import type { Job } from "../job.ts"
 import { authorization } from "../oauth1.ts"
@@ -19,28 +19,41 @@ interface Reply {
 
 type Params = ReadonlyArray<readonly [string, string]>
 
-const send = (agent: Http.Agent, url: URL, method: string, headers: Http.OutgoingHttpHeaders, body: ReadonlyArray<Uint8Array>) =>
+const send = (
+  agent: Http.Agent,
+  url: URL,
+  method: string,
+  headers: Http.OutgoingHttpHeaders,
+  body: ReadonlyArray<Uint8Array>
+) =>
   new Promise<Reply>((resolve, reject) => {
     let length = 0
     for (const part of body) length += part.byteLength
-    const request = Http.request(url, { method, agent, headers: { ...headers, "content-length": length } }, (response) => {
-      const chunks: Array<Buffer> = []
-      response.on("data", (chunk: Buffer) => chunks.push(chunk))
-      response.on("error", reject)
-      response.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8")
-        const status = response.statusCode ?? 0
-        if (status < 200 || status > 299) reject(new Error(`${method} ${url.pathname} answered ${status}: ${text.slice(0, 300)}`))
-        else resolve({ status, text })
-      })
-    })
+    const request = Http.request(
+      url,
+      { method, agent, headers: { ...headers, "content-length": length } },
+      (response) => {
+        const chunks: Array<Buffer> = []
+        response.on("data", (chunk: Buffer) => chunks.push(chunk))
+        response.on("error", reject)
+        response.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8")
+          const status = response.statusCode ?? 0
+          if (status < 200 || status > 299) {
+            reject(new Error(`${method} ${url.pathname} answered ${status}: ${text.slice(0, 300)}`))
+          } else resolve({ status, text })
+        })
+      }
+    )
     request.on("error", reject)
     for (const part of body) request.write(part)
     request.end()
   })
 
 /** The media object of an answer: v2 wraps it in `data`, v1.1 does not. */
-const mediaOf = (text: string): { id?: string; media_id_string?: string; processing_info?: { state: string; check_after_secs?: number } } => {
+const mediaOf = (
+  text: string
+): { id?: string; media_id_string?: string; processing_info?: { state: string; check_after_secs?: number } } => {
   const parsed = JSON.parse(text)
   return parsed.data ?? parsed
 }
@@ -56,16 +69,24 @@ export const uploadRaw = async (job: Job): Promise<{ readonly mediaId: string }>
   })
   const form = (url: URL, params: Params) => {
     const body = Buffer.from(new URLSearchParams(params.map(([k, v]) => [k, v])).toString())
-    return send(agent, url, "POST", { ...headersFor("POST", url, params), "content-type": "application/x-www-form-urlencoded" }, [body])
+    return send(agent, url, "POST", {
+      ...headersFor("POST", url, params),
+      "content-type": "application/x-www-form-urlencoded"
+    }, [body])
   }
   const v1Url = new URL("/1.1/media/upload.json", job.baseUrl)
   const file = await open(job.path, "r")
   try {
     const init = v1
-      ? await form(v1Url, [["command", "INIT"], ["total_bytes", String(job.bytes)], ["media_type", job.mediaType], ["media_category", job.category]])
+      ? await form(v1Url, [["command", "INIT"], ["total_bytes", String(job.bytes)], ["media_type", job.mediaType], [
+        "media_category",
+        job.category
+      ]])
       : await (() => {
         const url = new URL("/2/media/upload/initialize", job.baseUrl)
-        const body = Buffer.from(JSON.stringify({ media_type: job.mediaType, total_bytes: job.bytes, media_category: job.category }))
+        const body = Buffer.from(
+          JSON.stringify({ media_type: job.mediaType, total_bytes: job.bytes, media_category: job.category })
+        )
         return send(agent, url, "POST", { ...headersFor("POST", url), "content-type": "application/json" }, [body])
       })()
     const initMedia = mediaOf(init.text)
@@ -74,7 +95,8 @@ export const uploadRaw = async (job: Job): Promise<{ readonly mediaId: string }>
 
     const appendUrl = v1 ? v1Url : new URL(`/2/media/upload/${mediaId}/append`, job.baseUrl)
     const boundary = `----xmediabench${Math.random().toString(16).slice(2)}`
-    const field = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`
+    const field = (name: string, value: string) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`
     const suffix = Buffer.from(`\r\n--${boundary}--\r\n`)
     const segments = Math.ceil(job.bytes / job.chunkSize)
     let next = 0
@@ -93,7 +115,10 @@ export const uploadRaw = async (job: Job): Promise<{ readonly mediaId: string }>
           (v1 ? field("command", "APPEND") + field("media_id", mediaId) : "") + field("segment_index", String(index)) +
             `--${boundary}\r\nContent-Disposition: form-data; name="media"; filename="blob"\r\nContent-Type: application/octet-stream\r\n\r\n`
         )
-        const headers = { ...headersFor("POST", appendUrl), "content-type": `multipart/form-data; boundary=${boundary}` }
+        const headers = {
+          ...headersFor("POST", appendUrl),
+          "content-type": `multipart/form-data; boundary=${boundary}`
+        }
         await send(agent, appendUrl, "POST", headers, [prefix, buffer.subarray(0, length), suffix])
       }
     }

@@ -10,9 +10,9 @@
  *
  * @module
  */
+import { readFile } from "node:fs/promises"
 import * as Https from "node:https"
 import * as Net from "node:net"
-import { readFile } from "node:fs/promises"
 import { TwitterApi } from "twitter-api-v2"
 import type { Job } from "../job.ts"
 
@@ -54,7 +54,10 @@ const clientFor = (job: Job): { readonly client: TwitterApi; readonly agent: Red
 export const uploadTwitterApiV1 = async (job: Job): Promise<UploadOutcome> => {
   const { client, agent } = clientFor(job)
   try {
-    const mediaId = await client.v1.uploadMedia(job.path, { chunkLength: job.chunkSize, maxConcurrentUploads: job.concurrency })
+    const mediaId = await client.v1.uploadMedia(job.path, {
+      chunkLength: job.chunkSize,
+      maxConcurrentUploads: job.concurrency
+    })
     return { mediaId }
   } finally {
     agent.destroy()

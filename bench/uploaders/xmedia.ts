@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { Effect } from "effect"
 import { Credentials, MediaSource, Upload } from "@x-media/core"
 import { NodeXMedia } from "@x-media/node"
+import { Effect } from "effect"
 import type { Job } from "../job.ts"
 
 /** Uploads `job.path` with @x-media/core and returns the media id. */

@@ -28,7 +28,8 @@ const crc32 = (bytes: Uint8Array): number => {
   return (c ^ 0xffffffff) >>> 0
 }
 
-const u32 = (n: number): Uint8Array => new Uint8Array([(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff])
+const u32 = (n: number): Uint8Array =>
+  new Uint8Array([(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff])
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text)
 const concat = (...parts: ReadonlyArray<Uint8Array>): Uint8Array => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
@@ -82,11 +83,31 @@ const gif = (): Uint8Array => {
   const frame = (colorIndex: number) =>
     new Uint8Array([
       // graphic control extension: 0.5 s delay
-      0x21, 0xf9, 0x04, 0x00, 0x32, 0x00, 0x00, 0x00,
+      0x21,
+      0xf9,
+      0x04,
+      0x00,
+      0x32,
+      0x00,
+      0x00,
+      0x00,
       // image descriptor 1×1 at 0,0
-      0x2c, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00,
+      0x2c,
+      0x00,
+      0x00,
+      0x00,
+      0x00,
+      0x01,
+      0x00,
+      0x01,
+      0x00,
+      0x00,
       // LZW minimum code size 2, one data sub-block: clear, index, end
-      0x02, 0x02, colorIndex === 0 ? 0x44 : 0x4c, 0x01, 0x00
+      0x02,
+      0x02,
+      colorIndex === 0 ? 0x44 : 0x4c,
+      0x01,
+      0x00
     ])
   return concat(
     ascii("GIF89a"),

@@ -10,8 +10,7 @@ import { NodeXMedia } from "@x-media/node"
 import { Console, Effect, Layer } from "effect"
 
 /** True when the environment names credentials to use instead of the embedded emulator. */
-export const hasCredentials = (): boolean =>
-  Boolean(process.env["X_API_KEY"] || process.env["X_OAUTH2_ACCESS_TOKEN"])
+export const hasCredentials = (): boolean => Boolean(process.env["X_API_KEY"] || process.env["X_OAUTH2_ACCESS_TOKEN"])
 
 /** Which credentials the example should sign with when it uses the embedded emulator. */
 export type Scheme = "oauth1" | "oauth2"

@@ -11,14 +11,14 @@
  */
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
-import * as Result from "effect/Result"
 import * as SecureRandom from "effect/crypto/SecureRandom"
+import * as Effect from "effect/Effect"
 import * as Base64 from "effect/encoding/Base64"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Url from "effect/http/Url"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import type { Credentials, OAuth1Credentials, OAuth2Credentials, Scheme } from "./Credentials.ts"
 import type { Dialect } from "./Dialect.ts"
 import type { ApiErrorDetail, AuthFailureReason } from "./Errors.ts"
@@ -79,7 +79,10 @@ export const fixedNonce = (nonce: string): Layer.Layer<never> => Layer.succeed(N
  * @since 0.2.0
  * @category signing
  */
-export const timestamp: Effect.Effect<number> = Effect.map(Clock.currentTimeMillis, (millis) => Math.floor(millis / 1000))
+export const timestamp: Effect.Effect<number> = Effect.map(
+  Clock.currentTimeMillis,
+  (millis) => Math.floor(millis / 1000)
+)
 
 // -----------------------------------------------------------------------------
 // Signing one request

@@ -7,10 +7,10 @@
  *
  * @since 0.2.0
  */
+import * as Digest from "effect/crypto/Digest"
 import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Redacted from "effect/Redacted"
-import * as Digest from "effect/crypto/Digest"
 import { InvalidOption } from "./Errors.ts"
 
 /**
@@ -223,9 +223,14 @@ export const validate = (value: unknown): Effect.Effect<Credentials, InvalidOpti
 
 const shortHash = (text: string): Effect.Effect<string> => {
   const hex = Digest.Digest.use((digest) => digest.digestHex(Digest.sha256, new TextEncoder().encode(text)))
-  return Effect.flatMap(Effect.serviceOption(Digest.Digest), (digest) =>
-    digest._tag === "Some" ? Effect.provideService(hex, Digest.Digest, digest.value) : Effect.provide(hex, Digest.layerWebCrypto))
-  .pipe(Effect.map((full) => `sha256:${full.slice(0, 16)}`))
+  return Effect.flatMap(
+    Effect.serviceOption(Digest.Digest),
+    (digest) =>
+      digest._tag === "Some"
+        ? Effect.provideService(hex, Digest.Digest, digest.value)
+        : Effect.provide(hex, Digest.layerWebCrypto)
+  )
+    .pipe(Effect.map((full) => `sha256:${full.slice(0, 16)}`))
 }
 
 /**

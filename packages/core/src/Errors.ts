@@ -89,7 +89,9 @@ export class XApiError extends Schema.TaggedError<XApiError>()("XApiError", {
     const advice = this.status >= 500
       ? `X had a server error${tries}; try again later.`
       : "Check the request parameters and the media."
-    return `X answered HTTP ${this.status} to ${where(this.step, this.segmentIndex)} (${this.endpoint}): ${said}. ${advice}`
+    return `X answered HTTP ${this.status} to ${
+      where(this.step, this.segmentIndex)
+    } (${this.endpoint}): ${said}. ${advice}`
   }
 }
 
@@ -170,7 +172,9 @@ export class AuthenticationFailed extends Schema.TaggedError<AuthenticationFaile
   }
   override get message(): string {
     const said = describeDetails(this.errors)
-    return `X refused the credentials with HTTP ${this.status} on ${this.step} (${this.endpoint})${said ? `: ${said}` : ""}. ${this.hint}`
+    return `X refused the credentials with HTTP ${this.status} on ${this.step} (${this.endpoint})${
+      said ? `: ${said}` : ""
+    }. ${this.hint}`
   }
 }
 
@@ -297,7 +301,9 @@ export class ProcessingTimeout extends Schema.TaggedError<ProcessingTimeout>()("
       : this.reason === "expiry"
       ? "the media would expire before processing could finish"
       : `the maximum wait of ${Math.round(this.maxWaitMillis / 1000)} s was reached`
-    return `Media ${this.mediaId} was still ${this.lastState}${progress} after ${Math.round(this.waitedMillis / 1000)} s: ${why}. Ask again later with \`x-media status ${this.mediaId} --wait\`, or raise the maximum wait.`
+    return `Media ${this.mediaId} was still ${this.lastState}${progress} after ${
+      Math.round(this.waitedMillis / 1000)
+    } s: ${why}. Ask again later with \`x-media status ${this.mediaId} --wait\`, or raise the maximum wait.`
   }
 }
 
@@ -319,7 +325,9 @@ export class DeadlineExceeded extends Schema.TaggedError<DeadlineExceeded>()("De
   }
   override get message(): string {
     const media = this.mediaId === undefined ? "" : ` (media ${this.mediaId})`
-    return `The upload${media} did not finish within its deadline of ${Math.round(this.deadlineMillis / 1000)} s; it was ${this.phase}. Raise the deadline, or resume the saved session.`
+    return `The upload${media} did not finish within its deadline of ${
+      Math.round(this.deadlineMillis / 1000)
+    } s; it was ${this.phase}. Raise the deadline, or resume the saved session.`
   }
 }
 
@@ -359,7 +367,9 @@ export class NetworkError extends Schema.TaggedError<NetworkError>()("NetworkErr
     const slow = this.timedOut
       ? " On a slow or unsteady link, raise the idle timeout (idleTimeout), or send fewer and smaller segments at once (concurrency, chunkSize)."
       : ""
-    return `The ${where(this.step, this.segmentIndex)} request to ${this.endpoint}${on} ${what}${tries}: ${this.reason}. ${check}${slow}`
+    return `The ${
+      where(this.step, this.segmentIndex)
+    } request to ${this.endpoint}${on} ${what}${tries}: ${this.reason}. ${check}${slow}`
   }
 }
 
@@ -386,7 +396,9 @@ export class MalformedResponse extends Schema.TaggedError<MalformedResponse>()("
     return true
   }
   override get message(): string {
-    return `X's answer to ${this.step} (${this.endpoint}, HTTP ${this.status}) could not be read: ${this.problem}. Body starts with: ${JSON.stringify(this.bodyExcerpt)}`
+    return `X's answer to ${this.step} (${this.endpoint}, HTTP ${this.status}) could not be read: ${this.problem}. Body starts with: ${
+      JSON.stringify(this.bodyExcerpt)
+    }`
   }
 }
 
@@ -440,7 +452,9 @@ const megabytes = (bytes: number): string => {
 const shrinkAdvice = (category: string, limit: number): string => {
   const max = megabytes(limit)
   if (category.endsWith("_image")) return `Compress or resize it: X's image limit is ${max}.`
-  if (category.endsWith("_gif")) return `Make it smaller (fewer frames or colours, smaller dimensions): X's GIF limit is ${max}.`
+  if (category.endsWith("_gif")) {
+    return `Make it smaller (fewer frames or colours, smaller dimensions): X's GIF limit is ${max}.`
+  }
   if (category.endsWith("_video")) return `Compress it or shorten it: X's video limit is ${max}.`
   if (category === "subtitles") return `Shorten it: X's subtitle limit is ${max}.`
   return `Make it smaller: the limit is ${max}.`
@@ -471,7 +485,9 @@ export class MediaTooLarge extends Schema.TaggedError<MediaTooLarge>()("MediaToo
     const advice = larger.length === 0
       ? shrinkAdvice(this.category, this.limit)
       : `Compress it, or upload it as ${larger.join(" or ")}, which ${larger.length === 1 ? "allows" : "allow"} more.`
-    return `${this.source} is ${this.size} bytes, ${this.size - this.limit} bytes over the ${this.limit}-byte limit of ${this.category}. ${advice}`
+    return `${this.source} is ${this.size} bytes, ${
+      this.size - this.limit
+    } bytes over the ${this.limit}-byte limit of ${this.category}. ${advice}`
   }
 }
 
@@ -514,7 +530,9 @@ export class CategoryMismatch extends Schema.TaggedError<CategoryMismatch>()("Ca
     return false
   }
   override get message(): string {
-    return `Category ${this.category} does not fit media type ${this.mediaType}; use one of: ${this.allowed.join(", ")}.`
+    return `Category ${this.category} does not fit media type ${this.mediaType}; use one of: ${
+      this.allowed.join(", ")
+    }.`
   }
 }
 
@@ -536,7 +554,9 @@ export class InvalidAltText extends Schema.TaggedError<InvalidAltText>()("Invali
   }
   override get message(): string {
     return this.reason === "too-long"
-      ? `Alt text is ${this.length} characters, ${this.length - this.limit} over the limit of ${this.limit}. Shorten it.`
+      ? `Alt text is ${this.length} characters, ${
+        this.length - this.limit
+      } over the limit of ${this.limit}. Shorten it.`
       : `Alt text is supported for images and GIFs only, not for ${this.category}. Leave it out.`
   }
 }
@@ -596,8 +616,12 @@ export class UploadStalled extends Schema.TaggedError<UploadStalled>()("UploadSt
   override get message(): string {
     const idle = `${Math.round(this.idleTimeoutMillis / 100) / 10} s`
     const inFlight = this.concurrency === 1 ? "1 segment" : `${this.concurrency} segments`
-    return `Segment ${this.segmentIndex} (${sizeText(this.segmentBytes)}) of media ${this.mediaId} got no answer within ${idle}, ` +
-      `${this.timeouts} times in a row, though the upload had slowed down to ${inFlight} of at most ${sizeText(this.chunkSize)} at a time: ` +
+    return `Segment ${this.segmentIndex} (${
+      sizeText(this.segmentBytes)
+    }) of media ${this.mediaId} got no answer within ${idle}, ` +
+      `${this.timeouts} times in a row, though the upload had slowed down to ${inFlight} of at most ${
+        sizeText(this.chunkSize)
+      } at a time: ` +
       `the link to X is too slow for that idle time, or X does not answer. Allow more idle time (the idleTimeout option), ` +
       `or try again on a faster link.`
   }
@@ -732,7 +756,9 @@ export class InvalidMediaCombination extends Schema.TaggedError<InvalidMediaComb
     switch (this.rule) {
       case "too-many-media":
         return `A post holds at most 4 images, or 1 GIF, or 1 video; got ${this.count} media` +
-          `${given === `${this.count} media` ? "" : ` (${given})`}. Split them over several posts (a thread of replies).`
+          `${
+            given === `${this.count} media` ? "" : ` (${given})`
+          }. Split them over several posts (a thread of replies).`
       case "gif-not-alone":
         return `A GIF must be the only media of its post; got ${given}. Post the GIF alone, and the rest in another post.`
       case "video-not-alone":

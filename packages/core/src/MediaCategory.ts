@@ -234,7 +234,13 @@ export const checkMedia = (options: {
     // Only a category that fits the type and takes this size is worth naming.
     const largerCategories = allowed.filter((other) => byteLimit(other, options.limits) >= size)
     return Effect.fail(
-      new MediaTooLarge({ source, size, limit, category, ...(largerCategories.length === 0 ? {} : { largerCategories }) })
+      new MediaTooLarge({
+        source,
+        size,
+        limit,
+        category,
+        ...(largerCategories.length === 0 ? {} : { largerCategories })
+      })
     )
   }
   if (altText !== undefined && altText.length > 0) {

@@ -10,9 +10,9 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
-import type * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { Dialect } from "./Dialect.ts"
 import {
   MediaExpired,
@@ -22,10 +22,10 @@ import {
   type XRequestError
 } from "./Errors.ts"
 import { type Answer, decodeAnswer, type ExchangeContext } from "./internal/Exchange.ts"
+import { forDialect } from "./internal/Protocol.ts"
 import type { MediaId } from "./MediaId.ts"
 import { expiresAtOf, type MediaStatus, type Ready, toMediaStatus } from "./MediaStatus.ts"
 import { awaitReady, type PollOptions } from "./Polling.ts"
-import { forDialect } from "./internal/Protocol.ts"
 import { XClient } from "./XClient.ts"
 
 /**
@@ -175,8 +175,10 @@ export const make = Effect.fnUntraced(function*() {
       }
     })
 
-  const send = (ctx: ExchangeContext, request: HttpClientRequest.HttpClientRequest): Effect.Effect<Answer, XRequestError> =>
-    x.execute({ ...ctx, request, host: "media" })
+  const send = (
+    ctx: ExchangeContext,
+    request: HttpClientRequest.HttpClientRequest
+  ): Effect.Effect<Answer, XRequestError> => x.execute({ ...ctx, request, host: "media" })
 
   const mediaStatusOf = (ctx: ExchangeContext, answer: Answer) =>
     decodeAnswer(answer, ctx, protocol.decodeMedia).pipe(
@@ -233,9 +235,10 @@ export const make = Effect.fnUntraced(function*() {
   const status = askStatus("STATUS")
 
   const awaitReadyOf = (initial: MediaStatus, pollOptions?: PollOptions) =>
-    awaitReady(initial, (previous) => status({ mediaId: previous.mediaId, expiresAt: previous.expiresAt }), pollOptions).pipe(
-      Effect.withSpan("x-media/MediaClient.awaitReady", { attributes: { "x-media.media_id": initial.mediaId } })
-    )
+    awaitReady(initial, (previous) => status({ mediaId: previous.mediaId, expiresAt: previous.expiresAt }), pollOptions)
+      .pipe(
+        Effect.withSpan("x-media/MediaClient.awaitReady", { attributes: { "x-media.media_id": initial.mediaId } })
+      )
 
   const setAltText = Effect.fn("x-media/MediaClient.setAltText")(function*(mediaId: MediaId, text: string) {
     yield* Effect.annotateCurrentSpan("x-media.media_id", mediaId)

@@ -7,8 +7,8 @@
  * @since 0.3.0
  */
 import * as Effect from "effect/Effect"
-import * as Schema from "effect/Schema"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import * as Schema from "effect/Schema"
 import { InvalidAltText, InvalidOption, type XRequestError } from "./Errors.ts"
 import { altTextMaxLength, codePointLength } from "./MediaCategory.ts"
 import { XClient } from "./XClient.ts"
@@ -88,7 +88,12 @@ export const check = (
   Effect.gen(function*() {
     const altText = metadata.altText
     if (altText !== undefined && codePointLength(altText) > altTextMaxLength) {
-      return yield* new InvalidAltText({ reason: "too-long", length: codePointLength(altText), limit: altTextMaxLength, category })
+      return yield* new InvalidAltText({
+        reason: "too-long",
+        length: codePointLength(altText),
+        limit: altTextMaxLength,
+        category
+      })
     }
     const origin = metadata.foundMediaOrigin
     if (origin !== undefined) {

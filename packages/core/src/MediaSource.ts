@@ -37,7 +37,9 @@ export interface OpenedMedia {
    * The upload then reuses one buffer per APPEND in flight, so memory stays at chunk × concurrency
    * whatever the garbage collector does, and a resume reads only the missing segments.
    */
-  readonly readAt?: ((offset: number, length: number, scratch: Uint8Array) => Effect.Effect<Uint8Array, MediaSourceError>) | undefined
+  readonly readAt?:
+    | ((offset: number, length: number, scratch: Uint8Array) => Effect.Effect<Uint8Array, MediaSourceError>)
+    | undefined
   /** Checks, after the last segment was read, that the source did not change meanwhile. */
   readonly verify?: Effect.Effect<void, MediaSourceError> | undefined
 }
@@ -68,7 +70,11 @@ const exactly = <R>(name: string, size: number) =>
   Stream.suspend(() => {
     let seen = 0
     const changed = (actual: string) =>
-      sourceError(name, "changed", `it was ${size} bytes when the upload started but ${actual}; it changed during the upload. Upload it again once it is complete.`)
+      sourceError(
+        name,
+        "changed",
+        `it was ${size} bytes when the upload started but ${actual}; it changed during the upload. Upload it again once it is complete.`
+      )
     return stream.pipe(
       Stream.mapEffect((piece) => {
         seen += piece.byteLength
@@ -77,7 +83,9 @@ const exactly = <R>(name: string, size: number) =>
       Stream.concat(Stream.fromEffect(Effect.suspend(() =>
         seen === size ? Effect.succeed(new Uint8Array(0)) : Effect.fail(changed(`ended after ${seen} bytes`))
       ))),
-      Stream.filter((piece) => piece.byteLength > 0)
+      Stream.filter((piece) =>
+        piece.byteLength > 0
+      )
     )
   })
 
@@ -124,7 +132,11 @@ export const fromFile = (path: string): MediaSource<FileSystem.FileSystem> => ({
       }
     }
     const changed = (detail: string) =>
-      sourceError(path, "changed", `it was ${size} bytes when the upload started but ${detail}; it changed during the upload. Upload it again once it is complete.`)
+      sourceError(
+        path,
+        "changed",
+        `it was ${size} bytes when the upload started but ${detail}; it changed during the upload. Upload it again once it is complete.`
+      )
     const mtime = Option.getOrUndefined(info.mtime)?.getTime()
     const opened: OpenedMedia = {
       size,
@@ -208,6 +220,7 @@ export const fromStream = <E, R>(
     const headPieces: Array<Uint8Array> = []
     let headBytes = 0
     let ended = false
+    // oxlint-disable-next-line no-unmodified-loop-condition -- `ended` is set in the Pull.catchDone callback
     while (headBytes < sniffLength && !ended) {
       const pieces = yield* pull.pipe(
         Pull.catchDone(() => {

@@ -8,12 +8,12 @@
  *
  * @since 0.2.0
  */
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Mac from "effect/crypto/Mac"
 import * as SecureRandom from "effect/crypto/SecureRandom"
+import * as Effect from "effect/Effect"
 import * as Base64 from "effect/encoding/Base64"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 /**
  * A decoded (not yet percent-encoded) parameter: name and value. Order and duplicates matter.
  *
@@ -272,9 +272,7 @@ export const hmacSha1Base64 = (key: string, text: string): Effect.Effect<string>
  * @category signing
  */
 export const signature = (input: SignatureInput): Effect.Effect<string> =>
-  Effect.suspend(() =>
-    hmacSha1Base64(signingKey(input.consumerSecret, input.tokenSecret), signatureBaseString(input))
-  )
+  Effect.suspend(() => hmacSha1Base64(signingKey(input.consumerSecret, input.tokenSecret), signatureBaseString(input)))
 
 /**
  * The `Authorization` header value for a signed request:

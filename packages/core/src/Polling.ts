@@ -125,7 +125,9 @@ export const awaitReady = <E>(
         waitedMillis: Math.max(0, Math.round(now - start)),
         maxWaitMillis: Number.isFinite(maxWaitMillis) ? Math.round(maxWaitMillis) : 0,
         lastState: track.last.state,
-        ...(track.last.progressPercent === undefined ? {} : { lastProgressPercent: Math.round(track.last.progressPercent) })
+        ...(track.last.progressPercent === undefined
+          ? {}
+          : { lastProgressPercent: Math.round(track.last.progressPercent) })
       })
     const blocker = (status: Processing, delay: number, now: number): "max-wait" | "expiry" | undefined =>
       now + delay > status.expiresAt.getTime()
@@ -138,7 +140,9 @@ export const awaitReady = <E>(
         yield* onStatus(status)
         if (status._tag === "Ready") return status
         const now = yield* Clock.currentTimeMillis
-        track.missingHints = status.checkAfterSecs !== undefined && status.checkAfterSecs > 0 ? 0 : track.missingHints + 1
+        track.missingHints = status.checkAfterSecs !== undefined && status.checkAfterSecs > 0
+          ? 0
+          : track.missingHints + 1
         if (status.progressPercent !== track.progress) {
           track.progress = status.progressPercent
           track.progressSince = now
@@ -156,8 +160,10 @@ export const awaitReady = <E>(
     if (firstBlocker !== undefined) return yield* timeout(firstBlocker, start)
     yield* Effect.sleep(Duration.millis(firstDelay))
 
-    const schedule = pollSchedule(delayOf, (status, delay) =>
-      Effect.map(Clock.currentTimeMillis, (now) => blocker(status, delay, now) === undefined))
+    const schedule = pollSchedule(
+      delayOf,
+      (status, delay) => Effect.map(Clock.currentTimeMillis, (now) => blocker(status, delay, now) === undefined)
+    )
     const last = yield* Effect.suspend(() => fetchStatus(track.last)).pipe(
       Effect.flatMap(observe),
       Effect.repeat(schedule)

@@ -13,8 +13,8 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import * as Schema from "effect/Schema"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import * as Schema from "effect/Schema"
 import {
   InvalidMediaCombination,
   InvalidMediaIds,
@@ -26,9 +26,9 @@ import {
   type PreflightError,
   type XRequestError
 } from "./Errors.ts"
-import * as MediaMetadata from "./MediaMetadata.ts"
 import { checkMedia, type MediaCategory, resolveCategory } from "./MediaCategory.ts"
 import type { MediaClient } from "./MediaClient.ts"
+import * as MediaMetadata from "./MediaMetadata.ts"
 import type { MediaSource, OpenedMedia } from "./MediaSource.ts"
 import { resolveMediaType } from "./MediaType.ts"
 import * as PostText from "./PostText.ts"
@@ -157,11 +157,20 @@ export const checkCombination = (
   const other = media.find((m) => m.category !== undefined && kindOf(m.category) === "other")
   if (other !== undefined) {
     return Effect.fail(
-      new InvalidMediaCombination({ rule: "not-post-media", ...counts, media: other.name, category: other.category ?? "" })
+      new InvalidMediaCombination({
+        rule: "not-post-media",
+        ...counts,
+        media: other.name,
+        category: other.category ?? ""
+      })
     )
   }
-  if (media.length > maxMediaPerPost) return Effect.fail(new InvalidMediaCombination({ rule: "too-many-media", ...counts }))
-  if (media.length > 1 && counts.gifs > 0) return Effect.fail(new InvalidMediaCombination({ rule: "gif-not-alone", ...counts }))
+  if (media.length > maxMediaPerPost) {
+    return Effect.fail(new InvalidMediaCombination({ rule: "too-many-media", ...counts }))
+  }
+  if (media.length > 1 && counts.gifs > 0) {
+    return Effect.fail(new InvalidMediaCombination({ rule: "gif-not-alone", ...counts }))
+  }
   if (media.length > 1 && counts.videos > 0) {
     return Effect.fail(new InvalidMediaCombination({ rule: "video-not-alone", ...counts }))
   }
@@ -195,7 +204,11 @@ export const check = (options: PostOptions): Effect.Effect<void, CheckError> =>
     for (const [index, ref] of media.entries()) {
       yield* checkId("media id", ref.mediaId)
       if (media.findIndex((other) => other.mediaId === ref.mediaId) !== index) {
-        return yield* new InvalidOption({ option: "media id", value: ref.mediaId, detail: "is attached twice; attach each media once" })
+        return yield* new InvalidOption({
+          option: "media id",
+          value: ref.mediaId,
+          detail: "is attached twice; attach each media once"
+        })
       }
     }
     yield* checkCombination(media.map((ref) => ({ name: `media ${ref.mediaId}`, category: ref.category })))
@@ -234,13 +247,18 @@ const postFailure = (mediaIds: ReadonlyArray<string>) => (error: XRequestError):
       return error.status >= 200 && error.status < 300
         ? new PostOutcomeUnknown({
           endpoint,
-          reason: `X answered HTTP ${error.status}, probably creating it, but its answer could not be read (${error.problem})`,
+          reason:
+            `X answered HTTP ${error.status}, probably creating it, but its answer could not be read (${error.problem})`,
           cause: error
         })
         : error
     case "XApiError":
       if (error.status >= 500) {
-        return new PostOutcomeUnknown({ endpoint, reason: `X answered HTTP ${error.status} (a server error)`, cause: error })
+        return new PostOutcomeUnknown({
+          endpoint,
+          reason: `X answered HTTP ${error.status} (a server error)`,
+          cause: error
+        })
       }
       if (
         error.status === 400 && mediaIds.length > 0 &&
@@ -359,8 +377,11 @@ export interface Published {
 export type PublishError = CreateError | UploadError | PreflightError
 
 /** A source already opened: the upload reads it from there, so it is opened (and sniffed) once. */
-const opened = <R>(source: MediaSource<R>, media: OpenedMedia): MediaSource =>
-  ({ name: source.name, fileName: source.fileName, open: Effect.succeed(media) })
+const opened = <R>(source: MediaSource<R>, media: OpenedMedia): MediaSource => ({
+  name: source.name,
+  fileName: source.fileName,
+  open: Effect.succeed(media)
+})
 
 /** Opens a source and checks it as an upload would, before any request. */
 const prepare = <R>(source: MediaSource<R>, options: PublishMedia<R>["upload"], altText: string | undefined) =>
@@ -373,7 +394,14 @@ const prepare = <R>(source: MediaSource<R>, options: PublishMedia<R>["upload"], 
       source: source.name
     })
     const category = yield* resolveCategory({ mediaType, requested: options?.category })
-    yield* checkMedia({ source: source.name, size: media.size, mediaType, category, altText, limits: options?.limits?.bytes })
+    yield* checkMedia({
+      source: source.name,
+      size: media.size,
+      mediaType,
+      category,
+      altText,
+      limits: options?.limits?.bytes
+    })
     return { source: opened(source, media), category }
   })
 

@@ -44,8 +44,37 @@ const singleWeight: ReadonlyArray<readonly [number, number]> = [
 ]
 
 const commonTlds = [
-  "com", "org", "net", "edu", "gov", "io", "co", "dev", "app", "ai", "me", "ly", "gg", "tv", "info", "biz", "xyz",
-  "uk", "us", "de", "fr", "jp", "es", "it", "nl", "ca", "au", "in", "br", "ru", "ch"
+  "com",
+  "org",
+  "net",
+  "edu",
+  "gov",
+  "io",
+  "co",
+  "dev",
+  "app",
+  "ai",
+  "me",
+  "ly",
+  "gg",
+  "tv",
+  "info",
+  "biz",
+  "xyz",
+  "uk",
+  "us",
+  "de",
+  "fr",
+  "jp",
+  "es",
+  "it",
+  "nl",
+  "ca",
+  "au",
+  "in",
+  "br",
+  "ru",
+  "ch"
 ].join("|")
 
 /** A URL: with a scheme, a `www.` host, or a bare domain on a common TLD (never the host of an e-mail address). */

@@ -11,7 +11,7 @@
  * @since 0.2.0
  */
 import * as Data from "effect/Data"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import type { UploadStep } from "./Errors.ts"
 import type { MediaCategory } from "./MediaCategory.ts"
 import type { MediaId } from "./MediaId.ts"

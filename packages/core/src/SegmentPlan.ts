@@ -106,7 +106,10 @@ const planOfRuns = (totalBytes: number, runs: ReadonlyArray<SegmentRun>): Segmen
   for (const [i, run] of runs.entries()) {
     const previous = placed[i - 1]
     if (previous !== undefined) offset = previous.offset + (run.from - previous.from) * previous.chunkSize
-    if (!isPositiveInt(run.chunkSize) || (i === 0 ? run.from !== 0 : run.from <= (previous?.from ?? 0)) || offset >= totalBytes) {
+    if (
+      !isPositiveInt(run.chunkSize) || (i === 0 ? run.from !== 0 : run.from <= (previous?.from ?? 0)) ||
+      offset >= totalBytes
+    ) {
       return undefined
     }
     placed.push({ ...run, offset })

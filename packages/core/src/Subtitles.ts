@@ -7,8 +7,8 @@
  * @since 0.3.0
  */
 import * as Effect from "effect/Effect"
-import * as Schema from "effect/Schema"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import * as Schema from "effect/Schema"
 import { InvalidOption, type XRequestError } from "./Errors.ts"
 import type { MediaCategory } from "./MediaCategory.ts"
 import type { MediaClient } from "./MediaClient.ts"
@@ -80,7 +80,8 @@ export const displayNameOf = (code: string): string => {
 export const upload = <R>(
   source: MediaSource<R>,
   options: Omit<UploadOptions, "category" | "altText"> = {}
-): Effect.Effect<UploadedMedia, UploadError, MediaClient | R> => uploadMedia(source, { ...options, category: "subtitles" })
+): Effect.Effect<UploadedMedia, UploadError, MediaClient | R> =>
+  uploadMedia(source, { ...options, category: "subtitles" })
 
 /**
  * One subtitles track of a video.

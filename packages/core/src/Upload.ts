@@ -26,16 +26,16 @@ import {
   UploadStalled,
   type XRequestError
 } from "./Errors.ts"
+import * as Pacing from "./internal/Pacing.ts"
+import { CurrentProgressListener } from "./internal/ProgressChannel.ts"
+import { rechunk } from "./internal/Rechunk.ts"
 import { type ByteLimits, checkMedia, MediaCategory, resolveCategory } from "./MediaCategory.ts"
 import { MediaClient } from "./MediaClient.ts"
 import { MediaId } from "./MediaId.ts"
-import type { OpenedMedia, MediaSource } from "./MediaSource.ts"
+import type { MediaSource, OpenedMedia } from "./MediaSource.ts"
 import type { MediaStatus } from "./MediaStatus.ts"
 import { MediaType, resolveMediaType } from "./MediaType.ts"
-import { CurrentProgressListener } from "./internal/ProgressChannel.ts"
 import { type ProgressListener, UploadEvent } from "./Progress.ts"
-import { rechunk } from "./internal/Rechunk.ts"
-import * as Pacing from "./internal/Pacing.ts"
 import * as SegmentPlans from "./SegmentPlan.ts"
 import { planSegments, type SegmentPlan, type SegmentRange } from "./SegmentPlan.ts"
 import { fingerprintOf, UploadSession } from "./UploadSession.ts"
@@ -229,7 +229,12 @@ const makePacing = (prepared: Prepared, options: UploadOptions) =>
 /** How one APPEND went: answered, or no answer within the idle time (it is sent again). */
 type Attempt =
   | { readonly _tag: "Answered" }
-  | { readonly _tag: "TimedOut"; readonly slowdown: Pacing.Slowdown; readonly waitedMillis: number; readonly error: NetworkError }
+  | {
+    readonly _tag: "TimedOut"
+    readonly slowdown: Pacing.Slowdown
+    readonly waitedMillis: number
+    readonly error: NetworkError
+  }
 
 const isIdleTimeout = (error: XRequestError): error is NetworkError => error._tag === "NetworkError" && error.timedOut
 
@@ -310,7 +315,11 @@ const sendSegments = (
       })
 
     /** Records an answered APPEND; after a timeout, slows down and sends the segment again until answered. */
-    const settle = (index: number, bytes: Uint8Array, first: Attempt): Effect.Effect<void, XRequestError | UploadStalled | StartOver> =>
+    const settle = (
+      index: number,
+      bytes: Uint8Array,
+      first: Attempt
+    ): Effect.Effect<void, XRequestError | UploadStalled | StartOver> =>
       Effect.gen(function*() {
         let outcome = first
         while (outcome._tag === "TimedOut") {
@@ -357,7 +366,10 @@ const sendSegments = (
 
     /** Sends a segment in its turn of the window, and again after each timeout, until answered. */
     const send = (index: number, bytes: Uint8Array) =>
-      Effect.flatMap(pacing.withTurn(bytes.byteLength, (round) => attempt(index, bytes, round)), (first) => settle(index, bytes, first))
+      Effect.flatMap(
+        pacing.withTurn(bytes.byteLength, (round) => attempt(index, bytes, round)),
+        (first) => settle(index, bytes, first)
+      )
 
     /**
      * The next segment to send for the first time, with its byte range, or undefined when every one
@@ -367,7 +379,9 @@ const sendSegments = (
      */
     const takeNext = SynchronizedRef.modifyEffect(
       progress,
-      (state): Effect.Effect<readonly [{ readonly index: number; readonly range: SegmentRange } | undefined, Progress]> =>
+      (
+        state
+      ): Effect.Effect<readonly [{ readonly index: number; readonly range: SegmentRange } | undefined, Progress]> =>
         Effect.gen(function*() {
           const done = new Set(state.segmentsDone)
           let index = state.next
@@ -376,9 +390,10 @@ const sendSegments = (
           const pace = yield* pacing.current
           const range = state.plan.segmentRange(index)
           const xHasLater = state.segmentsDone.some((d) => d > index)
-          const recutPlan = pace.chunkSize < chunkSizeAt(state.plan, index) && range.length > pace.chunkSize && !xHasLater
-            ? SegmentPlans.recut(state.plan, index, pace.chunkSize)
-            : undefined
+          const recutPlan =
+            pace.chunkSize < chunkSizeAt(state.plan, index) && range.length > pace.chunkSize && !xHasLater
+              ? SegmentPlans.recut(state.plan, index, pace.chunkSize)
+              : undefined
           if (recutPlan === undefined || recutPlan.segmentCount > maxSegments) {
             return [{ index, range }, { ...state, next: index + 1 }] as const
           }
@@ -390,7 +405,12 @@ const sendSegments = (
             segmentCount: recutPlan.segmentCount
           })
           yield* save(session)
-          return [{ index, range: recutPlan.segmentRange(index) }, { ...state, plan: recutPlan, session, next: index + 1 }] as const
+          return [{ index, range: recutPlan.segmentRange(index) }, {
+            ...state,
+            plan: recutPlan,
+            session,
+            next: index + 1
+          }] as const
         })
     )
 
@@ -420,9 +440,11 @@ const sendSegments = (
       const plan = initialPlan
       yield* opened.stream(plan.chunkSize).pipe(
         // A file smaller than a chunk needs no chunk-sized buffer.
-        rechunk(plan.runs.length === 1
-          ? Math.min(plan.chunkSize, plan.totalBytes)
-          : (index: number) => (index < plan.segmentCount ? plan.segmentRange(index).length : plan.chunkSize)),
+        rechunk(
+          plan.runs.length === 1
+            ? Math.min(plan.chunkSize, plan.totalBytes)
+            : (index: number) => (index < plan.segmentCount ? plan.segmentRange(index).length : plan.chunkSize)
+        ),
         Stream.map((bytes, index) => [bytes, index] as const),
         Stream.tap(() => Ref.update(produced, (n) => n + 1)),
         Stream.filter(([, index]) => !already.has(index)),
@@ -602,14 +624,23 @@ export const upload = <R>(
             finalized: false
           })
           yield* Effect.annotateCurrentSpan("x-media.media_id", start.mediaId)
-          yield* emit(UploadEvent.Initialized({ mediaId: start.mediaId, expiresAt: start.expiresAt, resumed: false, bytesAlreadySent: 0 }))
+          yield* emit(
+            UploadEvent.Initialized({
+              mediaId: start.mediaId,
+              expiresAt: start.expiresAt,
+              resumed: false,
+              bytesAlreadySent: 0
+            })
+          )
           if (options.onSession !== undefined) yield* options.onSession(session)
           const mayStartOver = current.opened.readAt !== undefined
           return yield* sendSegments(current, session, options, pacing, mayStartOver).pipe(
             Effect.flatMap((sent) => complete(current, sent, options)),
             Effect.catchTag("StartOver", (startOver) =>
               Effect.gen(function*() {
-                yield* Effect.logDebug(`x-media: nothing reached X yet; starting over with segments of ${startOver.chunkSize} bytes`)
+                yield* Effect.logDebug(
+                  `x-media: nothing reached X yet; starting over with segments of ${startOver.chunkSize} bytes`
+                )
                 const smaller = yield* planSegments({
                   totalBytes: plan.totalBytes,
                   chunkSize: startOver.chunkSize,
@@ -623,8 +654,7 @@ export const upload = <R>(
           )
         })
       return yield* attempt(prepared)
-    }))
-  ).pipe(Effect.withSpan("x-media/Upload.upload", { attributes: { "x-media.source": source.name } }))
+    }))).pipe(Effect.withSpan("x-media/Upload.upload", { attributes: { "x-media.source": source.name } }))
 
 /** The plan on the upload's span. */
 const annotatePlan = (prepared: Prepared) =>
@@ -664,10 +694,18 @@ export const resume = <R>(
       }
       const dialect: Dialect = client.dialect
       if (session.dialect !== dialect) {
-        return yield* mismatch("session", session.mediaId, `it was opened with the ${session.dialect} API, not ${dialect}; resume it with --api ${session.dialect}.`)
+        return yield* mismatch(
+          "session",
+          session.mediaId,
+          `it was opened with the ${session.dialect} API, not ${dialect}; resume it with --api ${session.dialect}.`
+        )
       }
       if (session.baseUrl !== client.baseUrl) {
-        return yield* mismatch("session", session.mediaId, `it was opened on ${session.baseUrl}, not ${client.baseUrl}.`)
+        return yield* mismatch(
+          "session",
+          session.mediaId,
+          `it was opened on ${session.baseUrl}, not ${client.baseUrl}.`
+        )
       }
       const checked = yield* prepare(source, {
         ...options,
@@ -676,24 +714,45 @@ export const resume = <R>(
         category: session.category
       })
       if (checked.plan.totalBytes !== session.totalBytes) {
-        return yield* mismatch("session", session.mediaId, `the session is for ${session.totalBytes} bytes but ${source.name} has ${checked.plan.totalBytes}; resume with the same file.`)
+        return yield* mismatch(
+          "session",
+          session.mediaId,
+          `the session is for ${session.totalBytes} bytes but ${source.name} has ${checked.plan.totalBytes}; resume with the same file.`
+        )
       }
       // The segments as the session cut them (later ones may be smaller than the first).
       const plan = SegmentPlans.fromRuns(session.totalBytes, session.runs)
       const maxChunk = options.limits?.maxChunkBytes ?? SegmentPlans.maxChunkBytes
       if (
         plan === undefined || plan.segmentCount !== session.segmentCount ||
-        plan.runs.some((run) => run.chunkSize > maxChunk) || session.segmentsDone.some((i) => !(i >= 0 && i < plan.segmentCount))
+        plan.runs.some((run) => run.chunkSize > maxChunk) || session.segmentsDone.some((i) =>
+          !(i >= 0 && i < plan.segmentCount)
+        )
       ) {
-        return yield* mismatch("session", session.mediaId, `its segment sizes do not add up to its ${session.segmentCount} segments of ${session.totalBytes} bytes; it was changed or damaged: start a new upload.`)
+        return yield* mismatch(
+          "session",
+          session.mediaId,
+          `its segment sizes do not add up to its ${session.segmentCount} segments of ${session.totalBytes} bytes; it was changed or damaged: start a new upload.`
+        )
       }
       const prepared: Prepared = { ...checked, plan }
       if ((yield* fingerprintOf(prepared.opened.head)) !== session.fingerprint) {
-        return yield* mismatch("session", session.mediaId, `${source.name} does not start with the same bytes as ${session.source} did; resume with the same file.`)
+        return yield* mismatch(
+          "session",
+          session.mediaId,
+          `${source.name} does not start with the same bytes as ${session.source} did; resume with the same file.`
+        )
       }
       yield* annotatePlan(prepared)
       const bytesAlreadySent = session.segmentsDone.reduce((n, i) => n + prepared.plan.segmentRange(i).length, 0)
-      yield* emit(UploadEvent.Initialized({ mediaId: session.mediaId, expiresAt: session.expiresAt, resumed: true, bytesAlreadySent }))
+      yield* emit(
+        UploadEvent.Initialized({
+          mediaId: session.mediaId,
+          expiresAt: session.expiresAt,
+          resumed: true,
+          bytesAlreadySent
+        })
+      )
       const sent = session.finalized
         ? session
         : yield* sendSegments(prepared, session, options, yield* makePacing(prepared, options), false).pipe(
@@ -701,12 +760,11 @@ export const resume = <R>(
           Effect.catchTag("StartOver", () => Effect.die(new Error("a resumed upload never starts over")))
         )
       return yield* complete(prepared, sent, options)
-    }))
-  ).pipe(
-    Effect.withSpan("x-media/Upload.resume", {
-      attributes: { "x-media.source": source.name, "x-media.media_id": session.mediaId }
-    })
-  )
+    }))).pipe(
+      Effect.withSpan("x-media/Upload.resume", {
+        attributes: { "x-media.source": source.name, "x-media.media_id": session.mediaId }
+      })
+    )
 
 /**
  * What {@link check} found: the upload that would be made.

@@ -4,9 +4,9 @@
  *
  * @since 0.2.0
  */
+import * as Digest from "effect/crypto/Digest"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import * as Digest from "effect/crypto/Digest"
 import { Dialect } from "./Dialect.ts"
 import { MediaCategory } from "./MediaCategory.ts"
 import { MediaId } from "./MediaId.ts"
@@ -104,6 +104,11 @@ export const decodeSession = Schema.decodeUnknownEffect(UploadSessionJson)
  */
 export const fingerprintOf = (head: Uint8Array): Effect.Effect<string> => {
   const hex = Digest.Digest.use((digest) => digest.digestHex(Digest.sha256, head))
-  return Effect.flatMap(Effect.serviceOption(Digest.Digest), (digest) =>
-    digest._tag === "Some" ? Effect.provideService(hex, Digest.Digest, digest.value) : Effect.provide(hex, Digest.layerWebCrypto))
+  return Effect.flatMap(
+    Effect.serviceOption(Digest.Digest),
+    (digest) =>
+      digest._tag === "Some"
+        ? Effect.provideService(hex, Digest.Digest, digest.value)
+        : Effect.provide(hex, Digest.layerWebCrypto)
+  )
 }

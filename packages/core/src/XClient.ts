@@ -17,18 +17,22 @@
  */
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
+import * as Mac from "effect/crypto/Mac"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import * as Mac from "effect/crypto/Mac"
-import * as HttpClient from "effect/http/HttpClient"
-import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { authorize, ensureSupported } from "./Auth.ts"
-import * as BaseUrl from "./internal/BaseUrl.ts"
-import type { Credentials } from "./Credentials.ts"
-import { scheme as schemeOf, type Scheme, userOf, validate as validateCredentials } from "./Credentials.ts"
+import {
+  type Credentials,
+  type Scheme,
+  scheme as schemeOf,
+  userOf,
+  validate as validateCredentials
+} from "./Credentials.ts"
 import { defaultBaseUrl, defaultDialect, type Dialect } from "./Dialect.ts"
 import {
   type AuthUnsupported,
@@ -37,6 +41,7 @@ import {
   type UploadStep,
   type XRequestError
 } from "./Errors.ts"
+import * as BaseUrl from "./internal/BaseUrl.ts"
 import { type Answer, decodeAnswer, exchange } from "./internal/Exchange.ts"
 import * as RequestPolicy from "./internal/RequestPolicy.ts"
 import { defaultLimits, type EndpointGroup, makeMemory, MediaGroups, RateBudget } from "./RateBudget.ts"
@@ -348,7 +353,16 @@ export const make: (
       return Effect.flatMap(execute(request), (answer) => decodeAnswer(answer, request, decode))
     }
 
-    return XClient.of({ dialect, baseUrl: hosts.media, hosts, scheme, user, idleTimeout: idleTimeout.value, execute, executeJson })
+    return XClient.of({
+      dialect,
+      baseUrl: hosts.media,
+      hosts,
+      scheme,
+      user,
+      idleTimeout: idleTimeout.value,
+      execute,
+      executeJson
+    })
   }
 )
 

@@ -126,12 +126,14 @@ export const dialect: Config.Config<Dialect> = text(EnvNames.api).pipe(
 
 const checkedBaseUrl = (raw: string) =>
   BaseUrl.validate(raw.trim()).pipe(
-    Effect.mapError((error) => new Config.ConfigError(
-      new ConfigProvider.SourceError({
-        message: `${EnvNames.baseUrl}: ${error.detail}`,
-        cause: new InvalidOption({ option: EnvNames.baseUrl, value: raw, detail: error.detail })
-      })
-    ))
+    Effect.mapError((error) =>
+      new Config.ConfigError(
+        new ConfigProvider.SourceError({
+          message: `${EnvNames.baseUrl}: ${error.detail}`,
+          cause: new InvalidOption({ option: EnvNames.baseUrl, value: raw, detail: error.detail })
+        })
+      )
+    )
   )
 
 /**

@@ -65,7 +65,10 @@ const sendSigned = (request: HttpClientRequest.HttpClientRequest) =>
 const xClient = (
   transport: HttpClient.HttpClient,
   options: Partial<XClient.Options> = {}
-) => XClient.layer({ credentials: oauth1, ...options }).pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, transport)))
+) =>
+  XClient.layer({ credentials: oauth1, ...options }).pipe(
+    Layer.provide(Layer.succeed(HttpClient.HttpClient, transport))
+  )
 
 const statusRequest = (mediaId: string): XClient.Request => ({
   step: "STATUS",
@@ -100,7 +103,9 @@ describe("signing with OAuth 1.0a", () => {
       form.append("media_id", "710511363345354753")
       form.append("segment_index", "0")
       form.append("media", new Blob([new Uint8Array([1, 2, 3])]), "blob")
-      const signature = yield* signatureSent(HttpClientRequest.post(v1Upload).pipe(HttpClientRequest.bodyFormData(form)))
+      const signature = yield* signatureSent(
+        HttpClientRequest.post(v1Upload).pipe(HttpClientRequest.bodyFormData(form))
+      )
       expect(signature).toBe("NMzR2ONZg7LB8GenCn/47b0dz4A=")
     }))
 
@@ -108,7 +113,11 @@ describe("signing with OAuth 1.0a", () => {
     Effect.gen(function*() {
       const signature = yield* signatureSent(
         HttpClientRequest.post("https://api.x.com/2/media/upload/initialize").pipe(
-          HttpClientRequest.bodyJsonUnsafe({ media_type: "video/mp4", total_bytes: 4430752, media_category: "tweet_video" })
+          HttpClientRequest.bodyJsonUnsafe({
+            media_type: "video/mp4",
+            total_bytes: 4430752,
+            media_category: "tweet_video"
+          })
         )
       )
       expect(signature).toBe("jUP3qr04mgcjK6/SQrvXLoGzZUs=")
@@ -132,7 +141,9 @@ describe("signing with OAuth 1.0a", () => {
         )
       )
       expect(d3).toBe("no3JILvbM+3o5Q5R9fOmT/3BDSc=")
-      const d3InUrl = yield* signatureSent(HttpClientRequest.get(`${v1Upload}?command=STATUS&media_id=710511363345354753`))
+      const d3InUrl = yield* signatureSent(
+        HttpClientRequest.get(`${v1Upload}?command=STATUS&media_id=710511363345354753`)
+      )
       expect(d3InUrl).toBe("no3JILvbM+3o5Q5R9fOmT/3BDSc=")
       const d5 = yield* signatureSent(
         HttpClientRequest.get("https://api.x.com/2/media/upload").pipe(
@@ -205,30 +216,42 @@ describe("signedBodyParameters", () => {
   it("reads urlencoded bodies in their several forms, and nothing else", () => {
     const post = HttpClientRequest.post(v1Upload)
     const expected = [["command", "FINALIZE"], ["media_id", "1"]]
-    expect(Auth.signedBodyParameters(post.pipe(HttpClientRequest.bodyUrlParams({ command: "FINALIZE", media_id: "1" }))))
+    expect(
+      Auth.signedBodyParameters(post.pipe(HttpClientRequest.bodyUrlParams({ command: "FINALIZE", media_id: "1" })))
+    )
       .toEqual(expected)
     expect(
       Auth.signedBodyParameters(
-        post.pipe(HttpClientRequest.bodyText("command=FINALIZE&media_id=1", "application/x-www-form-urlencoded; charset=utf-8"))
-      )
-    ).toEqual(expected)
-    expect(
-      Auth.signedBodyParameters(
-        post.pipe(HttpClientRequest.setBody(HttpBody.raw("command=FINALIZE&media_id=1", { contentType: "application/x-www-form-urlencoded" })))
+        post.pipe(
+          HttpClientRequest.bodyText("command=FINALIZE&media_id=1", "application/x-www-form-urlencoded; charset=utf-8")
+        )
       )
     ).toEqual(expected)
     expect(
       Auth.signedBodyParameters(
         post.pipe(
           HttpClientRequest.setBody(
-            HttpBody.raw(new URLSearchParams({ command: "FINALIZE", media_id: "1" }), { contentType: "application/x-www-form-urlencoded" })
+            HttpBody.raw("command=FINALIZE&media_id=1", { contentType: "application/x-www-form-urlencoded" })
+          )
+        )
+      )
+    ).toEqual(expected)
+    expect(
+      Auth.signedBodyParameters(
+        post.pipe(
+          HttpClientRequest.setBody(
+            HttpBody.raw(new URLSearchParams({ command: "FINALIZE", media_id: "1" }), {
+              contentType: "application/x-www-form-urlencoded"
+            })
           )
         )
       )
     ).toEqual(expected)
     expect(Auth.signedBodyParameters(post)).toEqual([])
     expect(Auth.signedBodyParameters(post.pipe(HttpClientRequest.bodyJsonUnsafe({ command: "INIT" })))).toEqual([])
-    expect(Auth.signedBodyParameters(post.pipe(HttpClientRequest.bodyFormDataRecord({ command: "APPEND" })))).toEqual([])
+    expect(Auth.signedBodyParameters(post.pipe(HttpClientRequest.bodyFormDataRecord({ command: "APPEND" })))).toEqual(
+      []
+    )
   })
 })
 
@@ -344,7 +367,9 @@ describe("classifyAuthFailure", () => {
 
   it("89 is an invalid or expired token, with a re-authorize/refresh hint per scheme", () => {
     expect(classify(401, [{ code: 89, message: "Invalid or expired token." }]).reason).toBe("invalid-token")
-    expect(classify(401, [{ code: 89, message: "Invalid or expired token." }], { dialect: "v2", scheme: "oauth2" }).hint)
+    expect(
+      classify(401, [{ code: 89, message: "Invalid or expired token." }], { dialect: "v2", scheme: "oauth2" }).hint
+    )
       .toContain("Refresh")
     expect(classify(401, [{ code: 89, message: "x" }], { scheme: undefined }).hint).toContain("re-authorize")
   })

@@ -108,7 +108,12 @@ describe("XMediaConfig.credentials", () => {
         XMediaConfig.loadCredentials({}, ConfigProvider.fromEnv({ env: { ...full, X_API_KEY: "" } }))
       )
       expect(env.missing).toEqual(["X_API_KEY"])
-      expect((yield* emptyProvider({ ...full, ...{ X_OAUTH2_ACCESS_TOKEN: "" } }))._tag).toBe("OAuth1")
+      expect(
+        (yield* emptyProvider({
+          ...full,
+          X_OAUTH2_ACCESS_TOKEN: ""
+        }))._tag
+      ).toBe("OAuth1")
     }))
 
   it.effect("a configuration source that fails names the variable and keeps nothing of the source's error", () =>

@@ -63,7 +63,13 @@ describe("idle timeout", () => {
       const fiber = yield* appendThrough(link.layer, 4 * 1024 * 1024).pipe(Effect.flip, Effect.forkChild)
       for (let i = 0; i < 200; i++) yield* advance(1_000)
       const error = yield* Fiber.join(fiber)
-      expect(error).toMatchObject({ _tag: "NetworkError", step: "APPEND", segmentIndex: 0, timedOut: true, attempts: 1 })
+      expect(error).toMatchObject({
+        _tag: "NetworkError",
+        step: "APPEND",
+        segmentIndex: 0,
+        timedOut: true,
+        attempts: 1
+      })
       expect(error.message).toContain("no byte of the request moved for 1m")
       // Ten pieces a second apart, then 60 s of silence: given up at 70 s.
       expect(link.pulled).toHaveLength(10)
@@ -89,7 +95,10 @@ describe("idle timeout", () => {
   it.effect("an answer just within the idle time is taken", () =>
     Effect.gen(function*() {
       const x = scriptedClient(() => ({ body: ok, delayMillis: 59_000 }))
-      const fiber = yield* MediaClient.MediaClient.use((client) => client.status(id)).pipe(Effect.provide(x.layer), Effect.forkChild)
+      const fiber = yield* MediaClient.MediaClient.use((client) => client.status(id)).pipe(
+        Effect.provide(x.layer),
+        Effect.forkChild
+      )
       yield* advance(59_000)
       expect((yield* Fiber.join(fiber))._tag).toBe("Ready")
     }))
@@ -97,9 +106,11 @@ describe("idle timeout", () => {
   it.effect("a malformed idle timeout is refused when the layer is built", () =>
     Effect.gen(function*() {
       const error = yield* XClient.XClient.use(Effect.succeed).pipe(
-        Effect.provide(XClient.layer({ credentials: testCredentials.oauth2, idleTimeout: 0 }).pipe(
-          Layer.provide(slowReader(() => 0).layer)
-        )),
+        Effect.provide(
+          XClient.layer({ credentials: testCredentials.oauth2, idleTimeout: 0 }).pipe(
+            Layer.provide(slowReader(() => 0).layer)
+          )
+        ),
         Effect.flip
       )
       expect(error).toMatchObject({ _tag: "InvalidOption", option: "idle timeout" })

@@ -10,8 +10,8 @@ import {
   defaultByteLimits,
   defaultCategory,
   isAsyncCategory,
-  MediaCategory,
   mediaCategories,
+  MediaCategory,
   resolveCategory
 } from "../src/MediaCategory.ts"
 import { type MediaType, mediaTypes } from "../src/MediaType.ts"

@@ -29,10 +29,14 @@ const startServer = Effect.acquireRelease(
         res.setHeader("x-rate-limit-remaining", "1874")
         res.setHeader("x-rate-limit-reset", "1705420800")
         if (command === "FINALIZE") {
-          res.end(`{"media_id":710511363345354753,"media_id_string":"710511363345354753","expires_after_secs":86400,"size":10240,"processing_info":{"state":"pending","check_after_secs":1}}`)
+          res.end(
+            `{"media_id":710511363345354753,"media_id_string":"710511363345354753","expires_after_secs":86400,"size":10240,"processing_info":{"state":"pending","check_after_secs":1}}`
+          )
         } else if (command === "STATUS" && url.searchParams.get("media_id") === "710511363345354753") {
           statusCalls++
-          res.end(`{"media_id":710511363345354753,"media_id_string":"710511363345354753","expires_after_secs":86399,"video":{"video_type":"video/mp4"},"processing_info":{"state":"succeeded","progress_percent":100}}`)
+          res.end(
+            `{"media_id":710511363345354753,"media_id_string":"710511363345354753","expires_after_secs":86399,"video":{"video_type":"video/mp4"},"processing_info":{"state":"succeeded","progress_percent":100}}`
+          )
         } else {
           res.statusCode = 400
           res.end(`{"errors":[{"code":324,"message":"Invalid media id ${url.searchParams.get("media_id")}"}]}`)
@@ -71,7 +75,11 @@ describe("MediaClient over real HTTP on 127.0.0.1", () => {
           Layer.provide(transport)
         )))
         expect(result.ready).toMatchObject({ _tag: "Ready", mediaId: "710511363345354753", mediaType: "video/mp4" })
-        expect(result.missing).toMatchObject({ _tag: "XApiError", status: 400, errors: [{ code: 324, message: "Invalid media id 1" }] })
+        expect(result.missing).toMatchObject({
+          _tag: "XApiError",
+          status: 400,
+          errors: [{ code: 324, message: "Invalid media id 1" }]
+        })
         expect(seen).toEqual([
           "POST /1.1/media/upload.json FINALIZE",
           "GET /1.1/media/upload.json STATUS",
@@ -91,7 +99,13 @@ describe("a NetworkError keeps the transport's error", () => {
       })
       const error = yield* MediaClient.use((client) => client.status(makeMediaId("1"))).pipe(
         Effect.provide(Client.layer.pipe(
-          Layer.provide(XClient.layer({ credentials: testCredentials.oauth2, baseUrl: url, retry: { maxAttempts: 2, baseDelay: "1 millis" } })),
+          Layer.provide(
+            XClient.layer({
+              credentials: testCredentials.oauth2,
+              baseUrl: url,
+              retry: { maxAttempts: 2, baseDelay: "1 millis" }
+            })
+          ),
           Layer.provide(NodeHttpClient.layerUndici)
         )),
         Effect.flip

@@ -18,7 +18,9 @@ const v1InProgress = (check: number, percent: number) =>
   `{"media_id":710511363345354753,"media_id_string":"710511363345354753","expires_after_secs":3595,"processing_info":{"state":"in_progress","check_after_secs":${check},"progress_percent":${percent}}}`
 const v1Succeeded =
   `{"media_id":710511363345354753,"media_id_string":"710511363345354753","expires_after_secs":3593,"video":{"video_type":"video/mp4"},"processing_info":{"state":"succeeded","progress_percent":100}}`
-const v2 = (data: Record<string, unknown>) => ({ data: { id: "710511363345354753", media_key: "7_710511363345354753", ...data } })
+const v2 = (data: Record<string, unknown>) => ({
+  data: { id: "710511363345354753", media_key: "7_710511363345354753", ...data }
+})
 
 // Retries have their own tests (RequestPolicy.test.ts): here every answer is taken as it comes.
 const clientWith = (dialect: "v1" | "v2", script: (sent: Sent, index: number) => Scripted) =>
@@ -55,7 +57,10 @@ describe("FINALIZE (seed examples)", () => {
   })
 
   it.effect("v1.1 async FINALIZE polls STATUS exactly when check_after_secs says, then is Ready", () => {
-    const x = clientWith("v1", (_, i) => ({ text: [seedAsync, v1InProgress(10, 8), v1InProgress(3, 60), v1Succeeded][i]! }))
+    const x = clientWith(
+      "v1",
+      (_, i) => ({ text: [seedAsync, v1InProgress(10, 8), v1InProgress(3, 60), v1Succeeded][i]! })
+    )
     return Effect.gen(function*() {
       const client = yield* MediaClient
       const fiber = yield* client.finalizeAndAwait(id).pipe(Effect.forkChild)
@@ -76,8 +81,20 @@ describe("FINALIZE (seed examples)", () => {
   it.effect("v2 finalize and STATUS go to the dedicated endpoints and read data.id", () => {
     const x = clientWith("v2", (sent) =>
       sent.method === "POST"
-        ? { body: v2({ size: 10240, expires_after_secs: 86400, processing_info: { state: "pending", check_after_secs: 1 } }) }
-        : { body: v2({ size: 10240, expires_after_secs: 86399, processing_info: { state: "succeeded", progress_percent: 100 } }) })
+        ? {
+          body: v2({
+            size: 10240,
+            expires_after_secs: 86400,
+            processing_info: { state: "pending", check_after_secs: 1 }
+          })
+        }
+        : {
+          body: v2({
+            size: 10240,
+            expires_after_secs: 86399,
+            processing_info: { state: "succeeded", progress_percent: 100 }
+          })
+        })
     return Effect.gen(function*() {
       const client = yield* MediaClient
       const fiber = yield* client.finalizeAndAwait(id).pipe(Effect.forkChild)
@@ -94,7 +111,10 @@ describe("FINALIZE (seed examples)", () => {
   })
 
   it.effect("a v2 sync finalize is Ready without any STATUS", () => {
-    const x = clientWith("v2", () => ({ body: v2({ size: 3, expires_after_secs: 86400, image: { image_type: "image/png", w: 1, h: 1 } }) }))
+    const x = clientWith(
+      "v2",
+      () => ({ body: v2({ size: 3, expires_after_secs: 86400, image: { image_type: "image/png", w: 1, h: 1 } }) })
+    )
     return Effect.gen(function*() {
       const ready = yield* (yield* MediaClient).finalizeAndAwait(id)
       expect(ready).toMatchObject({ _tag: "Ready", mediaType: "image/png", width: 1, height: 1 })
@@ -107,14 +127,32 @@ describe("processing failures and limits", () => {
   it.effect("in_progress with an error fails at once with ProcessingFailed and sends nothing more", () => {
     const stuck = v2({
       expires_after_secs: 86400,
-      processing_info: { state: "in_progress", progress_percent: 99, error: { code: 1, name: "InvalidMedia", message: "file is invalid" } }
+      processing_info: {
+        state: "in_progress",
+        progress_percent: 99,
+        error: { code: 1, name: "InvalidMedia", message: "file is invalid" }
+      }
     })
-    const x = clientWith("v2", (s) => s.method === "POST" ? { body: v2({ processing_info: { state: "pending", check_after_secs: 2 } }) } : { body: stuck })
+    const x = clientWith(
+      "v2",
+      (s) =>
+        s.method === "POST"
+          ? { body: v2({ processing_info: { state: "pending", check_after_secs: 2 } }) }
+          : { body: stuck }
+    )
     return Effect.gen(function*() {
       const fiber = yield* (yield* MediaClient).finalizeAndAwait(id).pipe(Effect.flip, Effect.forkChild)
       yield* advance(2_000)
       const error = yield* Fiber.join(fiber)
-      expect(error).toMatchObject({ _tag: "ProcessingFailed", mediaId: id, state: "in_progress", errorCode: 1, errorName: "InvalidMedia", errorMessage: "file is invalid", progressPercent: 99 })
+      expect(error).toMatchObject({
+        _tag: "ProcessingFailed",
+        mediaId: id,
+        state: "in_progress",
+        errorCode: 1,
+        errorName: "InvalidMedia",
+        errorMessage: "file is invalid",
+        progressPercent: 99
+      })
       expect(error.message).toContain("InvalidMedia")
       yield* advance(60_000)
       expect(x.sent).toHaveLength(2)
@@ -122,16 +160,25 @@ describe("processing failures and limits", () => {
   })
 
   it.effect("state failed fails with X's code, name and message", () => {
-    const failed = `{"media_id":710511363345354753,"media_id_string":"710511363345354753","processing_info":{"state":"failed","progress_percent":100,"error":{"code":3,"name":"UnsupportedMedia","message":"Duration 2.minutes+29.seconds exceeds max duration of 2.minutes+20.seconds"}}}`
+    const failed =
+      `{"media_id":710511363345354753,"media_id_string":"710511363345354753","processing_info":{"state":"failed","progress_percent":100,"error":{"code":3,"name":"UnsupportedMedia","message":"Duration 2.minutes+29.seconds exceeds max duration of 2.minutes+20.seconds"}}}`
     const x = clientWith("v1", () => ({ text: failed }))
     return Effect.gen(function*() {
       const error = yield* (yield* MediaClient).status(id).pipe(Effect.flip)
-      expect(error).toMatchObject({ _tag: "ProcessingFailed", errorCode: 3, errorName: "UnsupportedMedia", state: "failed" })
+      expect(error).toMatchObject({
+        _tag: "ProcessingFailed",
+        errorCode: 3,
+        errorName: "UnsupportedMedia",
+        state: "failed"
+      })
     }).pipe(Effect.provide(x.layer))
   })
 
   it.effect("a missing check_after_secs backs off from 1 s and never spins", () => {
-    const x = clientWith("v2", () => ({ body: v2({ expires_after_secs: 86400, processing_info: { state: "in_progress" } }) }))
+    const x = clientWith(
+      "v2",
+      () => ({ body: v2({ expires_after_secs: 86400, processing_info: { state: "in_progress" } }) })
+    )
     return Effect.gen(function*() {
       const fiber = yield* (yield* MediaClient).finalizeAndAwait(id, { maxWait: "1 hour" }).pipe(Effect.forkChild)
       for (let i = 0; i < 40; i++) yield* advance(1_000)
@@ -143,7 +190,15 @@ describe("processing failures and limits", () => {
 
   it.effect("an unknown state counts as still processing", () => {
     let n = 0
-    const x = clientWith("v2", () => ({ body: v2({ expires_after_secs: 100, processing_info: n++ === 0 ? { state: "uploading", check_after_secs: 1 } : { state: "succeeded" } }) }))
+    const x = clientWith(
+      "v2",
+      () => ({
+        body: v2({
+          expires_after_secs: 100,
+          processing_info: n++ === 0 ? { state: "uploading", check_after_secs: 1 } : { state: "succeeded" }
+        })
+      })
+    )
     return Effect.gen(function*() {
       const client = yield* MediaClient
       const first = yield* client.status(id)
@@ -155,20 +210,47 @@ describe("processing failures and limits", () => {
   })
 
   it.effect("the maximum wait ends with ProcessingTimeout carrying the last state, without a late request", () => {
-    const x = clientWith("v2", (_, i) => ({ body: v2({ expires_after_secs: 86400, processing_info: { state: "in_progress", check_after_secs: 10, progress_percent: i } }) }))
+    const x = clientWith(
+      "v2",
+      (_, i) => ({
+        body: v2({
+          expires_after_secs: 86400,
+          processing_info: { state: "in_progress", check_after_secs: 10, progress_percent: i }
+        })
+      })
+    )
     return Effect.gen(function*() {
-      const fiber = yield* (yield* MediaClient).finalizeAndAwait(id, { maxWait: "30 seconds" }).pipe(Effect.flip, Effect.forkChild)
+      const fiber = yield* (yield* MediaClient).finalizeAndAwait(id, { maxWait: "30 seconds" }).pipe(
+        Effect.flip,
+        Effect.forkChild
+      )
       for (let i = 0; i < 5; i++) yield* advance(10_000)
       const error = yield* Fiber.join(fiber)
-      expect(error).toMatchObject({ _tag: "ProcessingTimeout", reason: "max-wait", lastState: "in_progress", lastProgressPercent: 3, waitedMillis: 30_000, maxWaitMillis: 30_000 })
+      expect(error).toMatchObject({
+        _tag: "ProcessingTimeout",
+        reason: "max-wait",
+        lastState: "in_progress",
+        lastProgressPercent: 3,
+        waitedMillis: 30_000,
+        maxWaitMillis: 30_000
+      })
       expect(x.sent.map((s) => s.at)).toEqual([0, 10_000, 20_000, 30_000])
     }).pipe(Effect.provide(x.layer))
   })
 
   it.effect("a progress_percent that stops moving ends as stalled", () => {
-    const x = clientWith("v2", () => ({ body: v2({ expires_after_secs: 86400, processing_info: { state: "in_progress", check_after_secs: 5, progress_percent: 42 } }) }))
+    const x = clientWith(
+      "v2",
+      () => ({
+        body: v2({
+          expires_after_secs: 86400,
+          processing_info: { state: "in_progress", check_after_secs: 5, progress_percent: 42 }
+        })
+      })
+    )
     return Effect.gen(function*() {
-      const fiber = yield* (yield* MediaClient).finalizeAndAwait(id, { maxWait: "1 hour", stallTimeout: "20 seconds" }).pipe(Effect.flip, Effect.forkChild)
+      const fiber = yield* (yield* MediaClient).finalizeAndAwait(id, { maxWait: "1 hour", stallTimeout: "20 seconds" })
+        .pipe(Effect.flip, Effect.forkChild)
       for (let i = 0; i < 6; i++) yield* advance(5_000)
       const error = yield* Fiber.join(fiber)
       expect(error).toMatchObject({ _tag: "ProcessingTimeout", reason: "stalled", lastProgressPercent: 42 })
@@ -178,7 +260,15 @@ describe("processing failures and limits", () => {
 
   it.effect("a check that would fall after the media's expiry ends the wait with reason expiry", () => {
     // X counts expires_after_secs down from the first answer: 12 s at FINALIZE, 2 s ten seconds later.
-    const x = clientWith("v2", (_, i) => ({ body: v2({ expires_after_secs: i === 0 ? 12 : 2, processing_info: { state: "in_progress", check_after_secs: 10 } }) }))
+    const x = clientWith(
+      "v2",
+      (_, i) => ({
+        body: v2({
+          expires_after_secs: i === 0 ? 12 : 2,
+          processing_info: { state: "in_progress", check_after_secs: 10 }
+        })
+      })
+    )
     return Effect.gen(function*() {
       const fiber = yield* (yield* MediaClient).finalizeAndAwait(id).pipe(Effect.flip, Effect.forkChild)
       yield* advance(10_000)
@@ -190,7 +280,10 @@ describe("processing failures and limits", () => {
   })
 
   it.effect("interrupting the wait stops polling", () => {
-    const x = clientWith("v2", () => ({ body: v2({ expires_after_secs: 86400, processing_info: { state: "pending", check_after_secs: 1 } }) }))
+    const x = clientWith(
+      "v2",
+      () => ({ body: v2({ expires_after_secs: 86400, processing_info: { state: "pending", check_after_secs: 1 } }) })
+    )
     return Effect.gen(function*() {
       const fiber = yield* (yield* MediaClient).finalizeAndAwait(id).pipe(Effect.forkChild)
       yield* advance(1_000)
@@ -207,7 +300,10 @@ describe("processing failures and limits", () => {
 
 describe("expiry", () => {
   it.effect("STATUS on an id known to have expired fails with MediaExpired without a request", () => {
-    const x = clientWith("v2", () => ({ body: v2({ expires_after_secs: 60, processing_info: { state: "pending", check_after_secs: 1 } }) }))
+    const x = clientWith(
+      "v2",
+      () => ({ body: v2({ expires_after_secs: 60, processing_info: { state: "pending", check_after_secs: 1 } }) })
+    )
     return Effect.gen(function*() {
       const client = yield* MediaClient
       yield* client.status(id)
@@ -233,7 +329,8 @@ describe("expiry", () => {
       expect(append).toMatchObject({ _tag: "MediaExpired", mediaId: "1", step: "APPEND", expiresAt: new Date(60_000) })
       const finalize = yield* client.finalize(start.mediaId).pipe(Effect.flip)
       expect(finalize).toMatchObject({ _tag: "MediaExpired", mediaId: "1", step: "FINALIZE" })
-      const given = yield* client.append({ mediaId: makeMediaId("2"), expiresAt: new Date(1) }, 0, new Uint8Array([1])).pipe(Effect.flip)
+      const given = yield* client.append({ mediaId: makeMediaId("2"), expiresAt: new Date(1) }, 0, new Uint8Array([1]))
+        .pipe(Effect.flip)
       expect(given._tag).toBe("MediaExpired")
       expect(given.isRetryable).toBe(false)
       expect(x.sent.map((s) => s.url)).toEqual([`${base}/2/media/upload/initialize`])
@@ -250,7 +347,10 @@ describe("expiry", () => {
   })
 
   it.effect("X's 4xx for an expired id maps to MediaExpired", () => {
-    const x = clientWith("v1", () => ({ status: 400, body: { errors: [{ code: 324, message: "Media id 710511363345354753 has expired" }] } }))
+    const x = clientWith(
+      "v1",
+      () => ({ status: 400, body: { errors: [{ code: 324, message: "Media id 710511363345354753 has expired" }] } })
+    )
     return Effect.gen(function*() {
       const error = yield* (yield* MediaClient).status(id).pipe(Effect.flip)
       expect(error).toMatchObject({ _tag: "MediaExpired", mediaId: id })
@@ -260,13 +360,40 @@ describe("expiry", () => {
 
 describe("error envelopes", () => {
   const cases: ReadonlyArray<[string, Scripted, Record<string, unknown>]> = [
-    ["v1.1 errors list", { status: 400, body: { errors: [{ code: 324, message: "Invalid media id 1" }] } }, { status: 400, errors: [{ code: 324, message: "Invalid media id 1" }] }],
-    ["a single error string", { status: 400, body: { error: "Segments do not add up to provided total file size." } }, { errors: [{ message: "Segments do not add up to provided total file size." }] }],
-    ["v2 problem JSON", { status: 400, headers: { "content-type": "application/problem+json" }, body: { errors: [{ message: "Request body is not valid JSON." }], title: "Invalid Request", detail: "One or more parameters to your request was invalid.", type: "https://api.twitter.com/2/problems/invalid-request" } }, { title: "Invalid Request", detail: "One or more parameters to your request was invalid.", problemType: "https://api.twitter.com/2/problems/invalid-request", errors: [{ message: "Request body is not valid JSON." }] }],
-    ["errors as plain strings", { status: 500, body: { errors: ["internal server error"] } }, { status: 500, errors: [{ message: "internal server error" }] }],
-    ["legacy code and message", { status: 400, body: { code: 38, message: "media parameter is missing." } }, { errors: [{ code: 38, message: "media parameter is missing." }] }],
+    ["v1.1 errors list", { status: 400, body: { errors: [{ code: 324, message: "Invalid media id 1" }] } }, {
+      status: 400,
+      errors: [{ code: 324, message: "Invalid media id 1" }]
+    }],
+    ["a single error string", { status: 400, body: { error: "Segments do not add up to provided total file size." } }, {
+      errors: [{ message: "Segments do not add up to provided total file size." }]
+    }],
+    ["v2 problem JSON", {
+      status: 400,
+      headers: { "content-type": "application/problem+json" },
+      body: {
+        errors: [{ message: "Request body is not valid JSON." }],
+        title: "Invalid Request",
+        detail: "One or more parameters to your request was invalid.",
+        type: "https://api.twitter.com/2/problems/invalid-request"
+      }
+    }, {
+      title: "Invalid Request",
+      detail: "One or more parameters to your request was invalid.",
+      problemType: "https://api.twitter.com/2/problems/invalid-request",
+      errors: [{ message: "Request body is not valid JSON." }]
+    }],
+    ["errors as plain strings", { status: 500, body: { errors: ["internal server error"] } }, {
+      status: 500,
+      errors: [{ message: "internal server error" }]
+    }],
+    ["legacy code and message", { status: 400, body: { code: 38, message: "media parameter is missing." } }, {
+      errors: [{ code: 38, message: "media parameter is missing." }]
+    }],
     ["an empty body", { status: 502, text: "" }, { status: 502, errors: [] }],
-    ["an HTML page", { status: 503, text: "<html><body>Service Unavailable</body></html>" }, { status: 503, errors: [{ message: "non-JSON body: <html><body>Service Unavailable</body></html>" }] }]
+    ["an HTML page", { status: 503, text: "<html><body>Service Unavailable</body></html>" }, {
+      status: 503,
+      errors: [{ message: "non-JSON body: <html><body>Service Unavailable</body></html>" }]
+    }]
   ]
   for (const [name, answer, expected] of cases) {
     it.effect(`parses ${name} into XApiError`, () => {
@@ -274,7 +401,12 @@ describe("error envelopes", () => {
       return Effect.gen(function*() {
         const error = yield* (yield* MediaClient).status(id).pipe(Effect.flip)
         expect(error._tag).toBe("XApiError")
-        expect(error).toMatchObject({ step: "STATUS", endpoint: "GET /2/media/upload?command=STATUS", mediaId: id, ...expected })
+        expect(error).toMatchObject({
+          step: "STATUS",
+          endpoint: "GET /2/media/upload?command=STATUS",
+          mediaId: id,
+          ...expected
+        })
         expect(error.message).toMatch(/HTTP \d{3} to STATUS/)
       }).pipe(Effect.provide(x.layer))
     })
@@ -282,7 +414,10 @@ describe("error envelopes", () => {
 
   it.effect("rate-limit headers ride along on the error, and 429 is RateLimited with the reset time", () => {
     const headers = { "x-rate-limit-limit": "1875", "x-rate-limit-remaining": "0", "x-rate-limit-reset": "1705420800" }
-    const x = clientWith("v2", () => ({ status: 429, headers, body: { errors: [{ code: 88, message: "Rate limit exceeded" }] } }))
+    const x = clientWith(
+      "v2",
+      () => ({ status: 429, headers, body: { errors: [{ code: 88, message: "Rate limit exceeded" }] } })
+    )
     return Effect.gen(function*() {
       const error = yield* (yield* MediaClient).status(id).pipe(Effect.flip)
       expect(error).toMatchObject({ _tag: "RateLimited", limit: 1875, remaining: 0, resetAt: new Date(1705420800_000) })
@@ -291,7 +426,12 @@ describe("error envelopes", () => {
   })
 
   it.effect("a 2xx body that is not the protocol's becomes MalformedResponse with an excerpt", () => {
-    const bodies = ["{\"media_id_string\":\"7105", "<html>oops</html>", "{\"media_id\":710511363345354753}", "{\"data\":{\"id\":123}}"]
+    const bodies = [
+      "{\"media_id_string\":\"7105",
+      "<html>oops</html>",
+      "{\"media_id\":710511363345354753}",
+      "{\"data\":{\"id\":123}}"
+    ]
     return Effect.gen(function*() {
       for (const [i, text] of bodies.entries()) {
         const x = clientWith(i < 3 ? "v1" : "v2", () => ({ text }))

@@ -109,7 +109,11 @@ describe("MediaType", () => {
       ["MP4 behind wide and free boxes", bytes(box("wide"), box("free", zeros(100)), ftyp("mp42")), "video/mp4"],
       ["classic QuickTime: wide then mdat, no ftyp", bytes(box("wide"), box("mdat", zeros(32))), "video/quicktime"],
       ["classic QuickTime: moov first", box("moov", bytes(box("mvhd", zeros(100)))), "video/quicktime"],
-      ["classic QuickTime: mdat first (64-bit size)", bytes(u32be(1), "mdat", u32be(0), u32be(64), zeros(8)), "video/quicktime"],
+      [
+        "classic QuickTime: mdat first (64-bit size)",
+        bytes(u32be(1), "mdat", u32be(0), u32be(64), zeros(8)),
+        "video/quicktime"
+      ],
       ["ftyp with a 64-bit size", bytes(u32be(1), "ftyp", u32be(0), u32be(24), "isom", u32be(0)), "video/mp4"],
       ["WebM", ebml("webm"), "video/webm"],
       ["MPEG-TS, 2 packets (189 bytes)", tsPackets(2).subarray(0, 189), "video/mp2t"],
@@ -163,11 +167,14 @@ describe("MediaType", () => {
       ["Matroska (EBML with DocType matroska)", ebml("matroska")],
       ["EBML magic only", bytes([0x1a, 0x45, 0xdf, 0xa3])],
       ["MPEG-TS, one packet only (188 bytes)", tsPackets(1)],
-      ["sync byte at 0 and 188 but not 376", (() => {
-        const b = tsPackets(3)
-        b[376] = 0x00
-        return b
-      })()],
+      [
+        "sync byte at 0 and 188 but not 376",
+        (() => {
+          const b = tsPackets(3)
+          b[376] = 0x00
+          return b
+        })()
+      ],
       ["sync byte at 0 only", bytes([0x47], zeros(400))],
       ["SRT without the arrow", bytes("1\n00:00:01,000 00:00:04,000\n")],
       ["SRT cut inside the timestamp", bytes("1\n00:00:01,0")],

@@ -25,7 +25,9 @@ describe("MediaTooLarge", () => {
       expect(error.message).not.toMatch(/category/i)
       expect(error).not.toHaveProperty("largerCategories")
       // Also as a DM image: both image categories stop at 5 MB.
-      const dm = yield* Effect.flip(checkMedia({ source: "big.png", size: 6 * MB, mediaType: "image/png", category: "dm_image" }))
+      const dm = yield* Effect.flip(
+        checkMedia({ source: "big.png", size: 6 * MB, mediaType: "image/png", category: "dm_image" })
+      )
       expect(dm.message).toContain("X's image limit is 5 MB")
     }))
 
@@ -41,9 +43,13 @@ describe("MediaTooLarge", () => {
 
   it.effect("video and GIF over their own limits: shrink it, with X's limit", () =>
     Effect.gen(function*() {
-      const video = yield* Effect.flip(checkMedia({ source: "v.mp4", size: 513 * MB, mediaType: "video/mp4", category: "tweet_video" }))
+      const video = yield* Effect.flip(
+        checkMedia({ source: "v.mp4", size: 513 * MB, mediaType: "video/mp4", category: "tweet_video" })
+      )
       expect(video.message).toContain("Compress it or shorten it: X's video limit is 512 MB.")
-      const gif = yield* Effect.flip(checkMedia({ source: "g.gif", size: 16 * MB, mediaType: "image/gif", category: "tweet_gif" }))
+      const gif = yield* Effect.flip(
+        checkMedia({ source: "g.gif", size: 16 * MB, mediaType: "image/gif", category: "tweet_gif" })
+      )
       expect(gif.message).toContain("X's GIF limit is 15 MB")
     }))
 })
@@ -61,15 +67,25 @@ describe("UnknownMediaType", () => {
 
   it.effect("a type given explicitly that X does not take says so, and a type X takes gets past", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(resolveMediaType({ explicit: "application/pdf", head: new Uint8Array(8), source: "doc" }))
+      const error = yield* Effect.flip(
+        resolveMediaType({ explicit: "application/pdf", head: new Uint8Array(8), source: "doc" })
+      )
       expect(error.message).toContain(`the type given for it, "application/pdf", is not one of them`)
-      expect(yield* resolveMediaType({ explicit: "image/png", head: new Uint8Array(8), source: "doc" })).toBe("image/png")
+      expect(yield* resolveMediaType({ explicit: "image/png", head: new Uint8Array(8), source: "doc" })).toBe(
+        "image/png"
+      )
     }))
 })
 
 describe("NetworkError", () => {
   const failure = (fields: Partial<ConstructorParameters<typeof NetworkError>[0]>) =>
-    new NetworkError({ step: "APPEND", endpoint: "POST /2/media/upload/{id}/append", reason: "connect ECONNREFUSED", timedOut: false, ...fields })
+    new NetworkError({
+      step: "APPEND",
+      endpoint: "POST /2/media/upload/{id}/append",
+      reason: "connect ECONNREFUSED",
+      timedOut: false,
+      ...fields
+    })
 
   it("names the base URL the user set, and promises nothing after the retries failed", () => {
     const message = failure({ host: "http://127.0.0.1:9", hostIsOverride: true, attempts: 5, segmentIndex: 2 }).message
@@ -84,9 +100,16 @@ describe("NetworkError", () => {
     const x = failure({ host: "https://api.x.com", hostIsOverride: false, attempts: 1 }).message
     expect(x).toContain("on https://api.x.com failed: connect ECONNREFUSED. Check the network connection to X")
     expect(x).not.toMatch(/base URL|retrying usually works/)
-    const slow = failure({ host: "https://api.x.com", hostIsOverride: false, timedOut: true, reason: "no byte of the request moved for 1m" }).message
+    const slow = failure({
+      host: "https://api.x.com",
+      hostIsOverride: false,
+      timedOut: true,
+      reason: "no byte of the request moved for 1m"
+    }).message
     expect(slow).toContain("timed out: no byte of the request moved for 1m")
-    expect(slow).toContain("raise the idle timeout (idleTimeout), or send fewer and smaller segments at once (concurrency, chunkSize)")
+    expect(slow).toContain(
+      "raise the idle timeout (idleTimeout), or send fewer and smaller segments at once (concurrency, chunkSize)"
+    )
   })
 })
 
@@ -94,7 +117,9 @@ describe("maxWait is a duration: 30 seconds is not 30 milliseconds", () => {
   it.effect("an upload whose processing takes 20 s completes with maxWait 30 s", () =>
     Effect.gen(function*() {
       const id = "1880028106020515840"
-      const data = (processing?: object) => ({ data: { id, expires_after_secs: 86400, ...(processing ? { processing_info: processing } : {}) } })
+      const data = (processing?: object) => ({
+        data: { id, expires_after_secs: 86400, ...(processing ? { processing_info: processing } : {}) }
+      })
       let checks = 0
       const x = scriptedClient((sent) =>
         sent.url.endsWith("/initialize") || sent.url.endsWith("/append")

@@ -269,7 +269,11 @@ describe("derived media vectors (§5.3)", () => {
 
   it.effect("D4: v2 initialize, JSON body not signed", () =>
     Effect.gen(function*() {
-      const signature = yield* OAuth1.signature({ ...x, method: "POST", url: "https://api.x.com/2/media/upload/initialize" })
+      const signature = yield* OAuth1.signature({
+        ...x,
+        method: "POST",
+        url: "https://api.x.com/2/media/upload/initialize"
+      })
       expect(signature).toBe("jUP3qr04mgcjK6/SQrvXLoGzZUs=")
     }))
 

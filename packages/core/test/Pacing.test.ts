@@ -12,10 +12,15 @@ const hold = (pacing: Pacing.Pacing, sizes: ReadonlyArray<number>) =>
     const gate = yield* Deferred.make<void>()
     let running = 0
     const fibers = yield* Effect.forEach(sizes, (bytes) =>
-      pacing.withTurn(bytes, () => Effect.andThen(Effect.sync(() => running++), Deferred.await(gate))).pipe(Effect.forkChild))
+      pacing.withTurn(bytes, () =>
+        Effect.andThen(Effect.sync(() => running++), Deferred.await(gate))).pipe(Effect.forkChild))
     yield* Effect.yieldNow
     yield* Effect.yieldNow
-    return { running: () => running, release: Effect.andThen(Deferred.succeed(gate, undefined), Fiber.joinAll(fibers)) }
+    return {
+      running: () =>
+        running,
+      release: Effect.andThen(Deferred.succeed(gate, undefined), Fiber.joinAll(fibers))
+    }
   })
 
 describe("Pacing", () => {
@@ -35,7 +40,10 @@ describe("Pacing", () => {
     Effect.gen(function*() {
       const pacing = yield* make()
       const first = yield* pacing.timedOut(0)
-      expect(first).toMatchObject({ newRound: true, pace: { concurrency: 2, chunkSize: 2 * MiB, round: 1, timeoutsInARow: 1 } })
+      expect(first).toMatchObject({
+        newRound: true,
+        pace: { concurrency: 2, chunkSize: 2 * MiB, round: 1, timeoutsInARow: 1 }
+      })
       // Three more APPENDs that started in round 0 time out: the same congestion.
       for (let i = 0; i < 3; i++) expect((yield* pacing.timedOut(0)).newRound).toBe(false)
       expect((yield* pacing.current).concurrency).toBe(2)
@@ -45,7 +53,11 @@ describe("Pacing", () => {
       expect(third.pace).toMatchObject({ concurrency: 1, chunkSize: 512 * 1024, timeoutsInARow: 3 })
       yield* pacing.timedOut(3)
       // Never below one segment of 256 KiB.
-      expect((yield* pacing.timedOut(4)).pace).toMatchObject({ concurrency: 1, chunkSize: Pacing.floorChunkBytes, timeoutsInARow: 5 })
+      expect((yield* pacing.timedOut(4)).pace).toMatchObject({
+        concurrency: 1,
+        chunkSize: Pacing.floorChunkBytes,
+        timeoutsInARow: 5
+      })
     }))
 
   it.effect("the bytes in flight come down too: two 4 MiB segments cut before the slow-down go one at a time at 2 × 2 MiB", () =>
@@ -108,7 +120,10 @@ describe("segment runs", () => {
       expect(cut.segmentRange(2)).toEqual({ offset: 8 * MiB, length: MiB })
       expect(cut.segmentRange(3)).toEqual({ offset: 9 * MiB, length: 10_000_000 - 9 * MiB })
       const again = recut(cut, 3, 256 * 1024)!
-      expect(again.runs).toEqual([{ from: 0, chunkSize: 4 * MiB }, { from: 2, chunkSize: MiB }, { from: 3, chunkSize: 256 * 1024 }])
+      expect(again.runs).toEqual([{ from: 0, chunkSize: 4 * MiB }, { from: 2, chunkSize: MiB }, {
+        from: 3,
+        chunkSize: 256 * 1024
+      }])
       let end = 0
       for (let i = 0; i < again.segmentCount; i++) {
         const range = again.segmentRange(i)

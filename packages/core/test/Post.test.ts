@@ -6,8 +6,7 @@ import * as MediaMetadata from "../src/MediaMetadata.ts"
 import * as Post from "../src/Post.ts"
 import * as Subtitles from "../src/Subtitles.ts"
 
-const media = (category: string, n = 1) =>
-  Array.from({ length: n }, (_, i) => ({ name: `${category}-${i}`, category }))
+const media = (category: string, n = 1) => Array.from({ length: n }, (_, i) => ({ name: `${category}-${i}`, category }))
 
 describe("Post.checkCombination: X's rules, and which one failed", () => {
   it.effect("up to 4 images, or 1 GIF, or 1 video pass", () =>
@@ -61,11 +60,14 @@ describe("Post.check", () => {
         mediaId: "7",
         state: "in_progress"
       })
-      expect(yield* Effect.flip(Post.check({ media: [{ mediaId: "7", expiresAt: new Date(1_000_000) }] }))).toMatchObject({
-        _tag: "MediaExpired",
-        step: "POST"
-      })
-      const ok = yield* Effect.exit(Post.check({ media: [{ mediaId: "7", state: "succeeded", expiresAt: new Date(1_000_001) }] }))
+      expect(yield* Effect.flip(Post.check({ media: [{ mediaId: "7", expiresAt: new Date(1_000_000) }] })))
+        .toMatchObject({
+          _tag: "MediaExpired",
+          step: "POST"
+        })
+      const ok = yield* Effect.exit(
+        Post.check({ media: [{ mediaId: "7", state: "succeeded", expiresAt: new Date(1_000_001) }] })
+      )
       expect(Exit.isSuccess(ok)).toBe(true)
       expect(yield* Effect.flip(Post.check({ text: "" }))).toMatchObject({ _tag: "InvalidPostText", reason: "empty" })
     }))
@@ -104,19 +106,24 @@ describe("a 403 on a request that needs tweet.write", () => {
 describe("MediaMetadata.check", () => {
   it.effect("alt text over 1000 characters, and an origin outside X's lengths, fail before any request", () =>
     Effect.gen(function*() {
-      yield* MediaMetadata.check({ altText: "😀".repeat(1000), foundMediaOrigin: { provider: "giphy", id: "x".repeat(24) } })
+      yield* MediaMetadata.check({
+        altText: "😀".repeat(1000),
+        foundMediaOrigin: { provider: "giphy", id: "x".repeat(24) }
+      })
       expect(yield* Effect.flip(MediaMetadata.check({ altText: "a".repeat(1001) }, "tweet_image"))).toMatchObject({
         _tag: "InvalidAltText",
         reason: "too-long",
         length: 1001
       })
-      expect(yield* Effect.flip(MediaMetadata.check({ foundMediaOrigin: { provider: "toolongname", id: "1" } }))).toMatchObject({
-        _tag: "InvalidOption",
-        option: "found media origin provider"
-      })
-      expect(yield* Effect.flip(MediaMetadata.check({ foundMediaOrigin: { provider: "giphy", id: "" } }))).toMatchObject({
-        _tag: "InvalidOption",
-        option: "found media origin id"
-      })
+      expect(yield* Effect.flip(MediaMetadata.check({ foundMediaOrigin: { provider: "toolongname", id: "1" } })))
+        .toMatchObject({
+          _tag: "InvalidOption",
+          option: "found media origin provider"
+        })
+      expect(yield* Effect.flip(MediaMetadata.check({ foundMediaOrigin: { provider: "giphy", id: "" } })))
+        .toMatchObject({
+          _tag: "InvalidOption",
+          option: "found media origin id"
+        })
     }))
 })

@@ -5,8 +5,8 @@ import * as Credentials from "../src/Credentials.ts"
 import type { RateLimited } from "../src/Errors.ts"
 import { MediaClient } from "../src/MediaClient.ts"
 import { makeMediaId } from "../src/MediaId.ts"
-import { RateLimitInfo } from "../src/RateLimit.ts"
 import * as RateBudget from "../src/RateBudget.ts"
+import { RateLimitInfo } from "../src/RateLimit.ts"
 import { scriptedClient } from "./support/ScriptedX.ts"
 
 const key: RateBudget.Key = { user: "1234", group: "media.append" }
@@ -74,7 +74,10 @@ describe("RateBudget (in memory)", () => {
       const budget = yield* RateBudget.makeMemory
       const waits: Array<number> = []
       const starts: Array<number> = []
-      const acquire = budget.acquire(key, { ...options(1), onWait: (until) => Effect.sync(() => waits.push(until.getTime())) }).pipe(
+      const acquire = budget.acquire(key, {
+        ...options(1),
+        onWait: (until) => Effect.sync(() => waits.push(until.getTime()))
+      }).pipe(
         Effect.andThen(Effect.clockWith((clock) => clock.currentTimeMillis)),
         Effect.tap((now) => Effect.sync(() => starts.push(now)))
       )
@@ -119,11 +122,22 @@ describe("XClient and the RateBudget in the context", () => {
       let n = 0
       const x = scriptedClient(() =>
         n++ === 0
-          ? { status: 429, headers: { "retry-after": "3" }, body: { errors: [{ code: 88, message: "Rate limit exceeded" }] } }
+          ? {
+            status: 429,
+            headers: { "retry-after": "3" },
+            body: { errors: [{ code: 88, message: "Rate limit exceeded" }] }
+          }
           : {
             body: { data: { id: "1880028106020515840", expires_after_secs: 100 } },
             headers: { "x-rate-limit-limit": "1000", "x-rate-limit-remaining": "999", "x-rate-limit-reset": "900" }
-          }, { credentials: Credentials.oauth1({ consumerKey: "k", consumerSecret: "s", accessToken: "370773112-abc", accessTokenSecret: "t" }) })
+          }, {
+        credentials: Credentials.oauth1({
+          consumerKey: "k",
+          consumerSecret: "s",
+          accessToken: "370773112-abc",
+          accessTokenSecret: "t"
+        })
+      })
       yield* MediaClient.use((client) => client.status(makeMediaId("1880028106020515840"))).pipe(
         Effect.provide(x.layer.pipe(Layer.provide(recording)))
       )

@@ -2,14 +2,14 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer } from "effect"
 import { HttpClient, HttpClientError, HttpClientResponse } from "effect/http"
 import { TestClock } from "effect/testing"
+import { CurrentProgressListener } from "../src/internal/ProgressChannel.ts"
 import type * as Client from "../src/MediaClient.ts"
 import { layer as MediaClientLayer, MediaClient } from "../src/MediaClient.ts"
 import { makeMediaId } from "../src/MediaId.ts"
-import { CurrentProgressListener } from "../src/internal/ProgressChannel.ts"
-import type { UploadEvent } from "../src/Progress.ts"
-import type { RetryOptions } from "../src/XClient.ts"
 import { fromBytes } from "../src/MediaSource.ts"
+import type { UploadEvent } from "../src/Progress.ts"
 import { upload } from "../src/Upload.ts"
+import type { RetryOptions } from "../src/XClient.ts"
 import * as XClient from "../src/XClient.ts"
 import { type Scripted, scriptedClient, type Sent, testCredentials } from "./support/ScriptedX.ts"
 
@@ -70,8 +70,17 @@ describe("retries", () => {
     const flaky = HttpClient.make((request) =>
       Effect.suspend(() =>
         ++calls === 1
-          ? Effect.fail(new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request, description: "socket hang up" }) }))
-          : Effect.succeed(HttpClientResponse.fromWeb(request, new Response(JSON.stringify({ errors: [{ code: 324, message: "Invalid media id" }] }), { status: 400 })))
+          ? Effect.fail(
+            new HttpClientError.HttpClientError({
+              reason: new HttpClientError.TransportError({ request, description: "socket hang up" })
+            })
+          )
+          : Effect.succeed(
+            HttpClientResponse.fromWeb(
+              request,
+              new Response(JSON.stringify({ errors: [{ code: 324, message: "Invalid media id" }] }), { status: 400 })
+            )
+          )
       )
     )
     return Effect.gen(function*() {
@@ -98,10 +107,15 @@ describe("rate limits", () => {
       i === 0
         ? {
           status: 429,
-          headers: { "x-rate-limit-limit": "1875", "x-rate-limit-remaining": "0", "x-rate-limit-reset": String(Math.floor(sent.at / 1000) + 5) },
+          headers: {
+            "x-rate-limit-limit": "1875",
+            "x-rate-limit-remaining": "0",
+            "x-rate-limit-reset": String(Math.floor(sent.at / 1000) + 5)
+          },
           body: { errors: [{ code: 88, message: "Rate limit exceeded" }] }
         }
-        : ok)
+        : ok
+    )
     return Effect.gen(function*() {
       yield* TestClock.setTime(1_700_000_000_000)
       const fiber = yield* x.run((c) => c.finalize(id)).pipe(Effect.forkChild)
@@ -110,19 +124,32 @@ describe("rate limits", () => {
       yield* advance(1)
       expect((yield* Fiber.join(fiber))._tag).toBe("Ready")
       expect(x.sent[1]!.at - x.sent[0]!.at).toBe(6_000)
-      expect(x.events.find((e) => e._tag === "RateLimitWait")).toMatchObject({ step: "FINALIZE", until: new Date(1_700_000_006_000) })
+      expect(x.events.find((e) => e._tag === "RateLimitWait")).toMatchObject({
+        step: "FINALIZE",
+        until: new Date(1_700_000_006_000)
+      })
     })
   })
 
   it.effect("a reset beyond the maximum wait fails with RateLimited at once", () => {
     const x = setup((sent) => ({
       status: 429,
-      headers: { "x-rate-limit-limit": "1875", "x-rate-limit-remaining": "0", "x-rate-limit-reset": String(Math.floor(sent.at / 1000) + 3600) },
+      headers: {
+        "x-rate-limit-limit": "1875",
+        "x-rate-limit-remaining": "0",
+        "x-rate-limit-reset": String(Math.floor(sent.at / 1000) + 3600)
+      },
       body: { errors: [{ code: 88, message: "Rate limit exceeded" }] }
     }), { retry: { maxRateLimitWait: "15 minutes" } })
     return Effect.gen(function*() {
       const error = yield* x.run((c) => c.finalize(id)).pipe(Effect.flip)
-      expect(error).toMatchObject({ _tag: "RateLimited", step: "FINALIZE", resetAt: new Date(3_600_000), limit: 1875, remaining: 0 })
+      expect(error).toMatchObject({
+        _tag: "RateLimited",
+        step: "FINALIZE",
+        resetAt: new Date(3_600_000),
+        limit: 1875,
+        remaining: 0
+      })
       expect(x.sent).toHaveLength(1)
     })
   })
@@ -130,7 +157,11 @@ describe("rate limits", () => {
   it.effect("x-rate-limit-remaining 0 makes the next request of that step wait for the reset", () => {
     const x = setup((sent) => ({
       ...ok,
-      headers: { "x-rate-limit-limit": "2", "x-rate-limit-remaining": sent.at < 10_000 ? "0" : "1", "x-rate-limit-reset": "10" }
+      headers: {
+        "x-rate-limit-limit": "2",
+        "x-rate-limit-remaining": sent.at < 10_000 ? "0" : "1",
+        "x-rate-limit-reset": "10"
+      }
     }))
     return x.run((c) =>
       Effect.gen(function*() {
@@ -212,10 +243,19 @@ describe("Retry-After and 429 hold every request of the endpoint group, from any
 
   it.effect("503 with Retry-After in seconds", () =>
     Effect.gen(function*() {
-      const { appends, events, media } = yield* uploadAgainst(() => ({ status: 503, headers: { "retry-after": "10" }, text: "" }))
+      const { appends, events, media } = yield* uploadAgainst(() => ({
+        status: 503,
+        headers: { "retry-after": "10" },
+        text: ""
+      }))
       expect(media.state).toBe("succeeded")
       expectHeldUntil(appends, (first) => first + 10_000)
-      expect(events.find((e) => e._tag === "Retrying")).toMatchObject({ step: "APPEND", segmentIndex: 0, attempt: 2, maxAttempts: 5 })
+      expect(events.find((e) => e._tag === "Retrying")).toMatchObject({
+        step: "APPEND",
+        segmentIndex: 0,
+        attempt: 2,
+        maxAttempts: 5
+      })
     }))
 
   it.effect("503 with Retry-After as an HTTP date", () =>
@@ -237,7 +277,9 @@ describe("Retry-After and 429 hold every request of the endpoint group, from any
         body: { errors: [{ code: 88, message: "Rate limit exceeded" }] }
       }))
       expectHeldUntil(appends, (first) => first + 7_000)
-      expect(events.some((e) => e._tag === "RateLimitWait" && e.step === "APPEND" && e.until.getTime() === appends[0]!.at + 7_000)).toBe(true)
+      expect(events.some((e) =>
+        e._tag === "RateLimitWait" && e.step === "APPEND" && e.until.getTime() === appends[0]!.at + 7_000
+      )).toBe(true)
     }))
 
   it.effect("429 with Retry-After while the window has requests left: the Retry-After, not the window's reset", () =>
@@ -245,7 +287,12 @@ describe("Retry-After and 429 hold every request of the endpoint group, from any
       // X sends its window's headers on every answer; this 429 is not about the window.
       const { appends, media } = yield* uploadAgainst(() => ({
         status: 429,
-        headers: { "retry-after": "7", "x-rate-limit-limit": "1875", "x-rate-limit-remaining": "1874", "x-rate-limit-reset": "600" },
+        headers: {
+          "retry-after": "7",
+          "x-rate-limit-limit": "1875",
+          "x-rate-limit-remaining": "1874",
+          "x-rate-limit-reset": "600"
+        },
         body: { errors: [{ code: 88, message: "Rate limit exceeded" }] }
       }))
       expect(media.state).toBe("succeeded")
@@ -257,7 +304,12 @@ describe("Retry-After and 429 hold every request of the endpoint group, from any
     Effect.gen(function*() {
       const { appends } = yield* uploadAgainst(() => ({
         status: 429,
-        headers: { "retry-after": "7", "x-rate-limit-limit": "1875", "x-rate-limit-remaining": "0", "x-rate-limit-reset": "12" },
+        headers: {
+          "retry-after": "7",
+          "x-rate-limit-limit": "1875",
+          "x-rate-limit-remaining": "0",
+          "x-rate-limit-reset": "12"
+        },
         body: { errors: [{ code: 88, message: "Rate limit exceeded" }] }
       }))
       expectHeldUntil(appends, () => 13_000)
@@ -282,7 +334,11 @@ describe("attempts", () => {
       for (let i = 0; i < 6; i++) yield* advance(1000)
       const error = yield* Fiber.join(fiber)
       expect(error).toMatchObject({ _tag: "XApiError", status: 503, attempts: 3 })
-      expect(x.events.filter((e) => e._tag === "Retrying").map((e) => e._tag === "Retrying" && `${e.attempt} of ${e.maxAttempts}`))
+      expect(
+        x.events.filter((e) => e._tag === "Retrying").map((e) =>
+          e._tag === "Retrying" && `${e.attempt} of ${e.maxAttempts}`
+        )
+      )
         .toEqual(["2 of 3", "3 of 3"])
     })
   })

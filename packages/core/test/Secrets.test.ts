@@ -56,13 +56,18 @@ describe("no secret leaves through an error, an event, or a request", () => {
   for (const { credentials, dialect, neverInHeader, scheme } of cases) {
     it.effect(`${scheme}: X refuses the credentials (AuthenticationFailed)`, () =>
       Effect.gen(function*() {
-        const x = scriptedClient(() => ({ status: 401, body: { errors: [{ code: 89, message: "Invalid or expired token." }] } }), {
-          credentials,
-          dialect
-        })
+        const x = scriptedClient(
+          () => ({ status: 401, body: { errors: [{ code: 89, message: "Invalid or expired token." }] } }),
+          {
+            credentials,
+            dialect
+          }
+        )
         const error = yield* upload(fromBytes(png(), "a.png")).pipe(Effect.provide(x.layer), Effect.flip)
         expect(error._tag).toBe("AuthenticationFailed")
-        for (const text of textsOf(error)) for (const secret of Object.values(secrets)) expect(text).not.toContain(secret)
+        for (const text of textsOf(error)) {
+          for (const secret of Object.values(secrets)) expect(text).not.toContain(secret)
+        }
         expect(x.sent.length).toBeGreaterThan(0)
         for (const sent of x.sent) {
           for (const secret of Object.values(secrets)) expect(outsideAuthorization(sent)).not.toContain(secret)
@@ -73,24 +78,30 @@ describe("no secret leaves through an error, an event, or a request", () => {
     it.effect(`${scheme}: failures retried and given up on (XApiError, events)`, () =>
       Effect.gen(function*() {
         const x = scriptedClient(
-          (sent) => sent.url.includes("initialize") || sent.params["command"] === "INIT"
-            ? { body: { data: { id: "1", expires_after_secs: 100 }, media_id_string: "1", expires_after_secs: 100 } }
-            : { status: 503, body: { errors: [{ message: "Over capacity" }] } },
+          (sent) =>
+            sent.url.includes("initialize") || sent.params["command"] === "INIT"
+              ? { body: { data: { id: "1", expires_after_secs: 100 }, media_id_string: "1", expires_after_secs: 100 } }
+              : { status: 503, body: { errors: [{ message: "Over capacity" }] } },
           { credentials, dialect, retry: { maxAttempts: 3, baseDelay: "1 second" } }
         )
         const events: Array<UploadEvent> = []
-        const fiber = yield* upload(fromBytes(png(), "a.png"), { onProgress: (e) => Effect.sync(() => events.push(e)) }).pipe(
-          Effect.provide(x.layer),
-          Effect.flip,
-          Effect.forkChild
-        )
+        const fiber = yield* upload(fromBytes(png(), "a.png"), { onProgress: (e) => Effect.sync(() => events.push(e)) })
+          .pipe(
+            Effect.provide(x.layer),
+            Effect.flip,
+            Effect.forkChild
+          )
         for (let i = 0; i < 10; i++) {
           yield* TestClock.withLive(Effect.sleep("5 millis"))
           yield* TestClock.adjust("1 second")
         }
         const error = yield* Fiber.join(fiber)
         expect(error).toMatchObject({ _tag: "XApiError", status: 503, attempts: 3 })
-        const everything = [...textsOf(error), ...events.map((e) => JSON.stringify(e)), ...x.sent.map(outsideAuthorization)]
+        const everything = [
+          ...textsOf(error),
+          ...events.map((e) => JSON.stringify(e)),
+          ...x.sent.map(outsideAuthorization)
+        ]
         for (const text of everything) for (const secret of Object.values(secrets)) expect(text).not.toContain(secret)
       }))
   }

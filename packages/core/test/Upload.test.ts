@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { type MediaSource, fromBytes, type OpenedMedia } from "../src/MediaSource.ts"
+import { fromBytes, type MediaSource, type OpenedMedia } from "../src/MediaSource.ts"
 import type { UploadEvent } from "../src/Progress.ts"
 import { upload } from "../src/Upload.ts"
 import { scriptedClient, type Sent } from "./support/ScriptedX.ts"
@@ -19,7 +19,10 @@ const settle = TestClock.withLive(Effect.sleep("5 millis"))
 const advance = (millis: number) => Effect.andThen(settle, Effect.andThen(TestClock.adjust(millis), settle))
 
 /** X for a whole v2 upload; APPENDs take `appendMillis` to answer. */
-const x = (appendMillis = 0, finalize: (sent: Sent) => unknown = () => ({ data: { id: mediaId, expires_after_secs: 86400 } })) =>
+const x = (
+  appendMillis = 0,
+  finalize: (sent: Sent) => unknown = () => ({ data: { id: mediaId, expires_after_secs: 86400 } })
+) =>
   scriptedClient((sent) => {
     if (sent.url.endsWith("/initialize")) return { body: { data: { id: mediaId, expires_after_secs: 86400 } } }
     if (sent.url.endsWith("/append")) return { status: 204, delayMillis: appendMillis }
@@ -47,7 +50,10 @@ describe("sending segments", () => {
         }))
       }
       const server = x(1000)
-      const fiber = yield* upload(source, { chunkSize: chunk, concurrency: 3 }).pipe(Effect.provide(server.layer), Effect.forkChild)
+      const fiber = yield* upload(source, { chunkSize: chunk, concurrency: 3 }).pipe(
+        Effect.provide(server.layer),
+        Effect.forkChild
+      )
       for (let i = 0; i < 10; i++) yield* advance(1000)
       const media = yield* Fiber.join(fiber)
       expect(media.size).toBe(20 * chunk)
@@ -109,7 +115,12 @@ describe("APPENDs that get no answer within the idle time (TestClock)", () => {
       expect(appends.slice(0, 4).map((s) => s.at)).toEqual([0, 0, 0, 0])
       const adapted = events.filter((e) => e._tag === "Adapted")
       expect(adapted).toHaveLength(1)
-      expect(adapted[0]).toMatchObject({ concurrency: 2, idleTimeoutMillis: 10_000, waitedMillis: 10_000, timeoutsInARow: 1 })
+      expect(adapted[0]).toMatchObject({
+        concurrency: 2,
+        idleTimeoutMillis: 10_000,
+        waitedMillis: 10_000,
+        timeoutsInARow: 1
+      })
       const later = appends.slice(4)
       expect(later).toHaveLength(8)
       for (const s of later) expect(s.at).toBeGreaterThanOrEqual(10_000)
@@ -120,7 +131,10 @@ describe("APPENDs that get no answer within the idle time (TestClock)", () => {
       // …and each of segments 0-3 was sent twice, the others once.
       const counts = new Map<string, number>()
       for (const s of appends) counts.set(s.params["segment_index"]!, (counts.get(s.params["segment_index"]!) ?? 0) + 1)
-      expect([...counts.entries()].sort()).toEqual([["0", 2], ["1", 2], ["2", 2], ["3", 2], ["4", 1], ["5", 1], ["6", 1], ["7", 1]])
+      expect([...counts.entries()].sort()).toEqual([["0", 2], ["1", 2], ["2", 2], ["3", 2], ["4", 1], ["5", 1], [
+        "6",
+        1
+      ], ["7", 1]])
     }))
 
   it.effect("when nothing answers, the upload fails with UploadStalled after exactly 3 idle times, not 5 attempts × 60 s", () =>
@@ -136,7 +150,14 @@ describe("APPENDs that get no answer within the idle time (TestClock)", () => {
       expect(fiber.pollUnsafe()).toBeUndefined()
       yield* advance(1)
       const error = yield* Fiber.join(fiber)
-      expect(error).toMatchObject({ _tag: "UploadStalled", mediaId, timeouts: 3, idleTimeoutMillis: 10_000, concurrency: 1, chunkSize: chunk })
+      expect(error).toMatchObject({
+        _tag: "UploadStalled",
+        mediaId,
+        timeouts: 3,
+        idleTimeoutMillis: 10_000,
+        concurrency: 1,
+        chunkSize: chunk
+      })
       const segment = error._tag === "UploadStalled" ? error.segmentIndex : -1
       expect(error.message).toBe(
         `Segment ${segment} (1 KiB) of media ${mediaId} got no answer within 10 s, 3 times in a row, ` +
@@ -144,7 +165,15 @@ describe("APPENDs that get no answer within the idle time (TestClock)", () => {
           "or X does not answer. Allow more idle time (the idleTimeout option), or try again on a faster link."
       )
       // 4 at 0 s, 2 at 10 s, 1 at 20 s: each round sends less.
-      expect(server.sent.filter((s) => s.url.endsWith("/append")).map((s) => s.at)).toEqual([0, 0, 0, 0, 10_000, 10_000, 20_000])
+      expect(server.sent.filter((s) => s.url.endsWith("/append")).map((s) => s.at)).toEqual([
+        0,
+        0,
+        0,
+        0,
+        10_000,
+        10_000,
+        20_000
+      ])
     }))
 })
 
@@ -160,7 +189,9 @@ describe("starting over when nothing reached X (TestClock)", () => {
           return { body: { data: { id: inits === 1 ? first : second, expires_after_secs: 86400 } } }
         }
         // The first media's APPENDs never answer; the second's take 1 s.
-        if (sent.url.endsWith("/append")) return { status: 204, delayMillis: sent.url.includes(first) ? 3_600_000 : 1000 }
+        if (sent.url.endsWith("/append")) {
+          return { status: 204, delayMillis: sent.url.includes(first) ? 3_600_000 : 1000 }
+        }
         return { body: { data: { id: second, expires_after_secs: 86400 } } }
       }, { idleTimeout: "10 seconds" })
       const MiB = 1024 * 1024
@@ -175,7 +206,11 @@ describe("starting over when nothing reached X (TestClock)", () => {
       expect(media).toMatchObject({ mediaId: second, size: 2 * MiB })
       // At 10 s both 1 MiB APPENDs time out: the pace comes down to 1 × 512 KiB, X has nothing of
       // the first media, so a second INIT at 10 s, then 4 segments of 512 KiB one after another.
-      expect(events.map((e) => e._tag).filter((t) => t === "Initialized" || t === "Adapted")).toEqual(["Initialized", "Adapted", "Initialized"])
+      expect(events.map((e) => e._tag).filter((t) => t === "Initialized" || t === "Adapted")).toEqual([
+        "Initialized",
+        "Adapted",
+        "Initialized"
+      ])
       expect(events.find((e) => e._tag === "Adapted")).toMatchObject({ concurrency: 1, chunkSize: 512 * 1024 })
       const appends = server.sent.filter((s) => s.url.endsWith("/append") && s.url.includes(second))
       expect(appends.map((s) => s.params["segment_index"])).toEqual(["0", "1", "2", "3"])

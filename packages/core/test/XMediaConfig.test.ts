@@ -32,11 +32,16 @@ describe("XMediaConfig", () => {
 
   it.effect("X_MEDIA_BASE_URL is checked as scheme://host[:port]", () =>
     Effect.gen(function*() {
-      const url = yield* XMediaConfig.load(XMediaConfig.optionalBaseUrl, provider({ X_MEDIA_BASE_URL: "http://127.0.0.1:9/" }))
+      const url = yield* XMediaConfig.load(
+        XMediaConfig.optionalBaseUrl,
+        provider({ X_MEDIA_BASE_URL: "http://127.0.0.1:9/" })
+      )
       expect(url).toBe("http://127.0.0.1:9")
       expect(yield* XMediaConfig.load(XMediaConfig.optionalBaseUrl, provider({}))).toBeUndefined()
       for (const bad of ["x", "ftp://host", "http://host/path", "http://user:pw@host"]) {
-        const error = yield* Effect.flip(XMediaConfig.load(XMediaConfig.optionalBaseUrl, provider({ X_MEDIA_BASE_URL: bad })))
+        const error = yield* Effect.flip(
+          XMediaConfig.load(XMediaConfig.optionalBaseUrl, provider({ X_MEDIA_BASE_URL: bad }))
+        )
         expect(error).toMatchObject({ _tag: "InvalidOption", option: "X_MEDIA_BASE_URL", value: bad })
       }
       // The required form: absent is "missing", so Config.option (and a CLI fallback) sees it as unset.
@@ -71,7 +76,11 @@ describe("XClient.layerConfig", () => {
   it.effect("a field replaced by Config.succeed wins, and its variable is not even read", () =>
     Effect.gen(function*() {
       const x = yield* buildXClient(
-        { ...XMediaConfig.options, dialect: Config.succeed("v2" as const), baseUrl: Config.succeed("http://127.0.0.1:7") },
+        {
+          ...XMediaConfig.options,
+          dialect: Config.succeed("v2" as const),
+          baseUrl: Config.succeed("http://127.0.0.1:7")
+        },
         { ...oauth2, X_MEDIA_API: "v3", X_MEDIA_BASE_URL: "not a url" }
       )
       expect({ dialect: x.dialect, baseUrl: x.baseUrl }).toEqual({ dialect: "v2", baseUrl: "http://127.0.0.1:7" })
@@ -95,7 +104,9 @@ describe("credentials at the boundary", () => {
     Effect.flip(
       XClient.XClient.use(Effect.succeed).pipe(
         // Plain JavaScript callers can pass anything: the types are no guard there.
-        Effect.provide(XClient.layer({ credentials: credentials as Credentials.Credentials }).pipe(Layer.provide(noTransport)))
+        Effect.provide(
+          XClient.layer({ credentials: credentials as Credentials.Credentials }).pipe(Layer.provide(noTransport))
+        )
       )
     )
 
@@ -124,6 +135,10 @@ describe("credentials at the boundary", () => {
       expect(notRedacted.message).not.toContain("raw-token")
       const empty = yield* build(Credentials.oauth2(Redacted.make(" ")))
       expect(empty).toMatchObject({ _tag: "InvalidOption", option: "credentials" })
-      expect(yield* build(undefined)).toMatchObject({ _tag: "InvalidOption", option: "credentials", value: "undefined" })
+      expect(yield* build(undefined)).toMatchObject({
+        _tag: "InvalidOption",
+        option: "credentials",
+        value: "undefined"
+      })
     }))
 })

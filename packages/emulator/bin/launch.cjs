@@ -7,7 +7,10 @@ var path = require("node:path");
 var url = require("node:url");
 
 module.exports = function (name, pkg, fail) {
-  var peers = Object.keys(pkg.peerDependencies || {}).map(function (peer) {
+  var optional = pkg.peerDependenciesMeta || {};
+  var peers = Object.keys(pkg.peerDependencies || {}).filter(function (peer) {
+    return !(optional[peer] && optional[peer].optional);
+  }).map(function (peer) {
     return peer + "@" + pkg.peerDependencies[peer];
   });
   var advice = "reinstall " + pkg.name + (peers.length > 0 ? " with its peer dependencies (" + peers.join(", ") + ")" : "") +

@@ -7,8 +7,6 @@
  *
  * @module
  */
-import type { EmulatorConfig } from "./Options.ts"
-import type { Dialect, EmulatorUser } from "./Options.ts"
 import {
   type NonceCache,
   type OAuth1Failure,
@@ -16,6 +14,7 @@ import {
   type SignedRequest,
   verifyOAuth1
 } from "./OAuth1.ts"
+import type { Dialect, EmulatorConfig, EmulatorUser } from "./Options.ts"
 import * as Replies from "./Replies.ts"
 import { userByAccessToken, userByOAuth2Token } from "./Users.ts"
 

@@ -7,9 +7,9 @@
  *
  * @module
  */
-import { createRequire } from "node:module"
 import { Console, Effect } from "effect"
 import { Command, Flag } from "effect/cli"
+import { createRequire } from "node:module"
 import { Emulator, type EmulatorHandle } from "./Emulator.ts"
 
 /** The `NAME=value` lines printed at start-up. */
@@ -25,7 +25,8 @@ export const environmentLines = (emulator: EmulatorHandle): ReadonlyArray<string
 /** The package's version (from its package.json, one level above both src/ and dist/): what `--version` prints. */
 export const version: string = (() => {
   const manifest: unknown = createRequire(import.meta.url)("../package.json")
-  return typeof manifest === "object" && manifest !== null && "version" in manifest && typeof manifest.version === "string"
+  return typeof manifest === "object" && manifest !== null && "version" in manifest &&
+      typeof manifest.version === "string"
     ? manifest.version
     : "unknown"
 })()

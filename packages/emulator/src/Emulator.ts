@@ -7,17 +7,17 @@
  *
  * @module
  */
-import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodePath from "@effect/platform-node/NodePath"
 import { Cause, Clock, Context, Effect, Exit, FiberSet, FileSystem, Layer, ManagedRuntime, Path } from "effect"
 import * as HttpRouter from "effect/http/HttpRouter"
 import { exitResponse, type ServeError } from "effect/http/HttpServerError"
 import { HttpServerRequest } from "effect/http/HttpServerRequest"
 import type { HttpServerResponse } from "effect/http/HttpServerResponse"
 import type { PlatformError } from "effect/PlatformError"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import * as NodePath from "@effect/platform-node/NodePath"
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
 import { EmulatorClock } from "./EmulatorClock.ts"
 import { EmulatorState } from "./EmulatorState.ts"
 import { notFound } from "./Endpoint.ts"

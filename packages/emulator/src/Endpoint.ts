@@ -6,16 +6,16 @@
  *
  * @module
  */
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import { Effect, Result, type Schema } from "effect"
 import * as HttpRouter from "effect/http/HttpRouter"
 import { HttpServerRequest } from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
-import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import { authenticate, type AuthOutcome } from "./Auth.ts"
 import type { EmulatorState } from "./EmulatorState.ts"
 import type { Fault } from "./Faults.ts"
 import type { Dialect, EmulatorUser, Step } from "./Options.ts"
-import { type RateLimitState, rateLimitHeaders } from "./RateLimits.ts"
+import { rateLimitHeaders, type RateLimitState } from "./RateLimits.ts"
 import { CurrentRequest, type RequestEntry } from "./Recorder.ts"
 import * as Replies from "./Replies.ts"
 import { parseJson, readInput, type RequestInput } from "./RequestInput.ts"
@@ -225,14 +225,14 @@ export const endpoint = (state: EmulatorState, spec: EndpointSpec) =>
       }
     }
 
-    const reply = yield* spec.handle({ state, user, dialect: spec.dialect, step, input, target, pathParams, entry }).pipe(
-      Effect.catchTag("Rejection", (rejection) =>
-        Effect.sync(() => {
-          entry.error = rejection.reason
-          return rejection.reply
-        })
+    const reply = yield* spec.handle({ state, user, dialect: spec.dialect, step, input, target, pathParams, entry })
+      .pipe(
+        Effect.catchTag("Rejection", (rejection) =>
+          Effect.sync(() => {
+            entry.error = rejection.reason
+            return rejection.reply
+          }))
       )
-    )
     return yield* respond(reply, taken.state)
   })
 

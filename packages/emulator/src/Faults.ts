@@ -182,7 +182,9 @@ const validate = (rule: FaultRule): FaultRule => {
       throw new RangeError(`Fault.retryAfter resetAfterSecs must be a number >= 0, got ${fault.resetAfterSecs}`)
     }
   }
-  if (!Number.isSafeInteger(nth) || nth < 1) throw new RangeError(`FaultRule.nth must be a whole number >= 1, got ${nth}`)
+  if (!Number.isSafeInteger(nth) || nth < 1) {
+    throw new RangeError(`FaultRule.nth must be a whole number >= 1, got ${nth}`)
+  }
   if (!(times === Infinity || (Number.isSafeInteger(times) && times >= 0))) {
     throw new RangeError(`FaultRule.times must be a whole number >= 0 or Infinity, got ${times}`)
   }

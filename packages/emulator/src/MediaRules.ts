@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { EmulatorConfig } from "./Options.ts"
 import type { MediaKind } from "./MediaIds.ts"
+import type { EmulatorConfig } from "./Options.ts"
 
 /** The `media_type` values X's v2 INIT accepts (OpenAPI 2.167); the emulator applies them to v1 as well. */
 export const mediaTypes: ReadonlyArray<string> = [
@@ -40,11 +40,23 @@ export const mediaCategories: ReadonlyArray<string> = [
 ]
 
 /** Categories whose uploads go through asynchronous processing (`processing_info` at FINALIZE). */
-export const asyncCategories: ReadonlyArray<string> = ["tweet_video", "tweet_gif", "amplify_video", "dm_video", "dm_gif"]
+export const asyncCategories: ReadonlyArray<string> = [
+  "tweet_video",
+  "tweet_gif",
+  "amplify_video",
+  "dm_video",
+  "dm_gif"
+]
 
 /** The kind a category stands for. */
 const kindOfCategory = (category: string): MediaKind =>
-  category.endsWith("_gif") ? "gif" : category.endsWith("_video") ? "video" : category === "subtitles" ? "subtitles" : "image"
+  category.endsWith("_gif")
+    ? "gif"
+    : category.endsWith("_video")
+    ? "video"
+    : category === "subtitles"
+    ? "subtitles"
+    : "image"
 
 /** The kind a media type stands for, when no category was given. */
 const kindOfType = (mediaType: string): MediaKind =>
@@ -119,9 +131,13 @@ export const sniffMismatch = (mediaType: string, head: Uint8Array): string | und
       return ascii(head, 0, 8) === "\x89PNG\r\n\x1a\n" ? undefined : "Unsupported image format: not a PNG"
     case "image/jpeg":
     case "image/pjpeg":
-      return head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff ? undefined : "Unsupported image format: not a JPEG"
+      return head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff
+        ? undefined
+        : "Unsupported image format: not a JPEG"
     case "image/webp":
-      return ascii(head, 0, 4) === "RIFF" && ascii(head, 8, 4) === "WEBP" ? undefined : "Unsupported image format: not a WEBP"
+      return ascii(head, 0, 4) === "RIFF" && ascii(head, 8, 4) === "WEBP"
+        ? undefined
+        : "Unsupported image format: not a WEBP"
     default:
       return undefined
   }

@@ -58,7 +58,11 @@ const check = (dialect: Dialect, session: Session, update: MetadataUpdate): Effe
 }
 
 /** Checks the whole update, then stores it on the media. */
-export const apply = (dialect: Dialect, session: Session, update: MetadataUpdate): Effect.Effect<void, Replies.Rejection> =>
+export const apply = (
+  dialect: Dialect,
+  session: Session,
+  update: MetadataUpdate
+): Effect.Effect<void, Replies.Rejection> =>
   Effect.andThen(
     check(dialect, session, update),
     Effect.sync(() => {

@@ -70,7 +70,9 @@ export const parseAuthorizationHeader = (header: string): ReadonlyMap<string, st
 export const baseStringUri = (scheme: string, host: string, path: string): string => {
   const lowerScheme = scheme.toLowerCase()
   let authority = host.toLowerCase()
-  if ((lowerScheme === "http" && authority.endsWith(":80")) || (lowerScheme === "https" && authority.endsWith(":443"))) {
+  if (
+    (lowerScheme === "http" && authority.endsWith(":80")) || (lowerScheme === "https" && authority.endsWith(":443"))
+  ) {
     authority = authority.slice(0, authority.lastIndexOf(":"))
   }
   return `${lowerScheme}://${authority}${path === "" ? "/" : path}`
@@ -86,7 +88,9 @@ export const signatureBaseString = (method: string, uri: string, params: Readonl
 
 /** base64(HMAC-SHA1(enc(consumerSecret)&enc(tokenSecret), baseString)). */
 export const hmacSha1Signature = (baseString: string, consumerSecret: string, tokenSecret: string): string =>
-  createHmac("sha1", `${percentEncode(consumerSecret)}&${percentEncode(tokenSecret)}`).update(baseString).digest("base64")
+  createHmac("sha1", `${percentEncode(consumerSecret)}&${percentEncode(tokenSecret)}`).update(baseString).digest(
+    "base64"
+  )
 
 /** Compares two signatures without leaking timing. */
 export const signaturesEqual = (a: string, b: string): boolean => {

@@ -209,7 +209,9 @@ const nonNegative = (name: string, value: number): number => {
 }
 
 const positiveInt = (name: string, value: number): number => {
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number >= 1, got ${value}`)
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a whole number >= 1, got ${value}`)
+  }
   return value
 }
 

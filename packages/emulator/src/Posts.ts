@@ -82,7 +82,12 @@ const combinationRefused = (ids: ReadonlyArray<string>, detail: string) =>
   )
 
 /** Why a media cannot be attached to a post by `userId`, or `undefined` when it can. */
-const unusable = (state: EmulatorState, id: string, session: Session | undefined, userId: string): string | undefined => {
+const unusable = (
+  state: EmulatorState,
+  id: string,
+  session: Session | undefined,
+  userId: string
+): string | undefined => {
   if (!/^[0-9]{1,19}$/.test(id)) return `media id ${JSON.stringify(id)} is not 1 to 19 digits`
   if (session === undefined) return `media ${id} does not exist`
   if (!canAccess(session, userId, "use")) {
@@ -115,7 +120,9 @@ const checkMedia = (
     for (const id of ids) {
       const session = state.store.get(id)
       const reason = unusable(state, id, session, userId)
-      if (reason !== undefined || session === undefined) return yield* mediaRefused(ids, reason ?? `media ${id} does not exist`)
+      if (reason !== undefined || session === undefined) {
+        return yield* mediaRefused(ids, reason ?? `media ${id} does not exist`)
+      }
       sessions.push(session)
     }
     const count = (kind: string) => sessions.filter((s) => s.classification.kind === kind).length
@@ -149,18 +156,26 @@ export const create = (
     const limit = state.config.posts.maxTextLength
     if (length > limit) {
       return yield* reject(
-        Replies.invalidParameter("text", [text], `Text is too long: its weighted length is ${length}; the limit is ${limit}.`)
+        Replies.invalidParameter(
+          "text",
+          [text],
+          `Text is too long: its weighted length is ${length}; the limit is ${limit}.`
+        )
       )
     }
     if (text.trim() === "" && body.media === undefined) {
-      return yield* reject(Replies.invalidParameter("text", [text], "Post text is empty: text is required unless media is attached."))
+      return yield* reject(
+        Replies.invalidParameter("text", [text], "Post text is empty: text is required unless media is attached.")
+      )
     }
     const replyTo = body.reply?.in_reply_to_tweet_id
     if (replyTo !== undefined && state.posts.get(replyTo) === undefined) return yield* notVisible("reply to", replyTo)
     const quoteOf = body.quote_tweet_id
     if (quoteOf !== undefined && state.posts.get(quoteOf) === undefined) return yield* notVisible("quote", quoteOf)
     const sessions = body.media === undefined ? [] : yield* checkMedia(state, user.id, mediaIds)
-    const id = newId((candidate) => state.posts.get(candidate) !== undefined || state.store.get(candidate) !== undefined)
+    const id = newId((candidate) =>
+      state.posts.get(candidate) !== undefined || state.store.get(candidate) !== undefined
+    )
     const post: RecordedPost = Object.freeze({
       id,
       authorId: user.id,

@@ -139,7 +139,12 @@ export const chunkTooLarge = (dialect: Dialect, limit: number): Reply =>
 export const notFinalized = (dialect: Dialect, id: string): Reply =>
   dialect === "v1"
     ? codeErrors(404, 34, "Sorry, that page does not exist.")
-    : problem(404, "Not Found Error", `Could not find media with id: [${id}] in a finalized state.`, problemUri("resource-not-found"))
+    : problem(
+      404,
+      "Not Found Error",
+      `Could not find media with id: [${id}] in a finalized state.`,
+      problemUri("resource-not-found")
+    )
 
 /** 429 with X's code 88. */
 export const rateLimitExceeded = (): Reply => codeErrors(429, 88, "Rate limit exceeded")
@@ -153,5 +158,7 @@ export const routeNotFound = (v2: boolean): Reply =>
 /** A 5xx body: the v1.1 envelope with code 131, or a v2 problem. */
 export const serverError = (dialect: Dialect | undefined, status: number): Reply => {
   const title = status === 503 ? "Service Unavailable" : status === 502 ? "Bad Gateway" : "Internal Server Error"
-  return dialect === "v2" ? problem(status, title, title, problemUri("internal-error")) : codeErrors(status, 131, "Internal error")
+  return dialect === "v2"
+    ? problem(status, title, title, problemUri("internal-error"))
+    : codeErrors(status, 131, "Internal error")
 }

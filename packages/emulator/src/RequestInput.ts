@@ -10,8 +10,8 @@
  */
 import { Data, Effect, Option, Stream } from "effect"
 import * as ByteSize from "effect/ByteSize"
-import * as Multipart from "effect/http/Multipart"
 import type { HttpServerRequest } from "effect/http/HttpServerRequest"
+import * as Multipart from "effect/http/Multipart"
 import { type Param, parseParamString } from "./OAuth1.ts"
 import type { Store } from "./Store.ts"
 import type { Link } from "./Throttle.ts"
@@ -198,7 +198,9 @@ const readMultipart = <E>(
       )
     )
     // Only the last `media` part is kept; earlier ones (and a cut-off one) are deleted.
-    const keep = outcome._tag === "Success" ? Option.fromNullishOr(media).pipe(Option.map((m) => m.path)) : Option.none()
+    const keep = outcome._tag === "Success"
+      ? Option.fromNullishOr(media).pipe(Option.map((m) => m.path))
+      : Option.none()
     for (const path of spilled) {
       if (Option.isNone(keep) || keep.value !== path) yield* store.discard(path)
     }

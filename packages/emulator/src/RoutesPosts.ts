@@ -7,8 +7,8 @@
  */
 import { Effect } from "effect"
 import * as HttpRouter from "effect/http/HttpRouter"
-import { endpoint, type EndpointSpec, jsonRequest } from "./Endpoint.ts"
 import type { EmulatorState } from "./EmulatorState.ts"
+import { endpoint, type EndpointSpec, jsonRequest } from "./Endpoint.ts"
 import * as Posts from "./Posts.ts"
 import * as Replies from "./Replies.ts"
 import { PostBody } from "./WireSchemas.ts"

@@ -8,11 +8,11 @@
  */
 import { Effect, Result } from "effect"
 import * as HttpRouter from "effect/http/HttpRouter"
-import { checkBody, endpoint, type EndpointSpec, type HandlerContext, type Target } from "./Endpoint.ts"
 import type { EmulatorState } from "./EmulatorState.ts"
-import type { Step } from "./Options.ts"
-import type { Param } from "./OAuth1.ts"
+import { checkBody, endpoint, type EndpointSpec, type HandlerContext, type Target } from "./Endpoint.ts"
 import * as Metadata from "./Metadata.ts"
+import type { Param } from "./OAuth1.ts"
+import type { Step } from "./Options.ts"
 import * as Replies from "./Replies.ts"
 import { param, parseJson, type RequestInput } from "./RequestInput.ts"
 import * as Uploads from "./Uploads.ts"
@@ -151,8 +151,7 @@ const upload: EndpointSpec = {
     })
 }
 
-const metadataBody = (input: RequestInput) =>
-  input.text === undefined ? undefined : parseJson(input.text)
+const metadataBody = (input: RequestInput) => input.text === undefined ? undefined : parseJson(input.text)
 
 const metadata: EndpointSpec = {
   dialect: "v1",

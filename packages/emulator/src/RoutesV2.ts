@@ -9,8 +9,8 @@
  */
 import { Effect, Result } from "effect"
 import * as HttpRouter from "effect/http/HttpRouter"
-import { checkBody, endpoint, type EndpointSpec, type HandlerContext, jsonBody, jsonRequest } from "./Endpoint.ts"
 import type { EmulatorState } from "./EmulatorState.ts"
+import { checkBody, endpoint, type EndpointSpec, type HandlerContext, jsonBody, jsonRequest } from "./Endpoint.ts"
 import * as Metadata from "./Metadata.ts"
 import * as Replies from "./Replies.ts"
 import { param, parseJson, type RequestInput } from "./RequestInput.ts"

@@ -6,14 +6,14 @@
  *
  * @module
  */
-import { createHash } from "node:crypto"
-import { Effect, FileSystem, Path, Stream } from "effect"
+import { Effect, type FileSystem, type Path, Stream } from "effect"
 import type { PlatformError } from "effect/PlatformError"
+import { createHash } from "node:crypto"
 import type { EmulatorClock } from "./EmulatorClock.ts"
-import { type MediaKind, mediaKey, newId } from "./MediaIds.ts"
+import type { Fault } from "./Faults.ts"
+import { mediaKey, type MediaKind, newId } from "./MediaIds.ts"
 import type { Classification } from "./MediaRules.ts"
 import type { Dialect, EmulatorConfig } from "./Options.ts"
-import type { Fault } from "./Faults.ts"
 import type { ProcessingError, ProcessingState } from "./Processing.ts"
 
 /** A processing fault waiting for the media to be finalized (applied by FINALIZE and STATUS). */
@@ -250,7 +250,10 @@ export class Store {
   /** Writes `bytes` (a decoded base64 chunk) as segment `index`, replacing an earlier one. */
   writeSegment(session: Session, index: number, bytes: Uint8Array): Effect.Effect<void, PlatformError> {
     const incoming = this.incomingPath()
-    return Effect.flatMap(this.fileSystem.writeFile(incoming, bytes), () => this.adoptSegment(session, index, incoming, bytes.length))
+    return Effect.flatMap(
+      this.fileSystem.writeFile(incoming, bytes),
+      () => this.adoptSegment(session, index, incoming, bytes.length)
+    )
   }
 
   /** Deletes a spilled file that will not become a segment. */

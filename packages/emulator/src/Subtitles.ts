@@ -101,7 +101,11 @@ export const attach = (
     const ready = state.store.stateOf(target)
     if (ready !== "succeeded") {
       return yield* reject(
-        Replies.invalidParameter("id", [target.id], `Media ${target.id} is ${ready}: attach subtitles once its processing has succeeded.`)
+        Replies.invalidParameter(
+          "id",
+          [target.id],
+          `Media ${target.id} is ${ready}: attach subtitles once its processing has succeeded.`
+        )
       )
     }
     const subtitles = request.subtitles
@@ -121,12 +125,18 @@ export const attach = (
     const fileState = state.store.stateOf(file)
     if (fileState !== "succeeded") {
       return yield* reject(
-        Replies.invalidParameter("subtitles.id", [file.id], `Subtitles media ${file.id} is ${fileState}, not ready: finalize its upload first.`)
+        Replies.invalidParameter(
+          "subtitles.id",
+          [file.id],
+          `Subtitles media ${file.id} is ${fileState}, not ready: finalize its upload first.`
+        )
       )
     }
     const mismatch = subtitlesMismatch(file.mediaType, file.head ?? new Uint8Array())
     if (mismatch !== undefined) {
-      return yield* reject(Replies.invalidParameter("subtitles.id", [file.id], `Subtitles media ${file.id} is ${mismatch}.`))
+      return yield* reject(
+        Replies.invalidParameter("subtitles.id", [file.id], `Subtitles media ${file.id} is ${mismatch}.`)
+      )
     }
     const track: RecordedSubtitles = Object.freeze({
       id: file.id,

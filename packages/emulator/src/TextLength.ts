@@ -33,7 +33,8 @@ const tlds = "com|org|net|edu|gov|io|co|dev|app|ai|me|ly|gg|tv|info|biz|xyz|uk|u
  * URL); trailing punctuation is not part of a URL.
  */
 const urlPattern = new RegExp(
-  String.raw`(?:https?:\/\/[^\s]+|\bwww\.[^\s]+|(?<![@\w.-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:${tlds})\b(?:\/[^\s]*)?)`,
+  String
+    .raw`(?:https?:\/\/[^\s]+|\bwww\.[^\s]+|(?<![@\w.-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:${tlds})\b(?:\/[^\s]*)?)`,
   "giu"
 )
 

@@ -10,7 +10,14 @@
 import { Effect } from "effect"
 import type { PlatformError } from "effect/PlatformError"
 import type { EmulatorState } from "./EmulatorState.ts"
-import { classify, imageDimensions, mediaCategories, mediaTypes, sizeLimitMessage, sniffMismatch } from "./MediaRules.ts"
+import {
+  classify,
+  imageDimensions,
+  mediaCategories,
+  mediaTypes,
+  sizeLimitMessage,
+  sniffMismatch
+} from "./MediaRules.ts"
 import type { Dialect } from "./Options.ts"
 import * as Processing from "./Processing.ts"
 import * as Replies from "./Replies.ts"
@@ -69,11 +76,21 @@ export const init = (
   }
   const { additionalOwners } = params
   if (additionalOwners.length > maxAdditionalOwners) {
-    return reject(Replies.badParam(dialect, `additional_owners lists ${additionalOwners.length} users; at most ${maxAdditionalOwners} are allowed.`))
+    return reject(
+      Replies.badParam(
+        dialect,
+        `additional_owners lists ${additionalOwners.length} users; at most ${maxAdditionalOwners} are allowed.`
+      )
+    )
   }
   const badOwner = additionalOwners.find((owner) => !/^[0-9]{1,19}$/.test(owner))
   if (badOwner !== undefined) {
-    return reject(Replies.badParam(dialect, `additional_owners must be user ids of 1 to 19 digits, got ${JSON.stringify(badOwner)}.`))
+    return reject(
+      Replies.badParam(
+        dialect,
+        `additional_owners must be user ids of 1 to 19 digits, got ${JSON.stringify(badOwner)}.`
+      )
+    )
   }
   const classification = classify(state.config, dialect, mediaType, mediaCategory)
   if (totalBytes > classification.limit) {

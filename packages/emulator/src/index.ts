@@ -7,6 +7,7 @@
  *
  * @module
  */
+export type { AuthResult } from "./Auth.ts"
 export {
   Emulator,
   type EmulatorHandle,
@@ -15,7 +16,6 @@ export {
   startEmulator
 } from "./Emulator.ts"
 export { Fault, type FaultRule, type FaultTag, type RetryAfterForm } from "./Faults.ts"
-export type { AuthResult } from "./Auth.ts"
 export type { MediaKind } from "./MediaIds.ts"
 export {
   defaultRateLimits,

@@ -87,10 +87,13 @@ describe("authentication", () => {
       Effect.gen(function*() {
         const v2 = yield* v2Init(emulator, { media_type: "image/png", total_bytes: 10 })
         expect(v2.status).toBe(200)
-        const v1 = yield* send(`${emulator.url}/1.1/media/upload.json?command=INIT&media_type=image%2Fpng&total_bytes=10`, {
-          method: "POST",
-          headers: bearer(emulator)
-        })
+        const v1 = yield* send(
+          `${emulator.url}/1.1/media/upload.json?command=INIT&media_type=image%2Fpng&total_bytes=10`,
+          {
+            method: "POST",
+            headers: bearer(emulator)
+          }
+        )
         expect(v1.status).toBe(403)
         expect(at(v1.json, "errors", 0, "code")).toBe(220)
         const unknown = yield* send(`${emulator.url}/2/media/upload/initialize`, {
@@ -125,29 +128,34 @@ describe("authentication", () => {
       })))
 
   it.live("configured credentials are used; auth can be turned off", () =>
-    withEmulator({ credentials: { oauth2Token: "fixed-token", consumerKey: "ck" } }, (emulator) =>
-      Effect.gen(function*() {
-        expect(emulator.credentials.oauth2Token).toBe("fixed-token")
-        expect(emulator.credentials.consumerKey).toBe("ck")
-        expect(emulator.credentials.consumerSecret.length).toBeGreaterThan(20)
-        const ok = yield* v2Init(emulator, { media_type: "image/png", total_bytes: 10 })
-        expect(ok.status).toBe(200)
-      })).pipe(
-        Effect.andThen(withEmulator({ auth: false }, (emulator) =>
-          Effect.gen(function*() {
-            const anything = yield* send(`${emulator.url}/2/media/upload/initialize`, {
-              method: "POST",
-              headers: { "content-type": "application/json" },
-              body: JSON.stringify({ media_type: "image/png", total_bytes: 10 })
-            })
-            expect(anything.status).toBe(200)
-            expect(emulator.requests()[0]?.auth).toBe("disabled")
-          })))
-      ))
+    withEmulator(
+      { credentials: { oauth2Token: "fixed-token", consumerKey: "ck" } },
+      (emulator) =>
+        Effect.gen(function*() {
+          expect(emulator.credentials.oauth2Token).toBe("fixed-token")
+          expect(emulator.credentials.consumerKey).toBe("ck")
+          expect(emulator.credentials.consumerSecret.length).toBeGreaterThan(20)
+          const ok = yield* v2Init(emulator, { media_type: "image/png", total_bytes: 10 })
+          expect(ok.status).toBe(200)
+        })
+    ).pipe(
+      Effect.andThen(withEmulator({ auth: false }, (emulator) =>
+        Effect.gen(function*() {
+          const anything = yield* send(`${emulator.url}/2/media/upload/initialize`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ media_type: "image/png", total_bytes: 10 })
+          })
+          expect(anything.status).toBe(200)
+          expect(emulator.requests()[0]?.auth).toBe("disabled")
+        })))
+    ))
 
   it.live("two emulators generate different credentials", () =>
-    withEmulator({}, (a) => withEmulator({}, (b) => Effect.sync(() => {
-      expect(a.credentials.consumerSecret).not.toBe(b.credentials.consumerSecret)
-      expect(a.url).not.toBe(b.url)
-    }))))
+    withEmulator({}, (a) =>
+      withEmulator({}, (b) =>
+        Effect.sync(() => {
+          expect(a.credentials.consumerSecret).not.toBe(b.credentials.consumerSecret)
+          expect(a.url).not.toBe(b.url)
+        }))))
 })

@@ -8,6 +8,7 @@ import {
   pngBytes,
   send,
   str,
+  userId,
   v1Append,
   v1Post,
   v1Status,
@@ -17,11 +18,11 @@ import {
   v2Init,
   v2Status,
   v2Upload,
-  userId,
   withEmulator
 } from "./helpers.ts"
 
-const initVideo = (size: number) => [["command", "INIT"], ["media_type", "video/mp4"], ["total_bytes", String(size)]] as const
+const initVideo = (size: number) =>
+  [["command", "INIT"], ["media_type", "video/mp4"], ["total_bytes", String(size)]] as const
 
 describe("fault injection", () => {
   it.live("HTTP 5xx with X's body per dialect, or a given body; the request has no other effect", () =>
@@ -50,35 +51,41 @@ describe("fault injection", () => {
       })))
 
   it.live("a dropped connection gets no answer at all, and the segment is not stored", () =>
-    withEmulator({ faults: [{ step: "APPEND", segmentIndex: 1, fault: Fault.dropConnection() }] }, (emulator) =>
-      Effect.gen(function*() {
-        const init = yield* v1Post(emulator, initVideo(20))
-        const id = str(init.json, "media_id_string")
-        expect((yield* v1Append(emulator, id, 0, mp4Bytes(10))).status).toBe(204)
-        const dropped = yield* Effect.exit(v1Append(emulator, id, 1, mp4Bytes(10)))
-        expect(Exit.isFailure(dropped)).toBe(true)
-        const record = emulator.requests().find((r) => r.segmentIndex === 1)
-        expect(record).toMatchObject({ dropped: true, status: undefined, fault: "DropConnection", step: "APPEND" })
-        expect(emulator.media(id)?.receivedBytes).toBe(10)
-        // the retry goes through
-        expect((yield* v1Append(emulator, id, 1, mp4Bytes(10))).status).toBe(204)
-      })))
+    withEmulator(
+      { faults: [{ step: "APPEND", segmentIndex: 1, fault: Fault.dropConnection() }] },
+      (emulator) =>
+        Effect.gen(function*() {
+          const init = yield* v1Post(emulator, initVideo(20))
+          const id = str(init.json, "media_id_string")
+          expect((yield* v1Append(emulator, id, 0, mp4Bytes(10))).status).toBe(204)
+          const dropped = yield* Effect.exit(v1Append(emulator, id, 1, mp4Bytes(10)))
+          expect(Exit.isFailure(dropped)).toBe(true)
+          const record = emulator.requests().find((r) => r.segmentIndex === 1)
+          expect(record).toMatchObject({ dropped: true, status: undefined, fault: "DropConnection", step: "APPEND" })
+          expect(emulator.media(id)?.receivedBytes).toBe(10)
+          // the retry goes through
+          expect((yield* v1Append(emulator, id, 1, mp4Bytes(10))).status).toBe(204)
+        })
+    ))
 
   it.live("429 with x-rate-limit-reset N seconds ahead", () =>
-    withEmulator({ faults: [{ step: "FINALIZE", fault: Fault.rateLimited(30) }] }, (emulator) =>
-      Effect.gen(function*() {
-        const init = yield* v2Init(emulator, { media_type: "image/png", total_bytes: 10 })
-        const id = str(init.json, "data", "id")
-        yield* v2Append(emulator, id, 0, pngBytes(10))
-        const limited = yield* v2Finalize(emulator, id)
-        expect(limited.status).toBe(429)
-        expect(limited.json).toEqual({ errors: [{ code: 88, message: "Rate limit exceeded" }] })
-        expect(limited.headers.get("x-rate-limit-remaining")).toBe("0")
-        const reset = Number(limited.headers.get("x-rate-limit-reset"))
-        expect(reset - emulator.now() / 1000).toBeGreaterThan(29)
-        expect(reset - emulator.now() / 1000).toBeLessThanOrEqual(31)
-        expect((yield* v2Finalize(emulator, id)).status).toBe(200)
-      })))
+    withEmulator(
+      { faults: [{ step: "FINALIZE", fault: Fault.rateLimited(30) }] },
+      (emulator) =>
+        Effect.gen(function*() {
+          const init = yield* v2Init(emulator, { media_type: "image/png", total_bytes: 10 })
+          const id = str(init.json, "data", "id")
+          yield* v2Append(emulator, id, 0, pngBytes(10))
+          const limited = yield* v2Finalize(emulator, id)
+          expect(limited.status).toBe(429)
+          expect(limited.json).toEqual({ errors: [{ code: 88, message: "Rate limit exceeded" }] })
+          expect(limited.headers.get("x-rate-limit-remaining")).toBe("0")
+          const reset = Number(limited.headers.get("x-rate-limit-reset"))
+          expect(reset - emulator.now() / 1000).toBeGreaterThan(29)
+          expect(reset - emulator.now() / 1000).toBeLessThanOrEqual(31)
+          expect((yield* v2Finalize(emulator, id)).status).toBe(200)
+        })
+    ))
 
   it.live("Retry-After on 503, in delta seconds and as an HTTP date; the request has no other effect", () =>
     withEmulator({
@@ -138,32 +145,38 @@ describe("fault injection", () => {
       })))
 
   it.live("an accepted request that is never answered: the client gives up; other requests are served", () =>
-    withEmulator({ faults: [{ step: "APPEND", segmentIndex: 1, fault: Fault.neverAnswer() }] }, (emulator) =>
-      Effect.gen(function*() {
-        const id = str((yield* v2Init(emulator, { media_type: "video/mp4", total_bytes: 20 })).json, "data", "id")
-        const form = new FormData()
-        form.set("segment_index", "1")
-        form.set("media", new Blob([mp4Bytes(10)]))
-        const started = performance.now()
-        const hung = yield* Effect.exit(send(`${emulator.url}/2/media/upload/${id}/append`, {
-          method: "POST",
-          headers: bearer(emulator),
-          body: form,
-          signal: AbortSignal.timeout(300)
-        }))
-        expect(Exit.isFailure(hung)).toBe(true)
-        expect(performance.now() - started).toBeGreaterThanOrEqual(290)
-        // the body was read, and nothing was answered or stored
-        const record = emulator.requests().find((r) => r.segmentIndex === 1)
-        expect(record).toMatchObject({ fault: "NeverAnswer", status: undefined, step: "APPEND" })
-        expect(record?.bodyBytes).toBeGreaterThan(10)
-        expect(emulator.media(id)?.segments).toEqual([])
-        // the record ends, as dropped, when the client gives up (a moment later on a busy machine)
-        const ended = () => emulator.requests().find((r) => r.segmentIndex === 1)?.endedAt !== undefined
-        for (let i = 0; i < 100 && !ended(); i++) yield* Effect.sleep("20 millis")
-        expect(emulator.requests().find((r) => r.segmentIndex === 1)).toMatchObject({ dropped: true, status: undefined })
-        expect((yield* v2Append(emulator, id, 0, mp4Bytes(10))).status).toBe(200)
-      })))
+    withEmulator(
+      { faults: [{ step: "APPEND", segmentIndex: 1, fault: Fault.neverAnswer() }] },
+      (emulator) =>
+        Effect.gen(function*() {
+          const id = str((yield* v2Init(emulator, { media_type: "video/mp4", total_bytes: 20 })).json, "data", "id")
+          const form = new FormData()
+          form.set("segment_index", "1")
+          form.set("media", new Blob([mp4Bytes(10)]))
+          const started = performance.now()
+          const hung = yield* Effect.exit(send(`${emulator.url}/2/media/upload/${id}/append`, {
+            method: "POST",
+            headers: bearer(emulator),
+            body: form,
+            signal: AbortSignal.timeout(300)
+          }))
+          expect(Exit.isFailure(hung)).toBe(true)
+          expect(performance.now() - started).toBeGreaterThanOrEqual(290)
+          // the body was read, and nothing was answered or stored
+          const record = emulator.requests().find((r) => r.segmentIndex === 1)
+          expect(record).toMatchObject({ fault: "NeverAnswer", status: undefined, step: "APPEND" })
+          expect(record?.bodyBytes).toBeGreaterThan(10)
+          expect(emulator.media(id)?.segments).toEqual([])
+          // the record ends, as dropped, when the client gives up (a moment later on a busy machine)
+          const ended = () => emulator.requests().find((r) => r.segmentIndex === 1)?.endedAt !== undefined
+          for (let i = 0; i < 100 && !ended(); i++) yield* Effect.sleep("20 millis")
+          expect(emulator.requests().find((r) => r.segmentIndex === 1)).toMatchObject({
+            dropped: true,
+            status: undefined
+          })
+          expect((yield* v2Append(emulator, id, 0, mp4Bytes(10))).status).toBe(200)
+        })
+    ))
 
   it.live("the emulator stops promptly while a request waits for an answer that never comes", () =>
     Effect.gen(function*() {
@@ -264,49 +277,58 @@ describe("fault injection", () => {
       })))
 
   it.live("expiry: the id expires now, so the matched request is refused", () =>
-    withEmulator({ faults: [{ step: "APPEND", segmentIndex: 2, fault: Fault.expire() }] }, (emulator) =>
-      Effect.gen(function*() {
-        const init = yield* v2Init(emulator, { media_type: "video/mp4", total_bytes: 30 })
-        const id = str(init.json, "data", "id")
-        expect((yield* v2Append(emulator, id, 0, mp4Bytes(12))).status).toBe(200)
-        expect((yield* v2Append(emulator, id, 1, mp4Bytes(12))).status).toBe(200)
-        const expired = yield* v2Append(emulator, id, 2, mp4Bytes(6))
-        expect(expired.status).toBe(400)
-        expect(str(expired.json, "errors", 0, "message")).toContain("expired")
-        expect(emulator.media(id)?.expired).toBe(true)
-      })))
+    withEmulator(
+      { faults: [{ step: "APPEND", segmentIndex: 2, fault: Fault.expire() }] },
+      (emulator) =>
+        Effect.gen(function*() {
+          const init = yield* v2Init(emulator, { media_type: "video/mp4", total_bytes: 30 })
+          const id = str(init.json, "data", "id")
+          expect((yield* v2Append(emulator, id, 0, mp4Bytes(12))).status).toBe(200)
+          expect((yield* v2Append(emulator, id, 1, mp4Bytes(12))).status).toBe(200)
+          const expired = yield* v2Append(emulator, id, 2, mp4Bytes(6))
+          expect(expired.status).toBe(400)
+          expect(str(expired.json, "errors", 0, "message")).toContain("expired")
+          expect(emulator.media(id)?.expired).toBe(true)
+        })
+    ))
 
   it.live("nth and times select which matching requests fire; counts restart on setFaults", () =>
-    withEmulator({ faults: [{ step: "APPEND", nth: 2, times: 2, fault: Fault.httpError(503) }] }, (emulator) =>
-      Effect.gen(function*() {
-        const init = yield* v2Init(emulator, { media_type: "video/mp4", total_bytes: 10 })
-        const id = str(init.json, "data", "id")
-        const statuses: Array<number> = []
-        for (let i = 0; i < 5; i++) statuses.push((yield* v2Append(emulator, id, 0, mp4Bytes(10))).status)
-        expect(statuses).toEqual([200, 503, 503, 200, 200])
-        emulator.setFaults([{ step: "APPEND", times: Infinity, mediaId: id, fault: Fault.httpError(500) }])
-        const again: Array<number> = []
-        for (let i = 0; i < 3; i++) again.push((yield* v2Append(emulator, id, 0, mp4Bytes(10))).status)
-        expect(again).toEqual([500, 500, 500])
-        const other = yield* v2Init(emulator, { media_type: "video/mp4", total_bytes: 10 })
-        const otherAppend = yield* v2Append(emulator, str(other.json, "data", "id"), 0, mp4Bytes(10))
-        expect(otherAppend.status).toBe(200)
-        emulator.setFaults([])
-        expect((yield* v2Append(emulator, id, 0, mp4Bytes(10))).status).toBe(200)
-        expect(() => emulator.setFaults([{ step: "INIT", nth: 0, fault: Fault.expire() }])).toThrow(RangeError)
-      })))
+    withEmulator(
+      { faults: [{ step: "APPEND", nth: 2, times: 2, fault: Fault.httpError(503) }] },
+      (emulator) =>
+        Effect.gen(function*() {
+          const init = yield* v2Init(emulator, { media_type: "video/mp4", total_bytes: 10 })
+          const id = str(init.json, "data", "id")
+          const statuses: Array<number> = []
+          for (let i = 0; i < 5; i++) statuses.push((yield* v2Append(emulator, id, 0, mp4Bytes(10))).status)
+          expect(statuses).toEqual([200, 503, 503, 200, 200])
+          emulator.setFaults([{ step: "APPEND", times: Infinity, mediaId: id, fault: Fault.httpError(500) }])
+          const again: Array<number> = []
+          for (let i = 0; i < 3; i++) again.push((yield* v2Append(emulator, id, 0, mp4Bytes(10))).status)
+          expect(again).toEqual([500, 500, 500])
+          const other = yield* v2Init(emulator, { media_type: "video/mp4", total_bytes: 10 })
+          const otherAppend = yield* v2Append(emulator, str(other.json, "data", "id"), 0, mp4Bytes(10))
+          expect(otherAppend.status).toBe(200)
+          emulator.setFaults([])
+          expect((yield* v2Append(emulator, id, 0, mp4Bytes(10))).status).toBe(200)
+          expect(() => emulator.setFaults([{ step: "INIT", nth: 0, fault: Fault.expire() }])).toThrow(RangeError)
+        })
+    ))
 
   it.live("METADATA faults match alt-text requests", () =>
-    withEmulator({ auth: false, faults: [{ step: "METADATA", fault: Fault.httpError(503) }] }, (emulator) =>
-      Effect.gen(function*() {
-        const { id } = yield* v2Upload(emulator, pngBytes(100), "image/png", 100)
-        const answer = yield* send(`${emulator.url}/2/media/metadata`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ id, metadata: { alt_text: { text: "cat" } } })
+    withEmulator(
+      { auth: false, faults: [{ step: "METADATA", fault: Fault.httpError(503) }] },
+      (emulator) =>
+        Effect.gen(function*() {
+          const { id } = yield* v2Upload(emulator, pngBytes(100), "image/png", 100)
+          const answer = yield* send(`${emulator.url}/2/media/metadata`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ id, metadata: { alt_text: { text: "cat" } } })
+          })
+          expect(answer.status).toBe(503)
+          expect(emulator.media(id)?.altText).toBeUndefined()
+          expect(emulator.requests().at(-1)).toMatchObject({ step: "METADATA", mediaId: id, fault: "HttpError" })
         })
-        expect(answer.status).toBe(503)
-        expect(emulator.media(id)?.altText).toBeUndefined()
-        expect(emulator.requests().at(-1)).toMatchObject({ step: "METADATA", mediaId: id, fault: "HttpError" })
-      })))
+    ))
 })

@@ -3,8 +3,8 @@
  * with node:crypto (independent of the emulator's verifier), file fixtures, and a way to run a test against
  * a fresh emulator.
  */
-import { createHash, createHmac, randomBytes } from "node:crypto"
 import { Effect } from "effect"
+import { createHash, createHmac, randomBytes } from "node:crypto"
 import { Emulator, type EmulatorCredentials, type EmulatorHandle, type EmulatorOptions } from "../src/index.ts"
 
 /**
@@ -83,7 +83,13 @@ export const send = (url: string, init: RequestInit = {}) =>
       const started = performance.now()
       const response = await fetch(url, init)
       const text = await response.text()
-      return { status: response.status, headers: response.headers, text, json: parse(text), millis: performance.now() - started }
+      return {
+        status: response.status,
+        headers: response.headers,
+        text,
+        json: parse(text),
+        millis: performance.now() - started
+      }
     },
     catch: (cause) => new Error(`request failed: ${String(cause)}`, { cause })
   })
@@ -132,7 +138,9 @@ export const oauth1Header = (
     rfc3986(`${target.protocol}//${target.host}${target.pathname}`),
     rfc3986(pairs.map(([k, v]) => `${k}=${v}`).join("&"))
   ].join("&")
-  const key = `${rfc3986(options.consumerSecret ?? credentials.consumerSecret)}&${rfc3986(credentials.accessTokenSecret)}`
+  const key = `${rfc3986(options.consumerSecret ?? credentials.consumerSecret)}&${
+    rfc3986(credentials.accessTokenSecret)
+  }`
   const signature = createHmac("sha1", key).update(base).digest("base64")
   return "OAuth " +
     Object.entries({ ...oauth, oauth_signature: signature })
@@ -175,7 +183,11 @@ export const v1Append = (
   form.set("segment_index", String(segmentIndex))
   if (as === "media") form.set("media", new Blob([bytes]))
   else form.set("media_data", Buffer.from(bytes).toString("base64"))
-  return send(url, { method: "POST", headers: { authorization: oauth1Header(emulator.credentials, "POST", url) }, body: form })
+  return send(url, {
+    method: "POST",
+    headers: { authorization: oauth1Header(emulator.credentials, "POST", url) },
+    body: form
+  })
 }
 
 /** A signed `GET …?command=STATUS&media_id=…`. */
@@ -270,7 +282,13 @@ export const v2Upload = (
     if (init.status !== 200) throw new Error(`INIT failed: ${init.status} ${init.text}`)
     const id = str(init.json, "data", "id")
     for (let i = 0, at = 0; at < bytes.length; i++, at += chunkSize) {
-      const appended = yield* v2Append(emulator, id, i, bytes.subarray(at, at + chunkSize), i % 2 === 0 ? "multipart" : "json")
+      const appended = yield* v2Append(
+        emulator,
+        id,
+        i,
+        bytes.subarray(at, at + chunkSize),
+        i % 2 === 0 ? "multipart" : "json"
+      )
       if (appended.status !== 200) throw new Error(`APPEND failed: ${appended.status} ${appended.text}`)
     }
     const finalize = yield* v2Finalize(emulator, id)

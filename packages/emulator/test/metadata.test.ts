@@ -27,7 +27,9 @@ describe("POST /2/media/metadata", () => {
             }
           }
         })
-        const second = yield* metadata(emulator, image, { found_media_origin: { provider: "giphy", id: "u5BzatR15TZ04" } }, "oauth1")
+        const second = yield* metadata(emulator, image, {
+          found_media_origin: { provider: "giphy", id: "u5BzatR15TZ04" }
+        }, "oauth1")
         expect(at(second.json, "data", "associated_metadata")).toEqual({
           alt_text: { text: "A cat ☃" },
           sensitive_media_warning: { adult_content: false, graphic_violence: true, other: false },
@@ -42,7 +44,11 @@ describe("POST /2/media/metadata", () => {
         const video = yield* v2Ready(emulator, mp4Bytes(100), "video/mp4")
         const warned = yield* metadata(emulator, video, { sensitive_media_warning: { other: true } })
         expect(warned.status).toBe(200)
-        expect(emulator.media(video)?.sensitiveMediaWarning).toEqual({ adultContent: false, graphicViolence: false, other: true })
+        expect(emulator.media(video)?.sensitiveMediaWarning).toEqual({
+          adultContent: false,
+          graphicViolence: false,
+          other: true
+        })
         // an empty metadata object changes nothing
         expect(at((yield* metadata(emulator, video, {})).json, "data", "associated_metadata")).toEqual({
           sensitive_media_warning: { adult_content: false, graphic_violence: false, other: true }
@@ -58,10 +64,26 @@ describe("POST /2/media/metadata", () => {
         expect((yield* metadata(emulator, gif, { alt_text: { text: "☃".repeat(1000) } })).status).toBe(200)
         const cases = [
           [image, { alt_text: { text: "☃".repeat(1001) } }, "Alt text must be at most 1000 characters."],
-          [video, { alt_text: { text: "a video" } }, `Alt text can be set on images and GIFs only; media ${video} is video.`],
-          [image, { found_media_origin: { provider: "123456789", id: "x" } }, "found_media_origin.provider must be 1 to 8 characters."],
-          [image, { found_media_origin: { provider: "giphy", id: "x".repeat(25) } }, "found_media_origin.id must be 1 to 24 characters."],
-          [image, { found_media_origin: { provider: "giphy", id: "" } }, "found_media_origin.id must be 1 to 24 characters."]
+          [
+            video,
+            { alt_text: { text: "a video" } },
+            `Alt text can be set on images and GIFs only; media ${video} is video.`
+          ],
+          [
+            image,
+            { found_media_origin: { provider: "123456789", id: "x" } },
+            "found_media_origin.provider must be 1 to 8 characters."
+          ],
+          [
+            image,
+            { found_media_origin: { provider: "giphy", id: "x".repeat(25) } },
+            "found_media_origin.id must be 1 to 24 characters."
+          ],
+          [
+            image,
+            { found_media_origin: { provider: "giphy", id: "" } },
+            "found_media_origin.id must be 1 to 24 characters."
+          ]
         ] as const
         for (const [id, value, message] of cases) {
           const answer = yield* metadata(emulator, id, value)
@@ -71,7 +93,11 @@ describe("POST /2/media/metadata", () => {
         // one bad part refuses the whole request: the alt text beside it is not stored
         yield* metadata(emulator, image, { alt_text: { text: "kept?" }, found_media_origin: { provider: "", id: "1" } })
         expect(emulator.media(image)?.altText).toBeUndefined()
-        for (const value of [{ sensitive_media_warning: { adult_content: "yes" } }, { found_media_origin: { provider: "giphy" } }]) {
+        for (
+          const value of [{ sensitive_media_warning: { adult_content: "yes" } }, {
+            found_media_origin: { provider: "giphy" }
+          }]
+        ) {
           const answer = yield* metadata(emulator, image, value)
           expect(answer.status).toBe(400)
           expect(at(answer.json, "title")).toBe("Invalid Request")

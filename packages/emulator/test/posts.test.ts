@@ -32,7 +32,11 @@ describe("POST /2/tweets", () => {
         const ids: Array<string> = []
         for (let i = 0; i < 4; i++) ids.push(yield* v2Ready(emulator, pngBytes(200 + i), "image/png"))
         for (const scheme of ["oauth2", "oauth1"] as const) {
-          const answer = yield* createPost(emulator, { text: `four cats (${scheme})`, media: { media_ids: ids } }, scheme)
+          const answer = yield* createPost(
+            emulator,
+            { text: `four cats (${scheme})`, media: { media_ids: ids } },
+            scheme
+          )
           expect(answer.status).toBe(201)
           const id = str(answer.json, "data", "id")
           expect(id).toMatch(/^[0-9]{19}$/)
@@ -62,7 +66,10 @@ describe("POST /2/tweets", () => {
         const gif2 = yield* v2Ready(emulator, gifBytes(101), "image/gif")
         const refusals = [
           [images, "A post takes up to 4 images, or 1 animated GIF, or 1 video; got 5 media ids."],
-          [[video, images[0] ?? ""], "A post takes up to 4 images, or 1 animated GIF, or 1 video; got 1 video, 1 image."],
+          [
+            [video, images[0] ?? ""],
+            "A post takes up to 4 images, or 1 animated GIF, or 1 video; got 1 video, 1 image."
+          ],
           [[gif, gif2], "A post takes up to 4 images, or 1 animated GIF, or 1 video; got 2 GIFs."],
           [[gif, video], "A post takes up to 4 images, or 1 animated GIF, or 1 video; got 1 video, 1 GIF."],
           [[], "A post takes up to 4 images, or 1 animated GIF, or 1 video; media.media_ids is empty."]
@@ -101,7 +108,11 @@ describe("POST /2/tweets", () => {
     withEmulator({ ...fast, expiresAfterSecs: { finalize: 60 } }, (emulator) =>
       Effect.gen(function*() {
         const image = yield* v2Ready(emulator, pngBytes(100), "image/png")
-        const uploading = str((yield* v2Init(emulator, { media_type: "image/png", total_bytes: 10 })).json, "data", "id")
+        const uploading = str(
+          (yield* v2Init(emulator, { media_type: "image/png", total_bytes: 10 })).json,
+          "data",
+          "id"
+        )
         const notPng = yield* v2Upload(emulator, mp4Bytes(100), "image/png", 100)
         expect(notPng.finalize.status).toBe(400)
         const cases = [
@@ -170,7 +181,10 @@ describe("POST /2/tweets", () => {
       })))
 
   it.live("an OAuth 2.0 token without tweet.write is 403; with tweet.write but not media.write it posts and cannot upload", () =>
-    withEmulator({ ...fast, users: [{ oauth2Scopes: ["media.write", "tweet.read"] }, { oauth2Scopes: ["tweet.write"] }] }, (emulator) =>
+    withEmulator({
+      ...fast,
+      users: [{ oauth2Scopes: ["media.write", "tweet.read"] }, { oauth2Scopes: ["tweet.write"] }]
+    }, (emulator) =>
       Effect.gen(function*() {
         const uploader = as(emulator, 0)
         const image = yield* v2Ready(uploader, pngBytes(100), "image/png")
@@ -244,7 +258,9 @@ describe("POST /2/tweets", () => {
           detail: "You attempted to reply to a Tweet that is deleted or not visible to you."
         })
         expect((yield* createPost(emulator, { text: "quote nobody", quote_tweet_id: unknown })).status).toBe(403)
-        for (const body of [{ text: "x", reply: { in_reply_to_tweet_id: "abc" } }, { text: "x", quote_tweet_id: "1.5" }]) {
+        for (
+          const body of [{ text: "x", reply: { in_reply_to_tweet_id: "abc" } }, { text: "x", quote_tweet_id: "1.5" }]
+        ) {
           const malformed = yield* createPost(emulator, body)
           expect(malformed.status).toBe(400)
           expect(at(malformed.json, "title")).toBe("Invalid Request")

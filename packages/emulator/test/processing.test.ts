@@ -50,7 +50,9 @@ describe("asynchronous processing on the emulator clock", () => {
       Effect.gen(function*() {
         const { id } = yield* v2Upload(emulator, mp4Bytes(100), "video/mp4", 100)
         const states = []
-        for (let i = 0; i < 2; i++) states.push(at((yield* v2Status(emulator, id)).json, "data", "processing_info", "state"))
+        for (let i = 0; i < 2; i++) {
+          states.push(at((yield* v2Status(emulator, id)).json, "data", "processing_info", "state"))
+        }
         expect(states).toEqual(["in_progress", "succeeded"])
         expect(emulator.media(id)?.prematureStatusChecks).toBe(0)
       })))

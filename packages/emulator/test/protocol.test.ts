@@ -39,7 +39,11 @@ describe("uploads over plain HTTP", () => {
 
         emulator.advanceClock(1000)
         const first = yield* v1Status(emulator, id)
-        expect(at(first.json, "processing_info")).toEqual({ state: "in_progress", check_after_secs: 1, progress_percent: 50 })
+        expect(at(first.json, "processing_info")).toEqual({
+          state: "in_progress",
+          check_after_secs: 1,
+          progress_percent: 50
+        })
         emulator.advanceClock(1000)
         const done = yield* v1Status(emulator, id)
         expect(at(done.json, "processing_info")).toEqual({ state: "succeeded", progress_percent: 100 })
@@ -130,7 +134,11 @@ describe("uploads over plain HTTP", () => {
         const gif = yield* v2Upload(emulator, gifBytes(3000), "image/gif", 3000, "tweet_gif")
         expect(str(gif.finalize.json, "data", "media_key")).toBe(`16_${gif.id}`)
         expect(at(gif.finalize.json, "data", "processing_info", "state")).toBe("pending")
-        const amplify = yield* v2Init(emulator, { media_type: "video/mp4", total_bytes: 10, media_category: "amplify_video" })
+        const amplify = yield* v2Init(emulator, {
+          media_type: "video/mp4",
+          total_bytes: 10,
+          media_category: "amplify_video"
+        })
         expect(str(amplify.json, "data", "media_key")).toMatch(/^13_/)
       })))
 
@@ -166,7 +174,9 @@ describe("uploads over plain HTTP", () => {
         const id = str(init.json, "data", "id")
         const finalize = yield* send(`${emulator.url}/2/media/upload/${id}/finalize`, {
           method: "POST",
-          headers: { authorization: oauth1Header(emulator.credentials, "POST", `${emulator.url}/2/media/upload/${id}/finalize`) }
+          headers: {
+            authorization: oauth1Header(emulator.credentials, "POST", `${emulator.url}/2/media/upload/${id}/finalize`)
+          }
         })
         expect(finalize.status).toBe(400)
         expect(finalize.json).toEqual({ error: "Segments do not add up to provided total file size." })

@@ -1,65 +1,75 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Exit } from "effect"
 import { mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit } from "effect"
 import { environmentLines } from "../src/Cli.ts"
 import { Fault, startEmulator } from "../src/index.ts"
 import { mp4Bytes, send, sha256, str, v1Post, v2Append, v2Finalize, v2Init, v2Status, withEmulator } from "./helpers.ts"
 
 describe("what the emulator records", () => {
   it.live("every request: seq, method, path, dialect, step, media id, segment, times, auth, status, fault, body bytes", () =>
-    withEmulator({ faults: [{ step: "APPEND", segmentIndex: 1, fault: Fault.httpError(503) }] }, (emulator) =>
-      Effect.gen(function*() {
-        const init = yield* v2Init(emulator, { media_type: "video/mp4", total_bytes: 20 })
-        const id = str(init.json, "data", "id")
-        yield* v2Append(emulator, id, 0, mp4Bytes(10))
-        yield* v2Append(emulator, id, 1, mp4Bytes(10), "json")
-        const requests = emulator.requests()
-        expect(requests.map((r) => [r.seq, r.method, r.path, r.dialect, r.step, r.mediaId, r.segmentIndex])).toEqual([
-          [1, "POST", "/2/media/upload/initialize", "v2", "INIT", undefined, undefined],
-          [2, "POST", `/2/media/upload/${id}/append`, "v2", "APPEND", id, 0],
-          [3, "POST", `/2/media/upload/${id}/append`, "v2", "APPEND", id, 1]
-        ])
-        expect(requests.map((r) => [r.auth, r.status, r.fault])).toEqual([
-          ["oauth2", 200, undefined],
-          ["oauth2", 200, undefined],
-          ["oauth2", 503, "HttpError"]
-        ])
-        expect(requests[0]?.bodyBytes).toBe(JSON.stringify({ media_type: "video/mp4", total_bytes: 20 }).length)
-        expect(requests[1]?.bodyBytes).toBeGreaterThan(10)
-        expect(requests[1]?.contentType).toMatch(/^multipart\/form-data; boundary=/)
-        expect(requests[2]?.error).toBe("Service Unavailable")
-        for (const r of requests) {
-          expect(r.endedAt).toBeGreaterThanOrEqual(r.startedAt)
-          expect(r.dropped).toBe(false)
-        }
-        const status = yield* send(`${emulator.url}/2/media/upload?command=STATUS&media_id=${id}`)
-        expect(status.status).toBe(401)
-        expect(emulator.requests().at(-1)).toMatchObject({
-          query: `command=STATUS&media_id=${id}`,
-          step: "STATUS",
-          mediaId: id,
-          auth: "missing",
-          status: 401
+    withEmulator(
+      { faults: [{ step: "APPEND", segmentIndex: 1, fault: Fault.httpError(503) }] },
+      (emulator) =>
+        Effect.gen(function*() {
+          const init = yield* v2Init(emulator, { media_type: "video/mp4", total_bytes: 20 })
+          const id = str(init.json, "data", "id")
+          yield* v2Append(emulator, id, 0, mp4Bytes(10))
+          yield* v2Append(emulator, id, 1, mp4Bytes(10), "json")
+          const requests = emulator.requests()
+          expect(requests.map((r) => [r.seq, r.method, r.path, r.dialect, r.step, r.mediaId, r.segmentIndex])).toEqual([
+            [1, "POST", "/2/media/upload/initialize", "v2", "INIT", undefined, undefined],
+            [2, "POST", `/2/media/upload/${id}/append`, "v2", "APPEND", id, 0],
+            [3, "POST", `/2/media/upload/${id}/append`, "v2", "APPEND", id, 1]
+          ])
+          expect(requests.map((r) => [r.auth, r.status, r.fault])).toEqual([
+            ["oauth2", 200, undefined],
+            ["oauth2", 200, undefined],
+            ["oauth2", 503, "HttpError"]
+          ])
+          expect(requests[0]?.bodyBytes).toBe(JSON.stringify({ media_type: "video/mp4", total_bytes: 20 }).length)
+          expect(requests[1]?.bodyBytes).toBeGreaterThan(10)
+          expect(requests[1]?.contentType).toMatch(/^multipart\/form-data; boundary=/)
+          expect(requests[2]?.error).toBe("Service Unavailable")
+          for (const r of requests) {
+            expect(r.endedAt).toBeGreaterThanOrEqual(r.startedAt)
+            expect(r.dropped).toBe(false)
+          }
+          const status = yield* send(`${emulator.url}/2/media/upload?command=STATUS&media_id=${id}`)
+          expect(status.status).toBe(401)
+          expect(emulator.requests().at(-1)).toMatchObject({
+            query: `command=STATUS&media_id=${id}`,
+            step: "STATUS",
+            mediaId: id,
+            auth: "missing",
+            status: 401
+          })
         })
-      })))
+    ))
 
   it.live("the largest number of APPENDs in flight at once, per media", () =>
-    withEmulator({ faults: [{ step: "APPEND", times: Infinity, fault: Fault.delay(80) }] }, (emulator) =>
-      Effect.gen(function*() {
-        const parallel = str((yield* v2Init(emulator, { media_type: "video/mp4", total_bytes: 60 })).json, "data", "id")
-        const serial = str((yield* v2Init(emulator, { media_type: "video/mp4", total_bytes: 60 })).json, "data", "id")
-        yield* Effect.forEach([0, 1, 2, 3, 4, 5], (i) => v2Append(emulator, parallel, i, mp4Bytes(10)), {
-          concurrency: 3
+    withEmulator(
+      { faults: [{ step: "APPEND", times: Infinity, fault: Fault.delay(80) }] },
+      (emulator) =>
+        Effect.gen(function*() {
+          const parallel = str(
+            (yield* v2Init(emulator, { media_type: "video/mp4", total_bytes: 60 })).json,
+            "data",
+            "id"
+          )
+          const serial = str((yield* v2Init(emulator, { media_type: "video/mp4", total_bytes: 60 })).json, "data", "id")
+          yield* Effect.forEach([0, 1, 2, 3, 4, 5], (i) => v2Append(emulator, parallel, i, mp4Bytes(10)), {
+            concurrency: 3
+          })
+          yield* Effect.forEach([0, 1, 2, 3, 4, 5], (i) => v2Append(emulator, serial, i, mp4Bytes(10)), {
+            concurrency: 1
+          })
+          expect(emulator.media(parallel)?.maxConcurrentAppends).toBe(3)
+          expect(emulator.media(parallel)?.appendRequests).toBe(6)
+          expect(emulator.media(serial)?.maxConcurrentAppends).toBe(1)
         })
-        yield* Effect.forEach([0, 1, 2, 3, 4, 5], (i) => v2Append(emulator, serial, i, mp4Bytes(10)), {
-          concurrency: 1
-        })
-        expect(emulator.media(parallel)?.maxConcurrentAppends).toBe(3)
-        expect(emulator.media(parallel)?.appendRequests).toBe(6)
-        expect(emulator.media(serial)?.maxConcurrentAppends).toBe(1)
-      })))
+    ))
 
   it.live("media records: id, key, type, category, sizes, sha256, state", () =>
     withEmulator({}, (emulator) =>
@@ -163,7 +173,15 @@ describe("what the emulator records", () => {
     }))
 
   it.live("the bin's NAME=value lines", () =>
-    withEmulator({ credentials: { consumerKey: "ck", consumerSecret: "cs", accessToken: "at", accessTokenSecret: "ats", oauth2Token: "o2" } }, (emulator) =>
+    withEmulator({
+      credentials: {
+        consumerKey: "ck",
+        consumerSecret: "cs",
+        accessToken: "at",
+        accessTokenSecret: "ats",
+        oauth2Token: "o2"
+      }
+    }, (emulator) =>
       Effect.sync(() => {
         expect(environmentLines(emulator)).toEqual([
           `X_MEDIA_BASE_URL=${emulator.url}`,

@@ -156,7 +156,10 @@ describe("X's upload rules, with X's error shapes", () => {
         expect(bigJson.status).toBe(413)
         const exact = yield* v2Append(emulator, id, 0, mp4Bytes(1024))
         expect(exact.status).toBe(200)
-        const v1init = yield* v1Post(emulator, [["command", "INIT"], ["media_type", "video/mp4"], ["total_bytes", "4096"]])
+        const v1init = yield* v1Post(emulator, [["command", "INIT"], ["media_type", "video/mp4"], [
+          "total_bytes",
+          "4096"
+        ]])
         const v1big = yield* v1Append(emulator, str(v1init.json, "media_id_string"), 0, mp4Bytes(2000), "media_data")
         expect(v1big.status).toBe(413)
         expect(v1big.json).toEqual({ errors: [{ code: 324, message: "Segment size must be <= 1024 bytes." }] })
@@ -213,13 +216,23 @@ describe("X's upload rules, with X's error shapes", () => {
   it.live("per-category size limits at INIT (scaled down)", () =>
     withEmulator({ limits: { image: 100, gif: 200, video: 300 } }, (emulator) =>
       Effect.gen(function*() {
-        const image = yield* v1Post(emulator, [["command", "INIT"], ["media_type", "image/png"], ["total_bytes", "101"]])
+        const image = yield* v1Post(emulator, [["command", "INIT"], ["media_type", "image/png"], [
+          "total_bytes",
+          "101"
+        ]])
         expect(image.json).toEqual({ errors: [{ code: 324, message: "Image file size must be <= 100 bytes" }] })
-        const imageOk = yield* v1Post(emulator, [["command", "INIT"], ["media_type", "image/png"], ["total_bytes", "100"]])
+        const imageOk = yield* v1Post(emulator, [["command", "INIT"], ["media_type", "image/png"], [
+          "total_bytes",
+          "100"
+        ]])
         expect(imageOk.status).toBe(202)
         const gif = yield* v2Init(emulator, { media_type: "image/gif", total_bytes: 201, media_category: "tweet_gif" })
         expect(at(gif.json, "errors", 0)).toEqual({ code: 324, message: "GIF file size must be <= 200 bytes" })
-        const gifOk = yield* v2Init(emulator, { media_type: "image/gif", total_bytes: 200, media_category: "tweet_gif" })
+        const gifOk = yield* v2Init(emulator, {
+          media_type: "image/gif",
+          total_bytes: 200,
+          media_category: "tweet_gif"
+        })
         expect(gifOk.status).toBe(200)
         const video = yield* v2Init(emulator, { media_type: "video/mp4", total_bytes: 301 })
         expect(at(video.json, "errors", 0)).toEqual({ code: 324, message: "Video file size must be <= 300 bytes" })
@@ -276,7 +289,10 @@ describe("X's upload rules, with X's error shapes", () => {
         expect(gone.status).toBe(400)
         const v1init = yield* v1Post(emulator, [["command", "INIT"], ["media_type", "image/png"], ["total_bytes", "1"]])
         emulator.advanceClock(61_000)
-        const v1gone = yield* v1Post(emulator, [["command", "FINALIZE"], ["media_id", str(v1init.json, "media_id_string")]])
+        const v1gone = yield* v1Post(emulator, [["command", "FINALIZE"], [
+          "media_id",
+          str(v1init.json, "media_id_string")
+        ]])
         expect(v1gone.status).toBe(400)
         expect(at(v1gone.json, "errors", 0, "code")).toBe(324)
       })))

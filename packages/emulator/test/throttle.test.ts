@@ -1,6 +1,6 @@
-import * as Http from "node:http"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import * as Http from "node:http"
 import { mp4Bytes, str, v2Append, v2Init, withEmulator } from "./helpers.ts"
 
 const rate = 1_000_000 // bytes per second
@@ -25,7 +25,7 @@ describe("throttle: one slow uplink shared by every connection", () => {
       Effect.gen(function*() {
         const megabyte = 1_000_000
         const one = yield* appendAll(emulator, [megabyte])
-        const received = (emulator.requests().at(-1)?.bodyBytes ?? 0)
+        const received = emulator.requests().at(-1)?.bodyBytes ?? 0
         expect(received).toBeGreaterThan(megabyte)
         // throttled: not faster than the link (a little slack for timer granularity), and not absurdly slower
         expect(received / one).toBeLessThanOrEqual(rate * 1.1)

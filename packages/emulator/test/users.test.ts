@@ -25,7 +25,10 @@ describe("several users", () => {
         expect(new Set(users.map((u) => u.credentials.oauth2Token)).size).toBe(3)
 
         // a request acts for the user whose token it carries, in both schemes
-        const byOAuth1 = yield* v1Post(as(emulator, 1), [["command", "INIT"], ["media_type", "image/png"], ["total_bytes", "10"]])
+        const byOAuth1 = yield* v1Post(as(emulator, 1), [["command", "INIT"], ["media_type", "image/png"], [
+          "total_bytes",
+          "10"
+        ]])
         const byOAuth2 = yield* v2Init(as(emulator, 2), init)
         expect(emulator.media(str(byOAuth1.json, "media_id_string"))?.ownerId).toBe(userId(emulator, 1))
         expect(emulator.media(str(byOAuth2.json, "data", "id"))?.ownerId).toBe(userId(emulator, 2))

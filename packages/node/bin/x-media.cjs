@@ -4,4 +4,9 @@
 // trace inside a dependency. Everything else is loaded only after the check, by launch.cjs.
 "use strict";
 var launch = require("./check.cjs")("x-media", require("../package.json"));
-if (launch) launch("../dist/x-media.js");
+// The fleet's commands run the module tree (dist/bin.js), not the one-file bundle: @x-media/fleet is
+// installed beside this package and imports the installed effect, and effect's values (Redacted,
+// services, layers) work only within one copy of effect. The bundle carries its own copy.
+var args = process.argv.slice(2);
+var fleet = args.indexOf("--durable") >= 0 || args.indexOf("worker") >= 0 || args.indexOf("fleet") >= 0;
+if (launch) launch(fleet ? "../dist/bin.js" : "../dist/x-media.js");

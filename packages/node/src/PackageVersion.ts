@@ -10,7 +10,8 @@ import { createRequire } from "node:module"
 /** The package's version, or `"unknown"` when its package.json cannot be read as expected. */
 export const version: string = (() => {
   const manifest: unknown = createRequire(import.meta.url)("../package.json")
-  return typeof manifest === "object" && manifest !== null && "version" in manifest && typeof manifest.version === "string"
+  return typeof manifest === "object" && manifest !== null && "version" in manifest &&
+      typeof manifest.version === "string"
     ? manifest.version
     : "unknown"
 })()

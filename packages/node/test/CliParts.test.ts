@@ -1,9 +1,9 @@
-import { existsSync, readdirSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Errors, MediaId, MediaStatus, Progress, UploadSession } from "@x-media/core"
 import { ConfigProvider, Duration, Effect, Layer, Option, Sink, Stdio, Terminal } from "effect"
+import { existsSync, readdirSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
 import * as ClientSettings from "../src/cli/ClientSettings.ts"
 import * as Output from "../src/cli/Output.ts"
 import * as ProgressView from "../src/cli/ProgressView.ts"
@@ -40,12 +40,43 @@ const expiresAt = new Date("2030-01-01T00:00:00.000Z")
 const E = Progress.UploadEvent
 
 const events: ReadonlyArray<Progress.UploadEvent> = [
-  E.Planned({ source: "clip.mp4", totalBytes: 10_000, mediaType: "video/mp4", category: "tweet_video", chunkSize: 4096, segmentCount: 3 }),
+  E.Planned({
+    source: "clip.mp4",
+    totalBytes: 10_000,
+    mediaType: "video/mp4",
+    category: "tweet_video",
+    chunkSize: 4096,
+    segmentCount: 3
+  }),
   E.Initialized({ mediaId, expiresAt, resumed: false, bytesAlreadySent: 0 }),
-  E.SegmentSent({ mediaId, segmentIndex: 0, segmentBytes: 4096, bytesSent: 4096, totalBytes: 10_000, segmentsSent: 1, segmentCount: 3 }),
+  E.SegmentSent({
+    mediaId,
+    segmentIndex: 0,
+    segmentBytes: 4096,
+    bytesSent: 4096,
+    totalBytes: 10_000,
+    segmentsSent: 1,
+    segmentCount: 3
+  }),
   E.Retrying({ step: "APPEND", segmentIndex: 2, attempt: 2, maxAttempts: 5, delayMillis: 500, reason: "503" }),
-  E.SegmentSent({ mediaId, segmentIndex: 1, segmentBytes: 4096, bytesSent: 8192, totalBytes: 10_000, segmentsSent: 2, segmentCount: 3 }),
-  E.SegmentSent({ mediaId, segmentIndex: 2, segmentBytes: 1808, bytesSent: 10_000, totalBytes: 10_000, segmentsSent: 3, segmentCount: 3 }),
+  E.SegmentSent({
+    mediaId,
+    segmentIndex: 1,
+    segmentBytes: 4096,
+    bytesSent: 8192,
+    totalBytes: 10_000,
+    segmentsSent: 2,
+    segmentCount: 3
+  }),
+  E.SegmentSent({
+    mediaId,
+    segmentIndex: 2,
+    segmentBytes: 1808,
+    bytesSent: 10_000,
+    totalBytes: 10_000,
+    segmentsSent: 3,
+    segmentCount: 3
+  }),
   E.Finalized({ status: new MediaStatus.Processing({ mediaId, expiresAt, state: "pending", checkAfterSecs: 1 }) }),
   E.ProcessingUpdate({ mediaId, state: "pending", checkAfterSecs: 1 }),
   E.ProcessingUpdate({ mediaId, state: "in_progress", progressPercent: 40, checkAfterSecs: 1 }),
@@ -98,7 +129,9 @@ describe("ProgressView", () => {
       expect(text).toContain("\r\x1b[2KReady: media 1880028106020515840")
       expect(text.endsWith("\n")).toBe(true)
       const lastLine = text.slice(text.lastIndexOf("\r\x1b[2K") + 5)
-      expect(lastLine).toBe("Ready: media 1880028106020515840 can be attached to a post until it expires at 2030-01-01T00:00:00.000Z.\n")
+      expect(lastLine).toBe(
+        "Ready: media 1880028106020515840 can be attached to a post until it expires at 2030-01-01T00:00:00.000Z.\n"
+      )
     }))
 })
 
@@ -128,7 +161,9 @@ describe("SessionFile", () => {
       const warnings: Array<string> = []
       const file = yield* SessionFile.make(path, (detail) => Effect.sync(() => void warnings.push(detail)))
       expect(yield* file.load).toEqual(Option.none())
-      yield* Effect.all([file.save(session([0])), file.save(session([0, 1])), file.save(session([0, 2]))], { concurrency: "unbounded" })
+      yield* Effect.all([file.save(session([0])), file.save(session([0, 1])), file.save(session([0, 2]))], {
+        concurrency: "unbounded"
+      })
       yield* file.save(session([0]))
       const loaded = yield* file.load
       expect(Option.getOrThrow(loaded).segmentsDone.length).toBe(2)
@@ -149,8 +184,14 @@ describe("SessionFile", () => {
       const warnings: Array<string> = []
       const file = yield* SessionFile.make(path, (detail) => Effect.sync(() => void warnings.push(detail)))
       const error = yield* Effect.flip(file.load)
-      expect(error).toMatchObject({ _tag: "UsageError", message: `${path} is not an x-media upload session. Delete it, or give --session another path.` })
-      const unwritable = yield* SessionFile.make(join(dir, "missing-dir", "s.json"), (detail) => Effect.sync(() => void warnings.push(detail)))
+      expect(error).toMatchObject({
+        _tag: "UsageError",
+        message: `${path} is not an x-media upload session. Delete it, or give --session another path.`
+      })
+      const unwritable = yield* SessionFile.make(
+        join(dir, "missing-dir", "s.json"),
+        (detail) => Effect.sync(() => void warnings.push(detail))
+      )
       yield* unwritable.save(session([0]))
       expect(warnings).toEqual([expect.stringContaining("Could not save the upload session to")])
     }).pipe(Effect.provide(NodeFileSystem.layer)))
@@ -162,7 +203,8 @@ describe("Output", () => {
     expect(JSON.parse(JSON.stringify(Output.errorJson(error)))).toEqual({
       error: {
         _tag: "MediaExpired",
-        message: "Media 42 expired at 1970-01-01T00:00:00.000Z (APPEND); it cannot be used any more. Upload the file again.",
+        message:
+          "Media 42 expired at 1970-01-01T00:00:00.000Z (APPEND); it cannot be used any more. Upload the file again.",
         mediaId: "42",
         expiresAt: "1970-01-01T00:00:00.000Z",
         step: "APPEND"
@@ -171,7 +213,13 @@ describe("Output", () => {
   })
 
   it("statusJson: X's spelling of a processing status", () => {
-    const status = new MediaStatus.Processing({ mediaId, expiresAt, state: "in_progress", progressPercent: 40, checkAfterSecs: 2 })
+    const status = new MediaStatus.Processing({
+      mediaId,
+      expiresAt,
+      state: "in_progress",
+      progressPercent: 40,
+      checkAfterSecs: 2
+    })
     expect(Output.statusJson(status)).toEqual({
       media_id: "1880028106020515840",
       media_key: null,
@@ -183,8 +231,8 @@ describe("Output", () => {
   })
 })
 
-const withEnv = (env: Record<string, string>) =>
-  <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provide(effect, ConfigProvider.layer(ConfigProvider.fromUnknown(env)))
+const withEnv = (env: Record<string, string>) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.provide(effect, ConfigProvider.layer(ConfigProvider.fromUnknown(env)))
 
 const flag = (name: string, value: string) => Option.some({ from: `--${name}`, value })
 const variable = (name: string, value: string) => Option.some({ from: name, value })
@@ -202,8 +250,11 @@ describe("ClientSettings: every value checked, and named by where it came from",
 
   it.effect("the base URL: checked, and its error names the flag or the variable", () =>
     Effect.gen(function*() {
-      expect(yield* ClientSettings.resolveBaseUrl(flag("base-url", "http://127.0.0.1:8080/"))).toBe("http://127.0.0.1:8080")
-      expect(yield* Effect.flip(ClientSettings.resolveBaseUrl(variable("X_MEDIA_BASE_URL", "not a url")))).toMatchObject({ option: "X_MEDIA_BASE_URL" })
+      expect(yield* ClientSettings.resolveBaseUrl(flag("base-url", "http://127.0.0.1:8080/"))).toBe(
+        "http://127.0.0.1:8080"
+      )
+      expect(yield* Effect.flip(ClientSettings.resolveBaseUrl(variable("X_MEDIA_BASE_URL", "not a url"))))
+        .toMatchObject({ option: "X_MEDIA_BASE_URL" })
       expect(yield* Effect.flip(ClientSettings.resolveBaseUrl(flag("base-url", "http://h/path")))).toMatchObject({
         option: "--base-url",
         detail: "give only scheme://host[:port], without a path or query"
@@ -218,7 +269,10 @@ describe("ClientSettings: every value checked, and named by where it came from",
       const half = yield* ClientSettings.resolveTimeout(variable("X_MEDIA_TIMEOUT", "0.5"))
       expect(half === undefined ? undefined : Duration.toMillis(half)).toBe(500)
       for (const value of ["0", "-1", "abc"]) {
-        expect(yield* Effect.flip(ClientSettings.resolveTimeout(variable("X_MEDIA_TIMEOUT", value)))).toMatchObject({ option: "X_MEDIA_TIMEOUT", value })
+        expect(yield* Effect.flip(ClientSettings.resolveTimeout(variable("X_MEDIA_TIMEOUT", value)))).toMatchObject({
+          option: "X_MEDIA_TIMEOUT",
+          value
+        })
       }
     }))
 
@@ -228,7 +282,13 @@ describe("ClientSettings: every value checked, and named by where it came from",
       expect((yield* ClientSettings.loadCredentials(Option.none()).pipe(oauth1))._tag).toBe("OAuth1")
       const missing = yield* Effect.flip(ClientSettings.loadCredentials(Option.some("oauth2")).pipe(oauth1))
       expect(missing).toMatchObject({ _tag: "MissingCredentials", missing: ["X_OAUTH2_ACCESS_TOKEN"] })
-      const both = withEnv({ X_API_KEY: "k", X_API_SECRET: "s", X_ACCESS_TOKEN: "t", X_ACCESS_TOKEN_SECRET: "ts", X_OAUTH2_ACCESS_TOKEN: "o" })
+      const both = withEnv({
+        X_API_KEY: "k",
+        X_API_SECRET: "s",
+        X_ACCESS_TOKEN: "t",
+        X_ACCESS_TOKEN_SECRET: "ts",
+        X_OAUTH2_ACCESS_TOKEN: "o"
+      })
       expect((yield* ClientSettings.loadCredentials(Option.some("oauth2")).pipe(both))._tag).toBe("OAuth2")
     }))
 
@@ -236,12 +296,28 @@ describe("ClientSettings: every value checked, and named by where it came from",
     Effect.gen(function*() {
       const target = {
         url: "http://127.0.0.1:1234",
-        credentials: { consumerKey: "a", consumerSecret: "b", accessToken: "c", accessTokenSecret: "d", oauth2Token: "e" }
+        credentials: {
+          consumerKey: "a",
+          consumerSecret: "b",
+          accessToken: "c",
+          accessTokenSecret: "d",
+          oauth2Token: "e"
+        }
       }
-      const flags = { api: Option.none(), baseUrl: variable("X_MEDIA_BASE_URL", "http://elsewhere:1"), auth: Option.some("oauth2" as const), timeout: Option.none() }
+      const flags = {
+        api: Option.none(),
+        baseUrl: variable("X_MEDIA_BASE_URL", "http://elsewhere:1"),
+        auth: Option.some("oauth2" as const),
+        timeout: Option.none()
+      }
       const settings = yield* ClientSettings.resolve(flags, target)
-      expect({ baseUrl: settings.baseUrl, scheme: settings.credentials._tag }).toEqual({ baseUrl: target.url, scheme: "OAuth2" })
-      const conflict = yield* Effect.flip(ClientSettings.resolve({ ...flags, baseUrl: flag("base-url", "http://x:1") }, target))
+      expect({ baseUrl: settings.baseUrl, scheme: settings.credentials._tag }).toEqual({
+        baseUrl: target.url,
+        scheme: "OAuth2"
+      })
+      const conflict = yield* Effect.flip(
+        ClientSettings.resolve({ ...flags, baseUrl: flag("base-url", "http://x:1") }, target)
+      )
       expect(conflict._tag).toBe("UsageError")
     }))
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Schedule } from "effect"
 import { onlyJson, samples } from "./support/Cli.ts"
-import { type Running, runCli, start } from "./support/InProcess.ts"
+import { runCli, type Running, start } from "./support/InProcess.ts"
 
 /** The first `count` lines the run printed on stdout, once it has printed them. */
 const firstLines = (running: Running, count: number): Effect.Effect<ReadonlyArray<string>> =>
@@ -31,7 +31,8 @@ describe.concurrent("x-media emulator", () => {
       ])
       expect(settings["X_MEDIA_BASE_URL"]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
 
-      const { X_API_KEY: _k, X_API_SECRET: _s, X_ACCESS_TOKEN: _t, X_ACCESS_TOKEN_SECRET: _ts, ...oauth2Only } = settings
+      const { X_API_KEY: _k, X_API_SECRET: _s, X_ACCESS_TOKEN: _t, X_ACCESS_TOKEN_SECRET: _ts, ...oauth2Only } =
+        settings
       const uploads = yield* Effect.all([
         runCli(["upload", samples.png, "--api", "v1", "--json"], settings),
         runCli(["upload", samples.png, "--api", "v2", "--json"], settings),
@@ -75,7 +76,9 @@ describe.concurrent("x-media emulator", () => {
       for (const port of ["70000", "abc"]) {
         const run = yield* runCli(["emulator", "--port", port])
         expect(run.code).toBe(2)
-        expect(run.stderr).toBe(`Error: Invalid --port "${port}": must be a whole number from 0 to 65535\nRun \`x-media emulator --help\` for usage.\n`)
+        expect(run.stderr).toBe(
+          `Error: Invalid --port "${port}": must be a whole number from 0 to 65535\nRun \`x-media emulator --help\` for usage.\n`
+        )
         expect(run.stdout).toBe("")
       }
     }))

@@ -14,7 +14,12 @@ const runExample = (name: string): Promise<{ status: number | null; stdout: stri
     if (value !== undefined && !key.startsWith("X_")) env[key] = value
   }
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", `examples/${name}.ts`], { cwd: root, env, encoding: "utf8", timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ["--import", "tsx", `examples/${name}.ts`], {
+      cwd: root,
+      env,
+      encoding: "utf8",
+      timeout: 60_000
+    }, (error, stdout, stderr) => {
       const status = error === null ? 0 : typeof error.code === "number" ? error.code : null
       resolve({ status, stdout, stderr })
     })

@@ -31,6 +31,9 @@ describe.concurrent("x-media: help, version and no command", () => {
     Effect.gen(function*() {
       const run = yield* runCli(["uplaod", "a.png", "--json"])
       expect(run.code).toBe(2)
-      expect(onlyJson(run.stdout)["error"]).toMatchObject({ _tag: "UsageError", message: expect.stringContaining("x-media upload") })
+      expect(onlyJson(run.stdout)["error"]).toMatchObject({
+        _tag: "UsageError",
+        message: expect.stringContaining("x-media upload")
+      })
     }))
 })

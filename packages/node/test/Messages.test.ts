@@ -2,11 +2,11 @@
  * The CLI's messages from issue #16, each run as a user would: the text holds, and doing what it
  * says gets past the error.
  */
-import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Fault } from "@x-media/emulator"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
+import { join } from "node:path"
 import { emulator, oauth1Env, oauth2Env, onlyJson, samples, tempDir } from "./support/Cli.ts"
 import { type CliRun, runCli } from "./support/InProcess.ts"
 
@@ -63,11 +63,17 @@ describe.concurrent("CLI messages that hold when followed", () => {
       const followedFlag = yield* runCli(["upload", samples.png, "--base-url", x.url, "--api", "v2"], oauth2Env(x))
       expect(followedFlag.code, followedFlag.stderr).toBe(0)
 
-      const variable = yield* runCli(["upload", samples.png, "--base-url", x.url], { ...oauth2Env(x), X_MEDIA_API: "v1" })
+      const variable = yield* runCli(["upload", samples.png, "--base-url", x.url], {
+        ...oauth2Env(x),
+        X_MEDIA_API: "v1"
+      })
       expect(variable.code).toBe(2)
       expect(variable.stderr).toContain("X_MEDIA_API=v2")
       expect(variable.stderr).not.toContain("--api v2")
-      const followedVariable = yield* runCli(["upload", samples.png, "--base-url", x.url], { ...oauth2Env(x), X_MEDIA_API: "v2" })
+      const followedVariable = yield* runCli(["upload", samples.png, "--base-url", x.url], {
+        ...oauth2Env(x),
+        X_MEDIA_API: "v2"
+      })
       expect(followedVariable.code, followedVariable.stderr).toBe(0)
       // Nothing was sent for the refused runs: the only requests are those of the two uploads.
       expect(x.requests().filter((r) => r.step === "INIT")).toHaveLength(2)
@@ -82,9 +88,13 @@ describe.concurrent("CLI messages that hold when followed", () => {
       expect(error).toMatchObject({
         _tag: "MissingCredentials",
         missing: [],
-        alternatives: [["X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"], ["X_OAUTH2_ACCESS_TOKEN"]]
+        alternatives: [["X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"], [
+          "X_OAUTH2_ACCESS_TOKEN"
+        ]]
       })
-      expect(missing.stderr).toMatch(/Set either X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET .*, or X_OAUTH2_ACCESS_TOKEN/)
+      expect(missing.stderr).toMatch(
+        /Set either X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET .*, or X_OAUTH2_ACCESS_TOKEN/
+      )
       expect(x.requests()).toEqual([])
       for (const env of [oauth1Env(x), oauth2Env(x)]) {
         const followed = yield* runCli(["upload", samples.png, "--base-url", x.url], env)
@@ -99,7 +109,11 @@ describe.concurrent("CLI messages that hold when followed", () => {
       const typo = join(dir, "sampel.png")
       const first = yield* runCli(["upload", typo, "--base-url", x.url, "--json"], {})
       expect(first.code).toBe(1)
-      expect(onlyJson(first.stdout)["error"]).toMatchObject({ _tag: "MediaSourceError", reason: "not-found", source: typo })
+      expect(onlyJson(first.stdout)["error"]).toMatchObject({
+        _tag: "MediaSourceError",
+        reason: "not-found",
+        source: typo
+      })
       const badFlag = yield* runCli(["upload", samples.png, "--chunk-size", "0", "--json"], {})
       expect(onlyJson(badFlag.stdout)["error"]).toMatchObject({ _tag: "UsageError", option: "--chunk-size" })
       const second = yield* runCli(["upload", samples.png, "--base-url", x.url, "--json"], {})
@@ -120,7 +134,10 @@ describe.concurrent("CLI messages that hold when followed", () => {
       expect(run.stderr).toContain("That base URL was set with --base-url.")
       expect(run.stderr).toContain("failed (5 attempts)")
       expect(run.stderr).not.toMatch(/X_MEDIA_BASE_URL|retrying usually works/)
-      const viaVariable = yield* runFastForward(["upload", samples.png, "--json"], { ...oauth1Env(x), X_MEDIA_BASE_URL: url })
+      const viaVariable = yield* runFastForward(["upload", samples.png, "--json"], {
+        ...oauth1Env(x),
+        X_MEDIA_BASE_URL: url
+      })
       expect(viaVariable.stderr).toContain("That base URL was set with X_MEDIA_BASE_URL.")
     }))
 
@@ -141,11 +158,19 @@ describe.concurrent("CLI messages that hold when followed", () => {
         processing: { enabled: false },
         faults: [{ step: "INIT", times: Infinity, fault: Fault.delay(700) }]
       })
-      const short = yield* runCli(["upload", samples.png, "--base-url", x.url, "--timeout", "0.2", "--json"], oauth1Env(x))
+      const short = yield* runCli(
+        ["upload", samples.png, "--base-url", x.url, "--timeout", "0.2", "--json"],
+        oauth1Env(x)
+      )
       expect(short.code).toBe(1)
       expect(onlyJson(short.stdout)["error"]).toMatchObject({ _tag: "NetworkError", timedOut: true, step: "INIT" })
-      expect(short.stderr).toContain("raise --timeout SECONDS (or X_MEDIA_TIMEOUT), or lower --concurrency and --chunk-size")
-      const longer = yield* runCli(["upload", samples.png, "--base-url", x.url, "--json"], { ...oauth1Env(x), X_MEDIA_TIMEOUT: "10" })
+      expect(short.stderr).toContain(
+        "raise --timeout SECONDS (or X_MEDIA_TIMEOUT), or lower --concurrency and --chunk-size"
+      )
+      const longer = yield* runCli(["upload", samples.png, "--base-url", x.url, "--json"], {
+        ...oauth1Env(x),
+        X_MEDIA_TIMEOUT: "10"
+      })
       expect(longer.code, longer.stderr).toBe(0)
     }))
 })

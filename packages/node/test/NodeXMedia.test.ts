@@ -34,7 +34,13 @@ describe.concurrent("NodeXMedia", () => {
     Effect.gen(function*() {
       const x = yield* emulator()
       const error = yield* uploadPng.pipe(
-        Effect.provide(NodeXMedia.layer({ credentials: Credentials.oauth2(x.credentials.oauth2Token), dialect: "v1", baseUrl: x.url })),
+        Effect.provide(
+          NodeXMedia.layer({
+            credentials: Credentials.oauth2(x.credentials.oauth2Token),
+            dialect: "v1",
+            baseUrl: x.url
+          })
+        ),
         Effect.flip
       )
       expect(error).toMatchObject({ _tag: "AuthUnsupported", auth: "oauth2", dialect: "v1" })
@@ -71,13 +77,17 @@ describe.concurrent("NodeXMedia", () => {
       const env = { X_MEDIA_API: "v3", X_MEDIA_BASE_URL: "http://127.0.0.1:9" }
       const client = yield* MediaClient.MediaClient.pipe(
         Effect.provide(
-          NodeXMedia.layerConfig({ credentials: oauth1(x), dialect: "v1", baseUrl: x.url }).pipe(Layer.provide(withEnv(env)))
+          NodeXMedia.layerConfig({ credentials: oauth1(x), dialect: "v1", baseUrl: x.url }).pipe(
+            Layer.provide(withEnv(env))
+          )
         )
       )
       expect({ dialect: client.dialect, baseUrl: client.baseUrl }).toEqual({ dialect: "v1", baseUrl: x.url })
       const media = yield* uploadPng.pipe(
         Effect.provide(
-          NodeXMedia.layerConfig({ credentials: oauth1(x), dialect: "v1", baseUrl: x.url }).pipe(Layer.provide(withEnv(env)))
+          NodeXMedia.layerConfig({ credentials: oauth1(x), dialect: "v1", baseUrl: x.url }).pipe(
+            Layer.provide(withEnv(env))
+          )
         )
       )
       expect(x.media(media.mediaId)?.dialect).toBe("v1")
@@ -88,11 +98,15 @@ describe.concurrent("NodeXMedia", () => {
       const x = yield* emulator()
       const env = { X_MEDIA_API: "v3", X_MEDIA_BASE_URL: x.url }
       const media = yield* uploadPng.pipe(
-        Effect.provide(NodeXMedia.layerConfig({ credentials: oauth1(x), dialect: "v1" }).pipe(Layer.provide(withEnv(env))))
+        Effect.provide(
+          NodeXMedia.layerConfig({ credentials: oauth1(x), dialect: "v1" }).pipe(Layer.provide(withEnv(env)))
+        )
       )
       expect(x.media(media.mediaId)?.dialect).toBe("v1")
       const badUrl = yield* MediaClient.MediaClient.pipe(
-        Effect.provide(NodeXMedia.layerConfig({ credentials: oauth1(x) }).pipe(Layer.provide(withEnv({ X_MEDIA_BASE_URL: "x" })))),
+        Effect.provide(
+          NodeXMedia.layerConfig({ credentials: oauth1(x) }).pipe(Layer.provide(withEnv({ X_MEDIA_BASE_URL: "x" })))
+        ),
         Effect.flip
       )
       expect(badUrl).toMatchObject({ _tag: "InvalidOption", option: "X_MEDIA_BASE_URL" })
@@ -101,7 +115,11 @@ describe.concurrent("NodeXMedia", () => {
   it.effect("layerConfig: a bad X_MEDIA_API or missing credentials fail when built", () =>
     Effect.gen(function*() {
       const badApi = yield* MediaClient.MediaClient.pipe(
-        Effect.provide(NodeXMedia.layerConfig({ credentials: Credentials.oauth2("t") }).pipe(Layer.provide(withEnv({ X_MEDIA_API: "v3" })))),
+        Effect.provide(
+          NodeXMedia.layerConfig({ credentials: Credentials.oauth2("t") }).pipe(
+            Layer.provide(withEnv({ X_MEDIA_API: "v3" }))
+          )
+        ),
         Effect.flip
       )
       expect(badApi).toMatchObject({ _tag: "InvalidOption", option: "X_MEDIA_API", value: "v3" })
@@ -109,9 +127,14 @@ describe.concurrent("NodeXMedia", () => {
         Effect.provide(NodeXMedia.layerConfig().pipe(Layer.provide(withEnv({ X_API_KEY: "k" })))),
         Effect.flip
       )
-      expect(missing).toMatchObject({ _tag: "MissingCredentials", missing: ["X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"] })
+      expect(missing).toMatchObject({
+        _tag: "MissingCredentials",
+        missing: ["X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"]
+      })
       const oauth2OnV1 = yield* MediaClient.MediaClient.pipe(
-        Effect.provide(NodeXMedia.layerConfig().pipe(Layer.provide(withEnv({ X_OAUTH2_ACCESS_TOKEN: "t", X_MEDIA_API: "v1" })))),
+        Effect.provide(
+          NodeXMedia.layerConfig().pipe(Layer.provide(withEnv({ X_OAUTH2_ACCESS_TOKEN: "t", X_MEDIA_API: "v1" })))
+        ),
         Effect.flip
       )
       expect(oauth2OnV1).toMatchObject({ _tag: "AuthUnsupported" })

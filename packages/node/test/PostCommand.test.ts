@@ -1,6 +1,6 @@
-import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { join } from "node:path"
 import { emulator, oauth1Env, oauth2Env, onlyJson, repoRoot, samples } from "./support/Cli.ts"
 import { runCli } from "./support/InProcess.ts"
 
@@ -14,14 +14,21 @@ describe.concurrent("x-media post", () => {
         const env = scheme === "oauth1" ? oauth1Env(x) : oauth2Env(x)
         const files = [samples.png, samples.png, samples.png, samples.png]
         const alt = ["one", "two", "three", "four"].flatMap((text) => ["--alt-text", text])
-        const run = yield* runCli(["post", "--text", "Four © images", ...files, ...alt, "--base-url", x.url, "--json"], env)
+        const run = yield* runCli(
+          ["post", "--text", "Four © images", ...files, ...alt, "--base-url", x.url, "--json"],
+          env
+        )
         expect(run.stderr).not.toContain("Error")
         expect(run.code).toBe(0)
         const result = onlyJson(run.stdout)
         const posts = x.posts()
         expect(posts).toHaveLength(1)
         expect(result["post_id"]).toBe(posts[0]?.id)
-        expect(result["media"]).toEqual(posts[0]?.mediaIds.map((id) => expect.objectContaining({ media_id: id, state: "succeeded", media_category: "tweet_image" })))
+        expect(result["media"]).toEqual(
+          posts[0]?.mediaIds.map((id) =>
+            expect.objectContaining({ media_id: id, state: "succeeded", media_category: "tweet_image" })
+          )
+        )
         expect(posts[0]?.media.map((m) => m.altText)).toEqual(["one", "two", "three", "four"])
         expect(posts[0]?.text).toBe("Four © images")
         expect(new Set(x.requests().map((r) => r.auth))).toEqual(new Set([scheme]))
@@ -39,7 +46,9 @@ describe.concurrent("x-media post", () => {
       expect(run.stdout).toMatch(/^[0-9]{1,19}\n$/)
       const post = x.post(run.stdout.trim())
       expect(post?.media[0]).toMatchObject({ kind: "video", state: "succeeded" })
-      expect(post?.media[0]?.subtitles).toEqual([expect.objectContaining({ languageCode: "EN", displayName: "English" })])
+      expect(post?.media[0]?.subtitles).toEqual([
+        expect.objectContaining({ languageCode: "EN", displayName: "English" })
+      ])
       const order = x.requests().map((r) => r.step)
       expect(order.at(-1)).toBe("POST")
       expect(order.indexOf("SUBTITLES_CREATE")).toBeGreaterThan(order.lastIndexOf("STATUS"))
@@ -69,11 +78,21 @@ describe.concurrent("x-media post", () => {
         expect(run.stderr).toContain(stderr)
         expect(x.requests()).toEqual([])
       }))
-  usage("--subtitles without --language", [samples.mp4, "--subtitles", srt], { _tag: "UsageError" }, "--subtitles and --language go together")
+  usage(
+    "--subtitles without --language",
+    [samples.mp4, "--subtitles", srt],
+    { _tag: "UsageError" },
+    "--subtitles and --language go together"
+  )
   usage(
     "a language code that is not two letters",
     [samples.mp4, "--subtitles", srt, "--language", "eng"],
-    { _tag: "UsageError", option: "--language", value: "eng", message: "Invalid --language \"eng\": must be two letters (ISO 639-1), for example EN, DE or JA" },
+    {
+      _tag: "UsageError",
+      option: "--language",
+      value: "eng",
+      message: "Invalid --language \"eng\": must be two letters (ISO 639-1), for example EN, DE or JA"
+    },
     "two letters (ISO 639-1)"
   )
   it.live("a missing file is reported before missing credentials", () =>
@@ -83,11 +102,19 @@ describe.concurrent("x-media post", () => {
       expect(onlyJson(run.stdout)["error"]).toMatchObject({ _tag: "MediaSourceError", reason: "not-found" })
     }))
 
-  usage("more alt texts than files", [samples.png, "--alt-text", "a", "--alt-text", "b"], { _tag: "UsageError" }, "at most one --alt-text per file")
+  usage(
+    "more alt texts than files",
+    [samples.png, "--alt-text", "a", "--alt-text", "b"],
+    { _tag: "UsageError" },
+    "at most one --alt-text per file"
+  )
 
   it.live("an OAuth 2.0 token without tweet.write gets a clear error naming the scope (exit 1)", () =>
     Effect.gen(function*() {
-      const x = yield* emulator({ processing: { enabled: false }, oauth2Scopes: ["media.write", "tweet.read", "users.read"] })
+      const x = yield* emulator({
+        processing: { enabled: false },
+        oauth2Scopes: ["media.write", "tweet.read", "users.read"]
+      })
       const run = yield* runCli(["post", "--text", "hi", samples.png, "--base-url", x.url, "--json"], oauth2Env(x))
       expect(run.code).toBe(1)
       expect(onlyJson(run.stdout)).toEqual({

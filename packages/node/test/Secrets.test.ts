@@ -52,7 +52,11 @@ describe.concurrent("no secret ever reaches stdout or stderr", () => {
         expect(run.code).toBe(1)
         expectNoSecret(run)
         if (json) {
-          expect(onlyJson(run.stdout)["error"]).toMatchObject({ _tag: "AuthenticationFailed", step: "INIT", status: 401 })
+          expect(onlyJson(run.stdout)["error"]).toMatchObject({
+            _tag: "AuthenticationFailed",
+            step: "INIT",
+            status: 401
+          })
         } else {
           expect(run.stderr).toMatch(/^Error: X refused the credentials with HTTP 401 on INIT/m)
           expect(run.stderr).not.toContain("    at ")
@@ -93,7 +97,9 @@ describe.concurrent("no secret ever reaches stdout or stderr", () => {
   it.live("missing credentials name the variables to set", () =>
     Effect.gen(function*() {
       const x = yield* emulator()
-      const run = yield* runCli(["upload", samples.png, "--base-url", x.url, "--json"], { X_API_KEY: secrets.consumerKey })
+      const run = yield* runCli(["upload", samples.png, "--base-url", x.url, "--json"], {
+        X_API_KEY: secrets.consumerKey
+      })
       expect(run.code).toBe(2)
       expect(onlyJson(run.stdout)["error"]).toMatchObject({
         _tag: "MissingCredentials",

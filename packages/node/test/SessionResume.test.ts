@@ -1,10 +1,10 @@
-import { createHash } from "node:crypto"
-import { existsSync, readFileSync } from "node:fs"
-import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { UploadSession } from "@x-media/core"
 import { Fault } from "@x-media/emulator"
 import { Effect, Fiber, Schedule } from "effect"
+import { createHash } from "node:crypto"
+import { existsSync, readFileSync } from "node:fs"
+import { join } from "node:path"
 import { emulator, mp4Bytes, oauth1Env, onlyJson, tempDir, writeFile } from "./support/Cli.ts"
 import { runCli, start } from "./support/InProcess.ts"
 
@@ -12,7 +12,8 @@ import { runCli, start } from "./support/InProcess.ts"
 const segmentsSaved = (path: string): number => {
   try {
     const parsed: unknown = JSON.parse(readFileSync(path, "utf8"))
-    return typeof parsed === "object" && parsed !== null && "segmentsDone" in parsed && Array.isArray(parsed.segmentsDone)
+    return typeof parsed === "object" && parsed !== null && "segmentsDone" in parsed &&
+        Array.isArray(parsed.segmentsDone)
       ? parsed.segmentsDone.length
       : -1
   } catch {
@@ -31,7 +32,19 @@ describe.concurrent("x-media upload --session", () => {
       const bytes = mp4Bytes(16 * 4096 - 100)
       const file = writeFile(dir, "clip.mp4", bytes)
       const sessionPath = join(dir, "clip.session.json")
-      const args = ["upload", file, "--base-url", x.url, "--chunk-size", "4096", "--concurrency", "2", "--session", sessionPath, "--json"]
+      const args = [
+        "upload",
+        file,
+        "--base-url",
+        x.url,
+        "--chunk-size",
+        "4096",
+        "--concurrency",
+        "2",
+        "--session",
+        sessionPath,
+        "--json"
+      ]
       const env = oauth1Env(x)
 
       const running = start(args, env)
@@ -41,7 +54,9 @@ describe.concurrent("x-media upload --session", () => {
         Effect.timeout("20 seconds")
       )
       yield* Fiber.interrupt(fiber)
-      expect(running.stderr()).toMatch(/Interrupted\. The upload session of media \d+ \(\d+ of 16 segments on X\) is saved in /)
+      expect(running.stderr()).toMatch(
+        /Interrupted\. The upload session of media \d+ \(\d+ of 16 segments on X\) is saved in /
+      )
       expect(onlyJson(running.stdout())["error"]).toMatchObject({ _tag: "Interrupted" })
 
       expect(existsSync(sessionPath)).toBe(true)
@@ -54,7 +69,11 @@ describe.concurrent("x-media upload --session", () => {
       const before = x.requests().length
       const resumed = yield* runCli(args, env)
       expect(resumed.code, resumed.stderr).toBe(0)
-      expect(onlyJson(resumed.stdout)).toMatchObject({ media_id: session.mediaId, state: "succeeded", size: bytes.byteLength })
+      expect(onlyJson(resumed.stdout)).toMatchObject({
+        media_id: session.mediaId,
+        state: "succeeded",
+        size: bytes.byteLength
+      })
       expect(resumed.stderr).toContain(`Resumed media ${session.mediaId}`)
 
       const appended = x.requests().slice(before).filter((r) => r.step === "APPEND").map((r) => r.segmentIndex)
@@ -73,14 +92,30 @@ describe.concurrent("x-media upload --session", () => {
       const dir = yield* tempDir
       const file = writeFile(dir, "clip.mp4", mp4Bytes(3 * 4096))
       const sessionPath = join(dir, "s.json")
-      const args = ["upload", file, "--base-url", x.url, "--chunk-size", "4096", "--concurrency", "1", "--session", sessionPath]
+      const args = [
+        "upload",
+        file,
+        "--base-url",
+        x.url,
+        "--chunk-size",
+        "4096",
+        "--concurrency",
+        "1",
+        "--session",
+        sessionPath
+      ]
       const env = oauth1Env(x)
       const failed = yield* runCli(args, env)
       expect(failed.code).toBe(1)
-      expect(failed.stderr).toMatch(/Error: X answered HTTP 400 to APPEND of segment 2[^\n]*\nThe upload session of media \d+ \(2 of 3 segments on X\) is kept in /)
+      expect(failed.stderr).toMatch(
+        /Error: X answered HTTP 400 to APPEND of segment 2[^\n]*\nThe upload session of media \d+ \(2 of 3 segments on X\) is kept in /
+      )
       expect(existsSync(sessionPath)).toBe(true)
 
-      x.setFaults([{ step: "STATUS", fault: Fault.processingFailed() }, { step: "FINALIZE", fault: Fault.processingFailed() }])
+      x.setFaults([{ step: "STATUS", fault: Fault.processingFailed() }, {
+        step: "FINALIZE",
+        fault: Fault.processingFailed()
+      }])
       const rejected = yield* runCli([...args, "--json"], env)
       expect(rejected.code).toBe(1)
       expect(onlyJson(rejected.stdout)["error"]).toMatchObject({ _tag: "ProcessingFailed", errorName: "InvalidMedia" })
@@ -99,7 +134,10 @@ describe.concurrent("x-media upload --session", () => {
       // Found before the credentials: without any, the session file is still what is reported.
       const noCredentials = yield* runCli(["upload", file, "--base-url", x.url, "--session", sessionPath, "--json"], {})
       expect(onlyJson(noCredentials.stdout)["error"]).toMatchObject({ _tag: "UsageError" })
-      expect(onlyJson(run.stdout)["error"]).toMatchObject({ _tag: "UsageError", message: expect.stringContaining("is not an x-media upload session") })
+      expect(onlyJson(run.stdout)["error"]).toMatchObject({
+        _tag: "UsageError",
+        message: expect.stringContaining("is not an x-media upload session")
+      })
       expect(x.requests()).toEqual([])
     }))
 })

@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto"
-import { readFileSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { createHash } from "node:crypto"
+import { readFileSync } from "node:fs"
 import { emulator, mp4Bytes, oauth1Env, oauth2Env, onlyJson, samples, tempDir, writeFile } from "./support/Cli.ts"
 import { runCli } from "./support/InProcess.ts"
 
@@ -45,7 +45,15 @@ describe.concurrent("x-media upload", () => {
       // eslint-disable-next-line no-control-regex
       expect(run.stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/)
       const lines = run.stderr.trim().split("\n")
-      const phases = ["Planned:", "Initialized media", "Upload done:", "Finalized:", "Processing:", "Ready:", "Uploaded"]
+      const phases = [
+        "Planned:",
+        "Initialized media",
+        "Upload done:",
+        "Finalized:",
+        "Processing:",
+        "Ready:",
+        "Uploaded"
+      ]
       let at = -1
       for (const phase of phases) {
         const next = lines.findIndex((line, i) => i > at && line.startsWith(phase))
@@ -58,7 +66,11 @@ describe.concurrent("x-media upload", () => {
     Effect.gen(function*() {
       const run = yield* runCli(["upload", "--emulator", samples.mp4, "--json"])
       expect(run.code).toBe(0)
-      expect(onlyJson(run.stdout)).toMatchObject({ media_type: "video/mp4", media_category: "tweet_video", state: "succeeded" })
+      expect(onlyJson(run.stdout)).toMatchObject({
+        media_type: "video/mp4",
+        media_category: "tweet_video",
+        state: "succeeded"
+      })
       expect(run.stderr).toContain("Started an X emulator at http://127.0.0.1:")
       expect(run.stderr).toMatch(/Processing: in_progress/)
     }))
@@ -69,7 +81,12 @@ describe.concurrent("x-media upload", () => {
       const run = yield* runCli(["upload", samples.png, "--base-url", x.url, "--json"], oauth1Env(x))
       expect(run.code).toBe(1)
       const { error } = onlyJson(run.stdout)
-      expect(error).toMatchObject({ _tag: "XApiError", step: "INIT", status: 400, message: expect.stringContaining("<= 100 bytes") })
+      expect(error).toMatchObject({
+        _tag: "XApiError",
+        step: "INIT",
+        status: 400,
+        message: expect.stringContaining("<= 100 bytes")
+      })
       expect(run.stderr).not.toContain("    at ")
     }))
 
@@ -84,7 +101,11 @@ describe.concurrent("x-media upload", () => {
       ], { concurrency: 2 })
       expect(json.code).toBe(1)
       expect(onlyJson(json.stdout)).toEqual({
-        error: { _tag: "EmptyMedia", message: `${empty} is empty (0 bytes); X does not accept empty media.`, source: empty }
+        error: {
+          _tag: "EmptyMedia",
+          message: `${empty} is empty (0 bytes); X does not accept empty media.`,
+          source: empty
+        }
       })
       expect(plain.code).toBe(1)
       expect(plain.stdout).toBe("")
@@ -97,19 +118,39 @@ describe.concurrent("x-media upload", () => {
       const x = yield* emulator({ faults: [{ step: "APPEND", fault: { _tag: "HttpError", status: 400 } }] })
       const run = yield* runCli(["upload", samples.mp4, "--base-url", x.url, "--json"], oauth1Env(x))
       expect(run.code).toBe(1)
-      expect(onlyJson(run.stdout)["error"]).toMatchObject({ _tag: "XApiError", step: "APPEND", status: 400, segmentIndex: 0 })
+      expect(onlyJson(run.stdout)["error"]).toMatchObject({
+        _tag: "XApiError",
+        step: "APPEND",
+        status: 400,
+        segmentIndex: 0
+      })
     }))
 
   const usageCases: ReadonlyArray<readonly [string, ReadonlyArray<string>, Record<string, string>, RegExp]> = [
     ["--api v3", ["--api", "v3"], {}, /^Invalid --api "v3": must be v1 or v2$/],
-    ["--concurrency abc", ["--concurrency", "abc"], {}, /^Invalid --concurrency "abc": must be a whole number from 1 to 16$/],
+    [
+      "--concurrency abc",
+      ["--concurrency", "abc"],
+      {},
+      /^Invalid --concurrency "abc": must be a whole number from 1 to 16$/
+    ],
     ["--concurrency 0", ["--concurrency", "0"], {}, /^Invalid --concurrency "0": must be a whole number from 1 to 16$/],
-    ["a non-numeric --chunk-size", ["--chunk-size", "big"], {}, /^Invalid --chunk-size "big": must be a whole number of bytes from 1 to 5242880$/],
+    [
+      "a non-numeric --chunk-size",
+      ["--chunk-size", "big"],
+      {},
+      /^Invalid --chunk-size "big": must be a whole number of bytes from 1 to 5242880$/
+    ],
     ["--max-wait 0", ["--max-wait", "0"], {}, /--max-wait/],
     ["a non-URL --base-url", ["--base-url", "not a url"], {}, /--base-url/],
     ["X_MEDIA_API=v3", [], { X_MEDIA_API: "v3" }, /^Invalid X_MEDIA_API "v3": must be v1 or v2$/],
     ["--timeout 0", ["--timeout", "0"], {}, /^Invalid --timeout "0": must be a number of seconds greater than 0$/],
-    ["X_MEDIA_TIMEOUT=soon", [], { X_MEDIA_TIMEOUT: "soon" }, /^Invalid X_MEDIA_TIMEOUT "soon": must be a number of seconds greater than 0$/],
+    [
+      "X_MEDIA_TIMEOUT=soon",
+      [],
+      { X_MEDIA_TIMEOUT: "soon" },
+      /^Invalid X_MEDIA_TIMEOUT "soon": must be a number of seconds greater than 0$/
+    ],
     ["an unknown flag", ["--colour"], {}, /^Unknown flag --colour\./],
     ["a non-URL X_MEDIA_BASE_URL", [], { X_MEDIA_BASE_URL: "ftp://example.com" }, /X_MEDIA_BASE_URL/]
   ]
@@ -117,7 +158,9 @@ describe.concurrent("x-media upload", () => {
     it.live(`usage error (exit 2, before any request): ${name}`, () =>
       Effect.gen(function*() {
         const x = yield* emulator()
-        const base = Object.keys(env).includes("X_MEDIA_BASE_URL") || args.includes("--base-url") ? [] : ["--base-url", x.url]
+        const base = Object.keys(env).includes("X_MEDIA_BASE_URL") || args.includes("--base-url")
+          ? []
+          : ["--base-url", x.url]
         const run = yield* runCli(
           ["upload", samples.png, ...base, ...args, "--json"],
           { ...oauth1Env(x), ...env }
@@ -126,7 +169,9 @@ describe.concurrent("x-media upload", () => {
         const { error } = onlyJson(run.stdout)
         // One tag and one format for every usage error, whether the cli module or a check found it.
         expect(error).toMatchObject({ _tag: "UsageError", message: expect.stringMatching(message) })
-        expect(run.stderr).toBe(`Error: ${String((error as { message: string }).message)}\nRun \`x-media upload --help\` for usage.\n`)
+        expect(run.stderr).toBe(
+          `Error: ${String((error as { message: string }).message)}\nRun \`x-media upload --help\` for usage.\n`
+        )
         expect(x.requests()).toEqual([])
       }))
   }
@@ -171,7 +216,10 @@ describe.concurrent("x-media upload", () => {
   it.live("uploads a file in many segments with bounded concurrency", () =>
     Effect.gen(function*() {
       // APPENDs take a moment, so that three are in flight together when the bound holds.
-      const x = yield* emulator({ processing: { enabled: false }, faults: [{ step: "APPEND", times: Infinity, fault: { _tag: "Delay", millis: 40 } }] })
+      const x = yield* emulator({
+        processing: { enabled: false },
+        faults: [{ step: "APPEND", times: Infinity, fault: { _tag: "Delay", millis: 40 } }]
+      })
       const dir = yield* tempDir
       const file = writeFile(dir, "clip.mp4", mp4Bytes(50_000))
       const run = yield* runCli(

@@ -1,11 +1,11 @@
 /**
  * `x-media upload FILE…` with several files, and `-` for standard input (issue #14).
  */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Stream } from "effect"
 import { createHash } from "node:crypto"
 import { readdirSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { describe, expect, it } from "@effect/vitest"
-import { Effect, Stream } from "effect"
 import { emulator, mp4Bytes, oauth1Env, onlyJson, samples, tempDir, writeFile } from "./support/Cli.ts"
 import { runCli } from "./support/InProcess.ts"
 
@@ -85,9 +85,21 @@ describe.concurrent("x-media upload with several files", () => {
   it.live("--session takes one file; - can be given once", () =>
     Effect.gen(function*() {
       const x = yield* emulator()
-      const session = yield* runCli(["upload", samples.png, samples.gif, "--session", "s.json", "--base-url", x.url, "--json"], oauth1Env(x))
+      const session = yield* runCli([
+        "upload",
+        samples.png,
+        samples.gif,
+        "--session",
+        "s.json",
+        "--base-url",
+        x.url,
+        "--json"
+      ], oauth1Env(x))
       expect(session.code).toBe(2)
-      expect(onlyJson(session.stdout)["error"]).toMatchObject({ _tag: "UsageError", message: expect.stringContaining("--session works with one file") })
+      expect(onlyJson(session.stdout)["error"]).toMatchObject({
+        _tag: "UsageError",
+        message: expect.stringContaining("--session works with one file")
+      })
       const twice = yield* runCli(["upload", "-", "-", "--base-url", x.url, "--json"], oauth1Env(x))
       expect(twice.code).toBe(2)
       expect(x.requests()).toEqual([])
@@ -102,8 +114,12 @@ describe("x-media upload - (standard input)", () => {
       const bytes = mp4Bytes(300_000)
       const before = spoolDirectories()
       // In pieces, as a pipe delivers them.
-      const stdin = Stream.fromIterable(Array.from({ length: 30 }, (_, i) => bytes.subarray(i * 10_000, (i + 1) * 10_000)))
-      const run = yield* runCli(["upload", "-", "--base-url", x.url, "--chunk-size", "65536", "--json"], oauth1Env(x), { stdin })
+      const stdin = Stream.fromIterable(
+        Array.from({ length: 30 }, (_, i) => bytes.subarray(i * 10_000, (i + 1) * 10_000))
+      )
+      const run = yield* runCli(["upload", "-", "--base-url", x.url, "--chunk-size", "65536", "--json"], oauth1Env(x), {
+        stdin
+      })
       expect(run.code, run.stderr).toBe(0)
       const result = onlyJson(run.stdout)
       expect(result).toMatchObject({ media_type: "video/mp4", size: 300_000 })

@@ -8,19 +8,18 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Headers from "effect/http/Headers"
+import * as HttpBody from "effect/http/HttpBody"
+import type * as HttpClient from "effect/http/HttpClient"
+import type { HttpClientError } from "effect/http/HttpClientError"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Option from "effect/Option"
-import * as Stream from "effect/Stream"
 import * as Ref from "effect/Ref"
 import * as Result from "effect/Result"
 import type * as Schema from "effect/Schema"
-import * as Headers from "effect/http/Headers"
-import * as HttpClient from "effect/http/HttpClient"
-import * as HttpBody from "effect/http/HttpBody"
-import * as HttpClientRequest from "effect/http/HttpClientRequest"
-import type { HttpClientError } from "effect/http/HttpClientError"
+import * as Stream from "effect/Stream"
 import { classifyAuthFailure } from "../Auth.ts"
 import type { Dialect } from "../Dialect.ts"
-import { excerpt, isProblemType, parseErrorEnvelope } from "./ErrorEnvelope.ts"
 import {
   AuthenticationFailed,
   MalformedResponse,
@@ -31,7 +30,8 @@ import {
   XApiError,
   type XRequestError
 } from "../Errors.ts"
-import { type RateLimitInfo, rateLimitFromHeaders } from "../RateLimit.ts"
+import { rateLimitFromHeaders, type RateLimitInfo } from "../RateLimit.ts"
+import { excerpt, isProblemType, parseErrorEnvelope } from "./ErrorEnvelope.ts"
 
 /** Where a request belongs, for the errors it may raise. */
 export interface ExchangeContext {
@@ -122,9 +122,7 @@ const failureOf = (
   retryAfter: Date | undefined
 ): XRequestError => {
   const envelope = parseErrorEnvelope(text)
-  const ids = {
-    ...(ctx.mediaId === undefined ? {} : { mediaId: ctx.mediaId })
-  }
+  const ids = ctx.mediaId === undefined ? {} : { mediaId: ctx.mediaId }
   const after = retryAfter === undefined ? {} : { retryAfter }
   if (status === 429 || isProblemType(envelope, "rate-limit-exceeded") || isProblemType(envelope, "usage-capped")) {
     const info = Option.getOrUndefined(rateLimit)
@@ -271,7 +269,9 @@ export const exchange = (
           const idle = Duration.format(idleTimeout)
           return yield* networkError(
             ctx,
-            last.bodySent ? `no answer came within ${idle} after the request was sent` : `no byte of the request moved for ${idle}`,
+            last.bodySent
+              ? `no answer came within ${idle} after the request was sent`
+              : `no byte of the request moved for ${idle}`,
             true
           )
         }

@@ -93,7 +93,8 @@ const halve = (n: number, floor: number, alignment: number): number =>
 const fits = (state: State, bytes: number): boolean =>
   state.pace.timeoutsInARow < maxTimeoutsInARow &&
   (state.inFlight === 0 ||
-    (state.inFlight < state.pace.concurrency && state.bytesInFlight + bytes <= state.pace.concurrency * state.pace.chunkSize))
+    (state.inFlight < state.pace.concurrency &&
+      state.bytesInFlight + bytes <= state.pace.concurrency * state.pace.chunkSize))
 
 /**
  * The pacing of an upload of `concurrency` APPENDs at most and segments of `chunkSize` bytes.
@@ -138,7 +139,11 @@ export const make = (options: {
           for (;;) {
             const turn = yield* Ref.modify(state, (current): readonly [number | Deferred.Deferred<void>, State] =>
               fits(current, bytes)
-                ? [current.pace.round, { ...current, inFlight: current.inFlight + 1, bytesInFlight: current.bytesInFlight + bytes }]
+                ? [current.pace.round, {
+                  ...current,
+                  inFlight: current.inFlight + 1,
+                  bytesInFlight: current.bytesInFlight + bytes
+                }]
                 : [current.changed, current])
             if (typeof turn === "number") {
               const release = update((current) => [undefined, {

@@ -5,9 +5,9 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { Dialect } from "../Dialect.ts"
 import type { UploadStep } from "../Errors.ts"
 import type { InitParams } from "../MediaClient.ts"
@@ -100,7 +100,11 @@ export const v1: Protocol = {
       })
     ),
   append: (mediaId, segmentIndex, bytes) =>
-    multipartAppend(v1Path, [["command", "APPEND"], ["media_id", mediaId], ["segment_index", String(segmentIndex)]], bytes),
+    multipartAppend(
+      v1Path,
+      [["command", "APPEND"], ["media_id", mediaId], ["segment_index", String(segmentIndex)]],
+      bytes
+    ),
   finalize: (mediaId) =>
     HttpClientRequest.post(v1Path).pipe(HttpClientRequest.bodyUrlParams({ command: "FINALIZE", media_id: mediaId })),
   status: (mediaId) => HttpClientRequest.get(v1Path, { urlParams: { command: "STATUS", media_id: mediaId } }),
@@ -138,7 +142,8 @@ export const v2: Protocol = {
   append: (mediaId, segmentIndex, bytes) =>
     multipartAppend(`/2/media/upload/${mediaId}/append`, [["segment_index", String(segmentIndex)]], bytes),
   finalize: (mediaId) => HttpClientRequest.post(`/2/media/upload/${mediaId}/finalize`),
-  status: (mediaId) => HttpClientRequest.get("/2/media/upload", { urlParams: { command: "STATUS", media_id: mediaId } }),
+  status: (mediaId) =>
+    HttpClientRequest.get("/2/media/upload", { urlParams: { command: "STATUS", media_id: mediaId } }),
   metadata: (mediaId, altText) =>
     HttpClientRequest.post("/2/media/metadata").pipe(
       HttpClientRequest.bodyJsonUnsafe({ id: mediaId, metadata: { alt_text: { text: altText } } })

@@ -7,9 +7,9 @@
 import type * as Arr from "effect/Array"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
 import * as Pull from "effect/Pull"
 import * as Stream from "effect/Stream"
-import { dual } from "effect/Function"
 
 /**
  * Turns a stream of byte pieces of any sizes (empty ones included) into a stream of exactly
@@ -36,11 +36,19 @@ import { dual } from "effect/Function"
  * with a RangeError. Use `planSegments` to get a valid one.
  */
 export const rechunk: {
-  (chunkSize: number | ((index: number) => number)): <E, R>(self: Stream.Stream<Uint8Array, E, R>) => Stream.Stream<Uint8Array, E, R>
-  <E, R>(self: Stream.Stream<Uint8Array, E, R>, chunkSize: number | ((index: number) => number)): Stream.Stream<Uint8Array, E, R>
+  (
+    chunkSize: number | ((index: number) => number)
+  ): <E, R>(self: Stream.Stream<Uint8Array, E, R>) => Stream.Stream<Uint8Array, E, R>
+  <E, R>(
+    self: Stream.Stream<Uint8Array, E, R>,
+    chunkSize: number | ((index: number) => number)
+  ): Stream.Stream<Uint8Array, E, R>
 } = dual(
   2,
-  <E, R>(self: Stream.Stream<Uint8Array, E, R>, size: number | ((index: number) => number)): Stream.Stream<Uint8Array, E, R> => {
+  <E, R>(
+    self: Stream.Stream<Uint8Array, E, R>,
+    size: number | ((index: number) => number)
+  ): Stream.Stream<Uint8Array, E, R> => {
     const sizeOf = typeof size === "number" ? () => size : size
     const invalid = (chunkSize: number) =>
       new RangeError(`rechunk: chunk size must be a whole number of at least 1, got ${chunkSize}`)

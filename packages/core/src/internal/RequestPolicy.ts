@@ -15,10 +15,10 @@ import * as Random from "effect/Random"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import { type UploadStep, withAttempts, type XRequestError } from "../Errors.ts"
-import type { Answer } from "./Exchange.ts"
 import { UploadEvent } from "../Progress.ts"
-import { report } from "./ProgressChannel.ts"
 import type { Key, RateBudgetShape } from "../RateBudget.ts"
+import type { Answer } from "./Exchange.ts"
+import { report } from "./ProgressChannel.ts"
 
 /** How requests are retried and rate limits waited out. Every field is optional. */
 export interface RetryOptions {
@@ -71,7 +71,10 @@ export interface RequestPolicy {
    * Runs `send` (one request) under the policy. Fails with the last error, carrying the number of
    * times the request was sent (`attempts`).
    */
-  readonly run: (request: PolicyRequest, send: Effect.Effect<Answer, XRequestError>) => Effect.Effect<Answer, XRequestError>
+  readonly run: (
+    request: PolicyRequest,
+    send: Effect.Effect<Answer, XRequestError>
+  ) => Effect.Effect<Answer, XRequestError>
 }
 
 const millisOf = (input: Duration.Input | undefined, fallback: number) =>
@@ -117,7 +120,9 @@ export const make = (retry: RetryOptions, budget: RateBudgetShape): RequestPolic
 
       // X's word after each answer: the window's headers, a 429's reset, a Retry-After.
       const observed = send.pipe(
-        Effect.tap((answer) => Option.match(answer.rateLimit, { onNone: () => Effect.void, onSome: (info) => budget.observe(key, info) })),
+        Effect.tap((answer) =>
+          Option.match(answer.rateLimit, { onNone: () => Effect.void, onSome: (info) => budget.observe(key, info) })
+        ),
         Effect.tapError((error) => {
           const until = pauseOf(error)
           const info = error._tag === "XApiError" ? error.rateLimit : undefined
@@ -198,7 +203,9 @@ export const make = (retry: RetryOptions, budget: RateBudgetShape): RequestPolic
             })
             yield* report(event)
             yield* Effect.logDebug(
-              `x-media: retrying ${step}${segmentIndex === undefined ? "" : ` of segment ${segmentIndex}`} in ${delayMillis} ms ` +
+              `x-media: retrying ${step}${
+                segmentIndex === undefined ? "" : ` of segment ${segmentIndex}`
+              } in ${delayMillis} ms ` +
                 `(attempt ${event.attempt} of ${maxAttempts}): ${input.message}`
             )
           })

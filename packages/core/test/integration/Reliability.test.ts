@@ -3,6 +3,7 @@ import { Emulator, Fault, type FaultRule } from "@x-media/emulator"
 import { Deferred, Effect, Fiber, Random } from "effect"
 import { createHash, randomBytes } from "node:crypto"
 import type { Dialect } from "../../src/Dialect.ts"
+import type { MediaClient } from "../../src/MediaClient.ts"
 import { fromBytes } from "../../src/MediaSource.ts"
 import { resume, upload, type UploadOptions } from "../../src/Upload.ts"
 import { UploadSession } from "../../src/UploadSession.ts"
@@ -47,187 +48,302 @@ const chunk = 1024
 const options: UploadOptions = { chunkSize: chunk, concurrency: 2 }
 
 describe("reliability against the emulator's faults", () => {
-  it.layer(emulatorLayer({ processing: { checkAfterSecs: 1, inProgressSteps: 1 } }), { excludeTestServices: true })((it) => {
-    for (const dialect of dialects) {
-      const run = <A, E>(effect: Effect.Effect<A, E, import("../../src/MediaClient.ts").MediaClient | Emulator>) =>
-        Effect.provide(effect, clientLayer(dialect, "oauth1", fast))
+  it.layer(emulatorLayer({ processing: { checkAfterSecs: 1, inProgressSteps: 1 } }), { excludeTestServices: true })(
+    (it) => {
+      for (const dialect of dialects) {
+        const run = <A, E>(effect: Effect.Effect<A, E, MediaClient | Emulator>) =>
+          Effect.provide(effect, clientLayer(dialect, "oauth1", fast))
 
-      for (const [name, fault] of [["a 503", Fault.httpError(503)], ["a dropped connection", Fault.dropConnection()]] as const) {
-        it.effect(`${dialect}: ${name} on an APPEND resends that segment only`, () =>
-          run(withFaults([{ step: "APPEND", segmentIndex: 2, fault }], Effect.gen(function*() {
-            const emulator = yield* Emulator
-            const bytes = png(5 * chunk)
-            const media = yield* upload(fromBytes(bytes, "a.png"), options)
-            expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
-            expect(requestCounts(emulator, media.mediaId)).toEqual({
-              INIT: 1, "APPEND#0": 1, "APPEND#1": 1, "APPEND#2": 2, "APPEND#3": 1, "APPEND#4": 1, FINALIZE: 1
+        for (
+          const [name, fault] of [["a 503", Fault.httpError(503)], [
+            "a dropped connection",
+            Fault.dropConnection()
+          ]] as const
+        ) {
+          it.effect(`${dialect}: ${name} on an APPEND resends that segment only`, () =>
+            run(withFaults(
+              [{ step: "APPEND", segmentIndex: 2, fault }],
+              Effect.gen(function*() {
+                const emulator = yield* Emulator
+                const bytes = png(5 * chunk)
+                const media = yield* upload(fromBytes(bytes, "a.png"), options)
+                expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
+                expect(requestCounts(emulator, media.mediaId)).toEqual({
+                  INIT: 1,
+                  "APPEND#0": 1,
+                  "APPEND#1": 1,
+                  "APPEND#2": 2,
+                  "APPEND#3": 1,
+                  "APPEND#4": 1,
+                  FINALIZE: 1
+                })
+              })
+            )))
+        }
+
+        it.effect(`${dialect}: a 429 on FINALIZE is waited out until the reset and the upload completes`, () =>
+          run(withFaults(
+            [{ step: "FINALIZE", fault: Fault.rateLimited(2) }],
+            Effect.gen(function*() {
+              const emulator = yield* Emulator
+              const bytes = png(2 * chunk)
+              const started = Date.now()
+              const media = yield* upload(fromBytes(bytes, "a.png"), options)
+              expect(Date.now() - started).toBeGreaterThanOrEqual(2000)
+              expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
+              expect(requestCounts(emulator, media.mediaId)).toMatchObject({ INIT: 1, FINALIZE: 2 })
             })
-          }))))
-      }
+          )))
 
-      it.effect(`${dialect}: a 429 on FINALIZE is waited out until the reset and the upload completes`, () =>
-        run(withFaults([{ step: "FINALIZE", fault: Fault.rateLimited(2) }], Effect.gen(function*() {
-          const emulator = yield* Emulator
-          const bytes = png(2 * chunk)
-          const started = Date.now()
-          const media = yield* upload(fromBytes(bytes, "a.png"), options)
-          expect(Date.now() - started).toBeGreaterThanOrEqual(2000)
-          expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
-          expect(requestCounts(emulator, media.mediaId)).toMatchObject({ INIT: 1, FINALIZE: 2 })
-        }))))
+        it.effect(`${dialect}: string-only error bodies on INIT are parsed and retried`, () =>
+          run(withFaults(
+            [{ step: "INIT", fault: Fault.stringErrors(500), times: 2 }],
+            Effect.gen(function*() {
+              const emulator = yield* Emulator
+              const bytes = png(chunk)
+              const media = yield* upload(fromBytes(bytes, "a.png"), options)
+              expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
+              expect(emulator.requests().filter((r) => r.step === "INIT").map((r) => r.status)).toEqual([
+                500,
+                500,
+                dialect === "v1" ? 202 : 200
+              ])
+            })
+          )))
 
-      it.effect(`${dialect}: string-only error bodies on INIT are parsed and retried`, () =>
-        run(withFaults([{ step: "INIT", fault: Fault.stringErrors(500), times: 2 }], Effect.gen(function*() {
-          const emulator = yield* Emulator
-          const bytes = png(chunk)
-          const media = yield* upload(fromBytes(bytes, "a.png"), options)
-          expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
-          expect(emulator.requests().filter((r) => r.step === "INIT").map((r) => r.status)).toEqual([500, 500, dialect === "v1" ? 202 : 200])
-        }))))
+        it.effect(`${dialect}: string-only error bodies become XApiError with the text when retries run out`, () =>
+          Effect.provide(
+            withFaults(
+              [{ step: "INIT", fault: Fault.stringErrors(500), times: Infinity }],
+              Effect.gen(function*() {
+                const error = yield* upload(fromBytes(png(chunk), "a.png"), options).pipe(Effect.flip)
+                expect(error).toMatchObject({
+                  _tag: "XApiError",
+                  step: "INIT",
+                  status: 500,
+                  errors: [{ message: "internal server error" }]
+                })
+              })
+            ),
+            clientLayer(dialect, "oauth1", { retry: { maxAttempts: 2, baseDelay: "5 millis" } })
+          ))
 
-      it.effect(`${dialect}: string-only error bodies become XApiError with the text when retries run out`, () =>
-        Effect.provide(
-          withFaults([{ step: "INIT", fault: Fault.stringErrors(500), times: Infinity }], Effect.gen(function*() {
-            const error = yield* upload(fromBytes(png(chunk), "a.png"), options).pipe(Effect.flip)
-            expect(error).toMatchObject({ _tag: "XApiError", step: "INIT", status: 500, errors: [{ message: "internal server error" }] })
-          })),
-          clientLayer(dialect, "oauth1", { retry: { maxAttempts: 2, baseDelay: "5 millis" } })
-        ))
+        it.effect(`${dialect}: processing stuck at in_progress with an error fails at once`, () =>
+          run(
+            withFaults(
+              [{ step: "FINALIZE", fault: Fault.processingStuck("file is invalid") }],
+              Effect.gen(function*() {
+                const error = yield* upload(fromBytes(video(3 * chunk), "a.mp4"), options).pipe(Effect.flip)
+                expect(error).toMatchObject({
+                  _tag: "ProcessingFailed",
+                  state: "in_progress",
+                  errorName: "InvalidMedia",
+                  errorMessage: "file is invalid"
+                })
+              })
+            )
+          ))
 
-      it.effect(`${dialect}: processing stuck at in_progress with an error fails at once`, () =>
-        run(withFaults([{ step: "FINALIZE", fault: Fault.processingStuck("file is invalid") }], Effect.gen(function*() {
-          const error = yield* upload(fromBytes(video(3 * chunk), "a.mp4"), options).pipe(Effect.flip)
-          expect(error).toMatchObject({ _tag: "ProcessingFailed", state: "in_progress", errorName: "InvalidMedia", errorMessage: "file is invalid" })
-        }))))
+        it.effect(`${dialect}: a failed processing ends with X's code, name and message`, () =>
+          run(
+            withFaults(
+              [{
+                step: "STATUS",
+                fault: Fault.processingFailed({ code: 3, name: "UnsupportedMedia", message: "Duration exceeds max" })
+              }],
+              Effect.gen(function*() {
+                const error = yield* upload(fromBytes(video(3 * chunk), "a.mp4"), options).pipe(Effect.flip)
+                expect(error).toMatchObject({
+                  _tag: "ProcessingFailed",
+                  state: "failed",
+                  errorCode: 3,
+                  errorName: "UnsupportedMedia",
+                  errorMessage: "Duration exceeds max"
+                })
+              })
+            )
+          ))
 
-      it.effect(`${dialect}: a failed processing ends with X's code, name and message`, () =>
-        run(withFaults([{ step: "STATUS", fault: Fault.processingFailed({ code: 3, name: "UnsupportedMedia", message: "Duration exceeds max" }) }], Effect.gen(function*() {
-          const error = yield* upload(fromBytes(video(3 * chunk), "a.mp4"), options).pipe(Effect.flip)
-          expect(error).toMatchObject({ _tag: "ProcessingFailed", state: "failed", errorCode: 3, errorName: "UnsupportedMedia", errorMessage: "Duration exceeds max" })
-        }))))
-
-      it.effect(`${dialect}: expiry during the upload ends with MediaExpired`, () =>
-        run(withFaults([{ step: "APPEND", segmentIndex: 1, fault: Fault.expire() }], Effect.gen(function*() {
-          const error = yield* upload(fromBytes(png(4 * chunk), "a.png"), { ...options, concurrency: 1 }).pipe(Effect.flip)
-          expect(error).toMatchObject({ _tag: "MediaExpired", step: "APPEND" })
-        }))))
-
-      it.effect(`${dialect}: an interrupted upload resumes from its saved session, sending only missing segments`, () =>
-        run(withFaults([{ step: "APPEND", times: Infinity, fault: Fault.delay(30) }], Effect.gen(function*() {
-          const emulator = yield* Emulator
-          const bytes = video(40 * chunk)
-          let saved: UploadSession | undefined
-          // Interrupt as soon as a session with a segment in it was saved, however busy the machine is.
-          const segmentSaved = yield* Deferred.make<void>()
-          const first = yield* upload(fromBytes(bytes, "a.mp4"), {
-            ...options,
-            onSession: (session) =>
-              Effect.andThen(
-                Effect.sync(() => (saved = session)),
-                session.segmentsDone.length > 0 ? Deferred.succeed(segmentSaved, undefined) : Effect.void
+        it.effect(`${dialect}: expiry during the upload ends with MediaExpired`, () =>
+          run(withFaults(
+            [{ step: "APPEND", segmentIndex: 1, fault: Fault.expire() }],
+            Effect.gen(function*() {
+              const error = yield* upload(fromBytes(png(4 * chunk), "a.png"), { ...options, concurrency: 1 }).pipe(
+                Effect.flip
               )
-          }).pipe(Effect.forkChild)
-          yield* Deferred.await(segmentSaved)
-          yield* Fiber.interrupt(first)
-          expect(saved).toBeDefined()
-          const session = saved!
-          expect(session.segmentsDone.length).toBeGreaterThan(0)
-          expect(session.segmentsDone.length).toBeLessThan(40)
-          const before = emulator.requests().filter((r) => r.step === "APPEND").length
-          emulator.setFaults([])
-          const media = yield* resume(session, fromBytes(bytes, "a.mp4"), { concurrency: 4 })
-          expect(media.mediaId).toBe(session.mediaId)
-          expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
-          const resent = emulator.requests().filter((r) => r.step === "APPEND").slice(before).map((r) => r.segmentIndex)
-          expect(resent.sort((a, b) => a! - b!)).toEqual(session.missingSegments)
-          expect(emulator.requests().filter((r) => r.step === "INIT")).toHaveLength(1)
-        }))))
+              expect(error).toMatchObject({ _tag: "MediaExpired", step: "APPEND" })
+            })
+          )))
 
-      it.effect(`${dialect}: an upload past its deadline stops with DeadlineExceeded naming the phase`, () =>
-        run(withFaults([{ step: "APPEND", times: Infinity, fault: Fault.delay(100) }], Effect.gen(function*() {
-          const emulator = yield* Emulator
-          const error = yield* upload(fromBytes(png(20 * chunk), "a.png"), { ...options, deadline: "250 millis" }).pipe(Effect.flip)
-          expect(error).toMatchObject({ _tag: "DeadlineExceeded", phase: "uploading", deadlineMillis: 250 })
-          expect(error._tag === "DeadlineExceeded" && error.mediaId).toMatch(/^\d+$/)
-          // Requests already on their way when the deadline hit reach the server a moment later;
-          // give them that moment, then nothing more may arrive.
-          yield* Effect.sleep("200 millis")
-          const settled = emulator.requests().length
-          yield* Effect.sleep("300 millis")
-          expect(emulator.requests().length).toBe(settled)
-        }))))
+        it.effect(`${dialect}: an interrupted upload resumes from its saved session, sending only missing segments`, () =>
+          run(withFaults(
+            [{ step: "APPEND", times: Infinity, fault: Fault.delay(30) }],
+            Effect.gen(function*() {
+              const emulator = yield* Emulator
+              const bytes = video(40 * chunk)
+              let saved: UploadSession | undefined
+              // Interrupt as soon as a session with a segment in it was saved, however busy the machine is.
+              const segmentSaved = yield* Deferred.make<void>()
+              const first = yield* upload(fromBytes(bytes, "a.mp4"), {
+                ...options,
+                onSession: (session) =>
+                  Effect.andThen(
+                    Effect.sync(() => (saved = session)),
+                    session.segmentsDone.length > 0 ? Deferred.succeed(segmentSaved, undefined) : Effect.void
+                  )
+              }).pipe(Effect.forkChild)
+              yield* Deferred.await(segmentSaved)
+              yield* Fiber.interrupt(first)
+              expect(saved).toBeDefined()
+              const session = saved!
+              expect(session.segmentsDone.length).toBeGreaterThan(0)
+              expect(session.segmentsDone.length).toBeLessThan(40)
+              const before = emulator.requests().filter((r) => r.step === "APPEND").length
+              emulator.setFaults([])
+              const media = yield* resume(session, fromBytes(bytes, "a.mp4"), { concurrency: 4 })
+              expect(media.mediaId).toBe(session.mediaId)
+              expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
+              const resent = emulator.requests().filter((r) => r.step === "APPEND").slice(before).map((r) =>
+                r.segmentIndex
+              )
+              expect(resent.sort((a, b) => a! - b!)).toEqual(session.missingSegments)
+              expect(emulator.requests().filter((r) => r.step === "INIT")).toHaveLength(1)
+            })
+          )))
 
-      it.effect(`${dialect}: resuming with another file of the same size is refused without a request`, () =>
-        run(Effect.gen(function*() {
-          const emulator = yield* Emulator
-          let saved: UploadSession | undefined
-          yield* upload(fromBytes(png(2 * chunk), "a.png"), { ...options, wait: false, onSession: (s) => Effect.sync(() => (saved = s)) })
-          const before = emulator.requests().length
-          const error = yield* resume(new UploadSession({ ...saved!, finalized: false, segmentsDone: [0] }), fromBytes(png(2 * chunk), "b.png")).pipe(Effect.flip)
-          expect(error).toMatchObject({ _tag: "InvalidOption", option: "session" })
-          expect(error.message).toContain("same bytes")
-          expect(emulator.requests().length).toBe(before)
-        })))
+        it.effect(`${dialect}: an upload past its deadline stops with DeadlineExceeded naming the phase`, () =>
+          run(withFaults(
+            [{ step: "APPEND", times: Infinity, fault: Fault.delay(100) }],
+            Effect.gen(function*() {
+              const emulator = yield* Emulator
+              const error = yield* upload(fromBytes(png(20 * chunk), "a.png"), { ...options, deadline: "250 millis" })
+                .pipe(Effect.flip)
+              expect(error).toMatchObject({ _tag: "DeadlineExceeded", phase: "uploading", deadlineMillis: 250 })
+              expect(error._tag === "DeadlineExceeded" && error.mediaId).toMatch(/^\d+$/)
+              // Requests already on their way when the deadline hit reach the server a moment later;
+              // give them that moment, then nothing more may arrive.
+              yield* Effect.sleep("200 millis")
+              const settled = emulator.requests().length
+              yield* Effect.sleep("300 millis")
+              expect(emulator.requests().length).toBe(settled)
+            })
+          )))
 
-      it.effect(`${dialect}: resuming an expired session is refused without a request`, () =>
-        run(Effect.gen(function*() {
-          const emulator = yield* Emulator
-          let saved: UploadSession | undefined
-          const bytes = png(2 * chunk)
-          yield* upload(fromBytes(bytes, "a.png"), { ...options, onSession: (s) => Effect.sync(() => (saved = s)) })
-          const before = emulator.requests().length
-          const expired = new UploadSession({ ...saved!, expiresAt: new Date(Date.now() - 1000), finalized: false })
-          const error = yield* resume(expired, fromBytes(bytes, "a.png")).pipe(Effect.flip)
-          expect(error._tag).toBe("MediaExpired")
-          expect(emulator.requests().length).toBe(before)
-        })))
+        it.effect(`${dialect}: resuming with another file of the same size is refused without a request`, () =>
+          run(Effect.gen(function*() {
+            const emulator = yield* Emulator
+            let saved: UploadSession | undefined
+            yield* upload(fromBytes(png(2 * chunk), "a.png"), {
+              ...options,
+              wait: false,
+              onSession: (s) => Effect.sync(() => (saved = s))
+            })
+            const before = emulator.requests().length
+            const error = yield* resume(
+              new UploadSession({ ...saved!, finalized: false, segmentsDone: [0] }),
+              fromBytes(png(2 * chunk), "b.png")
+            ).pipe(Effect.flip)
+            expect(error).toMatchObject({ _tag: "InvalidOption", option: "session" })
+            expect(error.message).toContain("same bytes")
+            expect(emulator.requests().length).toBe(before)
+          })))
+
+        it.effect(`${dialect}: resuming an expired session is refused without a request`, () =>
+          run(Effect.gen(function*() {
+            const emulator = yield* Emulator
+            let saved: UploadSession | undefined
+            const bytes = png(2 * chunk)
+            yield* upload(fromBytes(bytes, "a.png"), { ...options, onSession: (s) => Effect.sync(() => (saved = s)) })
+            const before = emulator.requests().length
+            const expired = new UploadSession({ ...saved!, expiresAt: new Date(Date.now() - 1000), finalized: false })
+            const error = yield* resume(expired, fromBytes(bytes, "a.png")).pipe(Effect.flip)
+            expect(error._tag).toBe("MediaExpired")
+            expect(emulator.requests().length).toBe(before)
+          })))
+      }
     }
-  })
+  )
 })
 
 describe("soak: 200 uploads with random faults", () => {
-  it.layer(emulatorLayer({ processing: { checkAfterSecs: 1, inProgressSteps: 0 } }), { excludeTestServices: true })((it) => {
-    type Plan = { readonly name: string; readonly rules: (dialect: Dialect) => ReadonlyArray<FaultRule>; readonly expect: string }
-    const plans: ReadonlyArray<Plan> = [
-      { name: "none", rules: () => [], expect: "ok" },
-      { name: "503 on an APPEND", rules: () => [{ step: "APPEND", segmentIndex: 1, fault: Fault.httpError(503) }], expect: "ok" },
-      { name: "dropped APPEND", rules: () => [{ step: "APPEND", segmentIndex: 0, fault: Fault.dropConnection() }], expect: "ok" },
-      { name: "500 on INIT", rules: () => [{ step: "INIT", fault: Fault.stringErrors(500) }], expect: "ok" },
-      { name: "502 HTML on FINALIZE", rules: () => [{ step: "FINALIZE", fault: Fault.htmlPage(502) }], expect: "ok" },
-      { name: "400 on an APPEND", rules: () => [{ step: "APPEND", segmentIndex: 1, fault: Fault.httpError(400) }], expect: "XApiError" },
-      { name: "truncated FINALIZE body", rules: () => [{ step: "FINALIZE", fault: Fault.truncatedJson() }], expect: "MalformedResponse" },
-      { name: "expired", rules: () => [{ step: "APPEND", segmentIndex: 1, fault: Fault.expire() }], expect: "MediaExpired" },
-      { name: "processing failed", rules: () => [{ step: "FINALIZE", fault: Fault.processingFailed() }], expect: "ProcessingFailed" }
-    ]
-    it.effect("every upload either succeeds with the right bytes or fails with the error its fault calls for", () =>
-      Effect.gen(function*() {
-        const emulator = yield* Emulator
-        const outcomes: Record<string, number> = {}
-        for (let i = 0; i < 200; i++) {
-          const plan = plans[yield* Random.nextIntBetween(0, plans.length - 1)]!
-          const dialect: Dialect = (yield* Random.nextBoolean) ? "v1" : "v2"
-          const isVideo = plan.name === "processing failed"
-          const bytes = isVideo ? video(3 * chunk + 7) : png(3 * chunk + 7)
-          emulator.setFaults(plan.rules(dialect))
-          const exit = yield* upload(fromBytes(bytes, isVideo ? "a.mp4" : "a.png"), options).pipe(
-            Effect.provide(clientLayer(dialect, "oauth1", { ...fast, budget: false })),
-            Effect.exit
-          )
-          if (plan.expect === "ok") {
-            expect(exit._tag, `${plan.name} (${dialect})`).toBe("Success")
-            if (exit._tag === "Success") expect(emulator.media(exit.value.mediaId)?.sha256).toBe(sha256(bytes))
-          } else {
-            expect(exit._tag, `${plan.name} (${dialect})`).toBe("Failure")
-            if (exit._tag === "Failure") {
-              const error = yield* Effect.flip(Effect.failCause(exit.cause))
-              expect(error._tag, `${plan.name} (${dialect})`).toBe(plan.expect)
-            }
-          }
-          outcomes[plan.name] = (outcomes[plan.name] ?? 0) + 1
+  it.layer(emulatorLayer({ processing: { checkAfterSecs: 1, inProgressSteps: 0 } }), { excludeTestServices: true })(
+    (it) => {
+      type Plan = {
+        readonly name: string
+        readonly rules: (dialect: Dialect) => ReadonlyArray<FaultRule>
+        readonly expect: string
+      }
+      const plans: ReadonlyArray<Plan> = [
+        { name: "none", rules: () => [], expect: "ok" },
+        {
+          name: "503 on an APPEND",
+          rules: () => [{ step: "APPEND", segmentIndex: 1, fault: Fault.httpError(503) }],
+          expect: "ok"
+        },
+        {
+          name: "dropped APPEND",
+          rules: () => [{ step: "APPEND", segmentIndex: 0, fault: Fault.dropConnection() }],
+          expect: "ok"
+        },
+        { name: "500 on INIT", rules: () => [{ step: "INIT", fault: Fault.stringErrors(500) }], expect: "ok" },
+        { name: "502 HTML on FINALIZE", rules: () => [{ step: "FINALIZE", fault: Fault.htmlPage(502) }], expect: "ok" },
+        {
+          name: "400 on an APPEND",
+          rules: () => [{ step: "APPEND", segmentIndex: 1, fault: Fault.httpError(400) }],
+          expect: "XApiError"
+        },
+        {
+          name: "truncated FINALIZE body",
+          rules: () => [{ step: "FINALIZE", fault: Fault.truncatedJson() }],
+          expect: "MalformedResponse"
+        },
+        {
+          name: "expired",
+          rules: () => [{ step: "APPEND", segmentIndex: 1, fault: Fault.expire() }],
+          expect: "MediaExpired"
+        },
+        {
+          name: "processing failed",
+          rules: () => [{ step: "FINALIZE", fault: Fault.processingFailed() }],
+          expect: "ProcessingFailed"
         }
-        emulator.setFaults([])
-        expect(Object.values(outcomes).reduce((a, b) => a + b, 0)).toBe(200)
-        expect(Object.keys(outcomes).length).toBe(plans.length)
-      }), { timeout: 120_000 })
-  })
+      ]
+      it.effect(
+        "every upload either succeeds with the right bytes or fails with the error its fault calls for",
+        () =>
+          Effect.gen(function*() {
+            const emulator = yield* Emulator
+            const outcomes: Record<string, number> = {}
+            for (let i = 0; i < 200; i++) {
+              const plan = plans[yield* Random.nextIntBetween(0, plans.length - 1)]!
+              const dialect: Dialect = (yield* Random.nextBoolean) ? "v1" : "v2"
+              const isVideo = plan.name === "processing failed"
+              const bytes = isVideo ? video(3 * chunk + 7) : png(3 * chunk + 7)
+              emulator.setFaults(plan.rules(dialect))
+              const exit = yield* upload(fromBytes(bytes, isVideo ? "a.mp4" : "a.png"), options).pipe(
+                Effect.provide(clientLayer(dialect, "oauth1", { ...fast, budget: false })),
+                Effect.exit
+              )
+              if (plan.expect === "ok") {
+                expect(exit._tag, `${plan.name} (${dialect})`).toBe("Success")
+                if (exit._tag === "Success") {
+                  expect(emulator.media(exit.value.mediaId)?.sha256).toBe(sha256(bytes))
+                }
+              } else {
+                expect(exit._tag, `${plan.name} (${dialect})`).toBe("Failure")
+                if (exit._tag === "Failure") {
+                  const error = yield* Effect.flip(Effect.failCause(exit.cause))
+                  expect(error._tag, `${plan.name} (${dialect})`).toBe(plan.expect)
+                }
+              }
+              outcomes[plan.name] = (outcomes[plan.name] ?? 0) + 1
+            }
+            emulator.setFaults([])
+            expect(Object.values(outcomes).reduce((a, b) => a + b, 0)).toBe(200)
+            expect(Object.keys(outcomes).length).toBe(plans.length)
+          }),
+        { timeout: 120_000 }
+      )
+    }
+  )
 })

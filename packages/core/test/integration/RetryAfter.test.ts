@@ -45,7 +45,9 @@ const uploadAgainst = (fault: Fault) =>
 /** Several APPENDs were in flight when X said to wait, and no APPEND started before `until`. */
 const expectHeld = (appends: ReadonlyArray<RecordedRequest>, refused: RecordedRequest, until: number) => {
   const answeredAt = refused.endedAt!
-  const inFlight = appends.filter((r) => r !== refused && r.startedAt <= answeredAt && (r.endedAt ?? Infinity) > answeredAt)
+  const inFlight = appends.filter((r) =>
+    r !== refused && r.startedAt <= answeredAt && (r.endedAt ?? Infinity) > answeredAt
+  )
   expect(inFlight.length).toBeGreaterThanOrEqual(2)
   const later = appends.filter((r) => r.startedAt > answeredAt)
   // Segment 0 again and segments 4-7, from the fibers that were free long before.
@@ -62,7 +64,12 @@ describe("Retry-After against the emulator over HTTP: no request of the endpoint
         expect(refused).toMatchObject({ status: 503, segmentIndex: 0, responseHeaders: { "retry-after": "2" } })
         // The client read the answer after the emulator sent it: its 2 s count from then.
         expectHeld(appends, refused, refused.endedAt! + 2000)
-        expect(events.find((e) => e._tag === "Retrying")).toMatchObject({ step: "APPEND", segmentIndex: 0, attempt: 2, maxAttempts: 5 })
+        expect(events.find((e) => e._tag === "Retrying")).toMatchObject({
+          step: "APPEND",
+          segmentIndex: 0,
+          attempt: 2,
+          maxAttempts: 5
+        })
       }).pipe(Effect.provide(clientLayer("v2", "oauth1", { budget: false }))))
 
     it.effect("503 with Retry-After as an HTTP date", () =>

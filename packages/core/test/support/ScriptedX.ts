@@ -101,7 +101,8 @@ export const scriptedClient = (
   options: Partial<XClient.Options> = {}
 ) => {
   const scripted = makeScripted(script)
-  const credentials = options.credentials ?? (options.dialect === "v1" ? testCredentials.oauth1 : testCredentials.oauth2)
+  const credentials = options.credentials ??
+    (options.dialect === "v1" ? testCredentials.oauth1 : testCredentials.oauth2)
   return {
     sent: scripted.sent,
     layer: MediaClient.layer.pipe(

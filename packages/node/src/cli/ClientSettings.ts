@@ -50,7 +50,9 @@ const given = (setting: Option.Option<Setting>): Setting | undefined =>
   Option.getOrUndefined(Option.filter(setting, ({ value }) => value.trim() !== ""))
 
 /** `--api`, else `X_MEDIA_API`, else v2. */
-export const resolveDialect = (setting: Option.Option<Setting>): Effect.Effect<Dialect.Dialect, Errors.InvalidOption> => {
+export const resolveDialect = (
+  setting: Option.Option<Setting>
+): Effect.Effect<Dialect.Dialect, Errors.InvalidOption> => {
   const chosen = given(setting)
   if (chosen === undefined) return Effect.succeed("v2")
   const value = chosen.value.trim()
@@ -60,23 +62,35 @@ export const resolveDialect = (setting: Option.Option<Setting>): Effect.Effect<D
 }
 
 /** `--base-url`, else `X_MEDIA_BASE_URL`, else none (X's host); checked either way. */
-export const resolveBaseUrl = (setting: Option.Option<Setting>): Effect.Effect<string | undefined, Errors.InvalidOption> => {
+export const resolveBaseUrl = (
+  setting: Option.Option<Setting>
+): Effect.Effect<string | undefined, Errors.InvalidOption> => {
   const chosen = given(setting)
   return chosen === undefined
     ? Effect.succeed(undefined)
     : XClient.validateBaseUrl(chosen.value.trim()).pipe(
-      Effect.mapError((error) => new Errors.InvalidOption({ option: chosen.from, value: chosen.value, detail: error.detail }))
+      Effect.mapError((error) =>
+        new Errors.InvalidOption({ option: chosen.from, value: chosen.value, detail: error.detail })
+      )
     )
 }
 
 /** `--timeout`, else `X_MEDIA_TIMEOUT`, in seconds (a positive number); undefined for the default. */
-export const resolveTimeout = (setting: Option.Option<Setting>): Effect.Effect<Duration.Duration | undefined, Errors.InvalidOption> => {
+export const resolveTimeout = (
+  setting: Option.Option<Setting>
+): Effect.Effect<Duration.Duration | undefined, Errors.InvalidOption> => {
   const chosen = given(setting)
   if (chosen === undefined) return Effect.succeed(undefined)
   const seconds = Number(chosen.value.trim())
   return Number.isFinite(seconds) && seconds > 0
     ? Effect.succeed(Duration.millis(Math.round(seconds * 1000)))
-    : Effect.fail(new Errors.InvalidOption({ option: chosen.from, value: chosen.value, detail: "must be a number of seconds greater than 0" }))
+    : Effect.fail(
+      new Errors.InvalidOption({
+        option: chosen.from,
+        value: chosen.value,
+        detail: "must be a number of seconds greater than 0"
+      })
+    )
 }
 
 /**

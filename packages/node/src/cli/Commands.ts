@@ -7,11 +7,11 @@
  * @module
  */
 import * as Credentials from "@x-media/core/Credentials"
-import * as Config from "effect/Config"
-import * as Effect from "effect/Effect"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
 import * as CommonFlags from "./CommonFlags.ts"
 import * as UploadFlags from "./UploadFlags.ts"
 
@@ -44,24 +44,37 @@ const uploadConfig = {
   ...UploadFlags.flags,
   json: CommonFlags.json,
   emulator: Flag.Boolean("emulator").pipe(
-    Flag.withDescription("Start a local X emulator in this process and upload to it with its credentials (no X account needed)."),
+    Flag.withDescription(
+      "Start a local X emulator in this process and upload to it with its credentials (no X account needed)."
+    ),
     Flag.withDefault(false)
   ),
   session: Flag.String("session").pipe(
     Flag.withMetavar("FILE"),
-    Flag.withDescription("Save the upload session in FILE as it goes; if FILE holds a session, resume it. Deleted after success. One file only."),
+    Flag.withDescription(
+      "Save the upload session in FILE as it goes; if FILE holds a session, resume it. Deleted after success. One file only."
+    ),
     Flag.optional
+  ),
+  durable: Flag.Boolean("durable").pipe(
+    Flag.withDescription(
+      "Submit the upload to the fleet (X_MEDIA_DATABASE_URL) and wait for it; interrupted, it goes on there, and the same command waits for it again. One file only."
+    ),
+    Flag.withDefault(false)
   )
 } as const
 
 /** `x-media upload <file…> [flags]`; the handler is loaded when it runs. */
-export const upload = Command.make("upload", uploadConfig, (input) =>
-  Effect.flatMap(Effect.promise(() => import("./UploadCommand.ts")), (module) => module.handler(input))).pipe(
-    Command.withDescription(
-      "Upload images, GIFs or videos to X: INIT, APPEND (in parallel), FINALIZE, then wait for processing. " +
-        "Prints each media id on stdout (the result object with --json; {\"media\":[…]} for several files)."
-    )
+export const upload = Command.make(
+  "upload",
+  uploadConfig,
+  (input) => Effect.flatMap(Effect.promise(() => import("./UploadCommand.ts")), (module) => module.handler(input))
+).pipe(
+  Command.withDescription(
+    "Upload images, GIFs or videos to X: INIT, APPEND (in parallel), FINALIZE, then wait for processing. " +
+      "Prints each media id on stdout (the result object with --json; {\"media\":[…]} for several files)."
   )
+)
 
 const statusConfig = {
   mediaId: Argument.String("media-id").pipe(Argument.withDescription("The media id (digits) that INIT returned.")),
@@ -75,12 +88,15 @@ const statusConfig = {
 } as const
 
 /** `x-media status <media-id> [flags]`; the handler is loaded when it runs. */
-export const status = Command.make("status", statusConfig, (input) =>
-  Effect.flatMap(Effect.promise(() => import("./StatusCommand.ts")), (module) => module.handler(input))).pipe(
-    Command.withDescription(
-      "Show where X is with a media (pending, in_progress, succeeded); with --wait, wait until it is ready."
-    )
+export const status = Command.make(
+  "status",
+  statusConfig,
+  (input) => Effect.flatMap(Effect.promise(() => import("./StatusCommand.ts")), (module) => module.handler(input))
+).pipe(
+  Command.withDescription(
+    "Show where X is with a media (pending, in_progress, succeeded); with --wait, wait until it is ready."
   )
+)
 
 const emulatorConfig = {
   host: Flag.String("host").pipe(
@@ -103,24 +119,39 @@ const emulatorConfig = {
     Flag.withDefault("1")
   ),
   apiKey: credential("api-key", names.consumerKey, "API key to accept (default X_API_KEY, else generated)."),
-  apiSecret: credential("api-secret", names.consumerSecret, "API secret to accept (default X_API_SECRET, else generated)."),
-  accessToken: credential("access-token", names.accessToken, "Access token to accept (default X_ACCESS_TOKEN, else generated)."),
+  apiSecret: credential(
+    "api-secret",
+    names.consumerSecret,
+    "API secret to accept (default X_API_SECRET, else generated)."
+  ),
+  accessToken: credential(
+    "access-token",
+    names.accessToken,
+    "Access token to accept (default X_ACCESS_TOKEN, else generated)."
+  ),
   accessTokenSecret: credential(
     "access-token-secret",
     names.accessTokenSecret,
     "Access token secret to accept (default X_ACCESS_TOKEN_SECRET, else generated)."
   ),
-  oauth2Token: credential("oauth2-token", names.oauth2AccessToken, "OAuth 2.0 token to accept (default X_OAUTH2_ACCESS_TOKEN, else generated).")
+  oauth2Token: credential(
+    "oauth2-token",
+    names.oauth2AccessToken,
+    "OAuth 2.0 token to accept (default X_OAUTH2_ACCESS_TOKEN, else generated)."
+  )
 } as const
 
 /** `x-media emulator [flags]`; the handler is loaded when it runs. */
-export const emulator = Command.make("emulator", emulatorConfig, (input) =>
-  Effect.flatMap(Effect.promise(() => import("./EmulatorCommand.ts")), (module) => module.handler(input))).pipe(
-    Command.withDescription(
-      "Run a local X media upload emulator (both API dialects) in the foreground and print the settings " +
-        "(X_MEDIA_BASE_URL and credentials) to upload to it."
-    )
+export const emulator = Command.make(
+  "emulator",
+  emulatorConfig,
+  (input) => Effect.flatMap(Effect.promise(() => import("./EmulatorCommand.ts")), (module) => module.handler(input))
+).pipe(
+  Command.withDescription(
+    "Run a local X media upload emulator (both API dialects) in the foreground and print the settings " +
+      "(X_MEDIA_BASE_URL and credentials) to upload to it."
   )
+)
 
 const postConfig = {
   files: Argument.String("file").pipe(
@@ -129,7 +160,9 @@ const postConfig = {
   ),
   text: Flag.String("text").pipe(
     Flag.withMetavar("TEXT"),
-    Flag.withDescription("The post's text: at most 280 as X counts it (URLs 23, emoji and CJK 2). May be empty with media."),
+    Flag.withDescription(
+      "The post's text: at most 280 as X counts it (URLs 23, emoji and CJK 2). May be empty with media."
+    ),
     Flag.withDefault("")
   ),
   altTexts: Flag.String("alt-text").pipe(
@@ -163,16 +196,21 @@ const postConfig = {
   ...CommonFlags.client,
   json: CommonFlags.json,
   emulator: Flag.Boolean("emulator").pipe(
-    Flag.withDescription("Start a local X emulator in this process and post to it with its credentials (no X account needed)."),
+    Flag.withDescription(
+      "Start a local X emulator in this process and post to it with its credentials (no X account needed)."
+    ),
     Flag.withDefault(false)
   )
 } as const
 
 /** `x-media post --text TEXT FILE… [flags]`; the handler is loaded when it runs. */
-export const post = Command.make("post", postConfig, (input) =>
-  Effect.flatMap(Effect.promise(() => import("./PostCommand.ts")), (module) => module.handler(input))).pipe(
-    Command.withDescription(
-      "Post to X with media: uploads the files concurrently, waits until X has processed each, sets alt text and " +
-        "subtitles, then creates the post once. Prints the post id on stdout (the result object with --json)."
-    )
+export const post = Command.make(
+  "post",
+  postConfig,
+  (input) => Effect.flatMap(Effect.promise(() => import("./PostCommand.ts")), (module) => module.handler(input))
+).pipe(
+  Command.withDescription(
+    "Post to X with media: uploads the files concurrently, waits until X has processed each, sets alt text and " +
+      "subtitles, then creates the post once. Prints the post id on stdout (the result object with --json)."
   )
+)

@@ -8,8 +8,8 @@
  * @module
  */
 import * as XMediaConfig from "@x-media/core/XMediaConfig"
-import * as Config from "effect/Config"
 import * as Flag from "effect/cli/Flag"
+import * as Config from "effect/Config"
 
 /** A setting as given: its text and the flag or variable it came from. */
 export interface Setting {
@@ -31,7 +31,9 @@ const withVariable = (flag: Flag.Flag<string>, name: string, variable: string): 
 /** `--api v1|v2`: the dialect (default `X_MEDIA_API`, else v2). */
 export const api = withVariable(
   Flag.Literals("api", ["v1", "v2"]).pipe(
-    Flag.withDescription(`API dialect: v2 (api.x.com, the default) or v1 (upload.twitter.com/1.1). Default: ${XMediaConfig.EnvNames.api}, else v2.`)
+    Flag.withDescription(
+      `API dialect: v2 (api.x.com, the default) or v1 (upload.twitter.com/1.1). Default: ${XMediaConfig.EnvNames.api}, else v2.`
+    )
   ),
   "api",
   XMediaConfig.EnvNames.api
@@ -41,7 +43,9 @@ export const api = withVariable(
 export const baseUrl = withVariable(
   Flag.String("base-url").pipe(
     Flag.withMetavar("URL"),
-    Flag.withDescription(`scheme://host[:port] to send requests to instead of X's host. Default: ${XMediaConfig.EnvNames.baseUrl}.`)
+    Flag.withDescription(
+      `scheme://host[:port] to send requests to instead of X's host. Default: ${XMediaConfig.EnvNames.baseUrl}.`
+    )
   ),
   "base-url",
   XMediaConfig.EnvNames.baseUrl

@@ -61,15 +61,31 @@ interface Checked {
 const checkInput = (input: EmulatorInput): Effect.Effect<Checked, Errors.InvalidOption> => {
   const port = wholeNumber(input.port, 0, 65535)
   if (port === undefined) {
-    return Effect.fail(new Errors.InvalidOption({ option: "--port", value: input.port, detail: "must be a whole number from 0 to 65535" }))
+    return Effect.fail(
+      new Errors.InvalidOption({
+        option: "--port",
+        value: input.port,
+        detail: "must be a whole number from 0 to 65535"
+      })
+    )
   }
   if (input.host.trim() === "") {
-    return Effect.fail(new Errors.InvalidOption({ option: "--host", value: input.host, detail: "must name an interface, e.g. 127.0.0.1" }))
+    return Effect.fail(
+      new Errors.InvalidOption({
+        option: "--host",
+        value: input.host,
+        detail: "must name an interface, e.g. 127.0.0.1"
+      })
+    )
   }
   const checkAfterSecs = wholeNumber(input.checkAfterSecs, 0, Number.MAX_SAFE_INTEGER)
   if (checkAfterSecs === undefined) {
     return Effect.fail(
-      new Errors.InvalidOption({ option: "--check-after-secs", value: input.checkAfterSecs, detail: "must be a whole number of seconds, 0 or more" })
+      new Errors.InvalidOption({
+        option: "--check-after-secs",
+        value: input.checkAfterSecs,
+        detail: "must be a whole number of seconds, 0 or more"
+      })
     )
   }
   return Effect.succeed({ port, checkAfterSecs })
@@ -121,5 +137,4 @@ const run = (input: EmulatorInput): Effect.Effect<void, CliFailure, Stdio.Stdio>
   )
 
 /** Runs `x-media emulator [flags]`: imported by `Commands` when the command runs. */
-export const handler = (input: EmulatorInput) =>
-  run(input).pipe(Report.reportFailure(false, "emulator"))
+export const handler = (input: EmulatorInput) => run(input).pipe(Report.reportFailure(false, "emulator"))

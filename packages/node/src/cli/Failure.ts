@@ -64,8 +64,21 @@ export class StandardInputTooLarge extends Schema.TaggedError<StandardInputTooLa
   }
 }
 
+/**
+ * A fleet command (`worker`, `fleet status`, `upload --durable`) ran where @x-media/fleet, an
+ * optional peer of @x-media/node, is not installed.
+ */
+export class FleetNotInstalled extends Schema.TaggedError<FleetNotInstalled>()("FleetNotInstalled", {
+  /** The package to install. */
+  package: Schema.String
+}) {
+  override get message(): string {
+    return `The fleet commands need ${this.package}, which is not installed: run \`npm install ${this.package}\` next to @x-media/node.`
+  }
+}
+
 /** Everything a CLI command can fail with before it prints: x-media's typed errors and the CLI's own. */
-export type CliFailure = Errors.XMediaError | UsageError | EmulatorFailed | StandardInputTooLarge
+export type CliFailure = Errors.XMediaError | UsageError | EmulatorFailed | StandardInputTooLarge | FleetNotInstalled
 
 /**
  * The failure as the CLI reports it: a bad option value (`InvalidOption` from the library) is a
@@ -86,6 +99,7 @@ export const exitCodeOf = (failure: CliFailure): number => {
     case "InvalidOption":
     case "MissingCredentials":
     case "AuthUnsupported":
+    case "FleetNotInstalled":
       return usageExitCode
     default:
       return failureExitCode

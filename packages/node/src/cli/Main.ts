@@ -8,21 +8,22 @@
  * @module
  */
 import * as Cause from "effect/Cause"
+import * as CliConfig from "effect/cli/CliConfig"
+import type * as CliError from "effect/cli/CliError"
+import * as Command from "effect/cli/Command"
+import * as GlobalFlag from "effect/cli/GlobalFlag"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stdio from "effect/Stdio"
-import * as CliConfig from "effect/cli/CliConfig"
-import type * as CliError from "effect/cli/CliError"
-import * as Command from "effect/cli/Command"
-import * as GlobalFlag from "effect/cli/GlobalFlag"
+import * as PackageVersion from "../PackageVersion.ts"
 import * as Commands from "./Commands.ts"
 import { CliExit, failureExitCode, usageExitCode } from "./Failure.ts"
+import * as FleetCommands from "./FleetCommands.ts"
 import * as Output from "./Output.ts"
 import * as Streams from "./Streams.ts"
 import * as Usage from "./Usage.ts"
-import * as PackageVersion from "../PackageVersion.ts"
 
 /** The version `x-media --version` prints: the package's (package.json). */
 export const version: string = PackageVersion.version
@@ -34,7 +35,15 @@ export const command = Command.make("x-media").pipe(
       "and a local emulator. Credentials: X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET " +
       "(OAuth 1.0a) or X_OAUTH2_ACCESS_TOKEN (OAuth 2.0, v2 only)."
   ),
-  Command.withSubcommands([Commands.upload, Commands.status, Commands.emulator, Commands.post])
+  Command.withSubcommands([
+    Commands.upload,
+    Commands.status,
+    Commands.emulator,
+    Commands.post,
+    // The fleet: its package loads only when one of these runs.
+    FleetCommands.workerCommand,
+    FleetCommands.fleetCommand
+  ])
 )
 
 const wantsJson = (args: ReadonlyArray<string>): boolean =>
@@ -50,7 +59,12 @@ const usageFailure = (error: CliError.CliError, args: ReadonlyArray<string>) => 
   const json = !wantsJson(args)
     ? Effect.void
     : Output.printJson(Output.errorJson(
-      first ?? { _tag: "UsageError", message: "No command given: use x-media upload, x-media post, x-media status or x-media emulator." }
+      first ??
+        {
+          _tag: "UsageError",
+          message:
+            "No command given: use x-media upload, x-media post, x-media status, x-media emulator, x-media worker or x-media fleet."
+        }
     ))
   return Effect.andThen(json, Effect.fail(new CliExit({ code: usageExitCode })))
 }
@@ -67,7 +81,9 @@ const unexpected = (defect: unknown) =>
     const verbose = yield* Effect.orElseSucceed(debug, () => false)
     const text = verbose ? Cause.pretty(Cause.die(defect)) : defect instanceof Error ? defect.message : String(defect)
     yield* Streams.err(
-      `x-media: unexpected internal error: ${text}\nPlease report it${verbose ? "" : " (set X_MEDIA_DEBUG=1 for details)"}.\n`
+      `x-media: unexpected internal error: ${text}\nPlease report it${
+        verbose ? "" : " (set X_MEDIA_DEBUG=1 for details)"
+      }.\n`
     )
     return yield* new CliExit({ code: failureExitCode })
   })

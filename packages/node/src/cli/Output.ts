@@ -120,6 +120,8 @@ export const printStatus = (status: MediaStatus.MediaStatus): Effect.Effect<void
     const next = status._tag === "Processing"
       ? ` X is still processing it; wait for it with: x-media status ${status.mediaId} --wait`
       : " Ready to post."
-    yield* Streams.err(`Media ${status.mediaId}: ${state}${progress} (expires at ${status.expiresAt.toISOString()}).${next}\n`)
+    yield* Streams.err(
+      `Media ${status.mediaId}: ${state}${progress} (expires at ${status.expiresAt.toISOString()}).${next}\n`
+    )
     yield* Streams.out(`${state}\n`)
   })

@@ -54,7 +54,8 @@ const checkFlags = (input: PostInput) =>
     }
     if (Option.isSome(input.subtitles) !== Option.isSome(input.language)) {
       return yield* new UsageError({
-        detail: "--subtitles and --language go together: give the subtitles file and its language (for example --language EN)."
+        detail:
+          "--subtitles and --language go together: give the subtitles file and its language (for example --language EN)."
       })
     }
     if (Option.isSome(input.subtitles) && input.files.length !== 1) {
@@ -65,7 +66,9 @@ const checkFlags = (input: PostInput) =>
     if (Option.isNone(input.language)) return undefined
     // Named by the flag the user gave, as every usage error is.
     return yield* Subtitles.languageCode(input.language.value).pipe(
-      Effect.mapError((error) => new Errors.InvalidOption({ option: "--language", value: error.value, detail: error.detail }))
+      Effect.mapError((error) =>
+        new Errors.InvalidOption({ option: "--language", value: error.value, detail: error.detail })
+      )
     )
   })
 
@@ -105,13 +108,19 @@ const post = (input: PostInput) =>
       quote: Option.getOrUndefined(input.quote),
       onProgress: (event, index) =>
         event._tag === "Ready"
-          ? Effect.provideService(Streams.err(`${input.files[index]}: media ${event.mediaId} is ready.\n`), Stdio.Stdio, stdio)
+          ? Effect.provideService(
+            Streams.err(`${input.files[index]}: media ${event.mediaId} is ready.\n`),
+            Stdio.Stdio,
+            stdio
+          )
           : Effect.void
     }).pipe(
       Effect.provide(NodeXMedia.layer(ClientSettings.layerOptions(settings))),
       Report.onInterrupt(
         input.json,
-        Effect.succeed("Interrupted before the post was created; media already uploaded stays unused and expires by itself.")
+        Effect.succeed(
+          "Interrupted before the post was created; media already uploaded stays unused and expires by itself."
+        )
       )
     )
   }).pipe(Effect.scoped)
@@ -119,7 +128,9 @@ const post = (input: PostInput) =>
 /** The summary for people (stderr), and the post id alone on stdout. */
 const printPosted = (published: Post.Published) =>
   Effect.gen(function*() {
-    const media = published.media.length === 0 ? "" : ` with ${Format.plural(published.media.length, "media")} (${published.media.map((m) => m.mediaId).join(", ")})`
+    const media = published.media.length === 0
+      ? ""
+      : ` with ${Format.plural(published.media.length, "media")} (${published.media.map((m) => m.mediaId).join(", ")})`
     yield* Streams.err(`Posted ${published.post.id}${media}.\n`)
     yield* Streams.out(`${published.post.id}\n`)
   })

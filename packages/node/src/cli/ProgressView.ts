@@ -35,7 +35,8 @@ const bar = (fraction: number, width: number): string => {
   return `[${"█".repeat(filled)}${"░".repeat(width - filled)}]`
 }
 
-const percent = (fraction: number): string => `${String(Math.floor(Math.max(0, Math.min(1, fraction)) * 100)).padStart(3)}%`
+const percent = (fraction: number): string =>
+  `${String(Math.floor(Math.max(0, Math.min(1, fraction)) * 100)).padStart(3)}%`
 
 const where = (step: string, segmentIndex: number | undefined) =>
   segmentIndex === undefined ? step : `${step} of segment ${segmentIndex}`
@@ -152,7 +153,9 @@ export const make = (options: Options = {}): Effect.Effect<ProgressView, never, 
             startedAt = now
             uploadDone = totalBytes > 0 && bytesSent >= totalBytes
             const text = event.resumed
-              ? `Resumed media ${event.mediaId}: ${Format.bytes(event.bytesAlreadySent)} already on X; X keeps the unfinished upload open until ${event.expiresAt.toISOString()}.`
+              ? `Resumed media ${event.mediaId}: ${
+                Format.bytes(event.bytesAlreadySent)
+              } already on X; X keeps the unfinished upload open until ${event.expiresAt.toISOString()}.`
               : `Initialized media ${event.mediaId}; X keeps the unfinished upload open until ${event.expiresAt.toISOString()}.`
             return Effect.andThen(
               note(text),
@@ -172,13 +175,17 @@ export const make = (options: Options = {}): Effect.Effect<ProgressView, never, 
           }
           case "Retrying":
             return note(
-              `Retrying ${where(event.step, event.segmentIndex)} in ${Format.duration(event.delayMillis)} (attempt ${event.attempt} of ${event.maxAttempts}): ${event.reason}`
+              `Retrying ${where(event.step, event.segmentIndex)} in ${
+                Format.duration(event.delayMillis)
+              } (attempt ${event.attempt} of ${event.maxAttempts}): ${event.reason}`
             )
           case "Adapted":
             return note(
-              `Segment ${event.segmentIndex} got no answer within ${Format.duration(event.idleTimeoutMillis)}; the link is slow: now ${
-                Format.plural(event.concurrency, "segment")
-              } of ${Format.bytes(event.chunkSize)} at a time; --concurrency, --chunk-size and --timeout change this.`
+              `Segment ${event.segmentIndex} got no answer within ${
+                Format.duration(event.idleTimeoutMillis)
+              }; the link is slow: now ${Format.plural(event.concurrency, "segment")} of ${
+                Format.bytes(event.chunkSize)
+              } at a time; --concurrency, --chunk-size and --timeout change this.`
             )
           case "RateLimitWait":
             return note(`X's rate limit for ${event.step} is used up; waiting until ${event.until.toISOString()}.`)
@@ -202,7 +209,9 @@ export const make = (options: Options = {}): Effect.Effect<ProgressView, never, 
           case "AltTextSet":
             return note("Alt text set.")
           case "Ready":
-            return conclude(`Ready: media ${event.mediaId} can be attached to a post until it expires at ${event.expiresAt.toISOString()}.`)
+            return conclude(
+              `Ready: media ${event.mediaId} can be attached to a post until it expires at ${event.expiresAt.toISOString()}.`
+            )
         }
       })
 

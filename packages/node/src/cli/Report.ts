@@ -9,7 +9,7 @@
 import * as Effect from "effect/Effect"
 import type * as Stdio from "effect/Stdio"
 import { timeoutVariable } from "./CommonFlags.ts"
-import { type CliFailure, CliExit, exitCodeOf, reported } from "./Failure.ts"
+import { CliExit, type CliFailure, exitCodeOf, reported } from "./Failure.ts"
 import * as Output from "./Output.ts"
 import * as Streams from "./Streams.ts"
 import * as Usage from "./Usage.ts"
@@ -53,28 +53,30 @@ export const notes = (...all: ReadonlyArray<Note>): Note => (failure) =>
  * and fails with CliExit carrying its exit code. `command` names the subcommand in the hint printed
  * after a usage error; `note` may add lines of its own (how to resume, for example).
  */
-export const reportFailure = (json: boolean, command: string, note?: Note) =>
-<A, R>(self: Effect.Effect<A, CliFailure, R>): Effect.Effect<A, CliExit, R | Stdio.Stdio> =>
-  Effect.catch(self, (failure) => {
-    const code = exitCodeOf(failure)
-    const shown = reported(failure)
-    return (note === undefined ? Effect.succeed(undefined) : note(failure)).pipe(
-      Effect.map((added) => added ?? (shown._tag === "UsageError" ? Usage.hint(["x-media", command]) : undefined)),
-      Effect.flatMap((hint) => Output.printError(shown, hint)),
-      Effect.andThen(json ? Output.printJson(Output.errorJson(shown)) : Effect.void),
-      Effect.andThen(Effect.fail(new CliExit({ code })))
-    )
-  })
+export const reportFailure =
+  (json: boolean, command: string, note?: Note) =>
+  <A, R>(self: Effect.Effect<A, CliFailure, R>): Effect.Effect<A, CliExit, R | Stdio.Stdio> =>
+    Effect.catch(self, (failure) => {
+      const code = exitCodeOf(failure)
+      const shown = reported(failure)
+      return (note === undefined ? Effect.succeed(undefined) : note(failure)).pipe(
+        Effect.map((added) => added ?? (shown._tag === "UsageError" ? Usage.hint(["x-media", command]) : undefined)),
+        Effect.flatMap((hint) => Output.printError(shown, hint)),
+        Effect.andThen(json ? Output.printJson(Output.errorJson(shown)) : Effect.void),
+        Effect.andThen(Effect.fail(new CliExit({ code })))
+      )
+    })
 
 /**
  * When `self` is interrupted (Ctrl-C, SIGTERM), prints `message` on stderr, and with `--json` an
  * `Interrupted` error object on stdout. The process then exits with 130 (SIGINT) or 143 (SIGTERM).
  */
-export const onInterrupt = (json: boolean, message: Effect.Effect<string>) =>
-<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | Stdio.Stdio> =>
-  Effect.onInterrupt(self, () =>
-    Effect.gen(function*() {
-      const text = yield* message
-      yield* Streams.err(`${text}\n`)
-      if (json) yield* Output.printJson({ error: { _tag: "Interrupted", message: text } })
-    }))
+export const onInterrupt =
+  (json: boolean, message: Effect.Effect<string>) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | Stdio.Stdio> =>
+    Effect.onInterrupt(self, () =>
+      Effect.gen(function*() {
+        const text = yield* message
+        yield* Streams.err(`${text}\n`)
+        if (json) yield* Output.printJson({ error: { _tag: "Interrupted", message: text } })
+      }))

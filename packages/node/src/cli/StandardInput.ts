@@ -23,7 +23,9 @@ export const marker = "-"
 export const name = "standard input"
 
 /** The most bytes standard input may bring: X's limit of `category`, else the largest of all. */
-export const limitFor = (category: string | undefined): { readonly limit: number; readonly category: string | undefined } => {
+export const limitFor = (
+  category: string | undefined
+): { readonly limit: number; readonly category: string | undefined } => {
   const known = MediaCategory.mediaCategories.find((c) => c === category)
   return known === undefined
     ? { limit: Math.max(...Object.values(MediaCategory.defaultByteLimits)), category: undefined }
@@ -37,13 +39,19 @@ export const limitFor = (category: string | undefined): { readonly limit: number
  */
 export const spool = (
   category: string | undefined
-): Effect.Effect<MediaSource.MediaSource<FileSystem.FileSystem>, StandardInputTooLarge | UsageError, Stdio.Stdio | FileSystem.FileSystem | Scope.Scope> =>
+): Effect.Effect<
+  MediaSource.MediaSource<FileSystem.FileSystem>,
+  StandardInputTooLarge | UsageError,
+  Stdio.Stdio | FileSystem.FileSystem | Scope.Scope
+> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const stdio = yield* Stdio.Stdio
     const { category: known, limit } = limitFor(category)
     const cannot = (what: string) => (error: { readonly message: string }) =>
-      new UsageError({ detail: `Cannot ${what} to hold standard input: ${error.message}. Give the file by path instead.` })
+      new UsageError({
+        detail: `Cannot ${what} to hold standard input: ${error.message}. Give the file by path instead.`
+      })
     // mkdtemp makes the directory readable by this user only.
     const directory = yield* fs.makeTempDirectoryScoped({ prefix: "x-media-stdin-" }).pipe(
       Effect.mapError(cannot("create a temporary directory"))

@@ -54,7 +54,10 @@ const status = (input: StatusInput) =>
     }).pipe(
       Effect.provide(NodeXMedia.layer(ClientSettings.layerOptions(settings))),
       Effect.ensuring(view.settle),
-      Report.onInterrupt(input.json, Effect.succeed("Interrupted; the media is not affected. Ask again with x-media status."))
+      Report.onInterrupt(
+        input.json,
+        Effect.succeed("Interrupted; the media is not affected. Ask again with x-media status.")
+      )
     )
   })
 

@@ -17,7 +17,8 @@ import * as Stdio from "effect/Stdio"
 import * as NodeXMedia from "../NodeXMedia.ts"
 import * as ClientSettings from "./ClientSettings.ts"
 import * as EmbeddedEmulator from "./EmbeddedEmulator.ts"
-import { type CliFailure, CliExit, exitCodeOf, reported, UsageError } from "./Failure.ts"
+import { CliExit, type CliFailure, exitCodeOf, reported, UsageError } from "./Failure.ts"
+import * as FleetCommands from "./FleetCommands.ts"
 import * as Format from "./Format.ts"
 import * as Output from "./Output.ts"
 import * as ProgressView from "./ProgressView.ts"
@@ -36,6 +37,7 @@ export interface UploadInput extends UploadFlags.UploadFlags, ClientSettings.Cli
   readonly json: boolean
   readonly emulator: boolean
   readonly session: Option.Option<string>
+  readonly durable: boolean
 }
 
 const describeSession = (session: UploadSession.UploadSession) =>
@@ -96,13 +98,37 @@ const usableSession = (file: SessionFile.SessionFile, emulatorUrl: string | unde
 const checkArguments = (input: UploadInput): Effect.Effect<void, UsageError> => {
   const fromStdin = input.files.filter((file) => file === StandardInput.marker).length
   if (fromStdin > 1) {
-    return Effect.fail(new UsageError({ detail: "- (standard input) can be given once only: there is one standard input." }))
+    return Effect.fail(
+      new UsageError({ detail: "- (standard input) can be given once only: there is one standard input." })
+    )
   }
   if (Option.isSome(input.session) && input.files.length > 1) {
-    return Effect.fail(new UsageError({ detail: "--session works with one file; upload the files one by one to resume each." }))
+    return Effect.fail(
+      new UsageError({ detail: "--session works with one file; upload the files one by one to resume each." })
+    )
   }
   if (Option.isSome(input.session) && fromStdin > 0) {
     return Effect.fail(new UsageError({ detail: "--session cannot resume standard input (-); give the file by path." }))
+  }
+  if (input.durable) {
+    // The fleet's workers read the file by its path, and the fleet knows an upload by path and content.
+    if (input.files.length > 1) {
+      return Effect.fail(new UsageError({ detail: "--durable works with one file; submit the files one by one." }))
+    }
+    if (fromStdin > 0) {
+      return Effect.fail(
+        new UsageError({
+          detail: "--durable cannot upload standard input (-): the fleet's workers read the file by its path."
+        })
+      )
+    }
+    if (Option.isSome(input.session) || input.emulator) {
+      return Effect.fail(
+        new UsageError({
+          detail: "--durable cannot be combined with --session or --emulator: the fleet keeps the upload's state."
+        })
+      )
+    }
   }
   return Effect.void
 }
@@ -144,7 +170,10 @@ const uploadOne = (
     const sessionFile = Option.isSome(input.session)
       ? yield* SessionFile.make(
         input.session.value,
-        (detail) => view.settle.pipe(Effect.andThen(Effect.provideService(Streams.err(`Warning: ${detail}\n`), Stdio.Stdio, stdio)))
+        (detail) =>
+          view.settle.pipe(
+            Effect.andThen(Effect.provideService(Streams.err(`Warning: ${detail}\n`), Stdio.Stdio, stdio))
+          )
       )
       : undefined
     const saved = sessionFile === undefined ? Option.none() : yield* usableSession(sessionFile, emulatorUrl)
@@ -152,11 +181,17 @@ const uploadOne = (
     const onSession = sessionFile === undefined
       ? undefined
       : (session: UploadSession.UploadSession) =>
-        Ref.update(state, (current) => ({ ...current, latest: session })).pipe(Effect.andThen(sessionFile.save(session)))
+        Ref.update(state, (current) => ({ ...current, latest: session })).pipe(
+          Effect.andThen(sessionFile.save(session))
+        )
     const interrupted = Effect.map(Ref.get(state), ({ latest }) => {
-      if (sessionFile === undefined) return "Interrupted; nothing was saved. Add --session FILE to make an upload resumable."
+      if (
+        sessionFile === undefined
+      ) return "Interrupted; nothing was saved. Add --session FILE to make an upload resumable."
       if (latest === undefined) return `Interrupted before X opened an upload session; nothing to resume.`
-      return `Interrupted. The upload session of media ${latest.mediaId} (${describeSession(latest)}) is saved in ${sessionFile.path}; ` +
+      return `Interrupted. The upload session of media ${latest.mediaId} (${
+        describeSession(latest)
+      }) is saved in ${sessionFile.path}; ` +
         `run the same command again to resume it.`
     })
     const listeners = { onProgress: view.listener, onSession }
@@ -239,6 +274,10 @@ export const handler = (input: UploadInput) =>
       const emulator = input.emulator ? yield* EmbeddedEmulator.start(EmbeddedEmulator.demoOptions) : undefined
       if (emulator !== undefined) yield* Streams.err(`Started an X emulator at ${emulator.url}; uploading to it.\n`)
       const settings = yield* ClientSettings.resolve(input, emulator)
+      if (input.durable) {
+        const media = yield* FleetCommands.submitDurable({ file: input.files[0] ?? "", settings, options })
+        return { _tag: "One", media } as const
+      }
       const layer = NodeXMedia.layer(ClientSettings.layerOptions(settings))
       const only = sources.length === 1 ? sources[0] : undefined
       if (only !== undefined) {
@@ -251,7 +290,9 @@ export const handler = (input: UploadInput) =>
     const result = yield* run.pipe(Report.reportFailure(input.json, "upload", note))
     if (result._tag === "One") {
       const file = input.files[0] === StandardInput.marker ? StandardInput.name : input.files[0] ?? ""
-      return yield* input.json ? Output.printJson(Output.mediaJson(result.media)) : Output.printUploaded(result.media, file)
+      return yield* input.json
+        ? Output.printJson(Output.mediaJson(result.media))
+        : Output.printUploaded(result.media, file)
     }
     return yield* reportMany(input, result.outcomes)
   })

@@ -9,14 +9,16 @@
 import * as Errors from "@x-media/core/Errors"
 import * as SegmentPlan from "@x-media/core/SegmentPlan"
 import * as Upload from "@x-media/core/Upload"
+import * as Flag from "effect/cli/Flag"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Flag from "effect/cli/Flag"
 /** `--category C` */
 export const category = Flag.String("category").pipe(
   Flag.withMetavar("CATEGORY"),
-  Flag.withDescription("media_category: tweet_image, tweet_gif, tweet_video, amplify_video, dm_image, dm_gif, dm_video, subtitles. Default: chosen from the type."),
+  Flag.withDescription(
+    "media_category: tweet_image, tweet_gif, tweet_video, amplify_video, dm_image, dm_gif, dm_video, subtitles. Default: chosen from the type."
+  ),
   Flag.optional
 )
 
@@ -37,14 +39,18 @@ export const altText = Flag.String("alt-text").pipe(
 /** `--chunk-size BYTES` */
 export const chunkSize = Flag.String("chunk-size").pipe(
   Flag.withMetavar("BYTES"),
-  Flag.withDescription(`Segment size in bytes, 1 to ${SegmentPlan.maxChunkBytes}. Default: 4 MiB, raised so no upload needs over 1000 segments.`),
+  Flag.withDescription(
+    `Segment size in bytes, 1 to ${SegmentPlan.maxChunkBytes}. Default: 4 MiB, raised so no upload needs over 1000 segments.`
+  ),
   Flag.optional
 )
 
 /** `--concurrency N` */
 export const concurrency = Flag.String("concurrency").pipe(
   Flag.withMetavar("N"),
-  Flag.withDescription(`APPENDs in flight at once, 1 to ${Upload.maxConcurrency} (default ${Upload.defaultConcurrency}).`),
+  Flag.withDescription(
+    `APPENDs in flight at once, 1 to ${Upload.maxConcurrency} (default ${Upload.defaultConcurrency}).`
+  ),
   Flag.optional
 )
 
@@ -57,7 +63,9 @@ export const maxWait = Flag.String("max-wait").pipe(
 
 /** `--wait` / `--no-wait` */
 export const wait = Flag.Boolean("wait").pipe(
-  Flag.withDescription("Wait until X has processed the media (default). With --no-wait, print the media id after FINALIZE."),
+  Flag.withDescription(
+    "Wait until X has processed the media (default). With --no-wait, print the media id after FINALIZE."
+  ),
   Flag.withDefault(true)
 )
 
@@ -76,7 +84,7 @@ export interface UploadFlags {
 export const flags = { category, mediaType, altText, chunkSize, concurrency, maxWait, wait } as const
 
 /** A number flag: absent is undefined; text that is not a valid number is an InvalidOption. */
-const checked = (
+export const checkedNumber = (
   value: Option.Option<string>,
   option: string,
   valid: (n: number) => boolean,
@@ -91,10 +99,13 @@ const checked = (
   })
 
 /** `--max-wait` as a duration, checked (positive seconds). Fails with InvalidOption. */
-export const maxWaitDuration = (value: Option.Option<string>): Effect.Effect<Duration.Duration | undefined, Errors.InvalidOption> =>
-  checked(value, "--max-wait", (n) => Number.isFinite(n) && n > 0, "must be a number of seconds greater than 0").pipe(
-    Effect.map((seconds) => (seconds === undefined ? undefined : Duration.millis(Math.round(seconds * 1000))))
-  )
+export const maxWaitDuration = (
+  value: Option.Option<string>
+): Effect.Effect<Duration.Duration | undefined, Errors.InvalidOption> =>
+  checkedNumber(value, "--max-wait", (n) => Number.isFinite(n) && n > 0, "must be a number of seconds greater than 0")
+    .pipe(
+      Effect.map((seconds) => (seconds === undefined ? undefined : Duration.millis(Math.round(seconds * 1000))))
+    )
 
 /** Upload options without listeners: what the flags ask for, checked. */
 export type CheckedOptions = Omit<Upload.UploadOptions, "onProgress" | "onSession">
@@ -102,13 +113,13 @@ export type CheckedOptions = Omit<Upload.UploadOptions, "onProgress" | "onSessio
 /** Checks the flags and turns them into upload options. Fails with InvalidOption naming the flag. */
 export const toUploadOptions = (flags: UploadFlags): Effect.Effect<CheckedOptions, Errors.InvalidOption> =>
   Effect.gen(function*() {
-    const concurrency = yield* checked(
+    const concurrency = yield* checkedNumber(
       flags.concurrency,
       "--concurrency",
       (n) => Number.isSafeInteger(n) && n >= 1 && n <= Upload.maxConcurrency,
       `must be a whole number from 1 to ${Upload.maxConcurrency}`
     )
-    const chunkSize = yield* checked(
+    const chunkSize = yield* checkedNumber(
       flags.chunkSize,
       "--chunk-size",
       (n) => Number.isSafeInteger(n) && n >= 1 && n <= SegmentPlan.maxChunkBytes,

@@ -7,13 +7,13 @@
  *
  * @module
  */
+import type * as CliError from "effect/cli/CliError"
+import * as CliOutput from "effect/cli/CliOutput"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stdio from "effect/Stdio"
-import type * as CliError from "effect/cli/CliError"
-import * as CliOutput from "effect/cli/CliOutput"
 import { UsageError } from "./Failure.ts"
 import * as Streams from "./Streams.ts"
 
@@ -51,9 +51,17 @@ export const fromCliError = (error: CliError.CliError): UsageError => {
     case "MissingArgument":
       return new UsageError({ detail: `The argument <${error.argument}> is required.` })
     case "UnexpectedArgument":
-      return new UsageError({ detail: `Unexpected ${error.arguments.length === 1 ? "argument" : "arguments"} ${error.arguments.map((a) => JSON.stringify(a)).join(", ")}.` })
+      return new UsageError({
+        detail: `Unexpected ${error.arguments.length === 1 ? "argument" : "arguments"} ${
+          error.arguments.map((a) => JSON.stringify(a)).join(", ")
+        }.`
+      })
     case "UnknownSubcommand":
-      return new UsageError({ detail: `Unknown command ${JSON.stringify(error.subcommand)}: use x-media upload, x-media post, x-media status or x-media emulator.` })
+      return new UsageError({
+        detail: `Unknown command ${
+          JSON.stringify(error.subcommand)
+        }: use x-media upload, x-media post, x-media status, x-media emulator, x-media worker or x-media fleet.`
+      })
     default:
       return new UsageError({ detail: error.message })
   }
@@ -82,7 +90,8 @@ export const presenter: Effect.Effect<CliOutput.Presenter, never, Stdio.Stdio> =
   const colorless = yield* Effect.orElseSucceed(noColor, () => false)
   const onStdout = CliOutput.defaultFormatter({ colors: !colorless && (yield* stdio.stdoutIsTerminal) })
   const onStderr = CliOutput.defaultFormatter({ colors: !colorless && (yield* Streams.errAnimates) })
-  const provided = <A>(effect: Effect.Effect<A, never, Stdio.Stdio>) => Effect.provideService(effect, Stdio.Stdio, stdio)
+  const provided = <A>(effect: Effect.Effect<A, never, Stdio.Stdio>) =>
+    Effect.provideService(effect, Stdio.Stdio, stdio)
   return {
     present: (event) => {
       switch (event._tag) {

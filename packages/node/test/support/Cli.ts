@@ -5,13 +5,13 @@
  * and the split of stdout and stderr (test/Process.test.ts); everything else runs in process
  * (support/InProcess.ts).
  */
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from "@x-media/emulator"
+import { Effect, type Scope } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { type EmulatorOptions, type RunningEmulator, startEmulator } from "@x-media/emulator"
-import { Effect, type Scope } from "effect"
 
 /** The repository root (the CLI runs there, as in the README). */
 export const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url))
@@ -44,7 +44,11 @@ export interface CliRun {
 }
 
 /** Starts the CLI with `args` and exactly `env` (use {@link cleanEnv}); stdin is closed unless `stdin` is given. */
-export const spawnCli = (args: ReadonlyArray<string>, env: Record<string, string>, stdin?: Uint8Array): ChildProcess => {
+export const spawnCli = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+  stdin?: Uint8Array
+): ChildProcess => {
   const child = spawn(process.execPath, ["--import", "tsx", binPath, ...args], {
     cwd: repoRoot,
     env,
@@ -123,6 +127,8 @@ export const onlyJson = (stdout: string): Record<string, unknown> => {
   const lines = stdout.split("\n").filter((line) => line.trim() !== "")
   if (lines.length !== 1) throw new Error(`expected exactly one line on stdout, got ${lines.length}: ${stdout}`)
   const parsed: unknown = JSON.parse(lines[0] ?? "")
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error(`not a JSON object: ${stdout}`)
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`not a JSON object: ${stdout}`)
+  }
   return Object.fromEntries(Object.entries(parsed))
 }

@@ -1,0 +1,230 @@
+/**
+ * `npx tsx bench/fleet.ts [--uploads 50] [--workers 1,2,4] [--kill-every-ms 6000]`: the fleet
+ * benchmark. For each worker count, a fresh database, Redis emptied, an emulator with 2 users and
+ * scaled-down limits (APPEND 60, INIT/FINALIZE 30 per 3 s window), `--uploads` uploads of mixed
+ * sizes submitted at once, and a random worker killed with SIGKILL (and a fresh one started) every
+ * `--kill-every-ms`. Prints one JSON line per configuration and a Markdown table; FLEET.md holds the
+ * numbers of the last run by hand. Needs redis-server and PostgreSQL (see README.md); every child
+ * process is killed on the way out, also on failure.
+ *
+ * @module
+ */
+import { Credentials } from "@x-media/core"
+import { Effect, Fiber } from "effect"
+import { execFileSync } from "node:child_process"
+import { readFileSync } from "node:fs"
+import { parseArgs } from "node:util"
+import * as Fleet from "../packages/fleet/src/Fleet.ts"
+import * as FleetStore from "../packages/fleet/src/FleetStore.ts"
+import {
+  clientRuntime,
+  makeFiles,
+  startEmulator,
+  startWorker,
+  stopWorker,
+  type WorkerProcess
+} from "../packages/fleet/test/support/Harness.ts"
+import {
+  freshDatabase,
+  pgBin,
+  type ServersInfo,
+  startServers,
+  stopServers
+} from "../packages/fleet/test/support/Servers.ts"
+
+const { values } = parseArgs({
+  options: {
+    uploads: { type: "string", default: "50" },
+    workers: { type: "string", default: "1,2,4" },
+    "kill-every-ms": { type: "string", default: "6000" }
+  }
+})
+const uploads = Number(values.uploads)
+const workerCounts = values.workers.split(",").map(Number)
+const killEvery = Number(values["kill-every-ms"])
+const windowMillis = 3000
+const limits = { INIT: 30, APPEND: 60, FINALIZE: 30, STATUS: 60, windowMillis }
+const segment = 64 * 1024
+
+const live = new Set<WorkerProcess>()
+let servers: ServersInfo | undefined
+const cleanUp = () => {
+  for (const worker of live) worker.child.kill("SIGKILL")
+  live.clear()
+  if (servers !== undefined) stopServers(servers)
+  servers = undefined
+}
+process.on("exit", cleanUp)
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(130))
+
+const redisCommands = (info: ServersInfo) =>
+  Number(
+    /total_commands_processed:(\d+)/.exec(
+      execFileSync("redis-cli", ["-p", String(info.redisPort), "info", "stats"], { encoding: "utf8" })
+    )?.[1] ?? 0
+  )
+const sqlTransactions = (databaseUrl: string) =>
+  Number(
+    execFileSync(`${pgBin}/psql`, [
+      databaseUrl,
+      "-At",
+      "-c",
+      "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+    ], { encoding: "utf8" }).trim()
+  )
+const peakRssMiB = (pid: number | undefined) => {
+  try {
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0)
+    return Math.round(kb / 1024)
+  } catch {
+    return 0
+  }
+}
+
+const run = async (info: ServersInfo, workerCount: number) => {
+  execFileSync("redis-cli", ["-p", String(info.redisPort), "flushall"])
+  const fleetServers = { ...info, databaseUrl: freshDatabase(info, `bench${workerCount}`) }
+  console.error(`database: ${fleetServers.databaseUrl}`)
+  const emulator = await startEmulator({ users: 2, rateLimits: limits })
+  const users = await Promise.all(
+    emulator.users.map((u) => Effect.runPromise(Credentials.userOf(Credentials.oauth1(u.credentials))))
+  )
+  const workers: Array<WorkerProcess> = []
+  const start = async () => {
+    const worker = await startWorker(fleetServers, emulator, { windowMillis })
+    live.add(worker)
+    workers.push(worker)
+    return worker
+  }
+  for (let i = 0; i < workerCount; i++) await start()
+  const client = clientRuntime(fleetServers)
+  const memory: Array<number> = []
+  const takeovers: Array<number> = []
+  try {
+    // Mixed sizes: 1 to 12 segments of 64 KiB.
+    const files = makeFiles(Array.from({ length: uploads }, (_, i) => segment * (1 + (i * 7) % 12) - 100 + i))
+    const sqlBefore = sqlTransactions(fleetServers.databaseUrl)
+    const redisBefore = redisCommands(info)
+    const began = Date.now()
+    const fiber = client.runFork(
+      Effect.forEach(
+        files,
+        (file, i) =>
+          Fleet.submit(file, { user: users[i % 2]!, chunkSize: segment, uploadId: `bench-${workerCount}-${i}` }).pipe(
+            Effect.result
+          ),
+        { concurrency: "unbounded" }
+      )
+    )
+    let done = false
+    void client.runPromise(Fiber.join(fiber)).finally(() => (done = true))
+    let nextKill = Date.now() + killEvery
+    // oxlint-disable-next-line no-unmodified-loop-condition -- `done` is set when the uploads' promise settles
+    while (!done) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      if (Date.now() < nextKill || done) continue
+      const victim = workers[Math.floor(Math.random() * workers.length)]!
+      const rows = await client.runPromise(FleetStore.FleetStore.use((store) => store.list))
+      const orphaned = new Set(
+        rows.filter((r) => r.worker?.includes(`:${victim.child.pid}@`) && !["succeeded", "failed"].includes(r.state))
+          .map((r) => r.mediaId)
+      )
+      memory.push(peakRssMiB(victim.child.pid))
+      const killedAt = Date.now()
+      await stopWorker(victim, "SIGKILL")
+      live.delete(victim)
+      workers.splice(workers.indexOf(victim), 1)
+      await start()
+      if (orphaned.size > 0) {
+        // Takeover: the first request for an orphaned upload after the kill.
+        void (async () => {
+          for (let i = 0; i < 600; i++) {
+            const next = emulator.requests().find((r) =>
+              r.startedAt >= killedAt && r.mediaId !== undefined && orphaned.has(r.mediaId)
+            )
+            if (next !== undefined) return takeovers.push(next.startedAt - killedAt)
+            await new Promise((resolve) => setTimeout(resolve, 50))
+          }
+        })()
+      }
+      nextKill = Date.now() + killEvery
+    }
+    const results = await client.runPromise(Fiber.join(fiber))
+    const elapsed = Date.now() - began
+    for (const worker of workers) memory.push(peakRssMiB(worker.child.pid))
+    const appends = emulator.requests().filter((r) => r.step === "APPEND")
+    const perSegment = new Map<string, number>()
+    for (const r of appends) {
+      perSegment.set(`${r.mediaId}/${r.segmentIndex}`, (perSegment.get(`${r.mediaId}/${r.segmentIndex}`) ?? 0) + 1)
+    }
+    const segments = perSegment.size
+    // Budget use: the most APPENDs of one user that started within any window, as a share of the limit.
+    let busiest = 0
+    for (const user of users) {
+      const starts = appends.filter((r) => r.userId === user).map((r) => r.startedAt).sort((a, b) => a - b)
+      for (let i = 0, j = 0; i < starts.length; i++) {
+        while (j < starts.length && starts[j]! < starts[i]! + windowMillis) j++
+        busiest = Math.max(busiest, j - i)
+      }
+    }
+    return {
+      workers: workerCount,
+      uploads,
+      tooManyRequests: emulator.tooManyRequests(),
+      lost: results.filter((r) => r._tag === "Failure").length,
+      lostBecause: results.flatMap((r) => (r._tag === "Failure" ? [r.failure.message] : [])),
+      duplicateAppends: [...perSegment.values()].reduce((n, count) => n + count - 1, 0),
+      segments,
+      budgetUsePerWindow: Number((busiest / limits.APPEND).toFixed(2)),
+      uploadsPerMinute: Math.round((uploads / elapsed) * 60_000),
+      seconds: Number((elapsed / 1000).toFixed(1)),
+      kills: memory.length - workers.length,
+      takeoverMillis: takeovers.sort((a, b) => a - b),
+      peakRssMiBPerWorker: Math.max(...memory),
+      sqlTransactionsPerSegment: Number(
+        ((sqlTransactions(fleetServers.databaseUrl) - sqlBefore) / segments).toFixed(1)
+      ),
+      redisCommandsPerSegment: Number(((redisCommands(info) - redisBefore) / segments).toFixed(1))
+    }
+  } finally {
+    for (const worker of workers) {
+      await stopWorker(worker, "SIGKILL")
+      live.delete(worker)
+    }
+    await client.dispose()
+    await emulator.close()
+  }
+}
+
+const main = async () => {
+  servers = await startServers()
+  const rows = []
+  for (const count of workerCounts) {
+    const row = await run(servers, count)
+    console.log(JSON.stringify(row))
+    rows.push(row)
+  }
+  console.log(
+    "\n| workers | uploads | 429s | lost | duplicate APPENDs / segments | budget use per window | uploads/min | kills | takeover ms | peak RSS MiB/worker | SQL xacts/segment | Redis cmds/segment |"
+  )
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|")
+  for (const r of rows) {
+    console.log(
+      `| ${r.workers} | ${r.uploads} | ${r.tooManyRequests} | ${r.lost} | ${r.duplicateAppends} / ${r.segments} | ${r.budgetUsePerWindow} | ${r.uploadsPerMinute} | ${r.kills} | ${
+        r.takeoverMillis.join(", ")
+      } | ${r.peakRssMiBPerWorker} | ${r.sqlTransactionsPerSegment} | ${r.redisCommandsPerSegment} |`
+    )
+  }
+}
+
+main().then(
+  () => {
+    cleanUp()
+    process.exit(0)
+  },
+  (error) => {
+    console.error(error)
+    cleanUp()
+    process.exit(1)
+  }
+)

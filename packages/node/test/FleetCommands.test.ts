@@ -1,0 +1,77 @@
+/**
+ * The fleet commands' checks made before the fleet is reached (issue #15): usage errors, exit
+ * code 2, one format. The fleet itself (workers, durable uploads) is tested in packages/fleet.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { onlyJson, samples } from "./support/Cli.ts"
+import { runCli } from "./support/InProcess.ts"
+
+const credentials = {
+  X_API_KEY: "key",
+  X_API_SECRET: "secret",
+  X_ACCESS_TOKEN: "1234-token",
+  X_ACCESS_TOKEN_SECRET: "token-secret"
+}
+
+describe.concurrent("x-media fleet commands", () => {
+  it.live("fleet status names the missing X_MEDIA_DATABASE_URL, with exit code 2", () =>
+    Effect.gen(function*() {
+      const run = yield* runCli(["fleet", "status", "--json"], {})
+      expect(run.code).toBe(2)
+      expect(onlyJson(run.stdout)).toMatchObject({ error: { _tag: "UsageError", option: "X_MEDIA_DATABASE_URL" } })
+      expect(run.stderr).toContain("X_MEDIA_DATABASE_URL")
+    }))
+
+  it.live("worker --concurrency is checked as text, in the one usage error format", () =>
+    Effect.gen(function*() {
+      const run = yield* runCli(["worker", "--concurrency", "abc"], {
+        X_MEDIA_DATABASE_URL: "postgres://x@127.0.0.1:1/x"
+      })
+      expect(run.code).toBe(2)
+      expect(run.stderr).toContain(`Error: Invalid --concurrency "abc": must be a whole number of 1 or more`)
+      expect(run.stderr).toContain("Run `x-media worker --help` for usage.")
+    }))
+
+  it.live("worker --listen must be HOST:PORT", () =>
+    Effect.gen(function*() {
+      const run = yield* runCli(["worker", "--listen", "nowhere"], {
+        X_MEDIA_DATABASE_URL: "postgres://x@127.0.0.1:1/x"
+      })
+      expect(run.code).toBe(2)
+      expect(run.stderr).toContain(`Error: Invalid --listen "nowhere": must be HOST:PORT`)
+    }))
+
+  it.live("upload --durable takes one file: several are refused before anything is read or sent", () =>
+    Effect.gen(function*() {
+      const run = yield* runCli(["upload", samples.png, samples.gif, "--durable", "--json"], credentials)
+      expect(run.code).toBe(2)
+      expect(onlyJson(run.stdout)).toMatchObject({ error: { _tag: "UsageError" } })
+      expect(run.stderr).toContain("--durable works with one file")
+    }))
+
+  it.live("upload --durable refuses standard input, --session and --emulator", () =>
+    Effect.gen(function*() {
+      const stdin = yield* runCli(["upload", "-", "--durable"], credentials)
+      expect(stdin.code).toBe(2)
+      expect(stdin.stderr).toContain("--durable cannot upload standard input")
+      const session = yield* runCli(
+        ["upload", samples.png, "--durable", "--session", "/tmp/x-media-never.json"],
+        credentials
+      )
+      expect(session.code).toBe(2)
+      expect(session.stderr).toContain("--durable cannot be combined with --session or --emulator")
+      const emulator = yield* runCli(["upload", samples.png, "--durable", "--emulator"], {})
+      expect(emulator.code).toBe(2)
+      expect(emulator.stderr).toContain("--durable cannot be combined with --session or --emulator")
+    }))
+
+  it.live("upload --durable without X_MEDIA_DATABASE_URL says what to set, with exit code 2", () =>
+    Effect.gen(function*() {
+      const run = yield* runCli(["upload", samples.png, "--durable"], credentials)
+      expect(run.code).toBe(2)
+      expect(run.stderr).toContain("X_MEDIA_DATABASE_URL")
+      expect(run.stderr).toContain("postgres://")
+      expect(run.stdout).toBe("")
+    }))
+})

@@ -24,6 +24,7 @@ import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import { ensureFiles, MiB } from "./files.ts"
+import type { Job } from "./job.ts"
 
 const root = fileURLToPath(new URL("../", import.meta.url))
 const dataDir = Path.join(root, "bench/.data")
@@ -196,8 +197,12 @@ if (!values["skip-upload"]) {
       X_OAUTH2_ACCESS_TOKEN: emulator.credentials.oauth2Token,
       X_MEDIA_API: "v2"
     }
-    const job = {
+    const job: Job = {
       uploader: "raw",
+      dialect: "v2",
+      auth: "oauth2",
+      mediaType: file.mediaType,
+      category: file.category,
       baseUrl: emulator.url,
       path: file.path,
       bytes: file.bytes,

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { XMediaConfig } from "@x-media/core"
+import * as XMediaConfig from "@x-media/core/XMediaConfig"
 import * as Flag from "effect/cli/Flag"
 import * as Config from "effect/Config"
 

@@ -9,81 +9,16 @@
  */
 import { Credentials, Errors } from "@x-media/core"
 import type { EmulatorCredentials } from "@x-media/emulator"
-import * as Command from "effect/cli/Command"
-import * as Flag from "effect/cli/Flag"
-import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Stdio from "effect/Stdio"
+import type { Given } from "./Commands.ts"
 import * as EmbeddedEmulator from "./EmbeddedEmulator.ts"
 import type { CliFailure } from "./Failure.ts"
 import * as Report from "./Report.ts"
 import * as Streams from "./Streams.ts"
 
 const names = Credentials.EnvNames
-
-/** Where a credential came from: printed unless it came from the environment. */
-type Origin = "flag" | "environment"
-
-interface Given {
-  readonly value: string
-  readonly origin: Origin
-}
-
-/** A credential flag, falling back to its variable (blank counts as not set). */
-const credential = (name: string, variable: string, description: string) =>
-  Flag.String(name).pipe(
-    Flag.withMetavar("VALUE"),
-    Flag.withDescription(description),
-    Flag.map((value): Given => ({ value, origin: "flag" })),
-    Flag.withFallbackConfig(
-      Config.String(variable).pipe(Config.map((value): Given => ({ value, origin: "environment" })))
-    ),
-    Flag.optional
-  )
-
-const config = {
-  host: Flag.String("host").pipe(
-    Flag.withDescription("Interface to listen on (default 127.0.0.1)."),
-    Flag.withDefault("127.0.0.1")
-  ),
-  // Numbers are read as text and checked in checkInput, so "abc" and "70000" get the same message.
-  port: Flag.String("port").pipe(
-    Flag.withMetavar("N"),
-    Flag.withDescription("Port to listen on (default 0: a free port, printed in X_MEDIA_BASE_URL)."),
-    Flag.withDefault("0")
-  ),
-  processing: Flag.Boolean("processing").pipe(
-    Flag.withDescription("Process video and GIF asynchronously, as X does (--no-processing: ready at FINALIZE)."),
-    Flag.withDefault(true)
-  ),
-  checkAfterSecs: Flag.String("check-after-secs").pipe(
-    Flag.withMetavar("SECONDS"),
-    Flag.withDescription("check_after_secs the emulator answers while processing (default 1)."),
-    Flag.withDefault("1")
-  ),
-  apiKey: credential("api-key", names.consumerKey, "API key to accept (default X_API_KEY, else generated)."),
-  apiSecret: credential(
-    "api-secret",
-    names.consumerSecret,
-    "API secret to accept (default X_API_SECRET, else generated)."
-  ),
-  accessToken: credential(
-    "access-token",
-    names.accessToken,
-    "Access token to accept (default X_ACCESS_TOKEN, else generated)."
-  ),
-  accessTokenSecret: credential(
-    "access-token-secret",
-    names.accessTokenSecret,
-    "Access token secret to accept (default X_ACCESS_TOKEN_SECRET, else generated)."
-  ),
-  oauth2Token: credential(
-    "oauth2-token",
-    names.oauth2AccessToken,
-    "OAuth 2.0 token to accept (default X_OAUTH2_ACCESS_TOKEN, else generated)."
-  )
-} as const
 
 /** The parsed command line of `x-media emulator`. */
 export interface EmulatorInput {
@@ -100,7 +35,7 @@ export interface EmulatorInput {
 
 interface Resolved {
   readonly value: string | undefined
-  readonly origin: Origin | "generated"
+  readonly origin: Given["origin"] | "generated"
 }
 
 /** A credential as given, or to be generated (also when its variable is blank). */
@@ -201,14 +136,5 @@ const run = (input: EmulatorInput): Effect.Effect<void, CliFailure, Stdio.Stdio>
     Effect.onInterrupt(() => Streams.err("Emulator stopped.\n"))
   )
 
-/** `x-media emulator [flags]`. */
-export const command = Command.make(
-  "emulator",
-  config,
-  (input) => run(input).pipe(Report.reportFailure(false, "emulator"))
-).pipe(
-  Command.withDescription(
-    "Run a local X media upload emulator (both API dialects) in the foreground and print the settings " +
-      "(X_MEDIA_BASE_URL and credentials) to upload to it."
-  )
-)
+/** Runs `x-media emulator [flags]`: imported by `Commands` when the command runs. */
+export const handler = (input: EmulatorInput) => run(input).pipe(Report.reportFailure(false, "emulator"))

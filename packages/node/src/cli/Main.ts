@@ -18,14 +18,11 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stdio from "effect/Stdio"
 import * as PackageVersion from "../PackageVersion.ts"
-import * as EmulatorCommand from "./EmulatorCommand.ts"
+import * as Commands from "./Commands.ts"
 import { CliExit, failureExitCode, usageExitCode } from "./Failure.ts"
 import * as FleetCommands from "./FleetCommands.ts"
 import * as Output from "./Output.ts"
-import * as PostCommand from "./PostCommand.ts"
-import * as StatusCommand from "./StatusCommand.ts"
 import * as Streams from "./Streams.ts"
-import * as UploadCommand from "./UploadCommand.ts"
 import * as Usage from "./Usage.ts"
 
 /** The version `x-media --version` prints: the package's (package.json). */
@@ -39,10 +36,10 @@ export const command = Command.make("x-media").pipe(
       "(OAuth 1.0a) or X_OAUTH2_ACCESS_TOKEN (OAuth 2.0, v2 only)."
   ),
   Command.withSubcommands([
-    UploadCommand.command,
-    StatusCommand.command,
-    EmulatorCommand.command,
-    PostCommand.command,
+    Commands.upload,
+    Commands.status,
+    Commands.emulator,
+    Commands.post,
     // The fleet: its package loads only when one of these runs.
     FleetCommands.workerCommand,
     FleetCommands.fleetCommand

@@ -8,15 +8,11 @@
  * @module
  */
 import { Errors, MediaSource, Post, Subtitles, Upload } from "@x-media/core"
-import * as Argument from "effect/cli/Argument"
-import * as Command from "effect/cli/Command"
-import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stdio from "effect/Stdio"
 import * as NodeXMedia from "../NodeXMedia.ts"
 import * as ClientSettings from "./ClientSettings.ts"
-import * as CommonFlags from "./CommonFlags.ts"
 import * as EmbeddedEmulator from "./EmbeddedEmulator.ts"
 import { UsageError } from "./Failure.ts"
 import * as Format from "./Format.ts"
@@ -24,56 +20,6 @@ import * as Output from "./Output.ts"
 import * as Report from "./Report.ts"
 import * as Streams from "./Streams.ts"
 import * as UploadFlags from "./UploadFlags.ts"
-
-const config = {
-  files: Argument.String("file").pipe(
-    Argument.withDescription("The images (up to 4), GIF or video of the post, in the order shown."),
-    Argument.variadic()
-  ),
-  text: Flag.String("text").pipe(
-    Flag.withMetavar("TEXT"),
-    Flag.withDescription(
-      "The post's text: at most 280 as X counts it (URLs 23, emoji and CJK 2). May be empty with media."
-    ),
-    Flag.withDefault("")
-  ),
-  altTexts: Flag.String("alt-text").pipe(
-    Flag.withMetavar("TEXT"),
-    Flag.withDescription("Alt text of an image or GIF; repeat it for each file, in the order of the files."),
-    Flag.atLeast(0)
-  ),
-  subtitles: Flag.String("subtitles").pipe(
-    Flag.withMetavar("FILE"),
-    Flag.withDescription("An SRT or WebVTT file attached to the post's video (with --language)."),
-    Flag.optional
-  ),
-  language: Flag.String("language").pipe(
-    Flag.withMetavar("CODE"),
-    Flag.withDescription("The subtitles' language: two letters (ISO 639-1), for example EN."),
-    Flag.optional
-  ),
-  replyTo: Flag.String("reply-to").pipe(
-    Flag.withMetavar("ID"),
-    Flag.withDescription("The id of the post this one replies to."),
-    Flag.optional
-  ),
-  quote: Flag.String("quote").pipe(
-    Flag.withMetavar("ID"),
-    Flag.withDescription("The id of the post this one quotes."),
-    Flag.optional
-  ),
-  chunkSize: UploadFlags.chunkSize,
-  concurrency: UploadFlags.concurrency,
-  maxWait: UploadFlags.maxWait,
-  ...CommonFlags.client,
-  json: CommonFlags.json,
-  emulator: Flag.Boolean("emulator").pipe(
-    Flag.withDescription(
-      "Start a local X emulator in this process and post to it with its credentials (no X account needed)."
-    ),
-    Flag.withDefault(false)
-  )
-} as const
 
 /** The parsed command line of `x-media post`. */
 export interface PostInput extends ClientSettings.ClientFlags {
@@ -189,14 +135,9 @@ const printPosted = (published: Post.Published) =>
     yield* Streams.out(`${published.post.id}\n`)
   })
 
-/** `x-media post --text TEXT FILE… [flags]`. */
-export const command = Command.make("post", config, (input) =>
+/** Runs `x-media post --text TEXT FILE… [flags]`: imported by `Commands` when the command runs. */
+export const handler = (input: PostInput) =>
   post(input).pipe(
     Effect.flatMap((published) => (input.json ? Output.printJson(postJson(published)) : printPosted(published))),
     Report.reportFailure(input.json, "post")
-  )).pipe(
-    Command.withDescription(
-      "Post to X with media: uploads the files concurrently, waits until X has processed each, sets alt text and " +
-        "subtitles, then creates the post once. Prints the post id on stdout (the result object with --json)."
-    )
   )

@@ -5,30 +5,15 @@
  * @module
  */
 import { Errors, MediaClient, MediaId, type MediaStatus, Progress } from "@x-media/core"
-import * as Argument from "effect/cli/Argument"
-import * as Command from "effect/cli/Command"
-import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as NodeXMedia from "../NodeXMedia.ts"
 import * as ClientSettings from "./ClientSettings.ts"
-import * as CommonFlags from "./CommonFlags.ts"
 import * as Output from "./Output.ts"
 import * as ProgressView from "./ProgressView.ts"
 import * as Report from "./Report.ts"
 import * as UploadFlags from "./UploadFlags.ts"
-
-const config = {
-  mediaId: Argument.String("media-id").pipe(Argument.withDescription("The media id (digits) that INIT returned.")),
-  ...CommonFlags.client,
-  wait: Flag.Boolean("wait").pipe(
-    Flag.withDescription("Poll as X's check_after_secs says until the media is ready (or failed)."),
-    Flag.withDefault(false)
-  ),
-  maxWait: UploadFlags.maxWait,
-  json: CommonFlags.json
-} as const
 
 /** The parsed command line of `x-media status`. */
 export interface StatusInput extends ClientSettings.ClientFlags {
@@ -76,14 +61,10 @@ const status = (input: StatusInput) =>
     )
   })
 
-/** `x-media status <media-id> [flags]`. */
-export const command = Command.make("status", config, (input) =>
+/** Runs `x-media status <media-id> [flags]`: imported by `Commands` when the command runs. */
+export const handler = (input: StatusInput) =>
   status(input).pipe(
     Effect.flatMap((result) => input.json ? Output.printJson(Output.statusJson(result)) : Output.printStatus(result)),
     // No settings are resolved without a valid base URL: the flag or variable that gave it is the one set.
     Report.reportFailure(input.json, "status", Report.networkNote(Option.getOrUndefined(input.baseUrl)?.from))
-  )).pipe(
-    Command.withDescription(
-      "Show where X is with a media (pending, in_progress, succeeded); with --wait, wait until it is ready."
-    )
   )

@@ -8,9 +8,6 @@
  * @module
  */
 import { MediaSource, Upload, type UploadSession } from "@x-media/core"
-import * as Argument from "effect/cli/Argument"
-import * as Command from "effect/cli/Command"
-import * as Flag from "effect/cli/Flag"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import type * as FileSystem from "effect/FileSystem"
@@ -19,7 +16,6 @@ import * as Ref from "effect/Ref"
 import * as Stdio from "effect/Stdio"
 import * as NodeXMedia from "../NodeXMedia.ts"
 import * as ClientSettings from "./ClientSettings.ts"
-import * as CommonFlags from "./CommonFlags.ts"
 import * as EmbeddedEmulator from "./EmbeddedEmulator.ts"
 import { CliExit, type CliFailure, exitCodeOf, reported, UsageError } from "./Failure.ts"
 import * as FleetCommands from "./FleetCommands.ts"
@@ -34,35 +30,6 @@ import * as UploadFlags from "./UploadFlags.ts"
 
 /** Files uploaded at the same time when several are given (each with its own APPENDs in flight). */
 export const filesAtOnce = 4
-
-const config = {
-  files: Argument.String("file").pipe(
-    Argument.withDescription("The images, GIFs or videos to upload; - reads one from standard input."),
-    Argument.atLeast(1)
-  ),
-  ...CommonFlags.client,
-  ...UploadFlags.flags,
-  json: CommonFlags.json,
-  emulator: Flag.Boolean("emulator").pipe(
-    Flag.withDescription(
-      "Start a local X emulator in this process and upload to it with its credentials (no X account needed)."
-    ),
-    Flag.withDefault(false)
-  ),
-  session: Flag.String("session").pipe(
-    Flag.withMetavar("FILE"),
-    Flag.withDescription(
-      "Save the upload session in FILE as it goes; if FILE holds a session, resume it. Deleted after success. One file only."
-    ),
-    Flag.optional
-  ),
-  durable: Flag.Boolean("durable").pipe(
-    Flag.withDescription(
-      "Submit the upload to the fleet (X_MEDIA_DATABASE_URL) and wait for it; interrupted, it goes on there, and the same command waits for it again. One file only."
-    ),
-    Flag.withDefault(false)
-  )
-} as const
 
 /** The parsed command line of `x-media upload`. */
 export interface UploadInput extends UploadFlags.UploadFlags, ClientSettings.ClientFlags {
@@ -295,8 +262,8 @@ const reportMany = (input: UploadInput, outcomes: ReadonlyArray<Outcome>) =>
     }
   })
 
-/** `x-media upload <file…> [flags]`. */
-export const command = Command.make("upload", config, (input) =>
+/** Runs `x-media upload <file…> [flags]`: imported by `Commands` when the command runs. */
+export const handler = (input: UploadInput) =>
   Effect.gen(function*() {
     const state = yield* Ref.make<SessionState>({ path: undefined, latest: undefined })
     // The embedded emulator replaces any base URL of the environment: then the user set none.
@@ -328,9 +295,4 @@ export const command = Command.make("upload", config, (input) =>
         : Output.printUploaded(result.media, file)
     }
     return yield* reportMany(input, result.outcomes)
-  })).pipe(
-    Command.withDescription(
-      "Upload images, GIFs or videos to X: INIT, APPEND (in parallel), FINALIZE, then wait for processing. " +
-        "Prints each media id on stdout (the result object with --json; {\"media\":[…]} for several files)."
-    )
-  )
+  })

@@ -6,7 +6,9 @@
  *
  * @module
  */
-import { Errors, SegmentPlan, Upload } from "@x-media/core"
+import * as Errors from "@x-media/core/Errors"
+import * as SegmentPlan from "@x-media/core/SegmentPlan"
+import * as Upload from "@x-media/core/Upload"
 import * as Flag from "effect/cli/Flag"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"

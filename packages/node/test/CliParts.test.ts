@@ -1,7 +1,7 @@
 import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Errors, MediaId, MediaStatus, Progress, UploadSession } from "@x-media/core"
-import { ConfigProvider, Duration, Effect, Layer, Option, Sink, Stdio, Terminal } from "effect"
+import { ConfigProvider, Duration, Effect, Option } from "effect"
 import { existsSync, readdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as ClientSettings from "../src/cli/ClientSettings.ts"
@@ -10,30 +10,7 @@ import * as ProgressView from "../src/cli/ProgressView.ts"
 import * as SessionFile from "../src/cli/SessionFile.ts"
 import * as UploadFlags from "../src/cli/UploadFlags.ts"
 import { tempDir } from "./support/Cli.ts"
-
-/** Stderr recorded, as a terminal or not (TERM as given), 100 columns wide. */
-const recorder = (terminal: boolean, term = "xterm") => {
-  const err: Array<string> = []
-  const layer = Layer.mergeAll(
-    Stdio.layerTest({
-      stderr: () => Sink.forEach((chunk: string | Uint8Array) => Effect.sync(() => void err.push(String(chunk)))),
-      stderrIsTerminal: Effect.succeed(terminal)
-    }),
-    Layer.succeed(
-      Terminal.Terminal,
-      Terminal.make({
-        columns: Effect.succeed(100),
-        rows: Effect.succeed(40),
-        size: Effect.die("unused"),
-        readInput: Effect.die("unused"),
-        readLine: Effect.die("unused"),
-        display: () => Effect.void
-      })
-    ),
-    ConfigProvider.layer(ConfigProvider.fromEnv({ env: { TERM: term } }))
-  )
-  return { layer, text: () => err.join("") }
-}
+import { recorder } from "./support/StderrRecorder.ts"
 
 const mediaId = MediaId.makeMediaId("1880028106020515840")
 const expiresAt = new Date("2030-01-01T00:00:00.000Z")

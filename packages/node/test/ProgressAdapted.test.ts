@@ -1,31 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Errors, MediaId, Progress } from "@x-media/core"
-import { ConfigProvider, Effect, Layer, Sink, Stdio, Terminal } from "effect"
+import { Effect } from "effect"
 import * as ProgressView from "../src/cli/ProgressView.ts"
 import * as Report from "../src/cli/Report.ts"
+import { recorder } from "./support/StderrRecorder.ts"
 
 describe("ProgressView: a slow link", () => {
   it.effect("Adapted says which segment got no answer, what the upload does now, and which flags change it", () =>
     Effect.gen(function*() {
-      const err: Array<string> = []
-      const layer = Layer.mergeAll(
-        Stdio.layerTest({
-          stderr: () => Sink.forEach((chunk: string | Uint8Array) => Effect.sync(() => void err.push(String(chunk)))),
-          stderrIsTerminal: Effect.succeed(false)
-        }),
-        Layer.succeed(
-          Terminal.Terminal,
-          Terminal.make({
-            columns: Effect.succeed(100),
-            rows: Effect.succeed(40),
-            size: Effect.die("unused"),
-            readInput: Effect.die("unused"),
-            readLine: Effect.die("unused"),
-            display: () => Effect.void
-          })
-        ),
-        ConfigProvider.layer(ConfigProvider.fromEnv({ env: { TERM: "xterm" } }))
-      )
+      const { layer, text } = recorder(false)
       yield* Effect.gen(function*() {
         const view = yield* ProgressView.make({})
         yield* view.listener(Progress.UploadEvent.Adapted({
@@ -41,7 +24,7 @@ describe("ProgressView: a slow link", () => {
         }))
         yield* view.settle
       }).pipe(Effect.provide(layer))
-      expect(err.join("")).toBe(
+      expect(text()).toBe(
         "Segment 3 got no answer within 1 min 00 s; the link is slow: now 2 segments of 1.0 MiB at a time; " +
           "--concurrency, --chunk-size and --timeout change this.\n"
       )

@@ -7,7 +7,7 @@
  * numbers of the last run by hand. An upload that neither finishes nor fails while nothing moves for
  * `--stall-ms` (no request to X, no result) is counted as `stuck` and the run goes on. With `--logs DIR`, every worker's output goes to
  * `DIR/<workers>-worker-<pid>.log`, and for a lost upload its workflow's messages and replies to
- * `DIR/<workers>-lost.txt`. Needs redis-server and PostgreSQL (see README.md); every child
+ * `DIR/<database>-lost.txt`. Needs redis-server and PostgreSQL (see README.md); every child
  * process is killed on the way out, also on failure.
  *
  * @module
@@ -98,14 +98,14 @@ const saveLog = (workerCount: number, worker: WorkerProcess) => {
   if (logs !== undefined) writeFileSync(join(logs, `${workerCount}-worker-${worker.child.pid}.log`), worker.output())
 }
 /** The cluster's messages and replies of the lost uploads' workflows, for finding out why. */
-const saveLost = (workerCount: number, databaseUrl: string, uploadIds: ReadonlyArray<string>) => {
+const saveLost = (databaseUrl: string, uploadIds: ReadonlyArray<string>) => {
   if (logs === undefined || uploadIds.length === 0) return
   const uploadIdList = uploadIds.map((id) => `'${id.replace(/'/g, "''")}'`).join(",")
   const ids =
     `SELECT entity_id FROM cluster_messages WHERE tag = 'run' AND substring(payload from '"uploadId":"([^"]+)"') IN (${uploadIdList})`
   const query = (sql: string) => execFileSync(`${pgBin}/psql`, [databaseUrl, "-c", sql], { encoding: "utf8" })
   writeFileSync(
-    join(logs, `${workerCount}-lost.txt`),
+    join(logs, `${databaseUrl.split("/").at(-1)}-lost.txt`),
     query(
       `SELECT m.id, m.entity_type, m.entity_id, m.tag, m.processed, m.message_id, left(m.payload, 300) AS payload, m.last_read, m.deliver_at FROM cluster_messages m WHERE m.entity_id IN (${ids}) ORDER BY m.id`
     ) +
@@ -229,7 +229,6 @@ const run = async (info: ServersInfo, workerCount: number) => {
       }
     }
     saveLost(
-      workerCount,
       fleetServers.databaseUrl,
       [...outcomes.flatMap((r, i) => (r?._tag === "Failure" ? [`bench-${workerCount}-${i}`] : [])), ...stuck]
     )

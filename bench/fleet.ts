@@ -7,7 +7,7 @@
  * numbers of the last run by hand. An upload that neither finishes nor fails while nothing moves for
  * `--stall-ms` (no request to X, no result) is counted as `stuck` and the run goes on. With `--logs DIR`, every worker's output goes to
  * `DIR/<workers>-worker-<pid>.log`, and for a lost upload its workflow's messages and replies to
- * `DIR/<workers>-lost.txt`. Needs redis-server and PostgreSQL (see README.md); every child
+ * `DIR/<database>-lost.txt`. Needs redis-server and PostgreSQL (see README.md); every child
  * process is killed on the way out, also on failure.
  *
  * @module
@@ -69,12 +69,22 @@ const cleanUp = () => {
 process.on("exit", cleanUp)
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(130))
 
-const redisCommands = (info: ServersInfo) =>
-  Number(
-    /total_commands_processed:(\d+)/.exec(
-      execFileSync("redis-cli", ["-p", String(info.redisPort), "info", "stats"], { encoding: "utf8" })
-    )?.[1] ?? 0
-  )
+/**
+ * Redis's counters: `commands` counts every command, those that Lua scripts run inside Redis
+ * included; `roundTrips` counts the scripts called (EVAL, EVALSHA, SCRIPT LOAD), which is what the
+ * budget sends over the network (it sends nothing else).
+ */
+const redisCounters = (info: ServersInfo) => {
+  const text = execFileSync("redis-cli", ["-p", String(info.redisPort), "info", "all"], { encoding: "utf8" })
+  const calls = new Map([...text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]))
+  return {
+    commands: Number(/total_commands_processed:(\d+)/.exec(text)?.[1] ?? 0),
+    roundTrips: ["eval", "evalsha", "eval_ro", "evalsha_ro", "script|load", "script"].reduce(
+      (n, command) => n + (calls.get(command) ?? 0),
+      0
+    )
+  }
+}
 const sqlTransactions = (databaseUrl: string) =>
   Number(
     execFileSync(`${pgBin}/psql`, [
@@ -88,14 +98,14 @@ const saveLog = (workerCount: number, worker: WorkerProcess) => {
   if (logs !== undefined) writeFileSync(join(logs, `${workerCount}-worker-${worker.child.pid}.log`), worker.output())
 }
 /** The cluster's messages and replies of the lost uploads' workflows, for finding out why. */
-const saveLost = (workerCount: number, databaseUrl: string, uploadIds: ReadonlyArray<string>) => {
+const saveLost = (databaseUrl: string, uploadIds: ReadonlyArray<string>) => {
   if (logs === undefined || uploadIds.length === 0) return
   const uploadIdList = uploadIds.map((id) => `'${id.replace(/'/g, "''")}'`).join(",")
   const ids =
     `SELECT entity_id FROM cluster_messages WHERE tag = 'run' AND substring(payload from '"uploadId":"([^"]+)"') IN (${uploadIdList})`
   const query = (sql: string) => execFileSync(`${pgBin}/psql`, [databaseUrl, "-c", sql], { encoding: "utf8" })
   writeFileSync(
-    join(logs, `${workerCount}-lost.txt`),
+    join(logs, `${databaseUrl.split("/").at(-1)}-lost.txt`),
     query(
       `SELECT m.id, m.entity_type, m.entity_id, m.tag, m.processed, m.message_id, left(m.payload, 300) AS payload, m.last_read, m.deliver_at FROM cluster_messages m WHERE m.entity_id IN (${ids}) ORDER BY m.id`
     ) +
@@ -137,7 +147,7 @@ const run = async (info: ServersInfo, workerCount: number) => {
     // Mixed sizes: 1 to 12 segments of 64 KiB.
     const files = makeFiles(Array.from({ length: uploads }, (_, i) => segment * (1 + (i * 7) % 12) - 100 + i))
     const sqlBefore = sqlTransactions(fleetServers.databaseUrl)
-    const redisBefore = redisCommands(info)
+    const redisBefore = redisCounters(info)
     const began = Date.now()
     const outcomes: Array<
       Result.Result<Upload.UploadedMedia, { readonly _tag: string; readonly message: string }> | undefined
@@ -219,7 +229,6 @@ const run = async (info: ServersInfo, workerCount: number) => {
       }
     }
     saveLost(
-      workerCount,
       fleetServers.databaseUrl,
       [...outcomes.flatMap((r, i) => (r?._tag === "Failure" ? [`bench-${workerCount}-${i}`] : [])), ...stuck]
     )
@@ -241,7 +250,13 @@ const run = async (info: ServersInfo, workerCount: number) => {
       sqlTransactionsPerSegment: Number(
         ((sqlTransactions(fleetServers.databaseUrl) - sqlBefore) / segments).toFixed(1)
       ),
-      redisCommandsPerSegment: Number(((redisCommands(info) - redisBefore) / segments).toFixed(1))
+      ...(() => {
+        const redisAfter = redisCounters(info)
+        return {
+          redisCommandsPerSegment: Number(((redisAfter.commands - redisBefore.commands) / segments).toFixed(1)),
+          redisRoundTripsPerSegment: Number(((redisAfter.roundTrips - redisBefore.roundTrips) / segments).toFixed(1))
+        }
+      })()
     }
   } finally {
     for (const worker of workers) {
@@ -263,14 +278,14 @@ const main = async () => {
     rows.push(row)
   }
   console.log(
-    "\n| workers | uploads | 429s | lost | stuck | duplicate APPENDs / segments | budget use per window | uploads/min | kills | takeover ms | peak RSS MiB/worker | SQL xacts/segment | Redis cmds/segment |"
+    "\n| workers | uploads | 429s | lost | stuck | duplicate APPENDs / segments | budget use per window | uploads/min | kills | takeover ms | peak RSS MiB/worker | SQL xacts/segment | Redis cmds/segment | Redis round trips/segment |"
   )
-  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
   for (const r of rows) {
     console.log(
-      `| ${r.workers} | ${r.uploads} | ${r.tooManyRequests} | ${r.lost} | ${r.duplicateAppends} / ${r.segments} | ${r.budgetUsePerWindow} | ${r.uploadsPerMinute} | ${r.kills} | ${
+      `| ${r.workers} | ${r.uploads} | ${r.tooManyRequests} | ${r.lost} | ${r.stuck} | ${r.duplicateAppends} / ${r.segments} | ${r.budgetUsePerWindow} | ${r.uploadsPerMinute} | ${r.kills} | ${
         r.takeoverMillis.join(", ")
-      } | ${r.peakRssMiBPerWorker} | ${r.sqlTransactionsPerSegment} | ${r.redisCommandsPerSegment} |`
+      } | ${r.peakRssMiBPerWorker} | ${r.sqlTransactionsPerSegment} | ${r.redisCommandsPerSegment} | ${r.redisRoundTripsPerSegment} |`
     )
   }
 }

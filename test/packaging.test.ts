@@ -10,11 +10,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { type RunningEmulator, startEmulator } from "@x-media/emulator"
 import { Effect, Fiber, Schedule } from "effect"
-import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
+import { collect, segmentsSaved } from "../packages/node/test/support/Cli.ts"
 
 const repo = fileURLToPath(new URL("../", import.meta.url))
 const node = process.execPath
@@ -395,30 +396,6 @@ const childrenOf = (pid: number): string => {
   return existsSync(path) ? readFileSync(path, "utf8").trim() : ""
 }
 
-const exitOf = (
-  child: ChildProcess
-): Effect.Effect<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }> =>
-  Effect.callback((resume) => {
-    let stdout = ""
-    let stderr = ""
-    child.stdout?.setEncoding("utf8").on("data", (text: string) => (stdout += text))
-    child.stderr?.setEncoding("utf8").on("data", (text: string) => (stderr += text))
-    child.on("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
-    return Effect.sync(() => void child.kill("SIGKILL"))
-  })
-
-const segmentsSaved = (path: string): number => {
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(path, "utf8"))
-    return typeof parsed === "object" && parsed !== null && "segmentsDone" in parsed &&
-        Array.isArray(parsed.segmentsDone)
-      ? parsed.segmentsDone.length
-      : -1
-  } catch {
-    return -1
-  }
-}
-
 describe("signals sent to the installed x-media's pid", () => {
   for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
     it.live(`${signal} aborts the upload, keeps the session file and exits ${code}`, () =>
@@ -445,7 +422,7 @@ describe("signals sent to the installed x-media's pid", () => {
             stdio: ["ignore", "pipe", "pipe"]
           }
         )
-        const exited = yield* Effect.forkChild(exitOf(child))
+        const exited = yield* Effect.forkChild(collect(child))
         yield* Effect.sync(() => segmentsSaved(session)).pipe(
           Effect.repeat({ schedule: Schedule.spaced("20 millis"), until: (n) => n >= 2 }),
           Effect.timeout("30 seconds")

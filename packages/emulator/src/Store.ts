@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Effect, type FileSystem, type Path, Stream } from "effect"
+import { type Deferred, Effect, type FileSystem, type Path, Stream } from "effect"
 import type { PlatformError } from "effect/PlatformError"
 import { createHash } from "node:crypto"
 import type { EmulatorClock } from "./EmulatorClock.ts"
@@ -122,6 +122,8 @@ export interface Session {
   readonly segments: Map<number, Segment>
   finalized: boolean
   finalizedAt: number | undefined
+  /** The FINALIZE under way (assembling the segments), which a concurrent FINALIZE waits for. */
+  finalizing: Deferred.Deferred<void, PlatformError> | undefined
   size: number | undefined
   sha256: string | undefined
   /** The first bytes of the assembled file. */
@@ -185,6 +187,7 @@ export class Store {
       segments: new Map(),
       finalized: false,
       finalizedAt: undefined,
+      finalizing: undefined,
       size: undefined,
       sha256: undefined,
       head: undefined,

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { Effect } from "effect"
+import { Deferred, Effect } from "effect"
 import type { PlatformError } from "effect/PlatformError"
 import type { EmulatorState } from "./EmulatorState.ts"
 import {
@@ -178,6 +178,43 @@ export const append = (
 }
 
 /**
+ * Assembles the segments and marks the session finalized, once: X finalizes on its side whatever
+ * becomes of the request, so a client that goes away (a worker killed during its FINALIZE) does not
+ * stop it half way (assembly deletes the segment files), and a FINALIZE that arrives meanwhile waits
+ * for it instead of assembling the same files again.
+ */
+const finalizeOnce = (state: EmulatorState, session: Session): Effect.Effect<void, PlatformError> =>
+  Effect.suspend(() => {
+    if (session.finalizing !== undefined) return Deferred.await(session.finalizing)
+    const done = Deferred.makeUnsafe<void, PlatformError>()
+    session.finalizing = done
+    return state.store.assemble(session).pipe(
+      Effect.tap(() =>
+        Effect.sync(() => {
+          const now = state.clock.now()
+          session.finalized = true
+          session.finalizedAt = now
+          session.expiresAt = now + state.config.expiresAfterSecs.finalize * 1000
+          const mismatch = sniffMismatch(session.mediaType, session.head ?? new Uint8Array())
+          if (session.classification.async) {
+            session.processing = Processing.start(state.config, now, mismatch)
+          } else if (mismatch !== undefined) {
+            session.failure = { code: 1, name: "InvalidMedia", message: mismatch }
+          }
+        })
+      ),
+      Effect.onExit((exit) =>
+        Effect.suspend(() => {
+          // A failed assembly may be tried again by the next FINALIZE.
+          if (exit._tag === "Failure") session.finalizing = undefined
+          return Deferred.done(done, exit)
+        })
+      ),
+      Effect.uninterruptible
+    )
+  })
+
+/**
  * FINALIZE: checks the segments add up to `total_bytes`, assembles and hashes them, sniffs the bytes and
  * starts processing (or, for media without processing, refuses bytes that are not the claimed type). A
  * FINALIZE of a finalized media answers its current state again.
@@ -189,22 +226,12 @@ export const finalize = (
 ): Effect.Effect<Session, Replies.Rejection> =>
   Effect.gen(function*() {
     if (!session.finalized) {
-      if (!state.store.segmentsAddUp(session)) {
+      if (session.finalizing === undefined && !state.store.segmentsAddUp(session)) {
         return yield* reject(
           Replies.stringError(400, "Segments do not add up to provided total file size.")
         )
       }
-      yield* Effect.mapError(state.store.assemble(session), internal(dialect))
-      const now = state.clock.now()
-      session.finalized = true
-      session.finalizedAt = now
-      session.expiresAt = now + state.config.expiresAfterSecs.finalize * 1000
-      const mismatch = sniffMismatch(session.mediaType, session.head ?? new Uint8Array())
-      if (session.classification.async) {
-        session.processing = Processing.start(state.config, now, mismatch)
-      } else if (mismatch !== undefined) {
-        session.failure = { code: 1, name: "InvalidMedia", message: mismatch }
-      }
+      yield* Effect.mapError(finalizeOnce(state, session), internal(dialect))
     }
     applyPendingProcessingFault(state, session)
     if (session.processing === undefined && session.failure !== undefined) {

@@ -17,23 +17,11 @@ import {
   onlyJson,
   runProcess,
   samples,
+  segmentsSaved,
   spawnCli,
   tempDir,
   writeFile
 } from "./support/Cli.ts"
-
-/** The saved session's acknowledged segments, or -1 while there is no readable session yet. */
-const segmentsSaved = (path: string): number => {
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(path, "utf8"))
-    return typeof parsed === "object" && parsed !== null && "segmentsDone" in parsed &&
-        Array.isArray(parsed.segmentsDone)
-      ? parsed.segmentsDone.length
-      : -1
-  } catch {
-    return -1
-  }
-}
 
 /** A process pays for Node and the TypeScript loader at start, which a busy machine makes slow. */
 const processTimeout = 90_000

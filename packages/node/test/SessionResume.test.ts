@@ -5,21 +5,8 @@ import { Effect, Fiber, Schedule } from "effect"
 import { createHash } from "node:crypto"
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import { emulator, mp4Bytes, oauth1Env, onlyJson, tempDir, writeFile } from "./support/Cli.ts"
+import { emulator, mp4Bytes, oauth1Env, onlyJson, segmentsSaved, tempDir, writeFile } from "./support/Cli.ts"
 import { runCli, start } from "./support/InProcess.ts"
-
-/** The saved session's acknowledged segments, or -1 while there is no readable session yet. */
-const segmentsSaved = (path: string): number => {
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(path, "utf8"))
-    return typeof parsed === "object" && parsed !== null && "segmentsDone" in parsed &&
-        Array.isArray(parsed.segmentsDone)
-      ? parsed.segmentsDone.length
-      : -1
-  } catch {
-    return -1
-  }
-}
 
 describe.concurrent("x-media upload --session", () => {
   it.live("an interrupt keeps the session and says where; the rerun sends only the missing segments", () =>

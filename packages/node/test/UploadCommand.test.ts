@@ -142,6 +142,12 @@ describe.concurrent("x-media upload", () => {
       /^Invalid --chunk-size "big": must be a whole number of bytes from 1 to 5242880$/
     ],
     ["--max-wait 0", ["--max-wait", "0"], {}, /--max-wait/],
+    [
+      "an unknown --category",
+      ["--category", "tweet_picture"],
+      {},
+      /^Invalid --category "tweet_picture": must be one of X's categories: tweet_image, .*subtitles$/
+    ],
     ["a non-URL --base-url", ["--base-url", "not a url"], {}, /--base-url/],
     ["X_MEDIA_API=v3", [], { X_MEDIA_API: "v3" }, /^Invalid X_MEDIA_API "v3": must be v1 or v2$/],
     ["--timeout 0", ["--timeout", "0"], {}, /^Invalid --timeout "0": must be a number of seconds greater than 0$/],

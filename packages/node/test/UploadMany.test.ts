@@ -148,4 +148,24 @@ describe("x-media upload - (standard input)", () => {
       expect(x.requests()).toEqual([])
       expect(spoolDirectories()).toEqual(before)
     }))
+
+  it.live("an unknown --category is refused before standard input is read (an endless pipe ends at once)", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator()
+      const before = spoolDirectories()
+      const run = yield* runCli(
+        ["upload", "-", "--category", "tweet_picture", "--base-url", x.url, "--json"],
+        oauth1Env(x),
+        { stdin: Stream.forever(Stream.succeed(new Uint8Array(64 * 1024))) }
+      )
+      expect(run.code).toBe(2)
+      expect(onlyJson(run.stdout)["error"]).toMatchObject({
+        _tag: "UsageError",
+        message: expect.stringMatching(
+          /^Invalid --category "tweet_picture": must be one of X's categories: tweet_image,/
+        )
+      })
+      expect(x.requests()).toEqual([])
+      expect(spoolDirectories()).toEqual(before)
+    }))
 })

@@ -1,6 +1,7 @@
 /**
  * The subcommands of `x-media` as `--help` shows them: names, arguments, flags and descriptions. Each
- * handler is in its own module (`UploadCommand`, `StatusCommand`, `EmulatorCommand`, `PostCommand`), imported
+ * handler is in its own module (`UploadCommand`, `StatusCommand`, `EmulatorCommand`, `PostCommand`,
+ * `FleetCommands`), imported
  * with `import()` only when its command runs, so `--help`, `--version` or a usage error load none of them
  * (and the bundled bin evaluates only this tree: scripts/bundle-bin.mjs splits the handlers into chunks).
  *
@@ -213,4 +214,46 @@ export const post = Command.make(
     "Post to X with media: uploads the files concurrently, waits until X has processed each, sets alt text and " +
       "subtitles, then creates the post once. Prints the post id on stdout (the result object with --json)."
   )
+)
+
+/** `x-media worker [--concurrency N] [--listen HOST:PORT]`; the handler is loaded when it runs. */
+export const worker = Command.make("worker", {
+  concurrency: Flag.String("concurrency").pipe(
+    Flag.withMetavar("N"),
+    Flag.withDescription("Requests to X this worker has in flight at once, over all its uploads (default 8)."),
+    Flag.optional
+  ),
+  listen: Flag.String("listen").pipe(
+    Flag.withMetavar("HOST:PORT"),
+    Flag.withDescription(
+      "Where the other workers reach this one (default: 127.0.0.1 and a free port, for one machine)."
+    ),
+    Flag.optional
+  )
+}, (input) =>
+  Effect.flatMap(
+    Effect.promise(() => import("./FleetCommands.ts")),
+    (module) => module.workerHandler(input)
+  )).pipe(
+    Command.withDescription(
+      "Join the fleet (X_MEDIA_DATABASE_URL, X_MEDIA_REDIS_URL) and run durable uploads for the user of the " +
+        "environment's credentials until SIGTERM or SIGINT, then hand them over."
+    )
+  )
+
+/** `x-media fleet status [--json]`; the handler is loaded when it runs. */
+const fleetStatus = Command.make("status", { json: CommonFlags.json }, (input) =>
+  Effect.flatMap(
+    Effect.promise(() => import("./FleetCommands.ts")),
+    (module) => module.statusHandler(input)
+  )).pipe(
+    Command.withDescription(
+      "The uploads in the fleet: state, media id, progress and the worker that moved each on last."
+    )
+  )
+
+/** `x-media fleet …` */
+export const fleet = Command.make("fleet").pipe(
+  Command.withDescription("The fleet of upload workers (X_MEDIA_DATABASE_URL)."),
+  Command.withSubcommands([fleetStatus])
 )

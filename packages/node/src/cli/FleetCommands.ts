@@ -1,6 +1,6 @@
 /**
- * The fleet's commands: `x-media worker`, `x-media fleet status`, and `upload --durable`'s
- * submission. The fleet package (PostgreSQL, Redis, effect/cluster) is imported only when one of
+ * The fleet's command handlers: `x-media worker`, `x-media fleet status`, and `upload --durable`'s
+ * submission (their definitions are in `Commands`). The fleet package (PostgreSQL, Redis, effect/cluster) is imported only when one of
  * them runs, so `x-media --help` and plain uploads never load it.
  *
  * Environment: X_MEDIA_DATABASE_URL (postgres://…), X_MEDIA_REDIS_URL (redis://…, workers only),
@@ -9,8 +9,6 @@
  * @module
  */
 import { Credentials, Errors, type Upload, XMediaConfig } from "@x-media/core"
-import * as Command from "effect/cli/Command"
-import * as Flag from "effect/cli/Flag"
 import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -19,7 +17,6 @@ import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as ClientSettings from "./ClientSettings.ts"
-import * as CommonFlags from "./CommonFlags.ts"
 import { FleetNotInstalled } from "./Failure.ts"
 import * as Output from "./Output.ts"
 import * as Report from "./Report.ts"
@@ -73,21 +70,14 @@ const parseListen = (raw: string) => {
     : Effect.succeed({ host: match[1]!, port })
 }
 
-/** `x-media worker [--concurrency N] [--listen HOST:PORT]` */
-export const workerCommand = Command.make("worker", {
-  concurrency: Flag.String("concurrency").pipe(
-    Flag.withMetavar("N"),
-    Flag.withDescription("Requests to X this worker has in flight at once, over all its uploads (default 8)."),
-    Flag.optional
-  ),
-  listen: Flag.String("listen").pipe(
-    Flag.withMetavar("HOST:PORT"),
-    Flag.withDescription(
-      "Where the other workers reach this one (default: 127.0.0.1 and a free port, for one machine)."
-    ),
-    Flag.optional
-  )
-}, (input) =>
+/** What `x-media worker` was given. */
+export interface WorkerInput {
+  readonly concurrency: Option.Option<string>
+  readonly listen: Option.Option<string>
+}
+
+/** `x-media worker`: joins the fleet and runs uploads until interrupted, then hands them over. */
+export const workerHandler = (input: WorkerInput) =>
   Effect.gen(function*() {
     const concurrency = yield* UploadFlags.checkedNumber(
       input.concurrency,
@@ -121,17 +111,12 @@ export const workerCommand = Command.make("worker", {
       Effect.provide(Logger.layer([Logger.withConsoleError(Logger.formatSimple)])),
       Effect.onInterrupt(() => Streams.err("x-media worker: handing the uploads over and leaving the fleet.\n"))
     )
-  }).pipe(Report.reportFailure(false, "worker"))).pipe(
-    Command.withDescription(
-      "Join the fleet (X_MEDIA_DATABASE_URL, X_MEDIA_REDIS_URL) and run durable uploads for the user of the " +
-        "environment's credentials until SIGTERM or SIGINT, then hand them over."
-    )
-  )
+  }).pipe(Report.reportFailure(false, "worker"))
 
 const pad = (text: string, width: number) => text.length >= width ? text : text + " ".repeat(width - text.length)
 
-/** `x-media fleet status [--json]` */
-const statusCommand = Command.make("status", { json: CommonFlags.json }, (input) =>
+/** `x-media fleet status [--json]`: the uploads in the fleet. */
+export const statusHandler = (input: { readonly json: boolean }) =>
   Effect.gen(function*() {
     const database = yield* databaseUrl
     const { Fleet, FleetStore } = yield* fleet
@@ -166,17 +151,7 @@ const statusCommand = Command.make("status", { json: CommonFlags.json }, (input)
         lines.join("\n")
       }\n`
     )
-  }).pipe(Report.reportFailure(input.json, "fleet status"))).pipe(
-    Command.withDescription(
-      "The uploads in the fleet: state, media id, progress and the worker that moved each on last."
-    )
-  )
-
-/** `x-media fleet …` */
-export const fleetCommand = Command.make("fleet").pipe(
-  Command.withDescription("The fleet of upload workers (X_MEDIA_DATABASE_URL)."),
-  Command.withSubcommands([statusCommand])
-)
+  }).pipe(Report.reportFailure(input.json, "fleet status"))
 
 /** What `upload --durable` submits, from the upload's checked flags. */
 export interface DurableUpload {

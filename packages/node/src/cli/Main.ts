@@ -20,7 +20,6 @@ import * as Stdio from "effect/Stdio"
 import * as PackageVersion from "../PackageVersion.ts"
 import * as Commands from "./Commands.ts"
 import { CliExit, failureExitCode, usageExitCode } from "./Failure.ts"
-import * as FleetCommands from "./FleetCommands.ts"
 import * as Output from "./Output.ts"
 import * as Streams from "./Streams.ts"
 import * as Usage from "./Usage.ts"
@@ -28,7 +27,7 @@ import * as Usage from "./Usage.ts"
 /** The version `x-media --version` prints: the package's (package.json). */
 export const version: string = PackageVersion.version
 
-/** `x-media` with its subcommands `upload`, `status` and `emulator`. */
+/** `x-media` with its subcommands `upload`, `status`, `emulator`, `post`, `worker` and `fleet`. */
 export const command = Command.make("x-media").pipe(
   Command.withDescription(
     "Upload media to X (Twitter) the way the API expects, with progress, typed errors, resumable sessions, " +
@@ -41,8 +40,8 @@ export const command = Command.make("x-media").pipe(
     Commands.emulator,
     Commands.post,
     // The fleet: its package loads only when one of these runs.
-    FleetCommands.workerCommand,
-    FleetCommands.fleetCommand
+    Commands.worker,
+    Commands.fleet
   ])
 )
 

@@ -7,6 +7,7 @@
  * @module
  */
 import * as Errors from "@x-media/core/Errors"
+import * as MediaCategory from "@x-media/core/MediaCategory"
 import * as SegmentPlan from "@x-media/core/SegmentPlan"
 import * as Upload from "@x-media/core/Upload"
 import * as Flag from "effect/cli/Flag"
@@ -126,9 +127,18 @@ export const toUploadOptions = (flags: UploadFlags): Effect.Effect<CheckedOption
       `must be a whole number of bytes from 1 to ${SegmentPlan.maxChunkBytes}`
     )
     const maxWait = yield* maxWaitDuration(flags.maxWait)
+    // A name X does not know is refused here, before standard input is read or a file opened.
+    const category = Option.getOrUndefined(flags.category)
+    if (category !== undefined && !MediaCategory.mediaCategories.some((known) => known === category)) {
+      return yield* new Errors.InvalidOption({
+        option: "--category",
+        value: category,
+        detail: `must be one of X's categories: ${MediaCategory.mediaCategories.join(", ")}`
+      })
+    }
     const options: CheckedOptions = {
       mediaType: Option.getOrUndefined(flags.mediaType),
-      category: Option.getOrUndefined(flags.category),
+      category,
       altText: Option.getOrUndefined(flags.altText),
       chunkSize,
       concurrency,

@@ -8,7 +8,7 @@
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from "@x-media/emulator"
 import { Effect, type Scope } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -131,4 +131,17 @@ export const onlyJson = (stdout: string): Record<string, unknown> => {
     throw new Error(`not a JSON object: ${stdout}`)
   }
   return Object.fromEntries(Object.entries(parsed))
+}
+
+/** The saved session's acknowledged segments, or -1 while there is no readable session yet. */
+export const segmentsSaved = (path: string): number => {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, "utf8"))
+    return typeof parsed === "object" && parsed !== null && "segmentsDone" in parsed &&
+        Array.isArray(parsed.segmentsDone)
+      ? parsed.segmentsDone.length
+      : -1
+  } catch {
+    return -1
+  }
 }

@@ -2,12 +2,14 @@
  * Compiles what the measured processes run, with esbuild, so no TypeScript loader sits in anyone's memory:
  * - `child.mjs` (and `rusage.mjs`): the library uploading process; npm packages stay external and load from
  *   node_modules, as in a compiled application;
- * - `x-media.mjs`: packages/node/src/bin.ts bundled whole into one file (effect and undici included), run
- *   with plain node: the installed CLI as a user runs it.
+ * - the CLI: `npm run build` builds the packages, and the CLI runs as installed: the launcher
+ *   `packages/node/bin/x-media.cjs` (Node's compile cache on) and the bundle split per command that it
+ *   imports (bench/STARTUP.md), run with plain node.
  *
  * @module
  */
 import { build } from "esbuild"
+import { spawnSync } from "node:child_process"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -31,19 +33,11 @@ export const buildAll = async (outDir: string): Promise<Built> => {
     outExtension: { ".js": ".mjs" },
     external: ["effect", "effect/*", "@effect/*", "undici", "undici/*", "twitter-api-v2"]
   })
-  await build({
-    ...common,
-    entryPoints: [here("../packages/node/src/bin.ts")],
-    outfile: Path.join(outDir, "x-media.mjs"),
-    // Some CommonJS dependencies call require(): give the ES module bundle one.
-    banner: {
-      js:
-        "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
-    }
-  })
+  const packages = spawnSync("npm", ["run", "build"], { cwd: here(".."), stdio: ["ignore", "ignore", "inherit"] })
+  if (packages.status !== 0) throw new Error("npm run build failed")
   return {
     child: Path.join(outDir, "child.mjs"),
     rusage: Path.join(outDir, "rusage.mjs"),
-    cli: Path.join(outDir, "x-media.mjs")
+    cli: here("../packages/node/bin/x-media.cjs")
   }
 }

@@ -1,4 +1,3 @@
-import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Stream } from "effect"
 import { HttpClient, HttpClientResponse } from "effect/http"
@@ -7,6 +6,7 @@ import { createServer, type Socket } from "node:net"
 import * as MediaClient from "../src/MediaClient.ts"
 import { makeMediaId } from "../src/MediaId.ts"
 import * as XClient from "../src/XClient.ts"
+import { transports } from "./support/AgainstEmulator.ts"
 import { scriptedClient, testCredentials } from "./support/ScriptedX.ts"
 
 const id = makeMediaId("1880028106020515840")
@@ -116,41 +116,43 @@ describe("idle timeout", () => {
       expect(error).toMatchObject({ _tag: "InvalidOption", option: "idle timeout" })
     }))
 
-  it.live("a server on 127.0.0.1 that accepts and never answers is given up on after the idle time, not after every retry", () =>
-    Effect.gen(function*() {
-      const sockets: Array<Socket> = []
-      const server = createServer((socket) => {
-        sockets.push(socket) // read nothing, answer nothing
-      })
-      const port = yield* Effect.callback<number>((resume) => {
-        server.listen(0, "127.0.0.1", () => {
-          const address = server.address()
-          resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0))
+  for (const [transportName, transport] of transports) {
+    it.live(`${transportName}: a server on 127.0.0.1 that accepts and never answers is given up on after the idle time, not after every retry`, () =>
+      Effect.gen(function*() {
+        const sockets: Array<Socket> = []
+        const server = createServer((socket) => {
+          sockets.push(socket) // read nothing, answer nothing
         })
-      })
-      yield* Effect.addFinalizer(() =>
-        Effect.callback<void>((resume) => {
-          for (const socket of sockets) socket.destroy()
-          server.close(() => resume(Effect.void))
+        const port = yield* Effect.callback<number>((resume) => {
+          server.listen(0, "127.0.0.1", () => {
+            const address = server.address()
+            resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0))
+          })
         })
-      )
-      const started = Date.now()
-      const error = yield* MediaClient.MediaClient.use((client) => client.status(id)).pipe(
-        Effect.provide(MediaClient.layer.pipe(
-          Layer.provide(XClient.layer({
-            credentials: testCredentials.oauth2,
-            baseUrl: `http://127.0.0.1:${port}`,
-            idleTimeout: "1 second"
-          })),
-          Layer.provide(NodeHttpClient.layerUndici)
-        )),
-        Effect.flip
-      )
-      const elapsed = Date.now() - started
-      expect(error).toMatchObject({ _tag: "NetworkError", timedOut: true, attempts: 1 })
-      // One idle time (1 s), not five of them plus backoff.
-      expect(elapsed).toBeGreaterThanOrEqual(1000)
-      expect(elapsed).toBeLessThan(4000)
-      expect(sockets.length).toBe(1)
-    }).pipe(Effect.scoped))
+        yield* Effect.addFinalizer(() =>
+          Effect.callback<void>((resume) => {
+            for (const socket of sockets) socket.destroy()
+            server.close(() => resume(Effect.void))
+          })
+        )
+        const started = Date.now()
+        const error = yield* MediaClient.MediaClient.use((client) => client.status(id)).pipe(
+          Effect.provide(MediaClient.layer.pipe(
+            Layer.provide(XClient.layer({
+              credentials: testCredentials.oauth2,
+              baseUrl: `http://127.0.0.1:${port}`,
+              idleTimeout: "1 second"
+            })),
+            Layer.provide(transport)
+          )),
+          Effect.flip
+        )
+        const elapsed = Date.now() - started
+        expect(error).toMatchObject({ _tag: "NetworkError", timedOut: true, attempts: 1 })
+        // One idle time (1 s), not five of them plus backoff.
+        expect(elapsed).toBeGreaterThanOrEqual(1000)
+        expect(elapsed).toBeLessThan(4000)
+        expect(sockets.length).toBe(1)
+      }).pipe(Effect.scoped))
+  }
 })

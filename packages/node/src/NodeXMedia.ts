@@ -1,8 +1,8 @@
 /**
  * The layer a Node application provides once to upload media with `@x-media/core`: a `MediaClient`
  * speaking the chosen dialect, on an `XClient` (the private client that signs every request with
- * the credentials) over undici (`NodeHttpClient.layerUndici`), and the Node `FileSystem` that
- * `MediaSource.fromFile` reads.
+ * the credentials) over node:http with a keep-alive agent (`NodeHttpClient.layerNodeHttpOptions`),
+ * and the Node `FileSystem` that `MediaSource.fromFile` reads.
  *
  * ```ts
  * import { NodeXMedia } from "@x-media/node"
@@ -56,15 +56,22 @@ export type LayerError = Errors.AuthUnsupported | Errors.InvalidOption
  */
 export const layer = (options: Options): Layer.Layer<NodeXMedia, LayerError> => withXClient(XClient.layer(options))
 
-/** MediaClient on the given XClient layer, over undici, with Node's file system. */
+/**
+ * The transport: node:http with a keep-alive agent. It writes a request body's pieces to the socket
+ * as they are pulled, where undici's client first turns the body into a Node Readable; and undici
+ * is not loaded at all, which a CLI that uploads once pays for at every start (bench/RESULTS.md).
+ */
+const transport = NodeHttpClient.layerNodeHttpOptions({ keepAlive: true })
+
+/** MediaClient on the given XClient layer, over node:http, with Node's file system. */
 const withXClient = <E>(
   xClient: Layer.Layer<XClient.XClient, E, HttpClient.HttpClient>
 ): Layer.Layer<NodeXMedia, E> =>
   Layer.merge(
     MediaClient.layer.pipe(
       Layer.provideMerge(xClient),
-      // undici for HTTP; node:crypto for the OAuth 1.0a HMAC (synchronous, unlike Web Crypto).
-      Layer.provide(Layer.merge(NodeHttpClient.layerUndici, NodeCrypto.layerMac))
+      // node:http for HTTP; node:crypto for the OAuth 1.0a HMAC (synchronous, unlike Web Crypto).
+      Layer.provide(Layer.merge(transport, NodeCrypto.layerMac))
     ),
     NodeFileSystem.layer
   )

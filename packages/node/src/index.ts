@@ -1,5 +1,5 @@
 /**
- * @x-media/node: the Node layers for `@x-media/core` (undici HTTP, Node file system, credentials and
+ * @x-media/node: the Node layers for `@x-media/core` (node:http HTTP, Node file system, credentials and
  * settings from the environment) and the `x-media` command-line tool.
  *
  * @module

@@ -19,7 +19,7 @@ const uploadPng = Upload.upload(MediaSource.fromFile(samples.png))
 
 describe.concurrent("NodeXMedia", () => {
   for (const dialect of ["v1", "v2"] as const) {
-    it.live(`layer: uploads a file over undici with OAuth 1.0a (${dialect})`, () =>
+    it.live(`layer: uploads a file over node:http with OAuth 1.0a (${dialect})`, () =>
       Effect.gen(function*() {
         const x = yield* emulator()
         const media = yield* uploadPng.pipe(

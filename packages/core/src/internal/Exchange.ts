@@ -5,6 +5,8 @@
  *
  * @internal
  */
+import * as Arr from "effect/Array"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -13,8 +15,8 @@ import * as HttpBody from "effect/http/HttpBody"
 import type * as HttpClient from "effect/http/HttpClient"
 import type { HttpClientError } from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import * as MutableRef from "effect/MutableRef"
 import * as Option from "effect/Option"
-import * as Ref from "effect/Ref"
 import * as Result from "effect/Result"
 import type * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -183,39 +185,57 @@ const failureOf = (
 /**
  * The largest piece of a request body handed to the transport at once. The transport pulls the
  * next piece when the socket takes more, so each pull is a sign of progress: a 4 MiB segment sent
- * as one piece would show none until all of it sat in the kernel's buffers. Each pull costs about
- * 40 µs of CPU, but larger pieces start the wait for the answer with more of the body still in
- * buffers, and the slow-link test then times out (256 KiB tried: bench/RESULTS.md).
+ * as one piece would show none until all of it sat in the kernel's buffers. Larger pieces start
+ * the wait for the answer with more of the body still in buffers, and the idle-timeout and
+ * slow-link tests then fail (256 KiB tried: bench/RESULTS.md).
  */
 const bodySliceBytes = 64 * 1024
 
-const slices = (piece: Uint8Array): ReadonlyArray<Uint8Array> => {
-  if (piece.byteLength <= bodySliceBytes) return [piece]
-  const out: Array<Uint8Array> = []
-  for (let offset = 0; offset < piece.byteLength; offset += bodySliceBytes) {
-    out.push(piece.subarray(offset, Math.min(offset + bodySliceBytes, piece.byteLength)))
-  }
-  return out
-}
-
 /** When the exchange last made progress, and whether the body has been handed over whole. */
 interface Activity {
-  readonly at: number
-  readonly bodySent: boolean
+  at: number
+  bodySent: boolean
 }
 
 /**
- * The body as the transport pulls it: in slices of at most 64 KiB (views, never copies), each pull
- * recorded as progress, and the end of the body recorded too.
+ * A piece of the body as a stream of views of at most 64 KiB (never copies), each pull recorded as
+ * progress. One plain pull per slice, not a Stream stage per slice with an Effect per element
+ * (`Stream.tap`): a 256 MiB upload is 4,096 pulls, and in a process that uploads once, each extra
+ * stage costs tens of µs of cold code per pull (bench/RESULTS.md).
  */
-const watchedBody = (request: HttpClientRequest.HttpClientRequest, activity: Ref.Ref<Activity>) => {
+const sliced = (piece: Uint8Array, moved: () => void): Stream.Stream<Uint8Array> =>
+  Stream.fromPull(Effect.sync(() => {
+    let offset = 0
+    return Effect.suspend(() => {
+      if (offset >= piece.byteLength) return Cause.done()
+      const end = Math.min(offset + bodySliceBytes, piece.byteLength)
+      const slice = piece.subarray(offset, end)
+      offset = end
+      moved()
+      return Effect.succeed(Arr.of(slice))
+    })
+  }))
+
+/**
+ * The body as the transport pulls it: in slices of at most 64 KiB, each pull recorded as progress,
+ * and the end of the body recorded too.
+ */
+const watchedBody = (
+  request: HttpClientRequest.HttpClientRequest,
+  activity: MutableRef.MutableRef<Activity>,
+  clock: Clock.Clock
+) => {
   const body = request.body
   if (body._tag !== "Stream") return request
-  const moved = Effect.flatMap(Clock.currentTimeMillis, (at) => Ref.update(activity, (a) => ({ ...a, at })))
+  const moved = () => {
+    activity.current.at = clock.currentTimeMillisUnsafe()
+  }
   const watched = body.stream.pipe(
-    Stream.flatMap((piece) => Stream.fromIterable(slices(piece))),
-    Stream.tap(() => moved),
-    Stream.onEnd(Effect.andThen(moved, Ref.update(activity, (a) => ({ ...a, bodySent: true }))))
+    Stream.flatMap((piece) => sliced(piece, moved)),
+    Stream.onEnd(Effect.sync(() => {
+      moved()
+      activity.current.bodySent = true
+    }))
   )
   return HttpClientRequest.setBody(request, HttpBody.stream(watched, body.contentType, body.contentLength))
 }
@@ -237,12 +257,14 @@ export const exchange = (
   idleTimeout: Duration.Duration
 ): Effect.Effect<Answer, XRequestError> =>
   Effect.gen(function*() {
-    const activity = yield* Ref.make<Activity>({
-      at: yield* Clock.currentTimeMillis,
+    const clock = yield* Clock.Clock
+    // Written synchronously on every pull of the body, read by the watchdog.
+    const activity = MutableRef.make<Activity>({
+      at: clock.currentTimeMillisUnsafe(),
       bodySent: request.body._tag !== "Stream"
     })
     const send = Effect.gen(function*() {
-      const response = yield* client.execute(watchedBody(request, activity)).pipe(
+      const response = yield* client.execute(watchedBody(request, activity, clock)).pipe(
         Effect.mapError((error) => networkError(ctx, describeHttpClientError(error), false, transportCause(error)))
       )
       const text = yield* response.text.pipe(
@@ -263,7 +285,7 @@ export const exchange = (
     // Wakes when the idle time since the last progress would be up, and fails if nothing moved since.
     const watchdog: Effect.Effect<never, NetworkError> = Effect.gen(function*() {
       for (;;) {
-        const last = yield* Ref.get(activity)
+        const last = MutableRef.get(activity)
         const now = yield* Clock.currentTimeMillis
         if (now - last.at >= idleMillis) {
           const idle = Duration.format(idleTimeout)

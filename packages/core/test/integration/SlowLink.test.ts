@@ -1,4 +1,3 @@
-import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Emulator, Fault } from "@x-media/emulator"
 import { Duration, Effect, Layer, Stream } from "effect"
@@ -12,7 +11,7 @@ import type { UploadEvent } from "../../src/Progress.ts"
 import { resume, upload } from "../../src/Upload.ts"
 import { fingerprintOf, UploadSession } from "../../src/UploadSession.ts"
 import * as XClient from "../../src/XClient.ts"
-import { clientLayer, emulatorLayer } from "../support/AgainstEmulator.ts"
+import { clientLayer, emulatorLayer, transports } from "../support/AgainstEmulator.ts"
 import { testCredentials } from "../support/ScriptedX.ts"
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex")
@@ -29,182 +28,186 @@ const MiB = 1024 * 1024
  * (every time scaled by 1/20; the kernel's socket buffers, in bytes, are as they are). Before the
  * upload paced itself, every APPEND of 4 MiB timed out and the upload failed.
  */
-describe("a slow uplink", () => {
-  it.layer(emulatorLayer({ processing: { enabled: false }, throttle: { bytesPerSecond: 2_000_000 } }), {
-    excludeTestServices: true
-  })((it) => {
-    it.effect(
-      "10 MB with the default options succeeds: timed-out segments are sent again with fewer bytes in flight",
-      () =>
-        Effect.gen(function*() {
-          const emulator = yield* Emulator
-          const bytes = video(10_000_000)
-          const events: Array<UploadEvent> = []
-          const media = yield* upload(fromBytes(bytes, "video.mp4"), {
-            onProgress: (event) => Effect.sync(() => events.push(event))
-          })
-          expect(media).toMatchObject({ size: 10_000_000, state: "succeeded", category: "tweet_video" })
-          expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
-          const adapted = events.filter((e) => e._tag === "Adapted")
-          // It slowed down at least once, to fewer than 4 segments at a time, and went on.
-          expect(adapted.length).toBeGreaterThanOrEqual(1)
-          expect(adapted[0]).toMatchObject({
-            reason: "timedOut",
-            idleTimeoutMillis: 3000,
-            concurrency: 2,
-            chunkSize: 2 * MiB
-          })
-          // Every byte was answered for the media it ended with (a new INIT only if X had nothing).
-          const answered = events.flatMap((
-            e
-          ) => (e._tag === "SegmentSent" && e.mediaId === media.mediaId ? [e.segmentBytes] : []))
-          expect(answered.reduce((a, b) => a + b, 0)).toBe(10_000_000)
-        }).pipe(Effect.provide(clientLayer("v2", "oauth1", { idleTimeout: "3 seconds", budget: false }))),
-      { timeout: 60_000 }
-    )
+for (const [transportName, transport] of transports) {
+  describe(`a slow uplink (${transportName})`, () => {
+    it.layer(emulatorLayer({ processing: { enabled: false }, throttle: { bytesPerSecond: 2_000_000 } }), {
+      excludeTestServices: true
+    })((it) => {
+      it.effect(
+        "10 MB with the default options succeeds: timed-out segments are sent again with fewer bytes in flight",
+        () =>
+          Effect.gen(function*() {
+            const emulator = yield* Emulator
+            const bytes = video(10_000_000)
+            const events: Array<UploadEvent> = []
+            const media = yield* upload(fromBytes(bytes, "video.mp4"), {
+              onProgress: (event) => Effect.sync(() => events.push(event))
+            })
+            expect(media).toMatchObject({ size: 10_000_000, state: "succeeded", category: "tweet_video" })
+            expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
+            const adapted = events.filter((e) => e._tag === "Adapted")
+            // It slowed down at least once, to fewer than 4 segments at a time, and went on.
+            expect(adapted.length).toBeGreaterThanOrEqual(1)
+            expect(adapted[0]).toMatchObject({
+              reason: "timedOut",
+              idleTimeoutMillis: 3000,
+              concurrency: 2,
+              chunkSize: 2 * MiB
+            })
+            // Every byte was answered for the media it ended with (a new INIT only if X had nothing).
+            const answered = events.flatMap((
+              e
+            ) => (e._tag === "SegmentSent" && e.mediaId === media.mediaId ? [e.segmentBytes] : []))
+            expect(answered.reduce((a, b) => a + b, 0)).toBe(10_000_000)
+          }).pipe(Effect.provide(clientLayer("v2", "oauth1", { idleTimeout: "3 seconds", budget: false }, transport))),
+        { timeout: 60_000 }
+      )
+    })
+
+    // The link slows down after the first segments were answered: X has part of the upload, so the
+    // upload does not start over; it sends the timed-out segments again and cuts the rest smaller.
+    it.layer(emulatorLayer({ processing: { enabled: false }, throttle: { bytesPerSecond: 8_000_000 } }), {
+      excludeTestServices: true
+    })((it) => {
+      it.effect(
+        "segments not sent yet are cut smaller after a timeout, and the session records their sizes",
+        () =>
+          Effect.gen(function*() {
+            const emulator = yield* Emulator
+            // 6 segments of 1 MiB, 2 in flight: the first two go through at 8 MB/s, then 1 MB/s.
+            const bytes = video(6 * MiB)
+            const sessions: Array<UploadSession> = []
+            const events: Array<UploadEvent> = []
+            const media = yield* upload(fromBytes(bytes, "video.mp4"), {
+              chunkSize: MiB,
+              concurrency: 2,
+              onProgress: (event) =>
+                Effect.sync(() => {
+                  if (event._tag === "SegmentSent" && event.segmentsSent === 1) {
+                    emulator.setThrottle({ bytesPerSecond: 1_000_000 })
+                  }
+                  events.push(event)
+                }),
+              onSession: (session) => Effect.sync(() => sessions.push(session))
+            })
+            expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
+            expect(events.filter((e) => e._tag === "Initialized")).toHaveLength(1)
+            expect(events.some((e) => e._tag === "Adapted")).toBe(true)
+            const last = sessions[sessions.length - 1]!
+            expect(last.version).toBe(2)
+            // The first segments keep 1 MiB; from some segment on they are smaller, and there are more.
+            expect(last.runs[0]).toEqual({ from: 0, chunkSize: MiB })
+            expect(last.runs.length).toBeGreaterThan(1)
+            expect(last.runs[1]!.chunkSize).toBeLessThan(MiB)
+            expect(last.segmentCount).toBeGreaterThan(6)
+            expect(last.segmentsDone).toHaveLength(last.segmentCount)
+            const sizes = emulator.media(media.mediaId)?.segments.map((s) => s.size) ?? []
+            expect(sizes.reduce((a, b) => a + b, 0)).toBe(6 * MiB)
+            expect(Math.min(...sizes)).toBeLessThan(MiB)
+          }).pipe(
+            Effect.provide(clientLayer("v2", "oauth1", { idleTimeout: "1500 millis", budget: false }, transport))
+          ),
+        { timeout: 60_000 }
+      )
+    })
   })
 
-  // The link slows down after the first segments were answered: X has part of the upload, so the
-  // upload does not start over; it sends the timed-out segments again and cuts the rest smaller.
-  it.layer(emulatorLayer({ processing: { enabled: false }, throttle: { bytesPerSecond: 8_000_000 } }), {
-    excludeTestServices: true
-  })((it) => {
-    it.effect(
-      "segments not sent yet are cut smaller after a timeout, and the session records their sizes",
-      () =>
+  describe(`a server that accepts and never answers (${transportName})`, () => {
+    it.layer(emulatorLayer({ processing: { enabled: false } }), { excludeTestServices: true })((it) => {
+      it.effect("every APPEND unanswered: UploadStalled after 3 idle times (each one slower), not 5 × 3 × 60 s", () =>
         Effect.gen(function*() {
           const emulator = yield* Emulator
-          // 6 segments of 1 MiB, 2 in flight: the first two go through at 8 MB/s, then 1 MB/s.
-          const bytes = video(6 * MiB)
-          const sessions: Array<UploadSession> = []
+          emulator.reset()
+          emulator.setFaults([{ step: "APPEND", times: Infinity, fault: Fault.neverAnswer() }])
           const events: Array<UploadEvent> = []
-          const media = yield* upload(fromBytes(bytes, "video.mp4"), {
+          const started = Date.now()
+          const error = yield* upload(fromBytes(video(4 * MiB), "video.mp4"), {
             chunkSize: MiB,
-            concurrency: 2,
-            onProgress: (event) =>
-              Effect.sync(() => {
-                if (event._tag === "SegmentSent" && event.segmentsSent === 1) {
-                  emulator.setThrottle({ bytesPerSecond: 1_000_000 })
-                }
-                events.push(event)
-              }),
-            onSession: (session) => Effect.sync(() => sessions.push(session))
+            onProgress: (event) => Effect.sync(() => events.push(event))
+          }).pipe(Effect.flip, Effect.ensuring(Effect.sync(() => emulator.setFaults([]))))
+          const elapsed = Date.now() - started
+          expect(error).toMatchObject({ _tag: "UploadStalled", timeouts: 3, idleTimeoutMillis: 500, concurrency: 1 })
+          expect(error.message).toContain("got no answer within 0.5 s, 3 times in a row")
+          expect(error.message).toContain("idleTimeout")
+          expect(events.filter((e) => e._tag === "Adapted").map((e) => e._tag === "Adapted" && e.concurrency)).toEqual([
+            2,
+            1,
+            1
+          ])
+          // Three rounds of 0.5 s: 4 × 1 MiB in flight; as X had nothing, a new INIT and 2 × 512 KiB;
+          // again a new INIT and 1 × 256 KiB; then it gives up.
+          expect(elapsed).toBeGreaterThanOrEqual(1500)
+          expect(elapsed).toBeLessThan(5000)
+          expect(emulator.requests().filter((r) => r.step === "INIT")).toHaveLength(3)
+          expect(emulator.requests().filter((r) => r.step === "APPEND" || r.path.endsWith("/append"))).toHaveLength(
+            4 + 2 + 1
+          )
+        }).pipe(Effect.provide(clientLayer("v2", "oauth1", { idleTimeout: "500 millis", budget: false }, transport))))
+
+      it.effect("INIT unanswered: NetworkError(timedOut) after one idle time, sent once", () =>
+        Effect.gen(function*() {
+          const emulator = yield* Emulator
+          emulator.reset()
+          emulator.setFaults([{ step: "INIT", times: Infinity, fault: Fault.neverAnswer() }])
+          const started = Date.now()
+          const error = yield* upload(fromBytes(video(MiB), "video.mp4")).pipe(
+            Effect.flip,
+            Effect.ensuring(Effect.sync(() => emulator.setFaults([])))
+          )
+          expect(error).toMatchObject({ _tag: "NetworkError", step: "INIT", timedOut: true, attempts: 1 })
+          expect(Date.now() - started).toBeLessThan(2000)
+          expect(emulator.requests().filter((r) => r.step === "INIT")).toHaveLength(1)
+        }).pipe(Effect.provide(clientLayer("v2", "oauth1", { idleTimeout: "500 millis", budget: false }, transport))))
+    })
+
+    it.live("a server that answers INIT, then reads no APPEND body and never answers: UploadStalled within a few idle times", () =>
+      Effect.gen(function*() {
+        const sockets = new Set<Socket>()
+        let appends = 0
+        const server = createHttpServer((request, response) => {
+          if (request.url?.endsWith("/initialize") === true) {
+            response.writeHead(200, { "content-type": "application/json" })
+            response.end(JSON.stringify({ data: { id: "1880028106020515840", expires_after_secs: 86400 } }))
+            return
+          }
+          appends++ // read nothing, answer nothing: the client's writes stall once the buffers are full
+        })
+        server.on("connection", (socket) => {
+          sockets.add(socket)
+          socket.on("close", () => sockets.delete(socket))
+        })
+        const port = yield* Effect.callback<number>((resume) => {
+          server.listen(0, "127.0.0.1", () => {
+            const address = server.address()
+            resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0))
           })
-          expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
-          expect(events.filter((e) => e._tag === "Initialized")).toHaveLength(1)
-          expect(events.some((e) => e._tag === "Adapted")).toBe(true)
-          const last = sessions[sessions.length - 1]!
-          expect(last.version).toBe(2)
-          // The first segments keep 1 MiB; from some segment on they are smaller, and there are more.
-          expect(last.runs[0]).toEqual({ from: 0, chunkSize: MiB })
-          expect(last.runs.length).toBeGreaterThan(1)
-          expect(last.runs[1]!.chunkSize).toBeLessThan(MiB)
-          expect(last.segmentCount).toBeGreaterThan(6)
-          expect(last.segmentsDone).toHaveLength(last.segmentCount)
-          const sizes = emulator.media(media.mediaId)?.segments.map((s) => s.size) ?? []
-          expect(sizes.reduce((a, b) => a + b, 0)).toBe(6 * MiB)
-          expect(Math.min(...sizes)).toBeLessThan(MiB)
-        }).pipe(Effect.provide(clientLayer("v2", "oauth1", { idleTimeout: "1500 millis", budget: false }))),
-      { timeout: 60_000 }
-    )
-  })
-})
-
-describe("a server that accepts and never answers", () => {
-  it.layer(emulatorLayer({ processing: { enabled: false } }), { excludeTestServices: true })((it) => {
-    it.effect("every APPEND unanswered: UploadStalled after 3 idle times (each one slower), not 5 × 3 × 60 s", () =>
-      Effect.gen(function*() {
-        const emulator = yield* Emulator
-        emulator.reset()
-        emulator.setFaults([{ step: "APPEND", times: Infinity, fault: Fault.neverAnswer() }])
-        const events: Array<UploadEvent> = []
-        const started = Date.now()
-        const error = yield* upload(fromBytes(video(4 * MiB), "video.mp4"), {
-          chunkSize: MiB,
-          onProgress: (event) => Effect.sync(() => events.push(event))
-        }).pipe(Effect.flip, Effect.ensuring(Effect.sync(() => emulator.setFaults([]))))
-        const elapsed = Date.now() - started
-        expect(error).toMatchObject({ _tag: "UploadStalled", timeouts: 3, idleTimeoutMillis: 500, concurrency: 1 })
-        expect(error.message).toContain("got no answer within 0.5 s, 3 times in a row")
-        expect(error.message).toContain("idleTimeout")
-        expect(events.filter((e) => e._tag === "Adapted").map((e) => e._tag === "Adapted" && e.concurrency)).toEqual([
-          2,
-          1,
-          1
-        ])
-        // Three rounds of 0.5 s: 4 × 1 MiB in flight; as X had nothing, a new INIT and 2 × 512 KiB;
-        // again a new INIT and 1 × 256 KiB; then it gives up.
-        expect(elapsed).toBeGreaterThanOrEqual(1500)
-        expect(elapsed).toBeLessThan(5000)
-        expect(emulator.requests().filter((r) => r.step === "INIT")).toHaveLength(3)
-        expect(emulator.requests().filter((r) => r.step === "APPEND" || r.path.endsWith("/append"))).toHaveLength(
-          4 + 2 + 1
-        )
-      }).pipe(Effect.provide(clientLayer("v2", "oauth1", { idleTimeout: "500 millis", budget: false }))))
-
-    it.effect("INIT unanswered: NetworkError(timedOut) after one idle time, sent once", () =>
-      Effect.gen(function*() {
-        const emulator = yield* Emulator
-        emulator.reset()
-        emulator.setFaults([{ step: "INIT", times: Infinity, fault: Fault.neverAnswer() }])
-        const started = Date.now()
-        const error = yield* upload(fromBytes(video(MiB), "video.mp4")).pipe(
-          Effect.flip,
-          Effect.ensuring(Effect.sync(() => emulator.setFaults([])))
-        )
-        expect(error).toMatchObject({ _tag: "NetworkError", step: "INIT", timedOut: true, attempts: 1 })
-        expect(Date.now() - started).toBeLessThan(2000)
-        expect(emulator.requests().filter((r) => r.step === "INIT")).toHaveLength(1)
-      }).pipe(Effect.provide(clientLayer("v2", "oauth1", { idleTimeout: "500 millis", budget: false }))))
-  })
-
-  it.live("a server that answers INIT, then reads no APPEND body and never answers: UploadStalled within a few idle times", () =>
-    Effect.gen(function*() {
-      const sockets = new Set<Socket>()
-      let appends = 0
-      const server = createHttpServer((request, response) => {
-        if (request.url?.endsWith("/initialize") === true) {
-          response.writeHead(200, { "content-type": "application/json" })
-          response.end(JSON.stringify({ data: { id: "1880028106020515840", expires_after_secs: 86400 } }))
-          return
-        }
-        appends++ // read nothing, answer nothing: the client's writes stall once the buffers are full
-      })
-      server.on("connection", (socket) => {
-        sockets.add(socket)
-        socket.on("close", () => sockets.delete(socket))
-      })
-      const port = yield* Effect.callback<number>((resume) => {
-        server.listen(0, "127.0.0.1", () => {
-          const address = server.address()
-          resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0))
         })
-      })
-      yield* Effect.addFinalizer(() =>
-        Effect.callback<void>((resume) => {
-          for (const socket of sockets) socket.destroy()
-          server.close(() => resume(Effect.void))
-        })
-      )
-      const started = Date.now()
-      const error = yield* upload(fromBytes(video(12 * MiB), "video.mp4")).pipe(
-        Effect.provide(MediaClient.layer.pipe(
-          Layer.provide(XClient.layer({
-            credentials: testCredentials.oauth2,
-            baseUrl: `http://127.0.0.1:${port}`,
-            idleTimeout: Duration.millis(500)
-          })),
-          Layer.provide(NodeHttpClient.layerUndici)
-        )),
-        Effect.flip
-      )
-      expect(error).toMatchObject({ _tag: "UploadStalled", timeouts: 3 })
-      // Three rounds of 0.5 s, each aborted at once: 3 × 4 MiB; then (a new INIT, as the server
-      // had nothing) 2 × 2 MiB; then (again) 1 × 1 MiB.
-      expect(Date.now() - started).toBeLessThan(5000)
-      expect(appends).toBe(3 + 2 + 1)
-    }).pipe(Effect.scoped))
-})
+        yield* Effect.addFinalizer(() =>
+          Effect.callback<void>((resume) => {
+            for (const socket of sockets) socket.destroy()
+            server.close(() => resume(Effect.void))
+          })
+        )
+        const started = Date.now()
+        const error = yield* upload(fromBytes(video(12 * MiB), "video.mp4")).pipe(
+          Effect.provide(MediaClient.layer.pipe(
+            Layer.provide(XClient.layer({
+              credentials: testCredentials.oauth2,
+              baseUrl: `http://127.0.0.1:${port}`,
+              idleTimeout: Duration.millis(500)
+            })),
+            Layer.provide(transport)
+          )),
+          Effect.flip
+        )
+        expect(error).toMatchObject({ _tag: "UploadStalled", timeouts: 3 })
+        // Three rounds of 0.5 s, each aborted at once: 3 × 4 MiB; then (a new INIT, as the server
+        // had nothing) 2 × 2 MiB; then (again) 1 × 1 MiB.
+        expect(Date.now() - started).toBeLessThan(5000)
+        expect(appends).toBe(3 + 2 + 1)
+      }).pipe(Effect.scoped))
+  })
+}
 
 describe("resuming a session whose later segments were cut smaller", () => {
   it.layer(emulatorLayer({ processing: { enabled: false } }), { excludeTestServices: true })((it) => {

@@ -292,8 +292,9 @@ export const prepare = Effect.fnUntraced(function*(file: string, options: Submit
 
 /**
  * Submits a file to the fleet and waits for its result (the media, as `upload` gives it). The
- * same upload submitted again (same identity) joins the running one; interrupting this waits no
- * longer, and the upload goes on in the fleet.
+ * same upload submitted again (same identity) joins the running one, or gets the finished one's
+ * media; after it failed, it starts over as a new attempt. Interrupting this waits no longer, and
+ * the upload goes on in the fleet.
  *
  * @since 0.2.0
  * @category uploads
@@ -301,10 +302,13 @@ export const prepare = Effect.fnUntraced(function*(file: string, options: Submit
 export const submit = Effect.fnUntraced(function*(file: string, options: SubmitOptions) {
   const { payload, segmentCount } = yield* prepare(file, options)
   const store = yield* FleetStore.FleetStore
-  yield* store.submitted({ uploadId: payload.uploadId, user: payload.user, path: payload.path, segmentCount }).pipe(
-    Effect.orDie
-  )
-  return yield* workflowFor(payload.user).execute(payload)
+  const attempt = yield* store.submitted({
+    uploadId: payload.uploadId,
+    user: payload.user,
+    path: payload.path,
+    segmentCount
+  }).pipe(Effect.orDie)
+  return yield* workflowFor(payload.user).execute(attempt === 1 ? payload : { ...payload, attempt })
 })
 
 /**

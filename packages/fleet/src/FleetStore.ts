@@ -20,6 +20,8 @@ import type { SqlError } from "effect/sql/SqlError"
  */
 export class FleetUpload extends Schema.Class<FleetUpload>("FleetUpload")({
   uploadId: Schema.String,
+  /** 1 for the first submission; one more each time the upload is submitted again after it failed. */
+  attempt: Schema.Int,
   user: Schema.String,
   path: Schema.String,
   /** `submitted`, `initialized`, `appending`, `finalizing`, `processing`, `succeeded` or `failed`. */
@@ -48,21 +50,36 @@ export interface Change {
 }
 
 /**
+ * One attempt of an upload: what a workflow run writes its progress under.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface UploadKey {
+  readonly uploadId: string
+  readonly attempt: number
+}
+
+/**
  * The operations of {@link FleetStore}.
  *
  * @since 0.2.0
  * @category models
  */
 export interface FleetStoreShape {
-  /** Records a submitted upload (again: nothing changes but the time). */
+  /**
+   * Records a submitted upload and gives its attempt: a new upload is attempt 1; one submitted again
+   * while it runs or after it succeeded keeps its attempt (the submission joins it); one submitted
+   * again after it failed gets the next attempt, a new run from the start.
+   */
   readonly submitted: (upload: {
     readonly uploadId: string
     readonly user: string
     readonly path: string
     readonly segmentCount: number
-  }) => Effect.Effect<void, SqlError>
-  /** Applies a change to an upload's row. */
-  readonly update: (uploadId: string, change: Change) => Effect.Effect<void, SqlError>
+  }) => Effect.Effect<number, SqlError>
+  /** Applies a change to an upload's row, unless the upload has moved on to a later attempt. */
+  readonly update: (upload: UploadKey, change: Change) => Effect.Effect<void, SqlError>
   /** Every upload, the most recently changed first. */
   readonly list: Effect.Effect<ReadonlyArray<FleetUpload>, SqlError>
 }
@@ -77,6 +94,7 @@ export class FleetStore extends Context.Service<FleetStore, FleetStoreShape>()("
 
 const Row = Schema.Struct({
   upload_id: Schema.String,
+  attempt: Schema.Finite,
   user_id: Schema.String,
   path: Schema.String,
   state: Schema.String,
@@ -108,13 +126,32 @@ export const make = Effect.gen(function*() {
     error text,
     updated_at timestamptz NOT NULL DEFAULT now()
   )`.pipe(Effect.orDie)
+  // Tables created before attempts existed get the column.
+  yield* sql`ALTER TABLE x_media_fleet_uploads ADD COLUMN IF NOT EXISTS attempt integer NOT NULL DEFAULT 1`.pipe(
+    Effect.orDie
+  )
 
+  // One statement, so two submissions racing after a failure start one new attempt, not two.
   const submitted: FleetStoreShape["submitted"] = (upload) =>
-    sql`INSERT INTO x_media_fleet_uploads (upload_id, user_id, path, state, segment_count)
+    sql`INSERT INTO x_media_fleet_uploads AS u (upload_id, user_id, path, state, segment_count)
       VALUES (${upload.uploadId}, ${upload.user}, ${upload.path}, 'submitted', ${upload.segmentCount})
-      ON CONFLICT (upload_id) DO UPDATE SET updated_at = now()`.pipe(Effect.asVoid)
+      ON CONFLICT (upload_id) DO UPDATE SET
+        attempt = CASE WHEN u.state = 'failed' THEN u.attempt + 1 ELSE u.attempt END,
+        state = CASE WHEN u.state = 'failed' THEN 'submitted' ELSE u.state END,
+        media_id = CASE WHEN u.state = 'failed' THEN NULL ELSE u.media_id END,
+        segments_done = CASE WHEN u.state = 'failed' THEN 0 ELSE u.segments_done END,
+        segment_count = CASE WHEN u.state = 'failed' THEN EXCLUDED.segment_count ELSE u.segment_count END,
+        worker = CASE WHEN u.state = 'failed' THEN NULL ELSE u.worker END,
+        error = CASE WHEN u.state = 'failed' THEN NULL ELSE u.error END,
+        updated_at = now()
+      RETURNING u.attempt`.pipe(
+      Effect.flatMap((rows) =>
+        Schema.decodeUnknownEffect(Schema.Tuple([Schema.Struct({ attempt: Schema.Finite })]))(rows).pipe(Effect.orDie)
+      ),
+      Effect.map(([row]) => row.attempt)
+    )
 
-  const update: FleetStoreShape["update"] = (uploadId, change) =>
+  const update: FleetStoreShape["update"] = (upload, change) =>
     sql`UPDATE x_media_fleet_uploads SET
       state = COALESCE(${change.state ?? null}, state),
       media_id = COALESCE(${change.mediaId ?? null}, media_id),
@@ -122,7 +159,7 @@ export const make = Effect.gen(function*() {
       worker = COALESCE(${change.worker ?? null}, worker),
       error = COALESCE(${change.error ?? null}, error),
       updated_at = now()
-      WHERE upload_id = ${uploadId}`.pipe(Effect.asVoid)
+      WHERE upload_id = ${upload.uploadId} AND attempt = ${upload.attempt}`.pipe(Effect.asVoid)
 
   const list = sql`SELECT * FROM x_media_fleet_uploads ORDER BY updated_at DESC`.pipe(
     Effect.flatMap((rows) => Schema.decodeUnknownEffect(Schema.Array(Row))(rows).pipe(Effect.orDie)),
@@ -130,6 +167,7 @@ export const make = Effect.gen(function*() {
       rows.map((row) =>
         new FleetUpload({
           uploadId: row.upload_id,
+          attempt: row.attempt,
           user: row.user_id,
           path: row.path,
           state: row.state,

@@ -7,10 +7,11 @@
  * died are sent again), the waits between STATUS polls as `DurableClock` sleeps.
  *
  * An upload's identity (`uploadId`) is stable: given, or derived from the file's absolute path and
- * the SHA-256 of its bytes; submitting the same upload again joins the running one. A step that
- * finds the media id expired (X keeps an unfinished upload for about 24 hours) fails the upload
- * with `MediaExpired`: starting over silently would upload the whole file again behind the back of
- * whoever waits for it; submit it under a new id instead.
+ * the SHA-256 of its bytes; submitting the same upload again joins the running one (or gets the
+ * result of the finished one). Submitted again after it failed, it starts over as its next
+ * `attempt`, a run of its own. A step that finds the media id expired (X keeps an unfinished
+ * upload for about 24 hours) fails the upload with `MediaExpired`: starting over silently would
+ * upload the whole file again behind the back of whoever waits for it; submitting it again does.
  *
  * @since 0.2.0
  */
@@ -34,7 +35,7 @@ import * as Schema from "effect/Schema"
 import * as Activity from "effect/workflow/Activity"
 import * as DurableClock from "effect/workflow/DurableClock"
 import * as Workflow from "effect/workflow/Workflow"
-import { FleetStore } from "./FleetStore.ts"
+import { FleetStore, type UploadKey } from "./FleetStore.ts"
 
 /**
  * What a durable upload is: everything a worker needs besides the credentials (which never leave
@@ -46,6 +47,8 @@ import { FleetStore } from "./FleetStore.ts"
 export const UploadPayload = Schema.Struct({
   /** The stable identity of the upload. */
   uploadId: Schema.String,
+  /** Which run of the upload this is: 1, then one more for each submission after a failure. */
+  attempt: Schema.optionalKey(Schema.Int),
   /** The X user it is for (`Credentials.userOf`: never a secret). */
   user: Schema.String,
   /** The absolute path of the file. */
@@ -112,7 +115,9 @@ const makeWorkflow = (user: string) =>
     payload: UploadPayload,
     success: Upload.UploadedMedia,
     error: UploadFailure,
-    idempotencyKey: (payload) => payload.uploadId,
+    // The first attempt keeps the bare id (runs stored before attempts existed are found again).
+    idempotencyKey: (payload) =>
+      (payload.attempt ?? 1) === 1 ? payload.uploadId : `${payload.uploadId}#${payload.attempt}`,
     annotations: Context.make(ClusterSchema.ShardGroup, () => shardGroupOf(user))
   })
 
@@ -182,6 +187,8 @@ const readSegment = (payload: UploadPayload, index: number) =>
     return bytes
   }))
 
+const keyOf = (payload: UploadPayload): UploadKey => ({ uploadId: payload.uploadId, attempt: payload.attempt ?? 1 })
+
 /** What a worker runs for each upload. */
 const handler = Effect.fnUntraced(function*(payload: UploadPayload) {
   const clients = yield* FleetClients
@@ -189,7 +196,7 @@ const handler = Effect.fnUntraced(function*(payload: UploadPayload) {
   const fileSystemContext = yield* Effect.context<FileSystem.FileSystem>()
   const media = yield* clients.mediaClientFor(payload.user)
   const note = (change: Parameters<typeof store.update>[1]) =>
-    store.update(payload.uploadId, { worker: clients.worker, ...change }).pipe(
+    store.update(keyOf(payload), { worker: clients.worker, ...change }).pipe(
       Effect.catch((error) => Effect.logWarning("x-media fleet: could not record progress", error))
     )
   const step = <A, I, RD>(
@@ -283,7 +290,7 @@ const handler = Effect.fnUntraced(function*(payload: UploadPayload) {
 }, (effect, payload) =>
   effect.pipe(
     Effect.tapError((error) =>
-      FleetStore.use((store) => store.update(payload.uploadId, { state: "failed", error: error._tag })).pipe(
+      FleetStore.use((store) => store.update(keyOf(payload), { state: "failed", error: error._tag })).pipe(
         Effect.ignore
       )
     )

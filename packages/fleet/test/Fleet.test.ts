@@ -113,6 +113,34 @@ describe("fleet (3 worker processes, real PostgreSQL and Redis, emulator with sm
   }, 60_000)
 
   it(
+    "submitted again after it failed, an upload starts over as its next attempt; after it succeeded, it joins",
+    async () => {
+      const [file] = makeFiles([2 * segment + 20])
+      const uploadId = `retry-${Date.now()}`
+      emulator.setFaults([{ step: "FINALIZE", times: 1, fault: { _tag: "HttpError", status: 400 } }])
+      const failed = await client.runPromise(Effect.flip(submit(file!, users[0]!, { uploadId })))
+      emulator.setFaults([])
+      expect(failed).toMatchObject({ _tag: "XApiError", step: "FINALIZE", status: 400 })
+      const rowOf = async () =>
+        (await client.runPromise(FleetStore.FleetStore.use((store) => store.list))).find((r) => r.uploadId === uploadId)
+      expect(await rowOf()).toMatchObject({ attempt: 1, state: "failed", error: "XApiError" })
+
+      const before = inits().length
+      const media = await client.runPromise(submit(file!, users[0]!, { uploadId }))
+      expect(media.state).toBe("succeeded")
+      expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(file!))
+      expect(inits().length - before).toBe(1)
+      expect(await rowOf()).toMatchObject({ attempt: 2, state: "succeeded", mediaId: media.mediaId, error: null })
+
+      const again = await client.runPromise(submit(file!, users[0]!, { uploadId }))
+      expect(again.mediaId).toBe(media.mediaId)
+      expect(inits().length - before).toBe(1)
+      expect(await rowOf()).toMatchObject({ attempt: 2 })
+    },
+    60_000
+  )
+
+  it(
     "kill -9 of the worker in the middle of an APPEND: another finishes it, same media id, no acknowledged segment resent",
     async () => {
       const [file] = makeFiles([10 * segment])

@@ -128,6 +128,7 @@ export const statusHandler = (input: { readonly json: boolean }) =>
       return yield* Output.printJson({
         uploads: uploads.map((u) => ({
           upload_id: u.uploadId,
+          attempt: u.attempt,
           user: u.user,
           path: u.path,
           state: u.state,

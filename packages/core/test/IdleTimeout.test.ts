@@ -57,6 +57,29 @@ describe("idle timeout", () => {
       expect(Math.max(...link.pulled)).toBeLessThanOrEqual(64 * 1024)
     }))
 
+  it.effect("a link that takes each piece at once gets larger pieces: at most 256 KiB at the default idle time", () =>
+    Effect.gen(function*() {
+      const link = slowReader(() => 0)
+      const fiber = yield* appendThrough(link.layer, 4 * 1024 * 1024).pipe(Effect.forkChild)
+      yield* advance(0)
+      yield* Fiber.join(fiber)
+      expect(Math.max(...link.pulled)).toBe(256 * 1024)
+      // After the multipart head: 128 KiB, 15 × 256 KiB, the last 128 KiB; instead of 64 pieces of 64 KiB.
+      expect(link.pulled.filter((bytes) => bytes > 1024)).toHaveLength(17)
+    }))
+
+  it.effect("pieces halve again, down to 64 KiB, when the link slows down", () =>
+    Effect.gen(function*() {
+      // The first 8 pieces go at once, then each takes 5 s (more than 60 s / 32).
+      const link = slowReader((piece) => (piece < 8 ? 0 : 5_000))
+      const fiber = yield* appendThrough(link.layer, 4 * 1024 * 1024).pipe(Effect.forkChild)
+      for (let i = 0; i < 200; i++) yield* advance(5_000)
+      yield* Fiber.join(fiber)
+      const segment = link.pulled.filter((bytes) => bytes > 1024)
+      expect(Math.max(...segment)).toBe(256 * 1024)
+      expect(segment.slice(-10, -1).every((bytes) => bytes === 64 * 1024)).toBe(true)
+    }))
+
   it.effect("no byte moved for the idle time: NetworkError(timedOut) at that time, not retried", () =>
     Effect.gen(function*() {
       const link = slowReader((piece) => (piece === 10 ? 61_000 : 1_000))

@@ -183,13 +183,27 @@ const failureOf = (
 }
 
 /**
- * The largest piece of a request body handed to the transport at once. The transport pulls the
- * next piece when the socket takes more, so each pull is a sign of progress: a 4 MiB segment sent
- * as one piece would show none until all of it sat in the kernel's buffers. Larger pieces start
- * the wait for the answer with more of the body still in buffers, and the idle-timeout and
- * slow-link tests then fail (256 KiB tried: bench/RESULTS.md).
+ * The pieces of a request body handed to the transport at once. The transport pulls the next
+ * piece when the socket takes more, so each pull is a sign of progress: a 4 MiB segment sent as
+ * one piece would show none until all of it sat in the kernel's buffers. Pieces start at 64 KiB;
+ * while the transport takes each one in under an eighth of {@link sliceTargetMillis} they double,
+ * and when one takes longer than that they halve again, so a fast link pays for few pulls (each
+ * costs tens of µs of cold code) and a slow one keeps showing progress often. The largest piece
+ * is what the link moves in the idle time at 8 bytes per ms (256 KiB for the default 60 s, 64 KiB
+ * under 16 s), so a link that slows down suddenly is not cut off within one piece above ~8 KB/s.
  */
-const bodySliceBytes = 64 * 1024
+const minSliceBytes = 64 * 1024
+const maxSliceBytes = 1024 * 1024
+
+/** How long one piece should take the transport: a 32nd of the idle time. */
+const sliceTargetMillis = (idleMillis: number): number => idleMillis / 32
+
+/** The largest piece for an idle time (a power of two between 64 KiB and 1 MiB). */
+const largestSlice = (idleMillis: number): number => {
+  let size = minSliceBytes
+  while (size * 2 <= Math.min(maxSliceBytes, idleMillis * 8)) size *= 2
+  return size
+}
 
 /** When the exchange last made progress, and whether the body has been handed over whole. */
 interface Activity {
@@ -197,41 +211,65 @@ interface Activity {
   bodySent: boolean
 }
 
+/** The size of the next piece of one request's body, and when the transport last pulled one. */
+interface Slicing {
+  size: number
+  pulledAt: number | undefined
+}
+
 /**
- * A piece of the body as a stream of views of at most 64 KiB (never copies), each pull recorded as
+ * A piece of the body as a stream of views (never copies) sized by `slicing`, each pull recorded as
  * progress. One plain pull per slice, not a Stream stage per slice with an Effect per element
- * (`Stream.tap`): a 256 MiB upload is 4,096 pulls, and in a process that uploads once, each extra
- * stage costs tens of µs of cold code per pull (bench/RESULTS.md).
+ * (`Stream.tap`): in a process that uploads once, each extra stage costs tens of µs of cold code
+ * per pull (bench/RESULTS.md).
  */
-const sliced = (piece: Uint8Array, moved: () => void): Stream.Stream<Uint8Array> =>
+const sliced = (
+  piece: Uint8Array,
+  moved: () => number,
+  slicing: Slicing,
+  targetMillis: number,
+  largest: number
+): Stream.Stream<Uint8Array> =>
   Stream.fromPull(Effect.sync(() => {
     let offset = 0
     return Effect.suspend(() => {
       if (offset >= piece.byteLength) return Cause.done()
-      const end = Math.min(offset + bodySliceBytes, piece.byteLength)
+      const now = moved()
+      if (slicing.pulledAt !== undefined) {
+        const took = now - slicing.pulledAt
+        if (took * 8 < targetMillis) slicing.size = Math.min(slicing.size * 2, largest)
+        else if (took > targetMillis) slicing.size = Math.max(slicing.size / 2, minSliceBytes)
+      }
+      slicing.pulledAt = now
+      const end = Math.min(offset + slicing.size, piece.byteLength)
       const slice = piece.subarray(offset, end)
       offset = end
-      moved()
       return Effect.succeed(Arr.of(slice))
     })
   }))
 
 /**
- * The body as the transport pulls it: in slices of at most 64 KiB, each pull recorded as progress,
- * and the end of the body recorded too.
+ * The body as the transport pulls it: in slices sized to the link (see {@link sliced}), each pull
+ * recorded as progress, and the end of the body recorded too.
  */
 const watchedBody = (
   request: HttpClientRequest.HttpClientRequest,
   activity: MutableRef.MutableRef<Activity>,
-  clock: Clock.Clock
+  clock: Clock.Clock,
+  idleMillis: number
 ) => {
   const body = request.body
   if (body._tag !== "Stream") return request
   const moved = () => {
-    activity.current.at = clock.currentTimeMillisUnsafe()
+    const now = clock.currentTimeMillisUnsafe()
+    activity.current.at = now
+    return now
   }
+  const slicing: Slicing = { size: minSliceBytes, pulledAt: undefined }
+  const targetMillis = sliceTargetMillis(idleMillis)
+  const largest = largestSlice(idleMillis)
   const watched = body.stream.pipe(
-    Stream.flatMap((piece) => sliced(piece, moved)),
+    Stream.flatMap((piece) => sliced(piece, moved, slicing, targetMillis, largest)),
     Stream.onEnd(Effect.sync(() => {
       moved()
       activity.current.bodySent = true
@@ -263,8 +301,9 @@ export const exchange = (
       at: clock.currentTimeMillisUnsafe(),
       bodySent: request.body._tag !== "Stream"
     })
+    const idleMillis = Duration.toMillis(idleTimeout)
     const send = Effect.gen(function*() {
-      const response = yield* client.execute(watchedBody(request, activity, clock)).pipe(
+      const response = yield* client.execute(watchedBody(request, activity, clock, idleMillis)).pipe(
         Effect.mapError((error) => networkError(ctx, describeHttpClientError(error), false, transportCause(error)))
       )
       const text = yield* response.text.pipe(
@@ -281,7 +320,6 @@ export const exchange = (
       const retryAfter = retryAfterOf(response.headers["retry-after"], receivedAt)
       return yield* Effect.fail(failureOf(ctx, response.status, text, receivedAt, rateLimit, retryAfter))
     })
-    const idleMillis = Duration.toMillis(idleTimeout)
     // Wakes when the idle time since the last progress would be up, and fails if nothing moved since.
     const watchdog: Effect.Effect<never, NetworkError> = Effect.gen(function*() {
       for (;;) {

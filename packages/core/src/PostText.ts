@@ -89,7 +89,10 @@ const urlTail = /[.,:;!?'")\]]+$/u
 /** One grapheme shown as an emoji (not `©` written as text, which is plain Latin-1). */
 const shownAsEmoji = /\p{Emoji_Presentation}|\uFE0F|\u20E3|\p{Regional_Indicator}|\p{Emoji_Modifier}/u
 
-const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" })
+// Made on first use: building a Segmenter loads ICU data (~30 ms), which every command that imports
+// core would pay at start while only posts count text.
+let graphemes: Intl.Segmenter | undefined
+const segmenter = (): Intl.Segmenter => (graphemes ??= new Intl.Segmenter("en", { granularity: "grapheme" }))
 
 const codePointWeight = (codePoint: number): number => {
   for (const [from, to] of singleWeight) {
@@ -101,7 +104,7 @@ const codePointWeight = (codePoint: number): number => {
 /** The weight of text without URLs. */
 const plainWeight = (text: string): number => {
   let total = 0
-  for (const { segment } of graphemes.segment(text)) {
+  for (const { segment } of segmenter().segment(text)) {
     if (shownAsEmoji.test(segment)) {
       total += 2
     } else {

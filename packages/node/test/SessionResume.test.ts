@@ -110,6 +110,25 @@ describe.concurrent("x-media upload --session", () => {
       expect(existsSync(sessionPath)).toBe(false)
     }))
 
+  it.live("a FINALIZE answered 400 (X refuses the file) removes the session instead of advising a rerun", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({
+        processing: { enabled: false },
+        faults: [{ step: "FINALIZE", fault: { _tag: "HttpError", status: 400 } }]
+      })
+      const dir = yield* tempDir
+      const file = writeFile(dir, "clip.mp4", mp4Bytes(2 * 4096))
+      const sessionPath = join(dir, "s.json")
+      const run = yield* runCli(
+        ["upload", file, "--base-url", x.url, "--chunk-size", "4096", "--session", sessionPath],
+        oauth1Env(x)
+      )
+      expect(run.code).toBe(1)
+      expect(run.stderr).toMatch(/Error: X answered HTTP 400 to FINALIZE/)
+      expect(run.stderr).not.toContain("is kept in")
+      expect(existsSync(sessionPath)).toBe(false)
+    }))
+
   it.live("a file that is not a session is a usage error, and nothing is sent", () =>
     Effect.gen(function*() {
       const x = yield* emulator()

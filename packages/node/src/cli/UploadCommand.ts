@@ -51,8 +51,17 @@ interface SessionState {
   readonly latest: UploadSession.UploadSession | undefined
 }
 
+/**
+ * X refused the media itself or it expired: a rerun would get the same answer, so its session is of no
+ * use any more. A FINALIZE answered 400 is X judging the whole file (InvalidMedia: an unsupported format).
+ */
+const refusedByX = (failure: CliFailure): boolean =>
+  failure._tag === "ProcessingFailed" || failure._tag === "MediaExpired" ||
+  (failure._tag === "XApiError" && failure.step === "FINALIZE" && failure.status === 400)
+
 /** Failures after which the session is worth keeping: not when the media is dead or the input is wrong. */
 const resumable = (failure: CliFailure): boolean => {
+  if (refusedByX(failure)) return false
   switch (failure._tag) {
     case "NetworkError":
     case "XApiError":
@@ -200,12 +209,7 @@ const uploadOne = (
       : Upload.upload(source, { ...options, ...listeners })
     const media = yield* run.pipe(
       Effect.ensuring(view.settle),
-      // A media X refused or that expired cannot be resumed: its session is of no use any more.
-      Effect.tapError((failure) =>
-        sessionFile !== undefined && (failure._tag === "ProcessingFailed" || failure._tag === "MediaExpired")
-          ? sessionFile.remove
-          : Effect.void
-      ),
+      Effect.tapError((failure) => sessionFile !== undefined && refusedByX(failure) ? sessionFile.remove : Effect.void),
       Report.onInterrupt(input.json, interrupted)
     )
     if (sessionFile !== undefined) yield* sessionFile.remove

@@ -7,11 +7,11 @@
  *
  * @since 0.2.0
  */
-import * as Digest from "effect/crypto/Digest"
 import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Redacted from "effect/Redacted"
 import { InvalidOption } from "./Errors.ts"
+import { sha256Hex } from "./internal/Sha256.ts"
 
 /**
  * The environment variables that hold credentials (read by `XMediaConfig.credentials`).
@@ -221,17 +221,8 @@ export const validate = (value: unknown): Effect.Effect<Credentials, InvalidOpti
   return Effect.succeed(value)
 }
 
-const shortHash = (text: string): Effect.Effect<string> => {
-  const hex = Digest.Digest.use((digest) => digest.digestHex(Digest.sha256, new TextEncoder().encode(text)))
-  return Effect.flatMap(
-    Effect.serviceOption(Digest.Digest),
-    (digest) =>
-      digest._tag === "Some"
-        ? Effect.provideService(hex, Digest.Digest, digest.value)
-        : Effect.provide(hex, Digest.layerWebCrypto)
-  )
-    .pipe(Effect.map((full) => `sha256:${full.slice(0, 16)}`))
-}
+const shortHash = (text: string): Effect.Effect<string> =>
+  Effect.map(sha256Hex(new TextEncoder().encode(text)), (full) => `sha256:${full.slice(0, 16)}`)
 
 /**
  * A stable identity of the user the credentials act for, that never reveals a secret: the key a

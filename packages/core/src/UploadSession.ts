@@ -4,10 +4,10 @@
  *
  * @since 0.2.0
  */
-import * as Digest from "effect/crypto/Digest"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { Dialect } from "./Dialect.ts"
+import { sha256Hex } from "./internal/Sha256.ts"
 import { MediaCategory } from "./MediaCategory.ts"
 import { MediaId } from "./MediaId.ts"
 import { MediaType } from "./MediaType.ts"
@@ -102,13 +102,4 @@ export const decodeSession = Schema.decodeUnknownEffect(UploadSessionJson)
  * @since 0.2.0
  * @category getters
  */
-export const fingerprintOf = (head: Uint8Array): Effect.Effect<string> => {
-  const hex = Digest.Digest.use((digest) => digest.digestHex(Digest.sha256, head))
-  return Effect.flatMap(
-    Effect.serviceOption(Digest.Digest),
-    (digest) =>
-      digest._tag === "Some"
-        ? Effect.provideService(hex, Digest.Digest, digest.value)
-        : Effect.provide(hex, Digest.layerWebCrypto)
-  )
-}
+export const fingerprintOf = (head: Uint8Array): Effect.Effect<string> => sha256Hex(head)

@@ -2,11 +2,12 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Stream } from "effect"
 import { HttpClient, HttpClientResponse } from "effect/http"
 import { TestClock } from "effect/testing"
-import { createServer, type Socket } from "node:net"
+import { createServer } from "node:net"
 import * as MediaClient from "../src/MediaClient.ts"
 import { makeMediaId } from "../src/MediaId.ts"
 import * as XClient from "../src/XClient.ts"
 import { transports } from "./support/AgainstEmulator.ts"
+import { listen } from "./support/LocalServer.ts"
 import { scriptedClient, testCredentials } from "./support/ScriptedX.ts"
 
 const id = makeMediaId("1880028106020515840")
@@ -142,22 +143,8 @@ describe("idle timeout", () => {
   for (const [transportName, transport] of transports) {
     it.live(`${transportName}: a server on 127.0.0.1 that accepts and never answers is given up on after the idle time, not after every retry`, () =>
       Effect.gen(function*() {
-        const sockets: Array<Socket> = []
-        const server = createServer((socket) => {
-          sockets.push(socket) // read nothing, answer nothing
-        })
-        const port = yield* Effect.callback<number>((resume) => {
-          server.listen(0, "127.0.0.1", () => {
-            const address = server.address()
-            resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0))
-          })
-        })
-        yield* Effect.addFinalizer(() =>
-          Effect.callback<void>((resume) => {
-            for (const socket of sockets) socket.destroy()
-            server.close(() => resume(Effect.void))
-          })
-        )
+        // Reads nothing, answers nothing.
+        const { connections, port } = yield* listen(createServer(() => {}))
         const started = Date.now()
         const error = yield* MediaClient.MediaClient.use((client) => client.status(id)).pipe(
           Effect.provide(MediaClient.layer.pipe(
@@ -175,7 +162,7 @@ describe("idle timeout", () => {
         // One idle time (1 s), not five of them plus backoff.
         expect(elapsed).toBeGreaterThanOrEqual(1000)
         expect(elapsed).toBeLessThan(4000)
-        expect(sockets.length).toBe(1)
+        expect(connections()).toBe(1)
       }).pipe(Effect.scoped))
   }
 })

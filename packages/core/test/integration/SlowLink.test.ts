@@ -3,7 +3,6 @@ import { Emulator, Fault } from "@x-media/emulator"
 import { Duration, Effect, Layer, Stream } from "effect"
 import { createHash, randomBytes } from "node:crypto"
 import { createServer as createHttpServer } from "node:http"
-import type { Socket } from "node:net"
 import * as MediaClient from "../../src/MediaClient.ts"
 import { fromBytes, fromStream } from "../../src/MediaSource.ts"
 import { sniffLength } from "../../src/MediaType.ts"
@@ -12,6 +11,7 @@ import { resume, upload } from "../../src/Upload.ts"
 import { fingerprintOf, UploadSession } from "../../src/UploadSession.ts"
 import * as XClient from "../../src/XClient.ts"
 import { clientLayer, emulatorLayer, transports } from "../support/AgainstEmulator.ts"
+import { listen } from "../support/LocalServer.ts"
 import { testCredentials } from "../support/ScriptedX.ts"
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex")
@@ -162,7 +162,6 @@ for (const [transportName, transport] of transports) {
 
     it.live("a server that answers INIT, then reads no APPEND body and never answers: UploadStalled within a few idle times", () =>
       Effect.gen(function*() {
-        const sockets = new Set<Socket>()
         let appends = 0
         const server = createHttpServer((request, response) => {
           if (request.url?.endsWith("/initialize") === true) {
@@ -172,22 +171,7 @@ for (const [transportName, transport] of transports) {
           }
           appends++ // read nothing, answer nothing: the client's writes stall once the buffers are full
         })
-        server.on("connection", (socket) => {
-          sockets.add(socket)
-          socket.on("close", () => sockets.delete(socket))
-        })
-        const port = yield* Effect.callback<number>((resume) => {
-          server.listen(0, "127.0.0.1", () => {
-            const address = server.address()
-            resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0))
-          })
-        })
-        yield* Effect.addFinalizer(() =>
-          Effect.callback<void>((resume) => {
-            for (const socket of sockets) socket.destroy()
-            server.close(() => resume(Effect.void))
-          })
-        )
+        const { port } = yield* listen(server)
         const started = Date.now()
         const error = yield* upload(fromBytes(video(12 * MiB), "video.mp4")).pipe(
           Effect.provide(MediaClient.layer.pipe(

@@ -53,7 +53,10 @@ export const languageCode = (code: string): Effect.Effect<string, InvalidOption>
       })
     )
 
-const languageNames = new Intl.DisplayNames(["en"], { type: "language", fallback: "code" })
+// Made on first use: building it loads ICU data (~15 ms), which every command importing core paid.
+let names: Intl.DisplayNames | undefined
+const languageNames =
+  (): Intl.DisplayNames => (names ??= new Intl.DisplayNames(["en"], { type: "language", fallback: "code" }))
 
 /**
  * The name shown for a language when none is given: its English name (`EN` → `English`), else the code.
@@ -63,7 +66,7 @@ const languageNames = new Intl.DisplayNames(["en"], { type: "language", fallback
  */
 export const displayNameOf = (code: string): string => {
   try {
-    return languageNames.of(code.toLowerCase()) ?? code
+    return languageNames().of(code.toLowerCase()) ?? code
   } catch {
     return code
   }

@@ -46,14 +46,16 @@ const trailingPunctuation = /[.,:;!?'")\]]+$/u
  */
 const emoji = /\p{Emoji_Presentation}|\ufe0f|\u20e3|\p{Regional_Indicator}|\p{Emoji_Modifier}/u
 
-const segmenter = new Intl.Segmenter("en", { granularity: "grapheme" })
+// Made on first use: building it loads ICU data, which every start of the emulator would pay.
+let graphemes: Intl.Segmenter | undefined
+const segmenter = (): Intl.Segmenter => (graphemes ??= new Intl.Segmenter("en", { granularity: "grapheme" }))
 
 const weightOfCodePoint = (codePoint: number): number =>
   lightRanges.some(([start, end]) => codePoint >= start && codePoint <= end) ? 1 : 2
 
 const weightOfPlainText = (text: string): number => {
   let weight = 0
-  for (const { segment } of segmenter.segment(text)) {
+  for (const { segment } of segmenter().segment(text)) {
     if (emoji.test(segment)) {
       weight += 2
       continue

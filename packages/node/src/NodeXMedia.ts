@@ -24,15 +24,18 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { type Credentials, type Errors, MediaClient, XClient, XMediaConfig } from "@x-media/core"
 import * as Config from "effect/Config"
+import type * as Digest from "effect/crypto/Digest"
 import type * as FileSystem from "effect/FileSystem"
 import type * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
 
 /**
  * What the layers provide: the upload client, the authenticated client to X it is built on (for
- * other X requests), and the file system that file sources read from.
+ * other X requests), the file system that file sources read from, and node:crypto's `Digest` for
+ * the SHA-256 an upload takes of its file's head (without it, core falls back to Web Crypto, whose
+ * first use costs a process that uploads once several ms of loading).
  */
-export type NodeXMedia = MediaClient.MediaClient | XClient.XClient | FileSystem.FileSystem
+export type NodeXMedia = MediaClient.MediaClient | XClient.XClient | FileSystem.FileSystem | Digest.Digest
 
 /** Options of {@link layer}: the `XClient` options (credentials required, everything else optional). */
 export interface Options extends XClient.Options {}
@@ -73,7 +76,7 @@ const withXClient = <E>(
       // node:http for HTTP; node:crypto for the OAuth 1.0a HMAC (synchronous, unlike Web Crypto).
       Layer.provide(Layer.merge(transport, NodeCrypto.layerMac))
     ),
-    NodeFileSystem.layer
+    Layer.merge(NodeFileSystem.layer, NodeCrypto.layerDigest)
   )
 
 /** A fixed value when given, else the Config: a variable an explicit value replaces is not read. */

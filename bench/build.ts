@@ -24,7 +24,17 @@ export interface Built {
 
 /** Builds everything into `outDir`. */
 export const buildAll = async (outDir: string): Promise<Built> => {
-  const common = { bundle: true, format: "esm", platform: "node", target: "node22", logLevel: "warning" } as const
+  const common = {
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node22",
+    logLevel: "warning",
+    // One tsconfig for every file: the repository's root one maps @x-media/* to the sources, so the
+    // packages' dist files (which import @x-media/core) would bring a second copy of core, whose
+    // classes (credentials) the first copy does not recognize.
+    tsconfig: here("./tsconfig.json")
+  } as const
   await build({
     ...common,
     entryPoints: [here("./child.ts"), here("./rusage.ts")],

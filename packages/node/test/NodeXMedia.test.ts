@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Credentials, MediaClient, MediaSource, Upload } from "@x-media/core"
 import type { RunningEmulator } from "@x-media/emulator"
 import { ConfigProvider, Effect, Layer } from "effect"
+import * as Digest from "effect/crypto/Digest"
 import { NodeXMedia } from "../src/index.ts"
 import { emulator, samples } from "./support/Cli.ts"
 
@@ -29,6 +30,14 @@ describe.concurrent("NodeXMedia", () => {
         expect(x.media(media.mediaId)?.dialect).toBe(dialect)
       }))
   }
+
+  it.live("layer: provides node:crypto's Digest (for the SHA-256 an upload takes of its file's head)", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator()
+      const hex = yield* Digest.Digest.use((digest) => digest.digestHex(Digest.sha256, new TextEncoder().encode("abc")))
+        .pipe(Effect.provide(NodeXMedia.layer({ credentials: oauth1(x), baseUrl: x.url })))
+      expect(hex).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }))
 
   it.live("layer: OAuth 2.0 with v1 fails with AuthUnsupported when built, before any request", () =>
     Effect.gen(function*() {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
+import { createServer, type IncomingHttpHeaders } from "node:http"
 import { emulator, mp4Bytes, oauth1Env, oauth2Env, onlyJson, samples, tempDir, writeFile } from "./support/Cli.ts"
 import { runCli } from "./support/InProcess.ts"
 
@@ -237,5 +238,33 @@ describe.concurrent("x-media upload", () => {
       expect(x.media(id)).toMatchObject({ sha256: sha256(file), appendRequests: 13 })
       // The bound was reached, and never passed: a serial upload would show 1.
       expect(x.media(id)?.maxConcurrentAppends).toBe(3)
+    }))
+
+  it.live("sends X no trace headers; X_MEDIA_DEBUG keeps the spans and their headers", () =>
+    Effect.gen(function*() {
+      // A server that notes each request's headers and refuses it, as X refuses a bad INIT.
+      const seen: Array<IncomingHttpHeaders> = []
+      const server = createServer((request, response) => {
+        seen.push(request.headers)
+        request.resume()
+        response.writeHead(400, { "content-type": "application/json" })
+        response.end(JSON.stringify({ errors: [{ code: 214, message: "Bad request." }] }))
+      })
+      yield* Effect.acquireRelease(
+        Effect.callback<void>((resume) => void server.listen(0, "127.0.0.1", () => resume(Effect.void))),
+        () => Effect.callback<void>((resume) => void server.close(() => resume(Effect.void)))
+      )
+      const address = server.address()
+      const url = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`
+      const args = ["upload", samples.png, "--base-url", url, "--json"]
+      const plain = yield* runCli(args, { X_OAUTH2_ACCESS_TOKEN: "token" })
+      expect(plain.code).not.toBe(0)
+      expect(seen.length).toBeGreaterThan(0)
+      for (const headers of seen) expect(Object.keys(headers)).not.toEqual(expect.arrayContaining(["traceparent"]))
+      for (const headers of seen) expect(headers["b3"]).toBeUndefined()
+      seen.length = 0
+      const debug = yield* runCli(args, { X_OAUTH2_ACCESS_TOKEN: "token", X_MEDIA_DEBUG: "1" })
+      expect(debug.code).toBe(plain.code)
+      expect(seen.map((headers) => typeof headers["traceparent"])).toContain("string")
     }))
 })

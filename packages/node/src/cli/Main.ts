@@ -98,7 +98,19 @@ export const run = (args: ReadonlyArray<string>) =>
   Command.runWith(command, { version })(args).pipe(
     Effect.provide(Layer.merge(cliConfig, Usage.layerPresenter)),
     Effect.catch((error) => (error instanceof CliExit ? Effect.fail(error) : usageFailure(error, args))),
-    Effect.catchDefect(unexpected)
+    Effect.catchDefect(unexpected),
+    withoutTracing
+  )
+
+/**
+ * Tracing off unless `X_MEDIA_DEBUG` is set: the command exports no spans, and they cost CPU on every
+ * request (a span each, and its `traceparent` and `b3` headers sent to X; about 0.7 ms per APPEND,
+ * bench/RESULTS.md). With `X_MEDIA_DEBUG` they stay, so a defect's trace names the steps it went through.
+ */
+const withoutTracing = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(
+    Effect.orElseSucceed(debug, () => false),
+    (verbose) => verbose ? self : Effect.withTracerEnabled(self, false)
   )
 
 /** Runs `x-media` with the arguments of `Stdio`. Fails only with CliExit (already printed). */

@@ -68,16 +68,20 @@ const usageFailure = (error: CliError.CliError, args: ReadonlyArray<string>) => 
   return Effect.andThen(json, Effect.fail(new CliExit({ code: usageExitCode })))
 }
 
-/** `X_MEDIA_DEBUG`: set and not empty prints the stack trace of an unexpected error. */
+/**
+ * `X_MEDIA_DEBUG`: set and not empty prints the stack trace of an unexpected error and keeps tracing on.
+ * Never fails: an unreadable variable counts as unset.
+ */
 const debug = Config.option(Config.String("X_MEDIA_DEBUG")).pipe(
   Config.map(Option.exists((value) => value !== "")),
-  Config.orElse(() => Config.succeed(false))
+  Config.orElse(() => Config.succeed(false)),
+  Effect.orElseSucceed(() => false)
 )
 
 /** A defect: a bug, not an expected failure. */
 const unexpected = (defect: unknown) =>
   Effect.gen(function*() {
-    const verbose = yield* Effect.orElseSucceed(debug, () => false)
+    const verbose = yield* debug
     const text = verbose ? Cause.pretty(Cause.die(defect)) : defect instanceof Error ? defect.message : String(defect)
     yield* Streams.err(
       `x-media: unexpected internal error: ${text}\nPlease report it${
@@ -108,10 +112,7 @@ export const run = (args: ReadonlyArray<string>) =>
  * bench/RESULTS.md). With `X_MEDIA_DEBUG` they stay, so a defect's trace names the steps it went through.
  */
 const withoutTracing = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.flatMap(
-    Effect.orElseSucceed(debug, () => false),
-    (verbose) => verbose ? self : Effect.withTracerEnabled(self, false)
-  )
+  Effect.flatMap(debug, (verbose) => verbose ? self : Effect.withTracerEnabled(self, false))
 
 /** Runs `x-media` with the arguments of `Stdio`. Fails only with CliExit (already printed). */
 export const main = Effect.flatMap(Stdio.Stdio.use((stdio) => stdio.args), run)

@@ -28,7 +28,8 @@ module.exports = function (name, pkg, fail) {
     // a quarter less CPU and ~15 MB less memory (bench/STARTUP.md). NODE_DISABLE_COMPILE_CACHE=1 turns
     // it off.
     require("node:module").enableCompileCache();
-    import(url.pathToFileURL(file).href).catch(function (error) {
+    // Settles once the entry's static modules are evaluated (the command itself may still be running).
+    return import(url.pathToFileURL(file).href).catch(function (error) {
       debug(error);
       var message = String((error && error.message) || error).split("\n")[0];
       fail("BrokenInstall", name + ": cannot start (" + message + "): " + advice, {});

@@ -293,7 +293,10 @@ export const make: (
     const clientFor = (host: string) =>
       transport.pipe(
         HttpClient.mapRequest(HttpClientRequest.prependUrl(host)),
-        HttpClient.mapRequestEffect(authorizeRequest)
+        HttpClient.mapRequestEffect(authorizeRequest),
+        // X is not part of the application's trace: its spans stay, but no `traceparent` or `b3` header
+        // tells X their ids.
+        HttpClient.transform((response) => Effect.provideService(response, HttpClient.TracerPropagationEnabled, false))
       )
     const media = clientFor(hosts.media)
     const clients: Record<keyof Hosts, HttpClient.HttpClient> = {

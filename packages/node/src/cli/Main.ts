@@ -108,8 +108,8 @@ export const run = (args: ReadonlyArray<string>) =>
 
 /**
  * Tracing off unless `X_MEDIA_DEBUG` is set: the command exports no spans, and they cost CPU on every
- * request (a span each, and its `traceparent` and `b3` headers sent to X; about 0.7 ms per APPEND,
- * bench/RESULTS.md). With `X_MEDIA_DEBUG` they stay, so a defect's trace names the steps it went through.
+ * request (several spans each; about 0.7 ms per APPEND, bench/RESULTS.md). With `X_MEDIA_DEBUG` they
+ * stay, so a defect's trace names the steps it went through.
  */
 const withoutTracing = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.flatMap(debug, (verbose) => verbose ? self : Effect.withTracerEnabled(self, false))

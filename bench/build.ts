@@ -4,12 +4,16 @@
  *   node_modules, as in a compiled application;
  * - the CLI: `npm run build` builds the packages, and the CLI runs as installed: the launcher
  *   `packages/node/bin/x-media.cjs` (Node's compile cache on) and the bundle split per command that it
- *   imports (bench/STARTUP.md), run with plain node.
+ *   imports (bench/STARTUP.md), run with plain node;
+ * - `floor.mjs`: the same child with everything bundled in (effect included), minified and split as the
+ *   CLI's bundle is, started by a launcher that turns Node's compile cache on as the CLI's does: the
+ *   `effect-floor` uploader runs cold from it, so it pays what the CLI pays to load effect.
  *
  * @module
  */
 import { build } from "esbuild"
 import { spawnSync } from "node:child_process"
+import { writeFile } from "node:fs/promises"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -20,6 +24,7 @@ export interface Built {
   readonly child: string
   readonly rusage: string
   readonly cli: string
+  readonly floor: string
 }
 
 /** Builds everything into `outDir`. */
@@ -43,11 +48,27 @@ export const buildAll = async (outDir: string): Promise<Built> => {
     outExtension: { ".js": ".mjs" },
     external: ["effect", "effect/*", "@effect/*", "undici", "undici/*", "twitter-api-v2"]
   })
+  const floorDir = Path.join(outDir, "floor")
+  await build({
+    ...common,
+    entryPoints: { child: here("./child.ts") },
+    outdir: floorDir,
+    splitting: true,
+    minify: true,
+    outExtension: { ".js": ".mjs" },
+    external: ["twitter-api-v2"],
+    banner: { js: "import { createRequire as __r } from \"node:module\"; const require = __r(import.meta.url);" }
+  })
+  await writeFile(
+    Path.join(outDir, "floor.mjs"),
+    "import { enableCompileCache } from \"node:module\"\nenableCompileCache()\nawait import(\"./floor/child.mjs\")\n"
+  )
   const packages = spawnSync("npm", ["run", "build"], { cwd: here(".."), stdio: ["ignore", "ignore", "inherit"] })
   if (packages.status !== 0) throw new Error("npm run build failed")
   return {
     child: Path.join(outDir, "child.mjs"),
     rusage: Path.join(outDir, "rusage.mjs"),
-    cli: here("../packages/node/bin/x-media.cjs")
+    cli: here("../packages/node/bin/x-media.cjs"),
+    floor: Path.join(outDir, "floor.mjs")
   }
 }

@@ -14,6 +14,8 @@ const load = async (job: Job): Promise<Upload> => {
   switch (job.uploader) {
     case "raw":
       return (await import("./uploaders/raw.ts")).uploadRaw
+    case "effect-floor":
+      return (await import("./uploaders/effectFloor.ts")).uploadEffectFloor
     case "xmedia":
       return (await import("./uploaders/xmedia.ts")).uploadXMedia
     case "tapi-v1":

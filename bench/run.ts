@@ -175,7 +175,8 @@ const runOnce = async (spec: Spec): Promise<Run> => {
       warmup: spec.warm ? { baseUrl: servers.plain.url, path: warmupFile.path, bytes: warmupFile.bytes } : undefined,
       repeat: spec.repeat
     }
-    const result = await spawnMeasured([built.child, JSON.stringify(job)], {}, rusageOut)
+    const entry = spec.uploader === "effect-floor" ? built.floor : built.child
+    const result = await spawnMeasured([entry, JSON.stringify(job)], {}, rusageOut)
     const report: ChildReport = JSON.parse(result.stdout.trim().split("\n").at(-1) ?? "")
     mediaId = report.mediaId
     uploadMs = spec.warm ? report.uploadMs : result.processMs
@@ -235,7 +236,7 @@ const plan = (files: ReadonlyMap<string, BenchFile>): ReadonlyArray<Spec> => {
   if (chosen.has("cli")) {
     for (const size of sizes) {
       for (const [dialect, auth] of [["v2", "oauth1"], ["v2", "oauth2"], ["v1", "oauth1"]] as const) {
-        for (const uploader of ["raw", "cli"] as const) {
+        for (const uploader of ["raw", "effect-floor", "cli"] as const) {
           add({ section: "cli", uploader, file: video(size), dialect, auth, warm: false, ...defaults })
         }
       }

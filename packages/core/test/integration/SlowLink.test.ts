@@ -28,8 +28,8 @@ const MiB = 1024 * 1024
  * (every time scaled by 1/20; the kernel's socket buffers, in bytes, are as they are). Before the
  * upload paced itself, every APPEND of 4 MiB timed out and the upload failed. The idle timeout was
  * 3 s until loopback's socket buffers took several MB of a body at once on this machine: a 4 MiB
- * segment sent again alone was then all in buffers at once and its answer came 3-4 s later, after the
- * bytes of the attempt before it (undici, 3 runs of 3).
+ * segment sent again was then handed over whole at once and its answer came more than 3 s later, three
+ * times in a row (undici, 3 runs of 3).
  */
 for (const [transportName, transport] of transports) {
   describe(`a slow uplink (${transportName})`, () => {

@@ -19,16 +19,9 @@ import * as Stream from "effect/Stream"
 import { open } from "node:fs/promises"
 import type { Job } from "../job.ts"
 import { authorization } from "../oauth1.ts"
+import { mediaOf } from "./raw.ts"
 
 type Params = ReadonlyArray<readonly [string, string]>
-
-/** The media object of an answer: v2 wraps it in `data`, v1.1 does not. */
-const mediaOf = (
-  text: string
-): { id?: string; media_id_string?: string; processing_info?: { state: string; check_after_secs?: number } } => {
-  const parsed = JSON.parse(text)
-  return parsed.data ?? parsed
-}
 
 const program = (job: Job) =>
   Effect.gen(function*() {

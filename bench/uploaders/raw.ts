@@ -51,7 +51,7 @@ const send = (
   })
 
 /** The media object of an answer: v2 wraps it in `data`, v1.1 does not. */
-const mediaOf = (
+export const mediaOf = (
   text: string
 ): { id?: string; media_id_string?: string; processing_info?: { state: string; check_after_secs?: number } } => {
   const parsed = JSON.parse(text)

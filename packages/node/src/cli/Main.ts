@@ -74,7 +74,6 @@ const usageFailure = (error: CliError.CliError, args: ReadonlyArray<string>) => 
  */
 const debug = Config.option(Config.String("X_MEDIA_DEBUG")).pipe(
   Config.map(Option.exists((value) => value !== "")),
-  Config.orElse(() => Config.succeed(false)),
   Effect.orElseSucceed(() => false)
 )
 

@@ -30,6 +30,27 @@ describe("ProgressView: a slow link", () => {
       )
     }))
 
+  it.effect("RateLimitWait: one line per window, however many requests it holds", () =>
+    Effect.gen(function*() {
+      const { layer, text } = recorder(false)
+      const first = new Date("2026-12-07T09:24:37.000Z")
+      const next = new Date("2026-12-07T09:39:37.000Z")
+      yield* Effect.gen(function*() {
+        const view = yield* ProgressView.make({})
+        // Four workers held by one APPEND window, then the next window, then FINALIZE's.
+        for (const until of [first, first, first, first, next]) {
+          yield* view.listener(Progress.UploadEvent.RateLimitWait({ step: "APPEND", until }))
+        }
+        yield* view.listener(Progress.UploadEvent.RateLimitWait({ step: "FINALIZE", until: next }))
+        yield* view.settle
+      }).pipe(Effect.provide(layer))
+      expect(text()).toBe(
+        "X's rate limit for APPEND is used up; waiting until 2026-12-07T09:24:37.000Z.\n" +
+          "X's rate limit for APPEND is used up; waiting until 2026-12-07T09:39:37.000Z.\n" +
+          "X's rate limit for FINALIZE is used up; waiting until 2026-12-07T09:39:37.000Z.\n"
+      )
+    }))
+
   it.effect("UploadStalled: the CLI names the flag and variable for more idle time", () =>
     Effect.gen(function*() {
       const stalled = new Errors.UploadStalled({

@@ -69,6 +69,8 @@ export const make = (options: Options = {}): Effect.Effect<ProgressView, never, 
     /** The line currently redrawn in place, if any (terminal only). */
     let live: string | undefined
     let lastProcessing = ""
+    /** The rate-limit wait last reported: every request held by the same window reports it. */
+    let lastWait = ""
 
     const fit = (text: string) => {
       const width = Math.max(20, io.columns() - 1)
@@ -187,8 +189,12 @@ export const make = (options: Options = {}): Effect.Effect<ProgressView, never, 
                 Format.bytes(event.chunkSize)
               } at a time; --concurrency, --chunk-size and --timeout change this.`
             )
-          case "RateLimitWait":
-            return note(`X's rate limit for ${event.step} is used up; waiting until ${event.until.toISOString()}.`)
+          case "RateLimitWait": {
+            const until = event.until.toISOString()
+            if (`${event.step} ${until}` === lastWait) return Effect.void
+            lastWait = `${event.step} ${until}`
+            return note(`X's rate limit for ${event.step} is used up; waiting until ${until}.`)
+          }
           case "Finalized": {
             const status = event.status
             if (status._tag === "Ready") return conclude("Finalized: no processing needed.")

@@ -4,10 +4,12 @@
  *
  * @since 0.2.0
  */
+import * as Arr from "effect/Array"
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Order from "effect/Order"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -201,6 +203,20 @@ const insertSorted = (sorted: ReadonlyArray<number>, value: number): ReadonlyArr
   return at === -1 ? [...sorted, value] : [...sorted.slice(0, at), value, ...sorted.slice(at)]
 }
 
+/** Whether the ascending list holds `value` (binary search: the list is the segments X has). */
+const holds = (sorted: ReadonlyArray<number>, value: number): boolean => {
+  let low = 0
+  let high = sorted.length - 1
+  while (low <= high) {
+    const middle = (low + high) >>> 1
+    const at = sorted[middle]
+    if (at === undefined || at === value) return at === value
+    if (at < value) low = middle + 1
+    else high = middle - 1
+  }
+  return false
+}
+
 /** The chunk size of the run segment `index` belongs to. */
 const chunkSizeAt = (plan: SegmentPlan, index: number): number => {
   let size = plan.chunkSize
@@ -383,13 +399,13 @@ const sendSegments = (
         state
       ): Effect.Effect<readonly [{ readonly index: number; readonly range: SegmentRange } | undefined, Progress]> =>
         Effect.gen(function*() {
-          const done = new Set(state.segmentsDone)
+          const done = state.segmentsDone
           let index = state.next
-          while (index < state.plan.segmentCount && done.has(index)) index++
+          while (index < state.plan.segmentCount && holds(done, index)) index++
           if (index >= state.plan.segmentCount) return [undefined, { ...state, next: index }] as const
           const pace = yield* pacing.current
           const range = state.plan.segmentRange(index)
-          const xHasLater = state.segmentsDone.some((d) => d > index)
+          const xHasLater = (done.at(-1) ?? -1) > index
           const recutPlan =
             pace.chunkSize < chunkSizeAt(state.plan, index) && range.length > pace.chunkSize && !xHasLater
               ? SegmentPlans.recut(state.plan, index, pace.chunkSize)
@@ -680,12 +696,18 @@ const mismatch = (option: string, value: string, detail: string) =>
  * @category uploading
  */
 export const resume = <R>(
-  session: UploadSession,
+  saved: UploadSession,
   source: MediaSource<R>,
   options: Omit<UploadOptions, "chunkSize" | "mediaType" | "category"> = {}
 ): Effect.Effect<UploadedMedia, UploadError, MediaClient | R> =>
   supervise(options, (options) =>
     Effect.scoped(Effect.gen(function*() {
+      // The segments X has, ascending and once each, whatever a hand-edited session file says: the
+      // upload looks them up by binary search and counts their bytes.
+      const session = new UploadSession({
+        ...saved,
+        segmentsDone: Arr.dedupeAdjacent(Arr.sort(saved.segmentsDone, Order.Number))
+      })
       const client = yield* MediaClient
       const emit = options.onProgress ?? (() => Effect.void)
       const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
@@ -762,7 +784,7 @@ export const resume = <R>(
       return yield* complete(prepared, sent, options)
     }))).pipe(
       Effect.withSpan("x-media/Upload.resume", {
-        attributes: { "x-media.source": source.name, "x-media.media_id": session.mediaId }
+        attributes: { "x-media.source": source.name, "x-media.media_id": saved.mediaId }
       })
     )
 

@@ -175,41 +175,50 @@ describe("reliability against the emulator's faults", () => {
             })
           )))
 
-        it.effect(`${dialect}: an interrupted upload resumes from its saved session, sending only missing segments`, () =>
-          run(withFaults(
-            [{ step: "APPEND", times: Infinity, fault: Fault.delay(30) }],
-            Effect.gen(function*() {
-              const emulator = yield* Emulator
-              const bytes = video(40 * chunk)
-              let saved: UploadSession | undefined
-              // Interrupt as soon as a session with a segment in it was saved, however busy the machine is.
-              const segmentSaved = yield* Deferred.make<void>()
-              const first = yield* upload(fromBytes(bytes, "a.mp4"), {
-                ...options,
-                onSession: (session) =>
-                  Effect.andThen(
-                    Effect.sync(() => (saved = session)),
-                    session.segmentsDone.length > 0 ? Deferred.succeed(segmentSaved, undefined) : Effect.void
-                  )
-              }).pipe(Effect.forkChild)
-              yield* Deferred.await(segmentSaved)
-              yield* Fiber.interrupt(first)
-              expect(saved).toBeDefined()
-              const session = saved!
-              expect(session.segmentsDone.length).toBeGreaterThan(0)
-              expect(session.segmentsDone.length).toBeLessThan(40)
-              const before = emulator.requests().filter((r) => r.step === "APPEND").length
-              emulator.setFaults([])
-              const media = yield* resume(session, fromBytes(bytes, "a.mp4"), { concurrency: 4 })
-              expect(media.mediaId).toBe(session.mediaId)
-              expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
-              const resent = emulator.requests().filter((r) => r.step === "APPEND").slice(before).map((r) =>
-                r.segmentIndex
-              )
-              expect(resent.sort((a, b) => a! - b!)).toEqual(session.missingSegments)
-              expect(emulator.requests().filter((r) => r.step === "INIT")).toHaveLength(1)
-            })
-          )))
+        // A session file may have been edited by hand: its list of segments out of order, one repeated.
+        for (
+          const [shape, edit] of [["as saved", (done: ReadonlyArray<number>) => done], [
+            "out of order, with a repeat",
+            (done: ReadonlyArray<number>) => [...done].reverse().concat(done.slice(0, 1))
+          ]] as const
+        ) {
+          it.effect(`${dialect}: an interrupted upload resumes from its saved session (${shape}), sending only missing segments`, () =>
+            run(withFaults(
+              [{ step: "APPEND", times: Infinity, fault: Fault.delay(30) }],
+              Effect.gen(function*() {
+                const emulator = yield* Emulator
+                const bytes = video(40 * chunk)
+                let saved: UploadSession | undefined
+                // Interrupt as soon as a session with 5 segments in it was saved, however busy the machine is.
+                const segmentSaved = yield* Deferred.make<void>()
+                const first = yield* upload(fromBytes(bytes, "a.mp4"), {
+                  ...options,
+                  onSession: (session) =>
+                    Effect.andThen(
+                      Effect.sync(() => (saved = session)),
+                      session.segmentsDone.length >= 5 ? Deferred.succeed(segmentSaved, undefined) : Effect.void
+                    )
+                }).pipe(Effect.forkChild)
+                yield* Deferred.await(segmentSaved)
+                yield* Fiber.interrupt(first)
+                expect(saved).toBeDefined()
+                const session = saved!
+                expect(session.segmentsDone.length).toBeGreaterThan(0)
+                expect(session.segmentsDone.length).toBeLessThan(40)
+                const before = emulator.requests().filter((r) => r.step === "APPEND").length
+                emulator.setFaults([])
+                const edited = new UploadSession({ ...session, segmentsDone: edit(session.segmentsDone) })
+                const media = yield* resume(edited, fromBytes(bytes, "a.mp4"), { concurrency: 4 })
+                expect(media.mediaId).toBe(session.mediaId)
+                expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
+                const resent = emulator.requests().filter((r) => r.step === "APPEND").slice(before).map((r) =>
+                  r.segmentIndex
+                )
+                expect(resent.sort((a, b) => a! - b!)).toEqual(session.missingSegments)
+                expect(emulator.requests().filter((r) => r.step === "INIT")).toHaveLength(1)
+              })
+            )))
+        }
 
         it.effect(`${dialect}: an upload past its deadline stops with DeadlineExceeded naming the phase`, () =>
           run(withFaults(

@@ -260,6 +260,7 @@ try {
     const emulator = run("npx", ["x-media-emulator", "--help"], consumer)
     expect(emulator.status, emulator.stderr).toBe(0)
     expect(emulator.stdout).toContain("--port")
+    expect(emulator.stdout).toContain("--no-processing")
     const emulatorVersion = run("npx", ["x-media-emulator", "--version"], consumer)
     expect(emulatorVersion.stdout).toContain(packed[0]?.version ?? "?")
   })

@@ -1,6 +1,6 @@
 /**
- * The `x-media-emulator` command: `x-media-emulator [--host 127.0.0.1] [--port 0]` runs the emulator in
- * the foreground until interrupted (Ctrl-C, SIGTERM) and prints the environment a client needs, one
+ * The `x-media-emulator` command: `x-media-emulator [--host 127.0.0.1] [--port 0] [--no-processing]
+ * [--check-after-secs 1]` (the flags of `x-media emulator`) runs the emulator in the foreground until interrupted (Ctrl-C, SIGTERM) and prints the environment a client needs, one
  * `NAME=value` line each, so a shell can `eval "$(x-media-emulator | head -6)"` or a test harness can read
  * them: `X_MEDIA_BASE_URL`, `X_API_KEY`, `X_API_SECRET`, `X_ACCESS_TOKEN`, `X_ACCESS_TOKEN_SECRET`,
  * `X_OAUTH2_ACCESS_TOKEN`.
@@ -31,18 +31,36 @@ export const version: string = (() => {
     : "unknown"
 })()
 
-/** `x-media-emulator` with its `--host` and `--port` flags. */
+/** `x-media-emulator` with the flags of `x-media emulator`: where it listens and how it processes media. */
 export const command = Command.make(
   "x-media-emulator",
   {
-    host: Flag.String("host").pipe(Flag.withDefault("127.0.0.1"), Flag.withDescription("Interface to listen on.")),
-    port: Flag.Int("port").pipe(Flag.withDefault(0), Flag.withDescription("Port to listen on; 0 picks a free one."))
+    host: Flag.String("host").pipe(
+      Flag.withDefault("127.0.0.1"),
+      Flag.filter((host) => host.trim() !== "", () => "an interface, e.g. 127.0.0.1"),
+      Flag.withDescription("Interface to listen on (default 127.0.0.1).")
+    ),
+    port: Flag.Int("port").pipe(
+      Flag.withDefault(0),
+      Flag.filter((port) => port >= 0 && port <= 65535, () => "a port from 0 to 65535"),
+      Flag.withDescription("Port to listen on (default 0: a free port, printed in X_MEDIA_BASE_URL).")
+    ),
+    processing: Flag.Boolean("processing").pipe(
+      Flag.withDefault(true),
+      Flag.withDescription("Process video and GIF asynchronously, as X does (--no-processing: ready at FINALIZE).")
+    ),
+    checkAfterSecs: Flag.Int("check-after-secs").pipe(
+      Flag.withDefault(1),
+      Flag.filter((secs) => secs >= 0, () => "a whole number of seconds, 0 or more"),
+      Flag.withMetavar("SECONDS"),
+      Flag.withDescription("check_after_secs the emulator answers while processing (default 1).")
+    )
   },
-  ({ host, port }) =>
+  ({ checkAfterSecs, host, port, processing }) =>
     Effect.gen(function*() {
       const emulator = yield* Emulator
       yield* Console.log(environmentLines(emulator).join("\n"))
       yield* Console.error(`x-media emulator listening on ${emulator.url} (v1.1 and v2); Ctrl-C stops it.`)
       return yield* Effect.never
-    }).pipe(Effect.provide(Emulator.layer({ host, port })))
+    }).pipe(Effect.provide(Emulator.layer({ host, port, processing: { enabled: processing, checkAfterSecs } })))
 )

@@ -16,7 +16,8 @@ import { exitResponse, type ServeError } from "effect/http/HttpServerError"
 import { HttpServerRequest } from "effect/http/HttpServerRequest"
 import type { HttpServerResponse } from "effect/http/HttpServerResponse"
 import type { PlatformError } from "effect/PlatformError"
-import * as Http from "node:http"
+import type * as NodeHttp from "node:http"
+import { createRequire } from "node:module"
 import type { AddressInfo } from "node:net"
 import { EmulatorClock } from "./EmulatorClock.ts"
 import { EmulatorState } from "./EmulatorState.ts"
@@ -102,6 +103,13 @@ const recording = (state: EmulatorState) =>
       )
     )
   })
+
+/**
+ * node:http loaded as CommonJS, not imported: Node's ES module wrapper of node:http reads every export,
+ * and its lazy `WebSocket` getters load Node's bundled undici, ~10 MB of memory and ~50 ms of start-up
+ * the emulator never uses (@effect/platform-node's HTTP client does the same).
+ */
+const Http: typeof NodeHttp = createRequire(import.meta.url)("node:http")
 
 const urlOf = (host: string, port: number): string => {
   const reachable = host === "0.0.0.0" || host === "" ? "127.0.0.1" : host === "::" ? "::1" : host

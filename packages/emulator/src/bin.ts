@@ -3,12 +3,25 @@
  * `bin/x-media-emulator.cjs`, checks the Node version and then imports the built form of this module;
  * in the repository, `npx tsx packages/emulator/src/bin.ts` runs the sources.
  *
+ * SIGINT and SIGTERM stop it (the server closes, its spill directory is removed) and it exits with 130 or
+ * 143, the shell's 128 + signal number, as `x-media` does.
+ *
  * @module
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Effect } from "effect"
 import { Command } from "effect/cli"
+import { defaultTeardown, type Teardown } from "effect/Runtime"
 import { command, version } from "./Cli.ts"
 
-Command.run(command, { version }).pipe(Effect.provide(NodeServices.layer), NodeRuntime.runMain)
+/** The last signal received; runMain interrupts the command on both, we pick the exit code. */
+let signal: "SIGINT" | "SIGTERM" | undefined
+process.on("SIGINT", () => (signal = "SIGINT"))
+process.on("SIGTERM", () => (signal = "SIGTERM"))
+
+/** An interrupted run exits 130, the SIGINT code; after a SIGTERM it exits 143 instead. */
+const teardown: Teardown = (exit, onExit) =>
+  defaultTeardown(exit, (code) => onExit(code === 130 && signal === "SIGTERM" ? 143 : code))
+
+Command.run(command, { version }).pipe(Effect.provide(NodeServices.layer), NodeRuntime.runMain({ teardown }))

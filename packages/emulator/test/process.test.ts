@@ -1,0 +1,37 @@
+/**
+ * The `x-media-emulator` command as a process (Node 22 with tsx's loader): what a supervisor sees when it
+ * stops it.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+
+const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
+
+/** Starts the command, waits for its settings, sends `signal`, and resolves with the exit code and output. */
+const stopWith = (signal: "SIGINT" | "SIGTERM") =>
+  new Promise<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", bin, "--port", "0"], {
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString()
+      if (stdout.includes("X_OAUTH2_ACCESS_TOKEN=")) child.kill(signal)
+    })
+    child.on("exit", (code) => resolve({ code, stdout, stderr }))
+  })
+
+describe.concurrent("x-media-emulator as a process", () => {
+  it("SIGTERM stops it with exit code 143, SIGINT with 130", async () => {
+    const [term, int] = await Promise.all([stopWith("SIGTERM"), stopWith("SIGINT")])
+    for (const run of [term, int]) {
+      expect(run.stdout).toMatch(/^X_MEDIA_BASE_URL=http:\/\/127\.0\.0\.1:\d+\n/)
+      expect(run.stderr).not.toMatch(/Error|at /)
+    }
+    expect(term.code, term.stderr).toBe(143)
+    expect(int.code, int.stderr).toBe(130)
+  }, 90_000)
+})

@@ -203,20 +203,6 @@ const insertSorted = (sorted: ReadonlyArray<number>, value: number): ReadonlyArr
   return at === -1 ? [...sorted, value] : [...sorted.slice(0, at), value, ...sorted.slice(at)]
 }
 
-/** Whether the ascending list holds `value` (binary search: the list is the segments X has). */
-const holds = (sorted: ReadonlyArray<number>, value: number): boolean => {
-  let low = 0
-  let high = sorted.length - 1
-  while (low <= high) {
-    const middle = (low + high) >>> 1
-    const at = sorted[middle]
-    if (at === undefined || at === value) return at === value
-    if (at < value) low = middle + 1
-    else high = middle - 1
-  }
-  return false
-}
-
 /** The chunk size of the run segment `index` belongs to. */
 const chunkSizeAt = (plan: SegmentPlan, index: number): number => {
   let size = plan.chunkSize
@@ -292,6 +278,9 @@ const sendSegments = (
       next: 0
     })
     const { readAt } = opened
+    // What X had before this run: every segment sent in this run is below `next`, so these are the only
+    // ones at or above it that are done.
+    const alreadyDone = new Set(initial.segmentsDone)
     const maxSegments = maxSegmentsOf(options)
     const idleTimeoutMillis = Duration.toMillis(client.idleTimeout)
 
@@ -399,13 +388,13 @@ const sendSegments = (
         state
       ): Effect.Effect<readonly [{ readonly index: number; readonly range: SegmentRange } | undefined, Progress]> =>
         Effect.gen(function*() {
-          const done = state.segmentsDone
           let index = state.next
-          while (index < state.plan.segmentCount && holds(done, index)) index++
+          while (index < state.plan.segmentCount && alreadyDone.has(index)) index++
           if (index >= state.plan.segmentCount) return [undefined, { ...state, next: index }] as const
           const pace = yield* pacing.current
           const range = state.plan.segmentRange(index)
-          const xHasLater = (done.at(-1) ?? -1) > index
+          // segmentsDone is ascending: its last is the highest.
+          const xHasLater = (state.segmentsDone.at(-1) ?? -1) > index
           const recutPlan =
             pace.chunkSize < chunkSizeAt(state.plan, index) && range.length > pace.chunkSize && !xHasLater
               ? SegmentPlans.recut(state.plan, index, pace.chunkSize)
@@ -451,7 +440,6 @@ const sendSegments = (
     } else {
       // A stream is read once, in order: segments X already has are read and skipped. Its segments
       // keep the sizes they were planned with (a resumed session's sizes included).
-      const already = new Set(initial.segmentsDone)
       const produced = yield* Ref.make(0)
       const plan = initialPlan
       yield* opened.stream(plan.chunkSize).pipe(
@@ -463,7 +451,7 @@ const sendSegments = (
         ),
         Stream.map((bytes, index) => [bytes, index] as const),
         Stream.tap(() => Ref.update(produced, (n) => n + 1)),
-        Stream.filter(([, index]) => !already.has(index)),
+        Stream.filter(([, index]) => !alreadyDone.has(index)),
         Stream.mapEffect(
           ([bytes, index]) => send(index, bytes),
           { concurrency: prepared.concurrency, unordered: true }
@@ -703,7 +691,7 @@ export const resume = <R>(
   supervise(options, (options) =>
     Effect.scoped(Effect.gen(function*() {
       // The segments X has, ascending and once each, whatever a hand-edited session file says: the
-      // upload looks them up by binary search and counts their bytes.
+      // upload counts their bytes and keeps the list ascending as it adds to it.
       const session = new UploadSession({
         ...saved,
         segmentsDone: Arr.dedupeAdjacent(Arr.sort(saved.segmentsDone, Order.Number))

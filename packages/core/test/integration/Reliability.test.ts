@@ -5,6 +5,7 @@ import { createHash, randomBytes } from "node:crypto"
 import type { Dialect } from "../../src/Dialect.ts"
 import type { MediaClient } from "../../src/MediaClient.ts"
 import { fromBytes } from "../../src/MediaSource.ts"
+import type { UploadEvent } from "../../src/Progress.ts"
 import { resume, upload, type UploadOptions } from "../../src/Upload.ts"
 import { UploadSession } from "../../src/UploadSession.ts"
 import { clientLayer, emulatorLayer } from "../support/AgainstEmulator.ts"
@@ -208,8 +209,16 @@ describe("reliability against the emulator's faults", () => {
                 const before = emulator.requests().filter((r) => r.step === "APPEND").length
                 emulator.setFaults([])
                 const edited = new UploadSession({ ...session, segmentsDone: edit(session.segmentsDone) })
-                const media = yield* resume(edited, fromBytes(bytes, "a.mp4"), { concurrency: 4 })
+                const events: Array<UploadEvent> = []
+                const media = yield* resume(edited, fromBytes(bytes, "a.mp4"), {
+                  concurrency: 4,
+                  onProgress: (event) => Effect.sync(() => events.push(event))
+                })
                 expect(media.mediaId).toBe(session.mediaId)
+                // Each segment X has counted once: every segment is `chunk` bytes.
+                expect(events.find((event) => event._tag === "Initialized")).toMatchObject({
+                  bytesAlreadySent: session.segmentsDone.length * chunk
+                })
                 expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
                 const resent = emulator.requests().filter((r) => r.step === "APPEND").slice(before).map((r) =>
                   r.segmentIndex

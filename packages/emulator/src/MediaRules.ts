@@ -143,6 +143,27 @@ export const sniffMismatch = (mediaType: string, head: Uint8Array): string | und
   }
 }
 
+/** The categories X takes in one request: v1.1's simple upload takes images, v2's one-shot images and subtitles. */
+export const oneShotCategories = {
+  v1: ["tweet_image", "dm_image"],
+  v2: ["tweet_image", "dm_image", "subtitles"]
+} as const satisfies Record<"v1" | "v2", ReadonlyArray<string>>
+
+/**
+ * The media type of a one-request upload, which names none, from its first bytes: an image by its
+ * signature (JPEG, PNG, GIF, WEBP, BMP, TIFF), or subtitles (WebVTT when it starts with `WEBVTT`,
+ * else SRT). `undefined` when the bytes are no image X takes.
+ */
+export const sniffOneShotType = (head: Uint8Array, subtitles: boolean): string | undefined => {
+  if (subtitles) return subtitlesMismatch("text/vtt", head) === undefined ? "text/vtt" : "text/srt"
+  const images = ["image/jpeg", "image/png", "image/gif", "image/webp"]
+  const found = images.find((type) => sniffMismatch(type, head) === undefined)
+  if (found !== undefined) return found
+  if (ascii(head, 0, 2) === "BM") return "image/bmp"
+  if (["II*\x00", "MM\x00*"].includes(ascii(head, 0, 4))) return "image/tiff"
+  return undefined
+}
+
 /**
  * Checks that an uploaded subtitles file is what its `media_type` says: WebVTT starts with `WEBVTT` (after an
  * optional byte-order mark), SRT has a `-->` cue timing in its first bytes. Returns the reason it is not, or

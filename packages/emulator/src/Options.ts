@@ -14,6 +14,8 @@ export type Dialect = "v1" | "v2"
 /**
  * What a request does, one name per endpoint; each step is its own rate-limit group and fault target.
  * - `INIT`, `APPEND`, `FINALIZE`, `STATUS`: the chunked upload, in both dialects.
+ * - `UPLOAD`: the whole media in one request: `POST /2/media/upload` (v2's one-shot upload), or
+ *   `POST /1.1/media/upload.json` without a `command` (v1.1's simple upload).
  * - `METADATA`: `POST /1.1/media/metadata/create.json` or `POST /2/media/metadata`.
  * - `SUBTITLES_CREATE`, `SUBTITLES_DELETE`: `POST` and `DELETE /2/media/subtitles`.
  * - `POST`: creating a post, `POST /2/tweets`.
@@ -23,6 +25,7 @@ export type Step =
   | "APPEND"
   | "FINALIZE"
   | "STATUS"
+  | "UPLOAD"
   | "METADATA"
   | "SUBTITLES_CREATE"
   | "SUBTITLES_DELETE"
@@ -34,6 +37,7 @@ export const steps: ReadonlyArray<Step> = [
   "APPEND",
   "FINALIZE",
   "STATUS",
+  "UPLOAD",
   "METADATA",
   "SUBTITLES_CREATE",
   "SUBTITLES_DELETE",
@@ -163,6 +167,7 @@ export const defaultRateLimits: Readonly<Record<Step, number>> = {
   APPEND: 1875,
   FINALIZE: 1875,
   STATUS: 1000,
+  UPLOAD: 500,
   METADATA: 500,
   SUBTITLES_CREATE: 100,
   SUBTITLES_DELETE: 100,

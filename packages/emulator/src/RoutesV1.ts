@@ -1,6 +1,7 @@
 /**
  * The v1.1 dialect: `POST|GET /1.1/media/upload.json` with `command=INIT|APPEND|FINALIZE|STATUS`
- * (case-sensitive; parameters from the query, an urlencoded body or multipart fields) and
+ * (case-sensitive; parameters from the query, an urlencoded body or multipart fields), the simple upload
+ * (`POST` of the same URL without a `command`, the image as the multipart `media` or `media_data`) and
  * `POST /1.1/media/metadata/create.json` (JSON alt text). Answers carry `media_id` as a JSON number written
  * from the digits (so `JSON.parse` rounds it) next to `media_id_string`.
  *
@@ -34,6 +35,10 @@ const uploadTarget = (input: RequestInput): Target => {
   const mediaId = param(params, "media_id")
   const segmentIndex = segmentOf(param(params, "segment_index"))
   if (command === undefined) {
+    // Media without a command is the simple upload.
+    if (input.media !== undefined || param(input.fields, "media_data") !== undefined) {
+      return { step: "UPLOAD", mediaId: undefined, segmentIndex: undefined }
+    }
     return { step: undefined, mediaId, segmentIndex, invalid: Replies.missingParam("v1", "command") }
   }
   const step = commands.find((c) => c === command)
@@ -107,6 +112,35 @@ const handleAppend = (context: HandlerContext) =>
     return Replies.empty(204)
   })
 
+/** The simple upload: the image as `media` (raw) or `media_data` (base64), answered as FINALIZE is. */
+const handleSimpleUpload = (context: HandlerContext) =>
+  Effect.gen(function*() {
+    const { input, state } = context
+    const params = allParams(input)
+    const mediaData = param(input.fields, "media_data")
+    if (input.media !== undefined && mediaData !== undefined) {
+      return yield* reject(Replies.badParam("v1", "Cannot use both media and media_data; send one of them."))
+    }
+    let chunk: Uploads.Chunk
+    if (input.media !== undefined) {
+      chunk = { _tag: "Spilled", part: input.media }
+    } else {
+      const bytes = mediaData === undefined ? undefined : decodeBase64(mediaData)
+      if (bytes === undefined) return yield* reject(Replies.badParam("v1", "media_data is not valid base64."))
+      chunk = { _tag: "Bytes", bytes }
+    }
+    const owners = param(params, "additional_owners")
+    const session = yield* Uploads.oneShot(state, "v1", context.user.id, {
+      mediaType: undefined,
+      mediaCategory: param(params, "media_category"),
+      additionalOwners: owners === undefined || owners === "" ? [] : owners.split(",").map((owner) => owner.trim())
+    }, chunk, (mediaId) => void (context.entry.mediaId = mediaId))
+    return Replies.v1MediaJson(200, session.id, {
+      media_key: session.mediaKey,
+      ...Uploads.mediaFields(state, session)
+    })
+  })
+
 /** The media the request's `media_id` names, for the caller to upload to or to use. */
 const mediaOf = (context: HandlerContext, access: Uploads.Access) =>
   Uploads.lookup(context.state, "v1", param(allParams(context.input), "media_id"), context.user.id, access)
@@ -145,6 +179,8 @@ const upload: EndpointSpec = {
           return handleFinalize(context)
         case "STATUS":
           return handleStatus(context)
+        case "UPLOAD":
+          return handleSimpleUpload(context)
         default:
           return reject(Replies.badParam("v1", "Unknown command."))
       }

@@ -1,7 +1,8 @@
 /**
  * The v2 media endpoints: `POST /2/media/upload/initialize` (JSON only), `POST /2/media/upload/{id}/append`
  * (multipart `media` + `segment_index`, or JSON `{segment_index, media: base64}`),
- * `POST /2/media/upload/{id}/finalize`, `GET /2/media/upload?command=STATUS&media_id=…`,
+ * `POST /2/media/upload/{id}/finalize`, `GET /2/media/upload?command=STATUS&media_id=…`, the one-shot
+ * `POST /2/media/upload` (multipart `media` + `media_category`, or JSON with `media` in base64),
  * `POST /2/media/metadata` (alt text, sensitive media warning, found media origin) and
  * `POST`/`DELETE /2/media/subtitles`. Answers are wrapped in `{"data":{…}}` with the id as a string only.
  *
@@ -23,6 +24,7 @@ import {
   decodeBase64,
   InitializeBody,
   MetadataBody,
+  OneShotJsonBody,
   SegmentIndex,
   SubtitlesCreateBody,
   SubtitlesDeleteBody
@@ -146,6 +148,47 @@ const status: EndpointSpec = {
     })
 }
 
+/** Comma-separated user ids (X's current schema) or a list of them (an older one). */
+const ownersOf = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
+  value === undefined
+    ? []
+    : typeof value === "string"
+    ? value.split(",").map((owner) => owner.trim()).filter((owner) => owner !== "")
+    : value
+
+const oneShot: EndpointSpec = {
+  dialect: "v2",
+  target: () => ({ step: "UPLOAD", mediaId: undefined, segmentIndex: undefined }),
+  handle: (context) =>
+    Effect.gen(function*() {
+      yield* checkBody(context)
+      const { input, state } = context
+      const created = (mediaId: string) => void (context.entry.mediaId = mediaId)
+      if (input.bodyKind === "multipart") {
+        if (input.media === undefined) return yield* reject(Replies.missingParam("v2", "media"))
+        const session = yield* Uploads.oneShot(state, "v2", context.user.id, {
+          mediaType: param(input.fields, "media_type"),
+          mediaCategory: param(input.fields, "media_category"),
+          additionalOwners: ownersOf(param(input.fields, "additional_owners"))
+        }, { _tag: "Spilled", part: input.media }, created)
+        return dataOf(state, session)
+      }
+      if (input.bodyKind !== "json") return yield* reject(Replies.missingParam("v2", "media"))
+      const decoded = decode(OneShotJsonBody)(yield* jsonBody(input))
+      if (Result.isFailure(decoded)) return yield* reject(Replies.invalidRequest(decoded.failure))
+      const body = decoded.success
+      if (body.media === undefined) return yield* reject(Replies.missingParam("v2", "media"))
+      const bytes = decodeBase64(body.media)
+      if (bytes === undefined) return yield* reject(Replies.invalidRequest("media is not valid base64."))
+      const session = yield* Uploads.oneShot(state, "v2", context.user.id, {
+        mediaType: body.media_type,
+        mediaCategory: body.media_category,
+        additionalOwners: ownersOf(body.additional_owners)
+      }, { _tag: "Bytes", bytes }, created)
+      return dataOf(state, session)
+    })
+}
+
 /** The media a JSON body names in its `id` field, for the request record and fault rules. */
 const bodyMediaId = (input: RequestInput): string | undefined => {
   const body = input.text === undefined ? undefined : parseJson(input.text)?.value
@@ -204,6 +247,7 @@ export const v2Routes = (state: EmulatorState) => [
   HttpRouter.route("POST", "/2/media/upload/:id/append", endpoint(state, append)),
   HttpRouter.route("POST", "/2/media/upload/:id/finalize", endpoint(state, finalize)),
   HttpRouter.route("GET", "/2/media/upload", endpoint(state, status)),
+  HttpRouter.route("POST", "/2/media/upload", endpoint(state, oneShot)),
   HttpRouter.route("POST", "/2/media/metadata", endpoint(state, metadata)),
   HttpRouter.route("POST", "/2/media/subtitles", endpoint(state, subtitlesCreate)),
   HttpRouter.route("DELETE", "/2/media/subtitles", endpoint(state, subtitlesDelete))

@@ -15,14 +15,16 @@ import {
   imageDimensions,
   mediaCategories,
   mediaTypes,
+  oneShotCategories,
   sizeLimitMessage,
-  sniffMismatch
+  sniffMismatch,
+  sniffOneShotType
 } from "./MediaRules.ts"
 import type { Dialect } from "./Options.ts"
 import * as Processing from "./Processing.ts"
 import * as Replies from "./Replies.ts"
 import type { SpilledPart } from "./RequestInput.ts"
-import type { Session } from "./Store.ts"
+import { headBytes, type Session } from "./Store.ts"
 
 const reject = Replies.reject
 
@@ -176,6 +178,70 @@ export const append = (
     : state.store.writeSegment(session, index, chunk.bytes)
   return Effect.mapError(stored, internal(dialect))
 }
+
+/** What a one-request upload names besides its media. */
+export interface OneShotParams {
+  /** The type, when the request names one (X sniffs it otherwise). */
+  readonly mediaType: string | undefined
+  readonly mediaCategory: string | undefined
+  readonly additionalOwners: ReadonlyArray<string>
+}
+
+/** The first bytes of an uploaded chunk, for sniffing. */
+const headOf = (state: EmulatorState, dialect: Dialect, chunk: Chunk): Effect.Effect<Uint8Array, Replies.Rejection> =>
+  chunk._tag === "Bytes"
+    ? Effect.succeed(chunk.bytes.subarray(0, headBytes))
+    : Effect.mapError(
+      Effect.map(state.store.fileSystem.readFile(chunk.part.path), (bytes) => bytes.subarray(0, headBytes)),
+      internal(dialect)
+    )
+
+/**
+ * A one-request upload (v2's one-shot `POST /2/media/upload`, v1.1's simple upload): a category X takes that
+ * way (v2 requires one), the type named or sniffed from the bytes, then INIT's, APPEND's and FINALIZE's rules
+ * at once. Answers as FINALIZE does. `onCreated` learns the new media's id (for the request's record).
+ */
+export const oneShot = (
+  state: EmulatorState,
+  dialect: Dialect,
+  ownerId: string,
+  params: OneShotParams,
+  media: Chunk,
+  onCreated: (mediaId: string) => void
+): Effect.Effect<Session, Replies.Rejection> =>
+  Effect.gen(function*() {
+    const category = params.mediaCategory
+    if (category === undefined && dialect === "v2") {
+      return yield* reject(Replies.missingParam(dialect, "media_category"))
+    }
+    const allowed: ReadonlyArray<string> = oneShotCategories[dialect]
+    if (category !== undefined && mediaCategories.includes(category) && !allowed.includes(category)) {
+      return yield* reject(
+        Replies.badParam(
+          dialect,
+          `media_category ${category} cannot be uploaded in one request (it takes ${
+            allowed.join(", ")
+          }); use INIT, APPEND and FINALIZE.`
+        )
+      )
+    }
+    const head = yield* headOf(state, dialect, media)
+    const mediaType = params.mediaType ?? sniffOneShotType(head, category === "subtitles")
+    if (mediaType === undefined) {
+      return yield* reject(
+        Replies.invalidMedia(dialect, "Unsupported media: one request takes JPEG, PNG, GIF, WEBP, BMP or TIFF images")
+      )
+    }
+    const session = yield* init(state, dialect, ownerId, {
+      mediaType,
+      totalBytes: media._tag === "Spilled" ? media.part.size : media.bytes.length,
+      mediaCategory: category,
+      additionalOwners: params.additionalOwners
+    })
+    onCreated(session.id)
+    yield* append(state, dialect, session, 0, media)
+    return yield* finalize(state, dialect, session)
+  })
 
 /**
  * Assembles the segments and marks the session finalized, once: X finalizes on its side whatever

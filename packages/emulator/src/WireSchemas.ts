@@ -45,6 +45,18 @@ export const AppendJsonBody = Schema.Struct({
   media: Schema.optionalKey(Schema.String)
 })
 
+/**
+ * The v2 one-shot body as JSON: `{"media":"<base64>","media_category":"tweet_image"}`. `additional_owners` is a
+ * comma-separated string in X's current schema and an array in an older one: both are read.
+ */
+export const OneShotJsonBody = Schema.Struct({
+  media: Schema.optionalKey(Schema.String),
+  media_category: Schema.optionalKey(Schema.String),
+  media_type: Schema.optionalKey(Schema.String),
+  additional_owners: Schema.optionalKey(Schema.Union([Schema.String, Schema.Array(MediaIdString)])),
+  shared: Schema.optionalKey(Schema.Boolean)
+})
+
 const AltText = Schema.Struct({ text: Schema.String })
 
 /**

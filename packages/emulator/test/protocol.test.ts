@@ -213,7 +213,7 @@ describe("uploads over plain HTTP", () => {
   it.live("unknown paths answer 404 in the dialect's shape and are recorded", () =>
     withEmulator({}, (emulator) =>
       Effect.gen(function*() {
-        const v2 = yield* send(`${emulator.url}/2/media/upload`, { method: "POST", headers: bearer(emulator) })
+        const v2 = yield* send(`${emulator.url}/2/media/nothing`, { method: "POST", headers: bearer(emulator) })
         expect(v2.status).toBe(404)
         expect(at(v2.json, "type")).toBe("https://api.twitter.com/2/problems/resource-not-found")
         const v1 = yield* send(`${emulator.url}/1.1/statuses/update.json`, { method: "POST" })

@@ -15,11 +15,21 @@ import { RateLimitInfo } from "./RateLimit.ts"
  * @since 0.2.0
  * @category schemas
  */
-export const UploadStep = Schema.Literals(["INIT", "APPEND", "FINALIZE", "STATUS", "METADATA", "SUBTITLES", "POST"])
+export const UploadStep = Schema.Literals([
+  "INIT",
+  "APPEND",
+  "FINALIZE",
+  "STATUS",
+  "UPLOAD",
+  "METADATA",
+  "SUBTITLES",
+  "POST"
+])
 
 /**
- * INIT, APPEND, FINALIZE, STATUS, METADATA (alt text and other metadata), SUBTITLES (attaching or
- * removing a video's subtitles) or POST (creating a post).
+ * INIT, APPEND, FINALIZE, STATUS, UPLOAD (the whole media in one request: v2's one-shot upload,
+ * v1.1's simple upload), METADATA (alt text and other metadata), SUBTITLES (attaching or removing a
+ * video's subtitles) or POST (creating a post).
  *
  * @since 0.2.0
  * @category schemas

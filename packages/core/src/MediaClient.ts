@@ -45,6 +45,36 @@ export interface InitParams {
 }
 
 /**
+ * Parameters of a one-shot upload (the whole media in one request): the category, which X requires
+ * there, and who else may use the media. The size and type come from the bytes themselves.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface OneShotParams {
+  readonly mediaCategory: string
+  /** User ids (digits) allowed to use the media besides the uploader (at most 100). */
+  readonly additionalOwners?: ReadonlyArray<string> | undefined
+  /** DM media only: lets the id be reused in several DMs. */
+  readonly shared?: boolean | undefined
+}
+
+/**
+ * Options of {@link MediaClientShape.oneShot}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface OneShotOptions {
+  /**
+   * The longest to wait for the endpoint's rate limit (500 requests per 15 minutes, against 1,875 for
+   * each chunked step); the client's `maxRateLimitWait` when absent. `Duration.zero` never waits: a
+   * used-up window fails at once with `RateLimited`.
+   */
+  readonly maxRateLimitWait?: Duration.Duration | undefined
+}
+
+/**
  * What INIT gave: the new media id, its key, and until when the upload must be finished.
  *
  * @since 0.2.0
@@ -91,6 +121,16 @@ export interface MediaClientShape {
     segmentIndex: number,
     bytes: Uint8Array
   ) => Effect.Effect<void, XRequestError>
+  /**
+   * The whole media in one request, without INIT, APPEND and FINALIZE: v2's one-shot
+   * `POST /2/media/upload` (images and subtitles), v1.1's simple upload (images). X answers as
+   * FINALIZE does: Ready, or Processing; ProcessingFailed when X says it failed.
+   */
+  readonly oneShot: (
+    params: OneShotParams,
+    bytes: Uint8Array,
+    options?: OneShotOptions
+  ) => Effect.Effect<MediaStatus, XRequestError | ProcessingFailed>
   /** FINALIZE: Ready, or Processing when X processes the media; ProcessingFailed when X says it failed. */
   readonly finalize: (media: MediaId | MediaRef) => Effect.Effect<MediaStatus, XRequestError | ProcessingFailed>
   /**
@@ -216,6 +256,25 @@ export const make = Effect.fnUntraced(function*() {
     }
   )
 
+  const oneShot = Effect.fn("x-media/MediaClient.oneShot")(
+    function*(params: OneShotParams, bytes: Uint8Array, options?: OneShotOptions) {
+      yield* Effect.annotateCurrentSpan("x-media.media_bytes", bytes.byteLength)
+      const ctx = yield* context("UPLOAD")
+      const answer = yield* x.execute({
+        ...ctx,
+        request: protocol.upload(params, bytes),
+        host: "media",
+        maxRateLimitWait: options?.maxRateLimitWait
+      })
+      const status = yield* mediaStatusOf(ctx, answer)
+      yield* Effect.annotateCurrentSpan({
+        "x-media.media_id": status.mediaId,
+        "x-media.state": status._tag === "Ready" ? "succeeded" : status.state
+      })
+      return status
+    }
+  )
+
   /** FINALIZE or STATUS: both answer with the media's status. */
   const askStatus = (step: "FINALIZE" | "STATUS") =>
     Effect.fn(step === "FINALIZE" ? "x-media/MediaClient.finalize" : "x-media/MediaClient.status")(function*(
@@ -251,6 +310,7 @@ export const make = Effect.fnUntraced(function*() {
     idleTimeout: x.idleTimeout,
     initialize,
     append,
+    oneShot,
     finalize,
     status,
     awaitReady: awaitReadyOf,

@@ -46,6 +46,7 @@ export const MediaGroups = {
   APPEND: "media.append",
   FINALIZE: "media.finalize",
   STATUS: "media.status",
+  UPLOAD: "media.upload",
   METADATA: "media.metadata",
   SUBTITLES: "media.subtitles",
   POST: "posts.create"
@@ -62,6 +63,7 @@ export const defaultLimits: Readonly<Record<EndpointGroup, number>> = {
   "media.append": 1875,
   "media.finalize": 1875,
   "media.status": 1000,
+  "media.upload": 500,
   "media.metadata": 500,
   "media.subtitles": 100,
   "media.subtitles.delete": 100,

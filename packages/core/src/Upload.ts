@@ -12,6 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Order from "effect/Order"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import type { Dialect } from "./Dialect.ts"
@@ -25,7 +26,9 @@ import {
   type PreflightError,
   type ProcessingFailed,
   type ProcessingTimeout,
+  type RateLimited,
   UploadStalled,
+  type XApiError,
   type XRequestError
 } from "./Errors.ts"
 import * as Pacing from "./internal/Pacing.ts"
@@ -34,7 +37,7 @@ import { rechunk } from "./internal/Rechunk.ts"
 import { type ByteLimits, checkMedia, MediaCategory, resolveCategory } from "./MediaCategory.ts"
 import { MediaClient } from "./MediaClient.ts"
 import { MediaId } from "./MediaId.ts"
-import type { MediaSource, OpenedMedia } from "./MediaSource.ts"
+import { fromBytes, type MediaSource, type OpenedMedia } from "./MediaSource.ts"
 import type { MediaStatus } from "./MediaStatus.ts"
 import { MediaType, resolveMediaType } from "./MediaType.ts"
 import { type ProgressListener, UploadEvent } from "./Progress.ts"
@@ -85,6 +88,15 @@ export interface UploadOptions {
   readonly additionalOwners?: ReadonlyArray<string> | undefined
   /** DM media only: reusable in several DMs. */
   readonly shared?: boolean | undefined
+  /**
+   * Media that fits in one segment and that X takes in one request (images other than GIFs in both
+   * dialects, subtitles in v2) goes as that one request (v2's one-shot upload, v1.1's simple upload)
+   * instead of INIT, APPEND and FINALIZE (default true). It falls back to the chunked upload when
+   * X's limit for that endpoint (500 per 15 minutes) is used up, when X has no such endpoint, and
+   * when the link is too slow for it (after one idle timeout, at the slower pace a timeout sets).
+   * `false` always uploads in chunks.
+   */
+  readonly oneShot?: boolean | undefined
   /** The whole upload, processing included, must finish within this, else DeadlineExceeded. */
   readonly deadline?: Duration.Input | undefined
   /** Receives progress events. */
@@ -471,7 +483,7 @@ const sendSegments = (
     return new UploadSession({ ...session, segmentsDone })
   })
 
-/** FINALIZE (unless done already), wait for processing when asked, set alt text, and report. */
+/** FINALIZE (unless done already), then {@link finish}. */
 const complete = (prepared: Prepared, session: UploadSession, options: UploadOptions) =>
   Effect.gen(function*() {
     const client = yield* MediaClient
@@ -482,6 +494,19 @@ const complete = (prepared: Prepared, session: UploadSession, options: UploadOpt
       yield* emit(UploadEvent.Finalized({ status: finalized }))
       if (options.onSession !== undefined) yield* options.onSession(new UploadSession({ ...session, finalized: true }))
     }
+    return yield* finish(prepared, finalized, session.mediaKey, options)
+  })
+
+/** From X's answer to FINALIZE (or a one-shot upload): wait for processing when asked, set alt text, and report. */
+const finish = (
+  prepared: Prepared,
+  finalized: MediaStatus,
+  knownMediaKey: string | undefined,
+  options: UploadOptions
+) =>
+  Effect.gen(function*() {
+    const client = yield* MediaClient
+    const emit = options.onProgress ?? (() => Effect.void)
     const onStatus = (status: MediaStatus) =>
       status._tag === "Processing"
         ? emit(UploadEvent.ProcessingUpdate({
@@ -499,7 +524,7 @@ const complete = (prepared: Prepared, session: UploadSession, options: UploadOpt
       yield* emit(UploadEvent.AltTextSet({ mediaId: last.mediaId }))
     }
     if (last._tag === "Ready") yield* emit(UploadEvent.Ready({ mediaId: last.mediaId, expiresAt: last.expiresAt }))
-    const mediaKey = last.mediaKey ?? session.mediaKey
+    const mediaKey = last.mediaKey ?? knownMediaKey
     return new UploadedMedia({
       mediaId: last.mediaId,
       ...(mediaKey === undefined ? {} : { mediaKey }),
@@ -509,6 +534,109 @@ const complete = (prepared: Prepared, session: UploadSession, options: UploadOpt
       expiresAt: last.expiresAt,
       state: last._tag === "Ready" ? "succeeded" : last.state
     })
+  })
+
+/** What X takes in one request: v1.1's simple upload images, v2's one-shot upload images and subtitles. */
+const oneShotCategories: Readonly<Record<Dialect, ReadonlyArray<MediaCategory>>> = {
+  v1: ["tweet_image", "dm_image"],
+  v2: ["tweet_image", "dm_image", "subtitles"]
+}
+
+/** Whether an upload goes as one request (see `UploadOptions.oneShot`). GIFs never do: X processes them. */
+const goesInOneRequest = (prepared: Prepared, dialect: Dialect, options: UploadOptions): boolean =>
+  options.oneShot !== false && prepared.plan.segmentCount === 1 && prepared.mediaType !== "image/gif" &&
+  oneShotCategories[dialect].includes(prepared.category)
+
+/**
+ * A one-shot failure the chunked upload can get past: the endpoint's window is used up (the chunked
+ * steps have their own), X has no such endpoint (a proxy, an emulator without it, X's own outages of
+ * it), or the link is too slow for the whole media in one request (the chunked upload cuts it smaller).
+ */
+const chunkedMayDoBetter = (error: XRequestError | ProcessingFailed): error is RateLimited | NetworkError | XApiError =>
+  error._tag === "RateLimited" || (error._tag === "NetworkError" && error.timedOut) ||
+  (error._tag === "XApiError" && (error.status === 404 || error.status === 405))
+
+/** The whole of a one-segment source, in one buffer. */
+const readWhole = (opened: OpenedMedia, size: number, source: string): Effect.Effect<Uint8Array, MediaSourceError> =>
+  opened.readAt !== undefined
+    ? opened.readAt(0, size, new Uint8Array(size))
+    : Effect.gen(function*() {
+      const whole = new Uint8Array(size)
+      let filled = 0
+      yield* Stream.runForEach(opened.stream(size), (piece) =>
+        Effect.sync(() => {
+          if (filled + piece.byteLength <= size) whole.set(piece, filled)
+          filled += piece.byteLength
+        }))
+      if (filled !== size) {
+        return yield* new MediaSourceError({
+          source,
+          reason: "changed",
+          detail: `it gave ${filled} bytes where ${size} were planned; it changed during the upload.`
+        })
+      }
+      return whole
+    })
+
+/** How a one-shot upload went: the media, or the upload to make in chunks instead (its bytes read already). */
+type OneShotOutcome =
+  | { readonly _tag: "Uploaded"; readonly media: UploadedMedia }
+  | { readonly _tag: "Chunked"; readonly prepared: Prepared }
+
+/**
+ * The media in one request. Its bytes are read once: when X's one-request endpoint cannot take it
+ * now ({@link chunkedMayDoBetter}), the chunked upload sends them from memory. An idle timeout counts
+ * as the pacing's first slow-down, so the chunked upload starts at the slower pace (fewer bytes in
+ * flight; segments cut smaller where the media is larger than the new chunk size).
+ */
+const uploadInOneRequest = (
+  prepared: Prepared,
+  source: string,
+  pacing: Pacing.Pacing,
+  options: UploadOptions
+): Effect.Effect<OneShotOutcome, UploadError, MediaClient | Scope.Scope> =>
+  Effect.gen(function*() {
+    const client = yield* MediaClient
+    const emit = options.onProgress ?? (() => Effect.void)
+    const { opened, plan } = prepared
+    const bytes = yield* readWhole(opened, plan.totalBytes, source)
+    if (opened.verify !== undefined) yield* opened.verify
+    const params = {
+      mediaCategory: prepared.category,
+      additionalOwners: options.additionalOwners,
+      shared: options.shared
+    }
+    const sent = yield* pacing.withTurn(bytes.byteLength, (round) =>
+      client.oneShot(params, bytes, { maxRateLimitWait: Duration.zero }).pipe(
+        Effect.map((status) =>
+          ({ _tag: "Answered", status }) as const
+        ),
+        Effect.catchIf(chunkedMayDoBetter, (error) =>
+          Effect.gen(function*() {
+            // X opened no media, so there is no Adapted event (it names one); the chunked upload reports its own.
+            if (error._tag === "NetworkError") yield* pacing.timedOut(round)
+            yield* Effect.logDebug(
+              `x-media: the upload in one request was not taken (${error.message}); uploading in chunks`
+            )
+            return { _tag: "Refused" } as const
+          }))
+      ))
+    if (sent._tag === "Refused") {
+      const inMemory = yield* fromBytes(bytes, source).open
+      return { _tag: "Chunked", prepared: { ...prepared, opened: { ...inMemory, head: opened.head } } } as const
+    }
+    const status = sent.status
+    yield* emit(UploadEvent.SegmentSent({
+      mediaId: status.mediaId,
+      segmentIndex: 0,
+      segmentBytes: bytes.byteLength,
+      bytesSent: bytes.byteLength,
+      totalBytes: plan.totalBytes,
+      segmentsSent: 1,
+      segmentCount: 1
+    }))
+    yield* emit(UploadEvent.Finalized({ status }))
+    return { _tag: "Uploaded", media: yield* finish(prepared, status, undefined, options) } as const
   })
 
 type Phase = DeadlineExceeded["phase"]
@@ -551,7 +679,7 @@ const supervise = <A, E, R>(
     const tracking: ProgressListener = (event) =>
       Ref.update(where, (current) => ({
         phase: phaseOf(event) ?? current.phase,
-        mediaId: event._tag === "Initialized" ? event.mediaId : current.mediaId
+        mediaId: event._tag === "Initialized" || event._tag === "SegmentSent" ? event.mediaId : current.mediaId
       })).pipe(Effect.andThen(listener === undefined ? Effect.void : listener(event)))
     const tracked = { ...options, onProgress: tracking }
     const effect = Effect.provideService(run(tracked), CurrentProgressListener, tracking)
@@ -596,8 +724,12 @@ export const upload = <R>(
         segmentCount: plan.segmentCount
       }))
       yield* annotatePlan(prepared)
-      const fingerprint = yield* fingerprintOf(prepared.opened.head)
       const pacing = yield* makePacing(prepared, options)
+      const oneShot = goesInOneRequest(prepared, client.dialect, options)
+        ? yield* uploadInOneRequest(prepared, source.name, pacing, options)
+        : undefined
+      if (oneShot?._tag === "Uploaded") return oneShot.media
+      const fingerprint = yield* fingerprintOf(prepared.opened.head)
       /** INIT, then the segments of `current`; over again, under a new INIT, when told to start over. */
       const attempt = (current: Prepared): Effect.Effect<UploadedMedia, UploadError, MediaClient> =>
         Effect.gen(function*() {
@@ -657,7 +789,7 @@ export const upload = <R>(
               }))
           )
         })
-      return yield* attempt(prepared)
+      return yield* attempt(oneShot?.prepared ?? prepared)
     }))).pipe(Effect.withSpan("x-media/Upload.upload", { attributes: { "x-media.source": source.name } }))
 
 /** The plan on the upload's span. */

@@ -156,6 +156,12 @@ export interface Request {
    */
   readonly idempotent?: boolean | undefined
   /**
+   * The longest this request may wait for its rate limit (the client's `retry.maxRateLimitWait` when
+   * absent). `Duration.zero` never waits: a used-up window fails at once with `RateLimited`, for a
+   * caller that has another way (the one-shot upload falls back to the chunked endpoints).
+   */
+  readonly maxRateLimitWait?: Duration.Duration | undefined
+  /**
    * The OAuth 2.0 scope the endpoint needs (`tweet.write` to post; `media.write` when absent),
    * named in the advice when X refuses the token for a missing scope.
    */
@@ -345,7 +351,8 @@ export const make: (
           segmentIndex: request.segmentIndex,
           key: { user, group },
           limit: limitOf(group, request.step),
-          idempotent: request.idempotent ?? true
+          idempotent: request.idempotent ?? true,
+          maxRateLimitWait: request.maxRateLimitWait
         },
         exchange(clients[host], request.request, ctx, idleTimeout.value)
       )

@@ -10,7 +10,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type { Dialect } from "../Dialect.ts"
 import type { UploadStep } from "../Errors.ts"
-import type { InitParams } from "../MediaClient.ts"
+import type { InitParams, OneShotParams } from "../MediaClient.ts"
 import type { MediaId } from "../MediaId.ts"
 import type { MediaReport } from "../MediaStatus.ts"
 import * as Wire from "./Wire.ts"
@@ -28,6 +28,8 @@ export interface Protocol {
   readonly init: (params: InitParams) => HttpClientRequest.HttpClientRequest
   readonly append: (mediaId: MediaId, segmentIndex: number, bytes: Uint8Array) => HttpClientRequest.HttpClientRequest
   readonly finalize: (mediaId: MediaId) => HttpClientRequest.HttpClientRequest
+  /** The whole media in one request (v2's one-shot upload, v1.1's simple upload); answered as FINALIZE is. */
+  readonly upload: (params: OneShotParams, bytes: Uint8Array) => HttpClientRequest.HttpClientRequest
   readonly status: (mediaId: MediaId) => HttpClientRequest.HttpClientRequest
   readonly metadata: (mediaId: MediaId, altText: string) => HttpClientRequest.HttpClientRequest
   /** Decodes an INIT answer; the SchemaError says what is wrong. */
@@ -54,13 +56,14 @@ const newBoundary = (): string => {
 }
 
 /**
- * An APPEND's multipart/form-data request: the text `fields`, then the segment as the `media`
- * file part. The body is streamed as three pieces (head, the segment itself, tail) with its exact
- * length, so the segment's bytes are never copied into a Blob or a combined buffer (they may be
- * sent again as they are on a retry). Multipart bodies are not part of the OAuth 1.0a signature.
+ * A multipart/form-data request carrying media (an APPEND's segment, a one-shot upload's whole
+ * file): the text `fields`, then the bytes as the `media` file part. The body is streamed as three
+ * pieces (head, the bytes themselves, tail) with its exact length, so the bytes are never copied
+ * into a Blob or a combined buffer (they may be sent again as they are on a retry). Multipart
+ * bodies are not part of the OAuth 1.0a signature; URL parameters of `request` are.
  */
-const multipartAppend = (
-  path: string,
+const multipartMedia = (
+  request: HttpClientRequest.HttpClientRequest,
   fields: ReadonlyArray<readonly [string, string]>,
   segment: Uint8Array
 ): HttpClientRequest.HttpClientRequest => {
@@ -73,7 +76,7 @@ const multipartAppend = (
     `Content-Type: application/octet-stream\r\n\r\n`
   const headBytes = encoder.encode(head)
   const tailBytes = encoder.encode(`\r\n--${boundary}--\r\n`)
-  return HttpClientRequest.post(path).pipe(
+  return request.pipe(
     HttpClientRequest.bodyStream(Stream.fromIterable([headBytes, segment, tailBytes]), {
       contentType: `multipart/form-data; boundary=${boundary}`,
       contentLength: headBytes.byteLength + segment.byteLength + tailBytes.byteLength
@@ -100,13 +103,28 @@ export const v1: Protocol = {
       })
     ),
   append: (mediaId, segmentIndex, bytes) =>
-    multipartAppend(
-      v1Path,
+    multipartMedia(
+      HttpClientRequest.post(v1Path),
       [["command", "APPEND"], ["media_id", mediaId], ["segment_index", String(segmentIndex)]],
       bytes
     ),
   finalize: (mediaId) =>
     HttpClientRequest.post(v1Path).pipe(HttpClientRequest.bodyUrlParams({ command: "FINALIZE", media_id: mediaId })),
+  // The simple upload: no command; its parameters in the query string (signed), the media as the multipart part.
+  upload: (p, bytes) =>
+    multipartMedia(
+      HttpClientRequest.post(v1Path, {
+        urlParams: {
+          media_category: p.mediaCategory,
+          ...(p.additionalOwners === undefined || p.additionalOwners.length === 0
+            ? {}
+            : { additional_owners: p.additionalOwners.join(",") }),
+          ...(p.shared === undefined ? {} : { shared: String(p.shared) })
+        }
+      }),
+      [],
+      bytes
+    ),
   status: (mediaId) => HttpClientRequest.get(v1Path, { urlParams: { command: "STATUS", media_id: mediaId } }),
   metadata: (mediaId, altText) =>
     HttpClientRequest.post("/1.1/media/metadata/create.json").pipe(
@@ -121,6 +139,8 @@ export const v1: Protocol = {
   endpoint: (step) =>
     step === "METADATA"
       ? "POST /1.1/media/metadata/create.json"
+      : step === "UPLOAD"
+      ? `POST ${v1Path} (simple upload)`
       : `${step === "STATUS" ? "GET" : "POST"} ${v1Path} (command=${step})`
 }
 
@@ -140,8 +160,25 @@ export const v2: Protocol = {
       })
     ),
   append: (mediaId, segmentIndex, bytes) =>
-    multipartAppend(`/2/media/upload/${mediaId}/append`, [["segment_index", String(segmentIndex)]], bytes),
+    multipartMedia(
+      HttpClientRequest.post(`/2/media/upload/${mediaId}/append`),
+      [["segment_index", String(segmentIndex)]],
+      bytes
+    ),
   finalize: (mediaId) => HttpClientRequest.post(`/2/media/upload/${mediaId}/finalize`),
+  // The one-shot upload: `media_category` is required (X refused one-shot images without it in May 2025).
+  upload: (p, bytes) =>
+    multipartMedia(
+      HttpClientRequest.post("/2/media/upload"),
+      [
+        ["media_category", p.mediaCategory],
+        ...(p.additionalOwners === undefined || p.additionalOwners.length === 0
+          ? []
+          : [["additional_owners", p.additionalOwners.join(",")] as const]),
+        ...(p.shared === undefined ? [] : [["shared", String(p.shared)] as const])
+      ],
+      bytes
+    ),
   status: (mediaId) =>
     HttpClientRequest.get("/2/media/upload", { urlParams: { command: "STATUS", media_id: mediaId } }),
   metadata: (mediaId, altText) =>
@@ -164,6 +201,8 @@ export const v2: Protocol = {
         return "POST /2/media/upload/{id}/finalize"
       case "STATUS":
         return "GET /2/media/upload?command=STATUS"
+      case "UPLOAD":
+        return "POST /2/media/upload"
       case "METADATA":
         return "POST /2/media/metadata"
       case "SUBTITLES":

@@ -62,6 +62,8 @@ export interface PolicyRequest {
   readonly limit: number
   /** False: never sent again after a failure that may have reached X (only 429s are waited out). */
   readonly idempotent?: boolean | undefined
+  /** The longest this request waits for its rate limit; the policy's `maxRateLimitWait` when absent. */
+  readonly maxRateLimitWait?: Duration.Duration | undefined
 }
 
 /** The resolved policy of one client. */
@@ -110,6 +112,7 @@ export const make = (retry: RetryOptions, budget: RateBudgetShape): RequestPolic
   ): Effect.Effect<Answer, XRequestError> =>
     Effect.gen(function*() {
       const { key, step, segmentIndex } = request
+      const maxWait = request.maxRateLimitWait ?? maxRateLimitWait
       const counts = yield* Ref.make({ sent: 0, transientFailures: 0, rateLimitWaits: 0, budgetRefused: false })
 
       const onWait = (until: Date) =>
@@ -137,7 +140,7 @@ export const make = (retry: RetryOptions, budget: RateBudgetShape): RequestPolic
       const attempt = Effect.gen(function*() {
         yield* budget.acquire(key, {
           limit: request.limit,
-          maxWait: maxRateLimitWait,
+          maxWait,
           onWait,
           step,
           endpoint: request.endpoint
@@ -160,7 +163,7 @@ export const make = (retry: RetryOptions, budget: RateBudgetShape): RequestPolic
             const c = yield* Ref.get(counts)
             // The budget's own RateLimited means its wait is too long: no retry would be sooner.
             const waitable = !c.budgetRefused && c.rateLimitWaits < maxRateLimitWaits &&
-              (pauseOf(error) ?? error.resetAt.getTime()) - now <= Duration.toMillis(maxRateLimitWait)
+              (pauseOf(error) ?? error.resetAt.getTime()) - now <= Duration.toMillis(maxWait)
             if (waitable) yield* Ref.update(counts, (c) => ({ ...c, rateLimitWaits: c.rateLimitWaits + 1 }))
             return waitable
           }

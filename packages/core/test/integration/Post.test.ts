@@ -77,12 +77,13 @@ describe("posts against the emulator", () => {
               ["image", "succeeded", "cat c"],
               ["image", "succeeded", "cat d"]
             ])
-            // The post comes last, after every alt text; the uploads overlapped.
+            // The post comes last, after every alt text; each image went in one request.
             const order = steps(emulator)
             expect(order.at(-1)).toBe("POST")
             expect(order.filter((s) => s === "POST")).toHaveLength(1)
             expect(order.filter((s) => s === "METADATA")).toHaveLength(4)
-            expect(order.indexOf("INIT", 1)).toBeLessThan(order.lastIndexOf("FINALIZE"))
+            expect(order.filter((s) => s === "UPLOAD")).toHaveLength(4)
+            expect(order.filter((s) => s === "INIT" || s === "APPEND" || s === "FINALIZE")).toEqual([])
             expect(new Set(emulator.requests().map((r) => r.auth))).toEqual(new Set([scheme]))
           })))
 
@@ -244,10 +245,10 @@ describe("posts against the emulator", () => {
         Effect.gen(function*() {
           const emulator = yield* Emulator
           emulator.reset()
-          emulator.setFaults([{ step: "FINALIZE", nth: 2, fault: Fault.httpError(400) }])
+          emulator.setFaults([{ step: "UPLOAD", nth: 2, fault: Fault.httpError(400) }])
           const error = yield* Effect.flip(Post.publish({ text: "half", media: [image("a.png"), image("b.png")] }))
           emulator.setFaults([])
-          expect(error).toMatchObject({ _tag: "XApiError", step: "FINALIZE", status: 400 })
+          expect(error).toMatchObject({ _tag: "XApiError", step: "UPLOAD", status: 400 })
           expect(steps(emulator)).not.toContain("POST")
           expect(emulator.posts()).toEqual([])
         }).pipe(Effect.provide(clientLayer("v2", "oauth1"))))

@@ -102,7 +102,7 @@ describe("reliability against the emulator's faults", () => {
             Effect.gen(function*() {
               const emulator = yield* Emulator
               const bytes = png(chunk)
-              const media = yield* upload(fromBytes(bytes, "a.png"), options)
+              const media = yield* upload(fromBytes(bytes, "a.png"), { ...options, oneShot: false })
               expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
               expect(emulator.requests().filter((r) => r.step === "INIT").map((r) => r.status)).toEqual([
                 500,
@@ -117,7 +117,9 @@ describe("reliability against the emulator's faults", () => {
             withFaults(
               [{ step: "INIT", fault: Fault.stringErrors(500), times: Infinity }],
               Effect.gen(function*() {
-                const error = yield* upload(fromBytes(png(chunk), "a.png"), options).pipe(Effect.flip)
+                const error = yield* upload(fromBytes(png(chunk), "a.png"), { ...options, oneShot: false }).pipe(
+                  Effect.flip
+                )
                 expect(error).toMatchObject({
                   _tag: "XApiError",
                   step: "INIT",

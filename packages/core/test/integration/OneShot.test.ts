@@ -1,0 +1,184 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Fault } from "@x-media/emulator"
+import { Effect } from "effect"
+import { createHash, randomBytes } from "node:crypto"
+import type { Dialect } from "../../src/Dialect.ts"
+import { MediaClient } from "../../src/MediaClient.ts"
+import { fromBytes } from "../../src/MediaSource.ts"
+import type { UploadEvent } from "../../src/Progress.ts"
+import { upload, type UploadOptions } from "../../src/Upload.ts"
+import type * as XClient from "../../src/XClient.ts"
+import { clientLayer, Emulator, emulatorLayer } from "../support/AgainstEmulator.ts"
+
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex")
+
+/** A PNG signature and a header with its size (640×480), padded with random bytes to `size`. */
+const png = (size: number): Uint8Array => {
+  const bytes = randomBytes(size)
+  Buffer.from("89504e470d0a1a0a0000000d4948445200000280000001e0", "hex").copy(bytes)
+  return new Uint8Array(bytes)
+}
+
+const srt = new TextEncoder().encode("1\n00:00:00,000 --> 00:00:01,000\nHello\n")
+
+const dialects: ReadonlyArray<Dialect> = ["v1", "v2"]
+
+/** Uploads `bytes` on a fresh emulator record; the steps X saw, in order, and the progress events. */
+const uploadSteps = (
+  dialect: Dialect,
+  bytes: Uint8Array,
+  options: UploadOptions = {},
+  client: Omit<XClient.Options, "credentials" | "dialect"> = {}
+) =>
+  Effect.gen(function*() {
+    const emulator = yield* Emulator
+    emulator.reset()
+    const events: Array<UploadEvent> = []
+    const media = yield* upload(fromBytes(bytes, "sample"), {
+      ...options,
+      onProgress: (event) => Effect.sync(() => events.push(event))
+    })
+    expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
+    return { media, events, steps: emulator.requests().map((r) => r.step), emulator }
+  }).pipe(Effect.provide(clientLayer(dialect, "oauth1", client)))
+
+const failure = (dialect: Dialect, bytes: Uint8Array) =>
+  Effect.gen(function*() {
+    const emulator = yield* Emulator
+    emulator.reset()
+    return yield* Effect.flip(upload(fromBytes(bytes, "sample"), { mediaType: "image/png" }))
+  }).pipe(Effect.provide(clientLayer(dialect)))
+
+const chunked = ["INIT", "APPEND", "FINALIZE"]
+
+describe("media in one request (v2's one-shot upload, v1.1's simple upload)", () => {
+  it.layer(emulatorLayer(), { excludeTestServices: true })((it) => {
+    for (const dialect of dialects) {
+      it.effect(`${dialect}: an image is one request, answered ready, with its events in order`, () =>
+        Effect.gen(function*() {
+          const { events, media, steps } = yield* uploadSteps(dialect, png(200_000))
+          expect(steps).toEqual(["UPLOAD"])
+          expect(media).toMatchObject({
+            mediaType: "image/png",
+            category: "tweet_image",
+            size: 200_000,
+            state: "succeeded"
+          })
+          expect(media.mediaId).toMatch(/^\d{19}$/)
+          expect(events.map((e) => e._tag)).toEqual(["Planned", "SegmentSent", "Finalized", "Ready"])
+          expect(events[1]).toMatchObject({ mediaId: media.mediaId, bytesSent: 200_000, segmentsSent: 1 })
+        }))
+
+      it.effect(`${dialect}: alt text follows the one request`, () =>
+        Effect.gen(function*() {
+          const { emulator, media, steps } = yield* uploadSteps(dialect, png(1000), { altText: "A cat" })
+          expect(steps).toEqual(["UPLOAD", "METADATA"])
+          expect(emulator.media(media.mediaId)?.altText).toBe("A cat")
+        }))
+
+      it.effect(`${dialect}: oneShot false, an image over one chunk, and a GIF go in chunks`, () =>
+        Effect.gen(function*() {
+          expect((yield* uploadSteps(dialect, png(1000), { oneShot: false })).steps).toEqual(chunked)
+          expect((yield* uploadSteps(dialect, png(1025), { chunkSize: 1024 })).steps).toEqual([
+            "INIT",
+            "APPEND",
+            "APPEND",
+            "FINALIZE"
+          ])
+          const gif = new Uint8Array(randomBytes(2000))
+          gif.set(new TextEncoder().encode("GIF89a"))
+          const { media, steps } = yield* uploadSteps(dialect, gif, { wait: false })
+          expect(media.category).toBe("tweet_gif")
+          expect(steps).toEqual(chunked)
+        }))
+
+      it.effect(`${dialect}: a 429 on the one request falls back to chunks at once, without waiting`, () =>
+        Effect.gen(function*() {
+          const emulator = yield* Emulator
+          emulator.reset()
+          emulator.setFaults([{ step: "UPLOAD", fault: Fault.rateLimited(900) }])
+          const events: Array<UploadEvent> = []
+          yield* upload(fromBytes(png(1000), "a.png"), { onProgress: (e) => Effect.sync(() => events.push(e)) })
+          emulator.setFaults([])
+          expect(emulator.requests().map((r) => [r.step, r.status])).toEqual([
+            ["UPLOAD", 429],
+            ["INIT", dialect === "v1" ? 202 : 200],
+            ["APPEND", dialect === "v1" ? 204 : 200],
+            ["FINALIZE", 200]
+          ])
+          expect(events.filter((e) => e._tag === "RateLimitWait")).toEqual([])
+        }).pipe(Effect.provide(clientLayer(dialect))))
+
+      it.effect(`${dialect}: no such endpoint (404) falls back to chunks; a refused image (400) does not`, () =>
+        Effect.gen(function*() {
+          const emulator = yield* Emulator
+          emulator.reset()
+          emulator.setFaults([{ step: "UPLOAD", fault: Fault.httpError(404) }])
+          yield* upload(fromBytes(png(1000), "a.png"))
+          expect(emulator.requests().map((r) => r.step)).toEqual(["UPLOAD", ...chunked])
+          emulator.reset()
+          emulator.setFaults([{ step: "UPLOAD", fault: Fault.httpError(400) }])
+          const error = yield* Effect.flip(upload(fromBytes(png(1000), "a.png")))
+          emulator.setFaults([])
+          expect(error).toMatchObject({ _tag: "XApiError", step: "UPLOAD", status: 400 })
+          expect(emulator.requests().map((r) => r.step)).toEqual(["UPLOAD"])
+        }).pipe(Effect.provide(clientLayer(dialect))))
+
+      it.effect(`${dialect}: bytes that are no image, sent as one, are refused by X in the one request`, () =>
+        Effect.gen(function*() {
+          const error = yield* failure(dialect, png(1000).map((byte, i) => (i < 8 ? 0 : byte)))
+          expect(error).toMatchObject({ _tag: "XApiError", step: "UPLOAD", status: 400 })
+        }))
+    }
+
+    it.effect("v2: subtitles are one request; v1.1 sends them in chunks", () =>
+      Effect.gen(function*() {
+        const v2 = yield* uploadSteps("v2", srt, { mediaType: "text/srt" })
+        expect(v2.steps).toEqual(["UPLOAD"])
+        expect(v2.media).toMatchObject({ mediaType: "text/srt", category: "subtitles", state: "succeeded" })
+        expect((yield* uploadSteps("v1", srt, { mediaType: "text/srt" })).steps).toEqual(chunked)
+      }))
+
+    it.effect("an idle timeout of the one request falls back to chunks, which finish", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        emulator.reset()
+        emulator.setFaults([{ step: "UPLOAD", fault: Fault.neverAnswer() }])
+        const bytes = png(3000)
+        const media = yield* upload(fromBytes(bytes, "a.png"))
+        emulator.setFaults([])
+        expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
+        expect(emulator.requests().map((r) => r.step)).toEqual(["UPLOAD", ...chunked])
+      }).pipe(Effect.provide(clientLayer("v2", "oauth1", { idleTimeout: "300 millis" }))))
+  })
+
+  it.layer(emulatorLayer({ rateLimits: { UPLOAD: 1 } }), { excludeTestServices: true })((it) => {
+    it.effect("once X says the one-request window is used up, the next image goes in chunks without waiting", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        const events: Array<UploadEvent> = []
+        const onProgress = (e: UploadEvent) => Effect.sync(() => events.push(e))
+        yield* upload(fromBytes(png(1000), "a.png"), { onProgress })
+        yield* upload(fromBytes(png(1000), "b.png"), { onProgress })
+        expect(emulator.requests().map((r) => r.step)).toEqual(["UPLOAD", ...chunked])
+        expect(emulator.tooManyRequests()).toBe(0)
+        expect(events.filter((e) => e._tag === "RateLimitWait")).toEqual([])
+      }).pipe(Effect.provide(clientLayer("v2"))))
+  })
+})
+
+/** The client-side view: `MediaClient.oneShot` itself, in both dialects. */
+describe("MediaClient.oneShot", () => {
+  it.layer(emulatorLayer(), { excludeTestServices: true })((it) => {
+    for (const dialect of dialects) {
+      it.effect(`${dialect}: answers Ready with the media X made`, () =>
+        Effect.gen(function*() {
+          const client = yield* MediaClient
+          const status = yield* client.oneShot({ mediaCategory: "tweet_image" }, png(500))
+          expect(status._tag).toBe("Ready")
+          const emulator = yield* Emulator
+          expect(emulator.media(status.mediaId)).toMatchObject({ dialect, category: "tweet_image" })
+        }).pipe(Effect.provide(clientLayer(dialect))))
+    }
+  })
+})

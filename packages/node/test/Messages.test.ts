@@ -76,7 +76,7 @@ describe.concurrent("CLI messages that hold when followed", () => {
       })
       expect(followedVariable.code, followedVariable.stderr).toBe(0)
       // Nothing was sent for the refused runs: the only requests are those of the two uploads.
-      expect(x.requests().filter((r) => r.step === "INIT")).toHaveLength(2)
+      expect(x.requests().map((r) => r.step)).toEqual(["UPLOAD", "UPLOAD"])
     }))
 
   it.live("no credentials: exit 2, the two alternatives listed, and either one gets past", () =>
@@ -129,7 +129,7 @@ describe.concurrent("CLI messages that hold when followed", () => {
       const run = yield* runFastForward(["upload", samples.png, "--base-url", url, "--json"], oauth1Env(x))
       expect(run.code).toBe(1)
       const error = onlyJson(run.stdout)["error"]
-      expect(error).toMatchObject({ _tag: "NetworkError", step: "INIT", attempts: 5, hostIsOverride: true })
+      expect(error).toMatchObject({ _tag: "NetworkError", step: "UPLOAD", attempts: 5, hostIsOverride: true })
       expect(run.stderr).toContain(`Check that the server at ${url} (the base URL you set) is running and reachable.`)
       expect(run.stderr).toContain("That base URL was set with --base-url.")
       expect(run.stderr).toContain("failed (5 attempts)")
@@ -145,18 +145,19 @@ describe.concurrent("CLI messages that hold when followed", () => {
     Effect.gen(function*() {
       const x = yield* emulator({
         processing: { enabled: false },
-        faults: [{ step: "INIT", times: 1, fault: Fault.httpError(503) }]
+        faults: [{ step: "UPLOAD", times: 1, fault: Fault.httpError(503) }]
       })
       const run = yield* runCli(["upload", samples.png, "--base-url", x.url], oauth1Env(x))
       expect(run.code, run.stderr).toBe(0)
-      expect(run.stderr).toMatch(/^Retrying INIT in [\d.]+ s \(attempt 2 of 5\): /m)
+      expect(run.stderr).toMatch(/^Retrying UPLOAD in [\d.]+ s \(attempt 2 of 5\): /m)
     }))
 
   it.live("an idle timeout points at --timeout; following it (a longer one) gets past", () =>
     Effect.gen(function*() {
       const x = yield* emulator({
         processing: { enabled: false },
-        faults: [{ step: "INIT", times: Infinity, fault: Fault.delay(700) }]
+        // The image's one request times out first; the chunked upload it falls back to, at INIT.
+        faults: (["UPLOAD", "INIT"] as const).map((step) => ({ step, times: Infinity, fault: Fault.delay(700) }))
       })
       const short = yield* runCli(
         ["upload", samples.png, "--base-url", x.url, "--timeout", "0.2", "--json"],

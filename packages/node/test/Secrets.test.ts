@@ -54,11 +54,11 @@ describe.concurrent("no secret ever reaches stdout or stderr", () => {
         if (json) {
           expect(onlyJson(run.stdout)["error"]).toMatchObject({
             _tag: "AuthenticationFailed",
-            step: "INIT",
+            step: "UPLOAD",
             status: 401
           })
         } else {
-          expect(run.stderr).toMatch(/^Error: X refused the credentials with HTTP 401 on INIT/m)
+          expect(run.stderr).toMatch(/^Error: X refused the credentials with HTTP 401 on UPLOAD/m)
           expect(run.stderr).not.toContain("    at ")
         }
       }))

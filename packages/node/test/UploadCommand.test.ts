@@ -35,6 +35,26 @@ describe.concurrent("x-media upload", () => {
       }))
   }
 
+  it.live("an image goes to X in one request; --chunked sends INIT, APPEND and FINALIZE", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({ processing: { enabled: false } })
+      for (
+        const [api, chunked, steps] of [
+          ["v2", [], ["UPLOAD"]],
+          ["v1", [], ["UPLOAD"]],
+          ["v2", ["--chunked"], ["INIT", "APPEND", "FINALIZE"]]
+        ] as const
+      ) {
+        x.reset()
+        const run = yield* runCli(["upload", samples.png, "--api", api, "--base-url", x.url, ...chunked], oauth1Env(x))
+        expect(run.code).toBe(0)
+        expect(x.media(run.stdout.trim())).toMatchObject({ sha256: sha256(samples.png) })
+        expect(x.requests().map((r) => r.step)).toEqual(steps)
+        // The upload's time counts from the plan when no INIT opened a session.
+        expect(run.stderr).toMatch(/Upload done: \d+ B in \d+\.\d s/)
+      }
+    }))
+
   it.live("prints only the media id on stdout, and one plain line per phase on stderr without a terminal", () =>
     Effect.gen(function*() {
       const x = yield* emulator({ processing: { checkAfterSecs: 1, inProgressSteps: 1 } })
@@ -84,7 +104,7 @@ describe.concurrent("x-media upload", () => {
       const { error } = onlyJson(run.stdout)
       expect(error).toMatchObject({
         _tag: "XApiError",
-        step: "INIT",
+        step: "UPLOAD",
         status: 400,
         message: expect.stringContaining("<= 100 bytes")
       })
@@ -204,7 +224,7 @@ describe.concurrent("x-media upload", () => {
         { ...oauth1Env(right), X_MEDIA_BASE_URL: right.url }
       )
       expect(run.code).toBe(1)
-      expect(onlyJson(run.stdout)["error"]).toMatchObject({ _tag: "AuthenticationFailed", step: "INIT", status: 401 })
+      expect(onlyJson(run.stdout)["error"]).toMatchObject({ _tag: "AuthenticationFailed", step: "UPLOAD", status: 401 })
       expect(right.requests()).toEqual([])
       expect(elsewhere.requests().length).toBe(1)
     }))
@@ -242,7 +262,7 @@ describe.concurrent("x-media upload", () => {
 
   it.live("traces nothing unless X_MEDIA_DEBUG is set, and never sends X trace headers", () =>
     Effect.gen(function*() {
-      // A server that notes each request's headers and refuses it, as X refuses a bad INIT.
+      // A server that notes each request's headers and refuses it, as X refuses a bad upload.
       const seen: Array<IncomingHttpHeaders> = []
       const server = createServer((request, response) => {
         seen.push(request.headers)
@@ -272,7 +292,7 @@ describe.concurrent("x-media upload", () => {
         Effect.withTracer(tracer)
       )
       expect(debug.code).toBe(plain.code)
-      expect(spans).toContain("x-media/MediaClient.initialize")
+      expect(spans).toContain("x-media/MediaClient.oneShot")
       expect(seen.length).toBeGreaterThan(1)
       expect(seen.map((headers) => [headers["traceparent"], headers["b3"]])).toEqual(
         seen.map(() => [undefined, undefined])

@@ -39,12 +39,12 @@ describe.concurrent("x-media upload with several files", () => {
     Effect.gen(function*() {
       const x = yield* emulator({
         processing: { enabled: false },
-        faults: [{ step: "INIT", times: Infinity, fault: { _tag: "Delay", millis: 400 } }]
+        faults: [{ step: "UPLOAD", times: Infinity, fault: { _tag: "Delay", millis: 400 } }]
       })
       const run = yield* runCli(["upload", samples.png, samples.png, samples.png, "--base-url", x.url], oauth1Env(x))
       expect(run.code, run.stderr).toBe(0)
-      // The three INITs (400 ms each) were in flight together: each started before any was answered.
-      const inits = x.requests().filter((r) => r.step === "INIT")
+      // The three images' requests (400 ms each) were in flight together: each started before any was answered.
+      const inits = x.requests().filter((r) => r.step === "UPLOAD")
       expect(inits).toHaveLength(3)
       const firstAnswer = Math.min(...inits.map((r) => r.endedAt ?? Infinity))
       for (const init of inits) expect(init.startedAt).toBeLessThan(firstAnswer)

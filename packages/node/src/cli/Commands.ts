@@ -194,6 +194,7 @@ const postConfig = {
   chunkSize: UploadFlags.chunkSize,
   concurrency: UploadFlags.concurrency,
   maxWait: UploadFlags.maxWait,
+  chunked: UploadFlags.chunked,
   ...CommonFlags.client,
   json: CommonFlags.json,
   emulator: Flag.Boolean("emulator").pipe(

@@ -33,6 +33,7 @@ export interface PostInput extends ClientSettings.ClientFlags {
   readonly chunkSize: Option.Option<string>
   readonly concurrency: Option.Option<string>
   readonly maxWait: Option.Option<string>
+  readonly chunked: boolean
   readonly json: boolean
   readonly emulator: boolean
 }
@@ -83,7 +84,8 @@ const post = (input: PostInput) =>
       wait: true,
       chunkSize: input.chunkSize,
       concurrency: input.concurrency,
-      maxWait: input.maxWait
+      maxWait: input.maxWait,
+      chunked: input.chunked
     })
     // Each file is checked before the credentials are read: a wrong path is reported first.
     yield* ClientSettings.checkFlags(input, input.emulator)
@@ -96,7 +98,12 @@ const post = (input: PostInput) =>
     const media = input.files.map((file, index) => ({
       source: MediaSource.fromFile(file),
       altText: input.altTexts[index],
-      upload: { chunkSize: options.chunkSize, concurrency: options.concurrency, maxWait: options.maxWait },
+      upload: {
+        chunkSize: options.chunkSize,
+        concurrency: options.concurrency,
+        maxWait: options.maxWait,
+        oneShot: options.oneShot
+      },
       subtitles: subtitles === undefined || language === undefined
         ? undefined
         : { source: MediaSource.fromFile(subtitles), languageCode: language }

@@ -142,6 +142,8 @@ export const make = (options: Options = {}): Effect.Effect<ProgressView, never, 
         switch (event._tag) {
           case "Planned":
             totalBytes = event.totalBytes
+            // A one-request upload (an image) has no Initialized event: its time counts from here.
+            startedAt = now
             return note(
               `Planned: ${event.source}, ${Format.bytes(event.totalBytes)}, ${event.mediaType} (${event.category}), ${
                 event.segmentCount === 1

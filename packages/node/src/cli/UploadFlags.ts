@@ -70,6 +70,15 @@ export const wait = Flag.Boolean("wait").pipe(
   Flag.withDefault(true)
 )
 
+/** `--chunked` */
+export const chunked = Flag.Boolean("chunked").pipe(
+  Flag.withDescription(
+    "Always upload in chunks (INIT, APPEND, FINALIZE). Default: an image (not a GIF) or, in v2, a subtitles file " +
+      "that fits in one chunk goes in one request, falling back to chunks when X cannot take it that way."
+  ),
+  Flag.withDefault(false)
+)
+
 /** The parsed values of the flags above. */
 export interface UploadFlags {
   readonly category: Option.Option<string>
@@ -79,10 +88,11 @@ export interface UploadFlags {
   readonly concurrency: Option.Option<string>
   readonly maxWait: Option.Option<string>
   readonly wait: boolean
+  readonly chunked: boolean
 }
 
 /** The upload's flags as a config for `Command.make`. */
-export const flags = { category, mediaType, altText, chunkSize, concurrency, maxWait, wait } as const
+export const flags = { category, mediaType, altText, chunkSize, concurrency, maxWait, wait, chunked } as const
 
 /** A number flag: absent is undefined; text that is not a valid number is an InvalidOption. */
 export const checkedNumber = (
@@ -143,7 +153,8 @@ export const toUploadOptions = (flags: UploadFlags): Effect.Effect<CheckedOption
       chunkSize,
       concurrency,
       wait: flags.wait,
-      maxWait
+      maxWait,
+      oneShot: !flags.chunked
     }
     return options
   })

@@ -168,19 +168,20 @@ export const v1Post = (
   })
 }
 
-/** A signed multipart APPEND (only the oauth_* parameters are signed). */
-export const v1Append = (
+/**
+ * A signed multipart POST to `/1.1/media/upload.json`: the `fields`, then the bytes as `media` (raw) or
+ * `media_data` (base64). Only the oauth_* and query parameters are signed.
+ */
+const v1Multipart = (
   emulator: Client,
-  mediaId: string,
-  segmentIndex: number,
+  fields: ReadonlyArray<readonly [string, string]>,
   bytes: Uint8Array<ArrayBuffer>,
-  as: "media" | "media_data" = "media"
+  as: "media" | "media_data",
+  query = ""
 ) => {
-  const url = `${emulator.url}/1.1/media/upload.json`
+  const url = `${emulator.url}/1.1/media/upload.json${query === "" ? "" : `?${query}`}`
   const form = new FormData()
-  form.set("command", "APPEND")
-  form.set("media_id", mediaId)
-  form.set("segment_index", String(segmentIndex))
+  for (const [name, value] of fields) form.set(name, value)
   if (as === "media") form.set("media", new Blob([bytes]))
   else form.set("media_data", Buffer.from(bytes).toString("base64"))
   return send(url, {
@@ -189,6 +190,29 @@ export const v1Append = (
     body: form
   })
 }
+
+/** A signed multipart APPEND. */
+export const v1Append = (
+  emulator: Client,
+  mediaId: string,
+  segmentIndex: number,
+  bytes: Uint8Array<ArrayBuffer>,
+  as: "media" | "media_data" = "media"
+) =>
+  v1Multipart(
+    emulator,
+    [["command", "APPEND"], ["media_id", mediaId], ["segment_index", String(segmentIndex)]],
+    bytes,
+    as
+  )
+
+/** v1.1's simple upload: the media without a command, with its parameters in the (signed) `query`. */
+export const v1SimpleUpload = (
+  emulator: Client,
+  bytes: Uint8Array<ArrayBuffer>,
+  query = "",
+  as: "media" | "media_data" = "media"
+) => v1Multipart(emulator, [], bytes, as, query)
 
 /** A signed `GET …?command=STATUS&media_id=…`. */
 export const v1Status = (emulator: Client, mediaId: string) => {

@@ -6,12 +6,12 @@ import {
   type Client,
   gifBytes,
   mp4Bytes,
-  oauth1Header,
   pngBytes,
   send,
   sha256,
   srtBytes,
   str,
+  v1SimpleUpload,
   v2Status,
   vttBytes,
   withEmulator
@@ -23,24 +23,6 @@ const v2OneShot = (emulator: Client, bytes: Uint8Array<ArrayBuffer> | undefined,
   for (const [name, value] of Object.entries(fields)) form.set(name, value)
   if (bytes !== undefined) form.set("media", new Blob([bytes]))
   return send(`${emulator.url}/2/media/upload`, { method: "POST", headers: bearer(emulator), body: form })
-}
-
-/** v1.1's simple upload: `POST /1.1/media/upload.json` without a command, signed (query parameters included). */
-const v1Simple = (
-  emulator: Client,
-  bytes: Uint8Array<ArrayBuffer>,
-  query = "",
-  as: "media" | "media_data" = "media"
-) => {
-  const url = `${emulator.url}/1.1/media/upload.json${query === "" ? "" : `?${query}`}`
-  const form = new FormData()
-  if (as === "media") form.set("media", new Blob([bytes]))
-  else form.set("media_data", Buffer.from(bytes).toString("base64"))
-  return send(url, {
-    method: "POST",
-    headers: { authorization: oauth1Header(emulator.credentials, "POST", url) },
-    body: form
-  })
 }
 
 describe("the whole media in one request", () => {
@@ -112,13 +94,13 @@ describe("the whole media in one request", () => {
     withEmulator({}, (emulator) =>
       Effect.gen(function*() {
         const file = pngBytes(2000, 10, 20)
-        const raw = yield* v1Simple(emulator, file, "media_category=tweet_image")
+        const raw = yield* v1SimpleUpload(emulator, file, "media_category=tweet_image")
         expect(raw.status).toBe(200)
         const id = str(raw.json, "media_id_string")
         expect(at(raw.json, "image")).toEqual({ image_type: "image/png", w: 10, h: 20 })
         expect(at(raw.json, "size")).toBe(2000)
         expect(emulator.media(id)).toMatchObject({ sha256: sha256(file), dialect: "v1", category: "tweet_image" })
-        const base64 = yield* v1Simple(emulator, file, "", "media_data")
+        const base64 = yield* v1SimpleUpload(emulator, file, "", "media_data")
         expect(base64.status).toBe(200)
         expect(emulator.media(str(base64.json, "media_id_string"))?.sha256).toBe(sha256(file))
         expect(emulator.requests().map((r) => [r.step, r.status, r.auth])).toEqual([
@@ -130,8 +112,8 @@ describe("the whole media in one request", () => {
   it.live("v1.1 simple upload refuses a video, and subtitles (images only)", () =>
     withEmulator({}, (emulator) =>
       Effect.gen(function*() {
-        expect((yield* v1Simple(emulator, mp4Bytes(100))).status).toBe(400)
-        expect((yield* v1Simple(emulator, srtBytes(), "media_category=subtitles")).status).toBe(400)
-        expect((yield* v1Simple(emulator, pngBytes(100), "media_category=tweet_video")).status).toBe(400)
+        expect((yield* v1SimpleUpload(emulator, mp4Bytes(100))).status).toBe(400)
+        expect((yield* v1SimpleUpload(emulator, srtBytes(), "media_category=subtitles")).status).toBe(400)
+        expect((yield* v1SimpleUpload(emulator, pngBytes(100), "media_category=tweet_video")).status).toBe(400)
       })))
 })

@@ -130,11 +130,18 @@ const handleSimpleUpload = (context: HandlerContext) =>
       chunk = { _tag: "Bytes", bytes }
     }
     const owners = param(params, "additional_owners")
-    const session = yield* Uploads.oneShot(state, "v1", context.user.id, {
-      mediaType: undefined,
-      mediaCategory: param(params, "media_category"),
-      additionalOwners: owners === undefined || owners === "" ? [] : owners.split(",").map((owner) => owner.trim())
-    }, chunk, (mediaId) => void (context.entry.mediaId = mediaId))
+    const session = yield* Uploads.oneShot(
+      state,
+      "v1",
+      context.user.id,
+      {
+        mediaType: undefined,
+        mediaCategory: param(params, "media_category"),
+        additionalOwners: owners === undefined || owners === "" ? [] : owners.split(",").map((owner) => owner.trim())
+      },
+      chunk,
+      (mediaId) => void (context.entry.mediaId = mediaId)
+    )
     return Replies.v1MediaJson(200, session.id, {
       media_key: session.mediaKey,
       ...Uploads.mediaFields(state, session)

@@ -166,11 +166,18 @@ const oneShot: EndpointSpec = {
       const created = (mediaId: string) => void (context.entry.mediaId = mediaId)
       if (input.bodyKind === "multipart") {
         if (input.media === undefined) return yield* reject(Replies.missingParam("v2", "media"))
-        const session = yield* Uploads.oneShot(state, "v2", context.user.id, {
-          mediaType: param(input.fields, "media_type"),
-          mediaCategory: param(input.fields, "media_category"),
-          additionalOwners: ownersOf(param(input.fields, "additional_owners"))
-        }, { _tag: "Spilled", part: input.media }, created)
+        const session = yield* Uploads.oneShot(
+          state,
+          "v2",
+          context.user.id,
+          {
+            mediaType: param(input.fields, "media_type"),
+            mediaCategory: param(input.fields, "media_category"),
+            additionalOwners: ownersOf(param(input.fields, "additional_owners"))
+          },
+          { _tag: "Spilled", part: input.media },
+          created
+        )
         return dataOf(state, session)
       }
       if (input.bodyKind !== "json") return yield* reject(Replies.missingParam("v2", "media"))
@@ -180,11 +187,18 @@ const oneShot: EndpointSpec = {
       if (body.media === undefined) return yield* reject(Replies.missingParam("v2", "media"))
       const bytes = decodeBase64(body.media)
       if (bytes === undefined) return yield* reject(Replies.invalidRequest("media is not valid base64."))
-      const session = yield* Uploads.oneShot(state, "v2", context.user.id, {
-        mediaType: body.media_type,
-        mediaCategory: body.media_category,
-        additionalOwners: ownersOf(body.additional_owners)
-      }, { _tag: "Bytes", bytes }, created)
+      const session = yield* Uploads.oneShot(
+        state,
+        "v2",
+        context.user.id,
+        {
+          mediaType: body.media_type,
+          mediaCategory: body.media_category,
+          additionalOwners: ownersOf(body.additional_owners)
+        },
+        { _tag: "Bytes", bytes },
+        created
+      )
       return dataOf(state, session)
     })
 }

@@ -26,9 +26,7 @@ import {
   type PreflightError,
   type ProcessingFailed,
   type ProcessingTimeout,
-  type RateLimited,
   UploadStalled,
-  type XApiError,
   type XRequestError
 } from "./Errors.ts"
 import * as Pacing from "./internal/Pacing.ts"
@@ -91,10 +89,10 @@ export interface UploadOptions {
   /**
    * Media that fits in one segment and that X takes in one request (images other than GIFs in both
    * dialects, subtitles in v2) goes as that one request (v2's one-shot upload, v1.1's simple upload)
-   * instead of INIT, APPEND and FINALIZE (default true). It falls back to the chunked upload when
-   * X's limit for that endpoint (500 per 15 minutes) is used up, when X has no such endpoint, and
-   * when the link is too slow for it (after one idle timeout, at the slower pace a timeout sets).
-   * `false` always uploads in chunks.
+   * instead of INIT, APPEND and FINALIZE (default true). It never waits for that endpoint's limit
+   * (500 per 15 minutes): when the limit is used up, when X answers it with an error or in a shape
+   * not expected, and when the link is too slow for it (after one idle timeout, at the slower pace a
+   * timeout sets), the same bytes are uploaded in chunks. `false` always uploads in chunks.
    */
   readonly oneShot?: boolean | undefined
   /** The whole upload, processing included, must finish within this, else DeadlineExceeded. */
@@ -548,13 +546,17 @@ const goesInOneRequest = (prepared: Prepared, dialect: Dialect, options: UploadO
   oneShotCategories[dialect].includes(prepared.category)
 
 /**
- * A one-shot failure the chunked upload can get past: the endpoint's window is used up (the chunked
- * steps have their own), X has no such endpoint (a proxy, an emulator without it, X's own outages of
- * it), or the link is too slow for the whole media in one request (the chunked upload cuts it smaller).
+ * A one-request failure the chunked upload may get past. The one request is a shortcut, and parts of
+ * X's contract for it are not confirmed (which fields it takes, the shape of its answer), so whatever X
+ * says against it is worth the chunked upload, which has endpoints and windows of its own: an error
+ * status after the retries (a 404 when there is no such endpoint: a proxy, X's own outages of it), an
+ * answer in another shape, a used-up window; and so is a link too slow for the whole media at once
+ * (the chunked upload paces itself). Not refused credentials (every request would be refused), a
+ * connection that failed after its retries (X cannot be reached), or X's word that processing failed.
  */
-const chunkedMayDoBetter = (error: XRequestError | ProcessingFailed): error is RateLimited | NetworkError | XApiError =>
-  error._tag === "RateLimited" || (error._tag === "NetworkError" && error.timedOut) ||
-  (error._tag === "XApiError" && (error.status === 404 || error.status === 405))
+const chunkedMayDoBetter = (error: XRequestError | ProcessingFailed): boolean =>
+  error._tag === "RateLimited" || error._tag === "XApiError" || error._tag === "MalformedResponse" ||
+  (error._tag === "NetworkError" && error.timedOut)
 
 /** The whole of a one-segment source, in one buffer. */
 const readWhole = (opened: OpenedMedia, size: number, source: string): Effect.Effect<Uint8Array, MediaSourceError> =>

@@ -104,7 +104,7 @@ describe.concurrent("x-media upload", () => {
       const { error } = onlyJson(run.stdout)
       expect(error).toMatchObject({
         _tag: "XApiError",
-        step: "UPLOAD",
+        step: "INIT",
         status: 400,
         message: expect.stringContaining("<= 100 bytes")
       })

@@ -42,12 +42,12 @@ const uploadSteps = (
     return { media, events, steps: emulator.requests().map((r) => r.step), emulator }
   }).pipe(Effect.provide(clientLayer(dialect, "oauth1", client)))
 
-const failure = (dialect: Dialect, bytes: Uint8Array) =>
+const failure = (bytes: Uint8Array) =>
   Effect.gen(function*() {
     const emulator = yield* Emulator
     emulator.reset()
     return yield* Effect.flip(upload(fromBytes(bytes, "sample"), { mediaType: "image/png" }))
-  }).pipe(Effect.provide(clientLayer(dialect)))
+  })
 
 const chunked = ["INIT", "APPEND", "FINALIZE"]
 
@@ -109,26 +109,50 @@ describe("media in one request (v2's one-shot upload, v1.1's simple upload)", ()
           expect(events.filter((e) => e._tag === "RateLimitWait")).toEqual([])
         }).pipe(Effect.provide(clientLayer(dialect))))
 
-      it.effect(`${dialect}: no such endpoint (404) falls back to chunks; a refused image (400) does not`, () =>
+      it.effect(`${dialect}: an error status (404, 400, 503 after retries) or an unexpected answer: chunks`, () =>
+        Effect.gen(function*() {
+          const emulator = yield* Emulator
+          const faults = [
+            Fault.httpError(404),
+            Fault.httpError(400),
+            Fault.httpError(503),
+            Fault.malformedBody("{\"data\":{}}")
+          ]
+          for (const fault of faults) {
+            emulator.reset()
+            emulator.setFaults([{ step: "UPLOAD", times: Infinity, fault }])
+            const bytes = png(1000)
+            const media = yield* upload(fromBytes(bytes, "a.png"))
+            expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
+            const steps = emulator.requests().map((r) => r.step)
+            expect(steps.filter((step) => step !== "UPLOAD")).toEqual(chunked)
+          }
+          emulator.setFaults([])
+        }).pipe(Effect.provide(clientLayer(dialect, "oauth1", { retry: { baseDelay: "1 millis", maxAttempts: 2 } }))))
+
+      it.effect(`${dialect}: refused credentials end the upload at the one request, without chunks`, () =>
         Effect.gen(function*() {
           const emulator = yield* Emulator
           emulator.reset()
-          emulator.setFaults([{ step: "UPLOAD", fault: Fault.httpError(404) }])
-          yield* upload(fromBytes(png(1000), "a.png"))
-          expect(emulator.requests().map((r) => r.step)).toEqual(["UPLOAD", ...chunked])
-          emulator.reset()
-          emulator.setFaults([{ step: "UPLOAD", fault: Fault.httpError(400) }])
+          emulator.setFaults([{ step: "UPLOAD", fault: Fault.httpError(401) }])
           const error = yield* Effect.flip(upload(fromBytes(png(1000), "a.png")))
           emulator.setFaults([])
-          expect(error).toMatchObject({ _tag: "XApiError", step: "UPLOAD", status: 400 })
+          expect(error).toMatchObject({ _tag: "AuthenticationFailed", step: "UPLOAD", status: 401 })
           expect(emulator.requests().map((r) => r.step)).toEqual(["UPLOAD"])
         }).pipe(Effect.provide(clientLayer(dialect))))
 
-      it.effect(`${dialect}: bytes that are no image, sent as one, are refused by X in the one request`, () =>
+      it.effect(`${dialect}: bytes that are no image: refused in one request, then at FINALIZE`, () =>
         Effect.gen(function*() {
-          const error = yield* failure(dialect, png(1000).map((byte, i) => (i < 8 ? 0 : byte)))
-          expect(error).toMatchObject({ _tag: "XApiError", step: "UPLOAD", status: 400 })
-        }))
+          const emulator = yield* Emulator
+          const error = yield* failure(png(1000).map((byte, i) => (i < 8 ? 0 : byte)))
+          expect(error).toMatchObject({ _tag: "XApiError", step: "FINALIZE", status: 400 })
+          expect(emulator.requests().map((r) => [r.step, r.status])).toEqual([
+            ["UPLOAD", 400],
+            ["INIT", dialect === "v1" ? 202 : 200],
+            ["APPEND", dialect === "v1" ? 204 : 200],
+            ["FINALIZE", 400]
+          ])
+        }).pipe(Effect.provide(clientLayer(dialect))))
     }
 
     it.effect("v2: subtitles are one request; v1.1 sends them in chunks", () =>

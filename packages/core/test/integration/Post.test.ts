@@ -245,10 +245,14 @@ describe("posts against the emulator", () => {
         Effect.gen(function*() {
           const emulator = yield* Emulator
           emulator.reset()
-          emulator.setFaults([{ step: "UPLOAD", nth: 2, fault: Fault.httpError(400) }])
+          // X refuses the second image both ways: in one request, then at FINALIZE.
+          emulator.setFaults([
+            { step: "UPLOAD", nth: 2, fault: Fault.httpError(400) },
+            { step: "FINALIZE", fault: Fault.httpError(400) }
+          ])
           const error = yield* Effect.flip(Post.publish({ text: "half", media: [image("a.png"), image("b.png")] }))
           emulator.setFaults([])
-          expect(error).toMatchObject({ _tag: "XApiError", step: "UPLOAD", status: 400 })
+          expect(error).toMatchObject({ _tag: "XApiError", step: "FINALIZE", status: 400 })
           expect(steps(emulator)).not.toContain("POST")
           expect(emulator.posts()).toEqual([])
         }).pipe(Effect.provide(clientLayer("v2", "oauth1"))))

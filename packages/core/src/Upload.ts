@@ -38,6 +38,7 @@ import { MediaId } from "./MediaId.ts"
 import { fromBytes, type MediaSource, type OpenedMedia } from "./MediaSource.ts"
 import type { MediaStatus } from "./MediaStatus.ts"
 import { MediaType, resolveMediaType } from "./MediaType.ts"
+import * as OneShot from "./OneShot.ts"
 import { type ProgressListener, UploadEvent } from "./Progress.ts"
 import * as SegmentPlans from "./SegmentPlan.ts"
 import { planSegments, type SegmentPlan, type SegmentRange } from "./SegmentPlan.ts"
@@ -534,29 +535,13 @@ const finish = (
     })
   })
 
-/** What X takes in one request: v1.1's simple upload images, v2's one-shot upload images and subtitles. */
-const oneShotCategories: Readonly<Record<Dialect, ReadonlyArray<MediaCategory>>> = {
-  v1: ["tweet_image", "dm_image"],
-  v2: ["tweet_image", "dm_image", "subtitles"]
-}
-
-/** Whether an upload goes as one request (see `UploadOptions.oneShot`). GIFs never do: X processes them. */
+/** Whether an upload goes as one request (see `UploadOptions.oneShot`). */
 const goesInOneRequest = (prepared: Prepared, dialect: Dialect, options: UploadOptions): boolean =>
-  options.oneShot !== false && prepared.plan.segmentCount === 1 && prepared.mediaType !== "image/gif" &&
-  oneShotCategories[dialect].includes(prepared.category)
-
-/**
- * A one-request failure the chunked upload may get past. The one request is a shortcut, and parts of
- * X's contract for it are not confirmed (which fields it takes, the shape of its answer), so whatever X
- * says against it is worth the chunked upload, which has endpoints and windows of its own: an error
- * status after the retries (a 404 when there is no such endpoint: a proxy, X's own outages of it), an
- * answer in another shape, a used-up window; and so is a link too slow for the whole media at once
- * (the chunked upload paces itself). Not refused credentials (every request would be refused), a
- * connection that failed after its retries (X cannot be reached), or X's word that processing failed.
- */
-const chunkedMayDoBetter = (error: XRequestError | ProcessingFailed): boolean =>
-  error._tag === "RateLimited" || error._tag === "XApiError" || error._tag === "MalformedResponse" ||
-  (error._tag === "NetworkError" && error.timedOut)
+  options.oneShot !== false && OneShot.takes(dialect, {
+    mediaType: prepared.mediaType,
+    category: prepared.category,
+    segmentCount: prepared.plan.segmentCount
+  })
 
 /** The whole of a one-segment source, in one buffer. */
 const readWhole = (opened: OpenedMedia, size: number, source: string): Effect.Effect<Uint8Array, MediaSourceError> =>
@@ -587,7 +572,7 @@ type OneShotOutcome =
 
 /**
  * The media in one request. Its bytes are read once: when X's one-request endpoint cannot take it
- * now ({@link chunkedMayDoBetter}), the chunked upload sends them from memory. An idle timeout counts
+ * now (`OneShot.chunkedMayDoBetter`), the chunked upload sends them from memory. An idle timeout counts
  * as the pacing's first slow-down, so the chunked upload starts at the slower pace (fewer bytes in
  * flight; segments cut smaller where the media is larger than the new chunk size).
  */
@@ -613,7 +598,7 @@ const uploadInOneRequest = (
         Effect.map((status) =>
           ({ _tag: "Answered", status }) as const
         ),
-        Effect.catchIf(chunkedMayDoBetter, (error) =>
+        Effect.catchIf(OneShot.chunkedMayDoBetter, (error) =>
           Effect.gen(function*() {
             // X opened no media, so there is no Adapted event (it names one); the chunked upload reports its own.
             if (error._tag === "NetworkError") yield* pacing.timedOut(round)

@@ -225,6 +225,8 @@ export interface SubmitOptions {
   readonly concurrency?: number | undefined
   readonly wait?: boolean | undefined
   readonly maxWait?: number | undefined
+  /** Send media X takes in one request (an image in one segment) that way (default true; see `Upload.UploadOptions.oneShot`). */
+  readonly oneShot?: boolean | undefined
   /** Limits to enforce instead of X's (for emulators with scaled-down limits). */
   readonly limits?: Upload.UploadOptions["limits"]
 }
@@ -285,7 +287,8 @@ export const prepare = Effect.fnUntraced(function*(file: string, options: Submit
     concurrency: options.concurrency ?? Upload.defaultConcurrency,
     ...(options.altText === undefined ? {} : { altText: options.altText }),
     wait: options.wait ?? true,
-    maxWaitMillis: options.maxWait ?? 600_000
+    maxWaitMillis: options.maxWait ?? 600_000,
+    oneShot: options.oneShot ?? true
   }
   return { payload, segmentCount: plan.segmentCount }
 })

@@ -1,6 +1,7 @@
 /**
  * A durable upload: X's INIT → APPEND … → FINALIZE → STATUS until ready → alt text as an
- * `effect/workflow` Workflow whose every step is an Activity. The engine (effect/cluster's
+ * `effect/workflow` Workflow whose every step is an Activity (an image in one segment: X's one
+ * request, `UPLOAD`, in place of INIT, APPEND and FINALIZE, as `Upload.upload` sends it). The engine (effect/cluster's
  * `ClusterWorkflowEngine`) stores each step's result in PostgreSQL, so a worker that takes an
  * upload over from a dead one replays the stored results and sends X only what it does not have
  * yet: the same media id, no segment again that X acknowledged (the ones in flight when the worker
@@ -23,6 +24,7 @@ import {
   MediaSource,
   MediaStatus,
   MediaType,
+  OneShot,
   Upload
 } from "@x-media/core"
 import * as ClusterSchema from "effect/cluster/ClusterSchema"
@@ -65,7 +67,13 @@ export const UploadPayload = Schema.Struct({
   /** Wait for X's processing (as `upload` does unless told not to). */
   wait: Schema.Boolean,
   /** The longest wait for processing, in milliseconds. */
-  maxWaitMillis: Schema.Int
+  maxWaitMillis: Schema.Int,
+  /**
+   * Send the media in X's one request when X takes it that way (`OneShot.takes`). Absent in uploads
+   * submitted before it existed: those stay chunked, so a workflow replayed mid-way does not upload
+   * again in one request what it began in chunks.
+   */
+  oneShot: Schema.optionalKey(Schema.Boolean)
 })
 
 /**
@@ -170,6 +178,12 @@ const Start = Schema.Struct({
 
 const segmentCountOf = (payload: UploadPayload) => Math.ceil(payload.size / payload.chunkSize)
 
+/** The one request was answered: X's status of the media, as FINALIZE would give it. */
+const Sent = Schema.TaggedStruct("Sent", { status: MediaStatus.MediaStatus })
+/** X could not take the media in one request now: the upload goes in chunks. */
+const Chunked = Schema.TaggedStruct("Chunked", {})
+const OneRequest = Schema.Union([Sent, Chunked])
+
 /** Reads segment `index` of the upload's file, checking the file is still the one submitted. */
 const readSegment = (payload: UploadPayload, index: number) =>
   Effect.scoped(Effect.gen(function*() {
@@ -205,45 +219,68 @@ const handler = Effect.fnUntraced(function*(payload: UploadPayload) {
     execute: Effect.Effect<A, UploadFailure, FileSystem.FileSystem>
   ) => Activity.make({ name, success, error: UploadFailure, execute: Effect.provide(execute, fileSystemContext) })
 
-  const start = yield* step(
-    "INIT",
-    Start,
-    Effect.gen(function*() {
-      const started = yield* media.initialize({
-        totalBytes: payload.size,
-        mediaType: payload.mediaType,
-        mediaCategory: payload.category
-      })
-      yield* note({ state: "appending", mediaId: started.mediaId })
-      return started
-    })
-  )
-  const ref: MediaClient.MediaRef = { mediaId: start.mediaId, expiresAt: start.expiresAt }
-
   const count = segmentCountOf(payload)
-  yield* Effect.forEach(
-    Array.from({ length: count }, (_, index) => index),
-    (index) =>
-      step(
-        `APPEND/${index}`,
-        Schema.Void,
-        Effect.gen(function*() {
-          const bytes = yield* readSegment(payload, index)
-          yield* media.append(ref, index, bytes)
-          yield* note({ segmentDone: true })
-        })
-      ),
-    { concurrency: Math.max(1, payload.concurrency), discard: true }
-  )
+  // X's one request, as Upload.upload sends it; it never waits for its own rate-limit window.
+  const inOneRequest = payload.oneShot === true &&
+    OneShot.takes(media.dialect, { mediaType: payload.mediaType, category: payload.category, segmentCount: count })
+  const oneRequest: typeof OneRequest.Type = inOneRequest
+    ? yield* step(
+      "UPLOAD",
+      OneRequest,
+      Effect.gen(function*() {
+        yield* note({ state: "appending" })
+        const bytes = yield* readSegment(payload, 0)
+        return yield* media.oneShot({ mediaCategory: payload.category }, bytes, { maxRateLimitWait: Duration.zero })
+          .pipe(
+            Effect.tap((status) => note({ mediaId: status.mediaId, segmentDone: true })),
+            Effect.map((status) => Sent.make({ status })),
+            Effect.catchIf(OneShot.chunkedMayDoBetter, () => Effect.succeed(Chunked.make({})))
+          )
+      })
+    )
+    : Chunked.make({})
 
-  let status = yield* step(
-    "FINALIZE",
-    MediaStatus.MediaStatus,
-    Effect.gen(function*() {
-      yield* note({ state: "finalizing" })
-      return yield* media.finalize(ref)
-    })
-  )
+  /** INIT, every APPEND, FINALIZE: X's answer to FINALIZE. */
+  const chunked = Effect.gen(function*() {
+    const start = yield* step(
+      "INIT",
+      Start,
+      Effect.gen(function*() {
+        const started = yield* media.initialize({
+          totalBytes: payload.size,
+          mediaType: payload.mediaType,
+          mediaCategory: payload.category
+        })
+        yield* note({ state: "appending", mediaId: started.mediaId })
+        return started
+      })
+    )
+    const ref: MediaClient.MediaRef = { mediaId: start.mediaId, expiresAt: start.expiresAt }
+    yield* Effect.forEach(
+      Array.from({ length: count }, (_, index) => index),
+      (index) =>
+        step(
+          `APPEND/${index}`,
+          Schema.Void,
+          Effect.gen(function*() {
+            const bytes = yield* readSegment(payload, index)
+            yield* media.append(ref, index, bytes)
+            yield* note({ segmentDone: true })
+          })
+        ),
+      { concurrency: Math.max(1, payload.concurrency), discard: true }
+    )
+    return yield* step(
+      "FINALIZE",
+      MediaStatus.MediaStatus,
+      Effect.gen(function*() {
+        yield* note({ state: "finalizing" })
+        return yield* media.finalize(ref)
+      })
+    )
+  })
+
+  let status = oneRequest._tag === "Sent" ? oneRequest.status : yield* chunked
   let waited = 0
   for (let poll = 0; payload.wait && status._tag === "Processing"; poll++) {
     const delay = Math.max(1000, Math.round((status.checkAfterSecs ?? 1) * 1000))

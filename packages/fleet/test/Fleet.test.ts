@@ -102,6 +102,23 @@ describe("fleet (3 worker processes, real PostgreSQL and Redis, emulator with sm
     90_000
   )
 
+  it("an image in one segment goes in X's one request; oneShot false keeps INIT, APPEND and FINALIZE", async () => {
+    const [file] = makeFiles([segment - 100])
+    const requestsOf = (mediaId: string) =>
+      emulator.requests().filter((r) => r.mediaId === mediaId).map((r) => [r.step, r.status])
+    const inits = emulator.requests().filter((r) => r.step === "INIT").length
+    const one = await client.runPromise(submit(file!, users[0]!, { uploadId: `one-${Date.now()}` }))
+    expect(one).toMatchObject({ mediaType: "image/png", category: "tweet_image", state: "succeeded" })
+    expect(emulator.media(one.mediaId)?.sha256).toBe(sha256(file!))
+    expect(requestsOf(one.mediaId)).toEqual([["UPLOAD", 200]])
+    expect(emulator.requests().filter((r) => r.step === "INIT")).toHaveLength(inits)
+    const chunked = await client.runPromise(
+      submit(file!, users[0]!, { uploadId: `chunked-${Date.now()}`, oneShot: false })
+    )
+    expect(emulator.media(chunked.mediaId)?.sha256).toBe(sha256(file!))
+    expect(requestsOf(chunked.mediaId).map(([step]) => step)).toEqual(["APPEND", "FINALIZE"])
+  }, 60_000)
+
   it("submitting the same upload twice joins it: one INIT, one media id", async () => {
     const [file] = makeFiles([2 * segment + 10])
     const before = inits().length

@@ -180,6 +180,7 @@ export const submitDurable = (upload: DurableUpload) =>
       chunkSize: options.chunkSize,
       concurrency: options.concurrency,
       wait: options.wait,
-      maxWait: options.maxWait === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(options.maxWait))
+      maxWait: options.maxWait === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(options.maxWait)),
+      oneShot: options.oneShot
     }).pipe(Effect.provide(Fleet.layerClient({ databaseUrl: database })))
   })

@@ -35,6 +35,27 @@ describe.concurrent("x-media post", () => {
       }))
   }
 
+  it.live("sends each image in one request; --chunked sends INIT, APPEND and FINALIZE for it", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({ processing: { enabled: false } })
+      for (
+        const [chunked, steps] of [[[], ["UPLOAD", "POST"]], [["--chunked"], [
+          "INIT",
+          "APPEND",
+          "FINALIZE",
+          "POST"
+        ]]] as const
+      ) {
+        x.reset()
+        const run = yield* runCli(
+          ["post", "--text", "A cat", samples.png, "--base-url", x.url, ...chunked],
+          oauth1Env(x)
+        )
+        expect(run.code, run.stderr).toBe(0)
+        expect(x.requests().map((r) => r.step)).toEqual(steps)
+      }
+    }))
+
   it.live("posts a video with subtitles once it is processed, and prints only the post id", () =>
     Effect.gen(function*() {
       const x = yield* emulator({ processing: { checkAfterSecs: 1, inProgressSteps: 1 } })

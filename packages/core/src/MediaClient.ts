@@ -217,8 +217,9 @@ export const make = Effect.fnUntraced(function*() {
 
   const send = (
     ctx: ExchangeContext,
-    request: HttpClientRequest.HttpClientRequest
-  ): Effect.Effect<Answer, XRequestError> => x.execute({ ...ctx, request, host: "media" })
+    request: HttpClientRequest.HttpClientRequest,
+    maxRateLimitWait?: Duration.Duration
+  ): Effect.Effect<Answer, XRequestError> => x.execute({ ...ctx, request, host: "media", maxRateLimitWait })
 
   const mediaStatusOf = (ctx: ExchangeContext, answer: Answer) =>
     decodeAnswer(answer, ctx, protocol.decodeMedia).pipe(
@@ -260,12 +261,7 @@ export const make = Effect.fnUntraced(function*() {
     function*(params: OneShotParams, bytes: Uint8Array, options?: OneShotOptions) {
       yield* Effect.annotateCurrentSpan("x-media.media_bytes", bytes.byteLength)
       const ctx = yield* context("UPLOAD")
-      const answer = yield* x.execute({
-        ...ctx,
-        request: protocol.upload(params, bytes),
-        host: "media",
-        maxRateLimitWait: options?.maxRateLimitWait
-      })
+      const answer = yield* send(ctx, protocol.upload(params, bytes), options?.maxRateLimitWait)
       const status = yield* mediaStatusOf(ctx, answer)
       yield* Effect.annotateCurrentSpan({
         "x-media.media_id": status.mediaId,

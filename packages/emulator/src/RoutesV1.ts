@@ -68,12 +68,11 @@ const handleInit = (context: HandlerContext) =>
       }
       totalBytes = decoded.success
     }
-    const owners = param(params, "additional_owners")
     const session = yield* Uploads.init(context.state, "v1", context.user.id, {
       mediaType: param(params, "media_type"),
       totalBytes,
       mediaCategory: param(params, "media_category"),
-      additionalOwners: owners === undefined || owners === "" ? [] : owners.split(",").map((owner) => owner.trim())
+      additionalOwners: Uploads.ownersOf(param(params, "additional_owners"))
     })
     return Replies.v1MediaJson(202, session.id, {
       media_key: session.mediaKey,
@@ -129,7 +128,6 @@ const handleSimpleUpload = (context: HandlerContext) =>
       if (bytes === undefined) return yield* reject(Replies.badParam("v1", "media_data is not valid base64."))
       chunk = { _tag: "Bytes", bytes }
     }
-    const owners = param(params, "additional_owners")
     const session = yield* Uploads.oneShot(
       state,
       "v1",
@@ -137,7 +135,7 @@ const handleSimpleUpload = (context: HandlerContext) =>
       {
         mediaType: undefined,
         mediaCategory: param(params, "media_category"),
-        additionalOwners: owners === undefined || owners === "" ? [] : owners.split(",").map((owner) => owner.trim())
+        additionalOwners: Uploads.ownersOf(param(params, "additional_owners"))
       },
       chunk,
       (mediaId) => void (context.entry.mediaId = mediaId)

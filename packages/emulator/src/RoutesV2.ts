@@ -148,14 +148,6 @@ const status: EndpointSpec = {
     })
 }
 
-/** Comma-separated user ids (X's current schema) or a list of them (an older one). */
-const ownersOf = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
-  value === undefined
-    ? []
-    : typeof value === "string"
-    ? value.split(",").map((owner) => owner.trim()).filter((owner) => owner !== "")
-    : value
-
 const oneShot: EndpointSpec = {
   dialect: "v2",
   target: () => ({ step: "UPLOAD", mediaId: undefined, segmentIndex: undefined }),
@@ -173,7 +165,7 @@ const oneShot: EndpointSpec = {
           {
             mediaType: param(input.fields, "media_type"),
             mediaCategory: param(input.fields, "media_category"),
-            additionalOwners: ownersOf(param(input.fields, "additional_owners"))
+            additionalOwners: Uploads.ownersOf(param(input.fields, "additional_owners"))
           },
           { _tag: "Spilled", part: input.media },
           created
@@ -194,7 +186,7 @@ const oneShot: EndpointSpec = {
         {
           mediaType: body.media_type,
           mediaCategory: body.media_category,
-          additionalOwners: ownersOf(body.additional_owners)
+          additionalOwners: Uploads.ownersOf(body.additional_owners)
         },
         { _tag: "Bytes", bytes },
         created

@@ -58,6 +58,17 @@ export interface InitParams {
 /** The most `additional_owners` X accepts. */
 export const maxAdditionalOwners = 100
 
+/**
+ * `additional_owners` as a request gives it: comma-separated user ids (v1.1, multipart fields, X's current
+ * v2 one-shot schema) or a list of them (v2 JSON). Empty entries are kept, so that INIT refuses them.
+ */
+export const ownersOf = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
+  value === undefined || value === ""
+    ? []
+    : typeof value === "string"
+    ? value.split(",").map((owner) => owner.trim())
+    : value
+
 /** INIT: validates and opens a session owned by `ownerId`. */
 export const init = (
   state: EmulatorState,

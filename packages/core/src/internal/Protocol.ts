@@ -84,6 +84,15 @@ const multipartMedia = (
   )
 }
 
+/** A one-request upload's parameters as name-value pairs: the category, then who else may use the media. */
+const oneShotFields = (p: OneShotParams): ReadonlyArray<readonly [string, string]> => [
+  ["media_category", p.mediaCategory],
+  ...(p.additionalOwners === undefined || p.additionalOwners.length === 0
+    ? []
+    : [["additional_owners", p.additionalOwners.join(",")] as const]),
+  ...(p.shared === undefined ? [] : [["shared", String(p.shared)] as const])
+]
+
 const v1Path = "/1.1/media/upload.json"
 
 /** v1.1: one URL with `command=…`, urlencoded INIT and FINALIZE, multipart APPEND, JSON metadata. */
@@ -111,20 +120,7 @@ export const v1: Protocol = {
   finalize: (mediaId) =>
     HttpClientRequest.post(v1Path).pipe(HttpClientRequest.bodyUrlParams({ command: "FINALIZE", media_id: mediaId })),
   // The simple upload: no command; its parameters in the query string (signed), the media as the multipart part.
-  upload: (p, bytes) =>
-    multipartMedia(
-      HttpClientRequest.post(v1Path, {
-        urlParams: {
-          media_category: p.mediaCategory,
-          ...(p.additionalOwners === undefined || p.additionalOwners.length === 0
-            ? {}
-            : { additional_owners: p.additionalOwners.join(",") }),
-          ...(p.shared === undefined ? {} : { shared: String(p.shared) })
-        }
-      }),
-      [],
-      bytes
-    ),
+  upload: (p, bytes) => multipartMedia(HttpClientRequest.post(v1Path, { urlParams: oneShotFields(p) }), [], bytes),
   status: (mediaId) => HttpClientRequest.get(v1Path, { urlParams: { command: "STATUS", media_id: mediaId } }),
   metadata: (mediaId, altText) =>
     HttpClientRequest.post("/1.1/media/metadata/create.json").pipe(
@@ -167,18 +163,7 @@ export const v2: Protocol = {
     ),
   finalize: (mediaId) => HttpClientRequest.post(`/2/media/upload/${mediaId}/finalize`),
   // The one-shot upload: `media_category` is required (X refused one-shot images without it in May 2025).
-  upload: (p, bytes) =>
-    multipartMedia(
-      HttpClientRequest.post("/2/media/upload"),
-      [
-        ["media_category", p.mediaCategory],
-        ...(p.additionalOwners === undefined || p.additionalOwners.length === 0
-          ? []
-          : [["additional_owners", p.additionalOwners.join(",")] as const]),
-        ...(p.shared === undefined ? [] : [["shared", String(p.shared)] as const])
-      ],
-      bytes
-    ),
+  upload: (p, bytes) => multipartMedia(HttpClientRequest.post("/2/media/upload"), oneShotFields(p), bytes),
   status: (mediaId) =>
     HttpClientRequest.get("/2/media/upload", { urlParams: { command: "STATUS", media_id: mediaId } }),
   metadata: (mediaId, altText) =>

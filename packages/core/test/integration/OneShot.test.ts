@@ -76,6 +76,14 @@ describe("media in one request (v2's one-shot upload, v1.1's simple upload)", ()
           expect(emulator.media(media.mediaId)?.altText).toBe("A cat")
         }))
 
+      it.effect(`${dialect}: additional owners reach X in the one request`, () =>
+        Effect.gen(function*() {
+          const owners = ["1234567890", "42"]
+          const { emulator, media, steps } = yield* uploadSteps(dialect, png(1000), { additionalOwners: owners })
+          expect(steps).toEqual(["UPLOAD"])
+          expect(emulator.media(media.mediaId)?.additionalOwners).toEqual(owners)
+        }))
+
       it.effect(`${dialect}: oneShot false, an image over one chunk, and a GIF go in chunks`, () =>
         Effect.gen(function*() {
           expect((yield* uploadSteps(dialect, png(1000), { oneShot: false })).steps).toEqual(chunked)

@@ -10,7 +10,11 @@ import { Console, Effect } from "effect"
 import { exampleLayer, samples } from "./support/target.ts"
 
 const describe = Progress.UploadEvent.$match({
-  Planned: (e) => `planned     ${e.totalBytes} bytes of ${e.mediaType} as ${e.category}, ${e.segmentCount} segment(s)`,
+  Planned: (e) =>
+    `planned     ${e.totalBytes} bytes of ${e.mediaType} as ${e.category}, ${
+      e.oneRequest ? "in one request" : `${e.segmentCount} segment(s)`
+    }`,
+  ChunkedInstead: (e) => `chunked     X did not take one request (${e.reason}); ${e.segmentCount} segment(s) instead`,
   Initialized: (e) => `initialized ${e.mediaId}${e.resumed ? " (resumed)" : ""}`,
   SegmentSent: (e) => `sent        segment ${e.segmentIndex}: ${e.bytesSent}/${e.totalBytes} bytes`,
   Retrying: (e) => `retrying    ${e.step} in ${e.delayMillis} ms (attempt ${e.attempt}): ${e.reason}`,

@@ -7,7 +7,14 @@
  * @since 0.2.0
  */
 import type { Dialect } from "./Dialect.ts"
-import type { ProcessingFailed, XRequestError } from "./Errors.ts"
+import type {
+  MalformedResponse,
+  NetworkError,
+  ProcessingFailed,
+  RateLimited,
+  XApiError,
+  XRequestError
+} from "./Errors.ts"
 import type { MediaCategory } from "./MediaCategory.ts"
 
 /**
@@ -23,17 +30,41 @@ export const categories: Readonly<Record<Dialect, ReadonlyArray<MediaCategory>>>
 }
 
 /**
+ * The most bytes of media X's one request carries: 5 MiB (5,242,880 bytes, X's limit for an image and
+ * for v1.1's `media` part).
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const maxBytes = 5 * 1024 * 1024
+
+/**
  * Whether media goes in one request: a category the dialect takes that way, not a GIF (X processes
- * GIFs), and all of it in one segment (larger media keeps the segment size the caller chose).
+ * GIFs), and at most `maxBytes` bytes (X's limit, {@link maxBytes}, unless the caller's is lower: a
+ * segment size the caller chose bounds every request's body).
  *
  * @since 0.2.0
  * @category predicates
  */
 export const takes = (
   dialect: Dialect,
-  media: { readonly mediaType: string; readonly category: MediaCategory; readonly segmentCount: number }
+  media: {
+    readonly mediaType: string
+    readonly category: MediaCategory
+    readonly totalBytes: number
+    readonly maxBytes?: number | undefined
+  }
 ): boolean =>
-  media.segmentCount === 1 && media.mediaType !== "image/gif" && categories[dialect].includes(media.category)
+  media.totalBytes <= Math.min(maxBytes, media.maxBytes ?? maxBytes) && media.mediaType !== "image/gif" &&
+  categories[dialect].includes(media.category)
+
+/**
+ * A failure of the one request that the chunked upload may get past ({@link chunkedMayDoBetter}).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Declined = RateLimited | XApiError | MalformedResponse | NetworkError
 
 /**
  * Whether the chunked upload may get past a failure of the one request. The one request is a
@@ -48,6 +79,28 @@ export const takes = (
  * @since 0.2.0
  * @category predicates
  */
-export const chunkedMayDoBetter = (error: XRequestError | ProcessingFailed): boolean =>
+export const chunkedMayDoBetter = (error: XRequestError | ProcessingFailed): error is Declined =>
   error._tag === "RateLimited" || error._tag === "XApiError" || error._tag === "MalformedResponse" ||
   (error._tag === "NetworkError" && error.timedOut)
+
+/**
+ * Why the one request was not taken, in a few words, for a progress line. Unlike the error's
+ * message it gives no advice: the chunked upload that follows is the answer.
+ *
+ * @since 0.2.0
+ * @category formatting
+ */
+export const declinedBecause = (error: Declined): string => {
+  switch (error._tag) {
+    case "RateLimited":
+      return `its rate-limit window is used up until ${error.resetAt.toISOString()}`
+    case "XApiError": {
+      const said = error.errors[0]?.message ?? error.detail ?? error.title
+      return `X answered HTTP ${error.status}${said === undefined ? "" : `: ${said}`}`
+    }
+    case "MalformedResponse":
+      return `X's answer (HTTP ${error.status}) could not be read: ${error.problem}`
+    case "NetworkError":
+      return error.reason
+  }
+}

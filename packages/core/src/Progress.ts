@@ -25,7 +25,11 @@ import type { MediaType } from "./MediaType.ts"
  * @category models
  */
 export type UploadEvent = Data.TaggedEnum<{
-  /** Pre-flight checks passed; nothing has been sent yet. */
+  /**
+   * Pre-flight checks passed; nothing has been sent yet. `oneRequest`: the media goes in X's one
+   * request (`UploadOptions.oneShot`); otherwise, and if X does not take it that way
+   * (`ChunkedInstead`), in `segmentCount` segments of `chunkSize` bytes.
+   */
   Planned: {
     readonly source: string
     readonly totalBytes: number
@@ -33,6 +37,18 @@ export type UploadEvent = Data.TaggedEnum<{
     readonly category: MediaCategory
     readonly chunkSize: number
     readonly segmentCount: number
+    readonly oneRequest: boolean
+  }
+  /**
+   * X did not take the media in its one request (why: `reason`), so it goes in chunks, with the
+   * bytes already read: `segmentCount` segments of `chunkSize` bytes, at most `concurrency` in
+   * flight (fewer and smaller than planned when the one request timed out: the link is slow).
+   */
+  ChunkedInstead: {
+    readonly reason: string
+    readonly chunkSize: number
+    readonly segmentCount: number
+    readonly concurrency: number
   }
   /** INIT answered (or a saved session was resumed). */
   Initialized: {

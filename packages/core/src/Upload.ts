@@ -88,12 +88,13 @@ export interface UploadOptions {
   /** DM media only: reusable in several DMs. */
   readonly shared?: boolean | undefined
   /**
-   * Media that fits in one segment and that X takes in one request (images other than GIFs in both
-   * dialects, subtitles in v2) goes as that one request (v2's one-shot upload, v1.1's simple upload)
-   * instead of INIT, APPEND and FINALIZE (default true). It never waits for that endpoint's limit
-   * (500 per 15 minutes): when the limit is used up, when X answers it with an error or in a shape
-   * not expected, and when the link is too slow for it (after one idle timeout, at the slower pace a
-   * timeout sets), the same bytes are uploaded in chunks. `false` always uploads in chunks.
+   * Media that X takes in one request (images other than GIFs in both dialects, subtitles in v2, up
+   * to 5 MiB, or up to `chunkSize` when one is given) goes as that one request (v2's one-shot upload,
+   * v1.1's simple upload) instead of INIT, APPEND and FINALIZE (default true). It never waits for that
+   * endpoint's limit (500 per 15 minutes): when the limit is used up, when X answers it with an error
+   * or in a shape not expected, and when the link is too slow for it (after one idle timeout, at the
+   * slower pace a timeout sets), the same bytes are uploaded in chunks (event `ChunkedInstead`).
+   * `false` always uploads in chunks.
    */
   readonly oneShot?: boolean | undefined
   /** The whole upload, processing included, must finish within this, else DeadlineExceeded. */
@@ -535,12 +536,16 @@ const finish = (
     })
   })
 
-/** Whether an upload goes as one request (see `UploadOptions.oneShot`). */
+/**
+ * Whether an upload goes as one request (see `UploadOptions.oneShot`): up to X's limit for it, or
+ * the segment size the caller chose (or the one its limits allow), whichever is lower.
+ */
 const goesInOneRequest = (prepared: Prepared, dialect: Dialect, options: UploadOptions): boolean =>
   options.oneShot !== false && OneShot.takes(dialect, {
     mediaType: prepared.mediaType,
     category: prepared.category,
-    segmentCount: prepared.plan.segmentCount
+    totalBytes: prepared.plan.totalBytes,
+    maxBytes: Math.min(options.chunkSize ?? OneShot.maxBytes, options.limits?.maxChunkBytes ?? OneShot.maxBytes)
   })
 
 /** The whole of a one-segment source, in one buffer. */
@@ -602,9 +607,15 @@ const uploadInOneRequest = (
           Effect.gen(function*() {
             // X opened no media, so there is no Adapted event (it names one); the chunked upload reports its own.
             if (error._tag === "NetworkError") yield* pacing.timedOut(round)
-            yield* Effect.logDebug(
-              `x-media: the upload in one request was not taken (${error.message}); uploading in chunks`
-            )
+            const pace = yield* pacing.current
+            // The chunked upload cuts segments not sent yet to the pace's size (as `sendSegments` re-cuts).
+            const chunkSize = Math.min(pace.chunkSize, plan.chunkSize)
+            yield* emit(UploadEvent.ChunkedInstead({
+              reason: OneShot.declinedBecause(error),
+              chunkSize,
+              segmentCount: Math.ceil(plan.totalBytes / chunkSize),
+              concurrency: pace.concurrency
+            }))
             return { _tag: "Refused" } as const
           }))
       ))
@@ -631,6 +642,7 @@ type Phase = DeadlineExceeded["phase"]
 const phaseOf = (event: UploadEvent): Phase | undefined => {
   switch (event._tag) {
     case "Planned":
+    case "ChunkedInstead":
       return "initializing"
     case "Initialized":
       return "uploading"
@@ -702,19 +714,19 @@ export const upload = <R>(
       const emit = options.onProgress ?? (() => Effect.void)
       const prepared = yield* prepare(source, options)
       const { plan } = prepared
+      const oneRequest = goesInOneRequest(prepared, client.dialect, options)
       yield* emit(UploadEvent.Planned({
         source: source.name,
         totalBytes: plan.totalBytes,
         mediaType: prepared.mediaType,
         category: prepared.category,
         chunkSize: plan.chunkSize,
-        segmentCount: plan.segmentCount
+        segmentCount: plan.segmentCount,
+        oneRequest
       }))
       yield* annotatePlan(prepared)
       const pacing = yield* makePacing(prepared, options)
-      const oneShot = goesInOneRequest(prepared, client.dialect, options)
-        ? yield* uploadInOneRequest(prepared, source.name, pacing, options)
-        : undefined
+      const oneShot = oneRequest ? yield* uploadInOneRequest(prepared, source.name, pacing, options) : undefined
       if (oneShot?._tag === "Uploaded") return oneShot.media
       const fingerprint = yield* fingerprintOf(prepared.opened.head)
       /** INIT, then the segments of `current`; over again, under a new INIT, when told to start over. */

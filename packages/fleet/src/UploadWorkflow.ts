@@ -220,9 +220,15 @@ const handler = Effect.fnUntraced(function*(payload: UploadPayload) {
   ) => Activity.make({ name, success, error: UploadFailure, execute: Effect.provide(execute, fileSystemContext) })
 
   const count = segmentCountOf(payload)
-  // X's one request, as Upload.upload sends it; it never waits for its own rate-limit window.
-  const inOneRequest = payload.oneShot === true &&
-    OneShot.takes(media.dialect, { mediaType: payload.mediaType, category: payload.category, segmentCount: count })
+  // X's one request, as Upload.upload sends it; it never waits for its own rate-limit window. Bounded
+  // by the payload's chunk size (one segment, read as segment 0): a workflow replayed by a later
+  // version decides as the first run did.
+  const inOneRequest = payload.oneShot === true && OneShot.takes(media.dialect, {
+    mediaType: payload.mediaType,
+    category: payload.category,
+    totalBytes: payload.size,
+    maxBytes: payload.chunkSize
+  })
   const oneRequest: typeof OneRequest.Type = inOneRequest
     ? yield* step(
       "UPLOAD",

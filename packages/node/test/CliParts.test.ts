@@ -23,7 +23,8 @@ const events: ReadonlyArray<Progress.UploadEvent> = [
     mediaType: "video/mp4",
     category: "tweet_video",
     chunkSize: 4096,
-    segmentCount: 3
+    segmentCount: 3,
+    oneRequest: false
   }),
   E.Initialized({ mediaId, expiresAt, resumed: false, bytesAlreadySent: 0 }),
   E.SegmentSent({

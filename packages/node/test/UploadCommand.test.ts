@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import { Fault } from "@x-media/emulator"
 import { Effect, Tracer } from "effect"
 import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
@@ -52,7 +53,22 @@ describe.concurrent("x-media upload", () => {
         expect(x.requests().map((r) => r.step)).toEqual(steps)
         // The upload's time counts from the plan when no INIT opened a session.
         expect(run.stderr).toMatch(/Upload done: \d+ B in \d+\.\d s/)
+        expect(run.stderr).toContain(
+          chunked.length === 0 ? "(tweet_image), in one request." : "(tweet_image), in 1 segment."
+        )
       }
+    }))
+
+  it.live("says so when X does not take the image in one request, and uploads it in chunks", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({ processing: { enabled: false } })
+      x.setFaults([{ step: "UPLOAD", fault: Fault.rateLimited(900) }])
+      const run = yield* runCli(["upload", samples.png, "--base-url", x.url], oauth1Env(x))
+      expect(run.code).toBe(0)
+      expect(x.requests().map((r) => r.step)).toEqual(["UPLOAD", "INIT", "APPEND", "FINALIZE"])
+      expect(run.stderr).toMatch(
+        /\nX did not take it in one request \(its rate-limit window is used up until \S+\); uploading it in 1 segment instead\.\n/
+      )
     }))
 
   it.live("prints only the media id on stdout, and one plain line per phase on stderr without a terminal", () =>

@@ -100,6 +100,16 @@ describe("media in one request (v2's one-shot upload, v1.1's simple upload)", ()
           expect(steps).toEqual(chunked)
         }))
 
+      it.effect(`${dialect}: an image up to 5 MiB is one request with the default chunk size; a chunk size given bounds it`, () =>
+        Effect.gen(function*() {
+          const whole = yield* uploadSteps(dialect, png(5 * 1024 * 1024))
+          expect(whole.steps).toEqual(["UPLOAD"])
+          expect(whole.events[0]).toMatchObject({ _tag: "Planned", oneRequest: true, segmentCount: 2 })
+          const bounded = yield* uploadSteps(dialect, png(4 * 1024 * 1024 + 1), { chunkSize: 4 * 1024 * 1024 })
+          expect(bounded.steps).toEqual(["INIT", "APPEND", "APPEND", "FINALIZE"])
+          expect(bounded.events[0]).toMatchObject({ _tag: "Planned", oneRequest: false, segmentCount: 2 })
+        }))
+
       it.effect(`${dialect}: a 429 on the one request falls back to chunks at once, without waiting`, () =>
         Effect.gen(function*() {
           const emulator = yield* Emulator
@@ -115,6 +125,9 @@ describe("media in one request (v2's one-shot upload, v1.1's simple upload)", ()
             ["FINALIZE", 200]
           ])
           expect(events.filter((e) => e._tag === "RateLimitWait")).toEqual([])
+          expect(events.map((e) => e._tag).slice(0, 3)).toEqual(["Planned", "ChunkedInstead", "Initialized"])
+          expect(events[1]).toMatchObject({ chunkSize: 4 * 1024 * 1024, segmentCount: 1, concurrency: 4 })
+          expect(events[1]).toHaveProperty("reason", expect.stringMatching(/^its rate-limit window is used up until /))
         }).pipe(Effect.provide(clientLayer(dialect))))
 
       it.effect(`${dialect}: an error status (404, 400, 503 after retries) or an unexpected answer: chunks`, () =>
@@ -176,11 +189,29 @@ describe("media in one request (v2's one-shot upload, v1.1's simple upload)", ()
         const emulator = yield* Emulator
         emulator.reset()
         emulator.setFaults([{ step: "UPLOAD", fault: Fault.neverAnswer() }])
-        const bytes = png(3000)
-        const media = yield* upload(fromBytes(bytes, "a.png"))
+        const bytes = png(4 * 1024 * 1024 + 1000)
+        const events: Array<UploadEvent> = []
+        const media = yield* upload(fromBytes(bytes, "a.png"), { onProgress: (e) => Effect.sync(() => events.push(e)) })
         emulator.setFaults([])
         expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
-        expect(emulator.requests().map((r) => r.step)).toEqual(["UPLOAD", ...chunked])
+        // The timeout halved the pace: three segments of 2 MiB at most, two at a time.
+        expect(emulator.requests().map((r) => r.step)).toEqual([
+          "UPLOAD",
+          "INIT",
+          "APPEND",
+          "APPEND",
+          "APPEND",
+          "FINALIZE"
+        ])
+        expect(events.find((e) => e._tag === "ChunkedInstead")).toMatchObject({
+          chunkSize: 2 * 1024 * 1024,
+          segmentCount: 3,
+          concurrency: 2
+        })
+        expect(events.find((e) => e._tag === "ChunkedInstead")).toHaveProperty(
+          "reason",
+          "no answer came within 300ms after the request was sent"
+        )
       }).pipe(Effect.provide(clientLayer("v2", "oauth1", { idleTimeout: "300 millis" }))))
   })
 

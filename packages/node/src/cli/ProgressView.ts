@@ -146,10 +146,20 @@ export const make = (options: Options = {}): Effect.Effect<ProgressView, never, 
             startedAt = now
             return note(
               `Planned: ${event.source}, ${Format.bytes(event.totalBytes)}, ${event.mediaType} (${event.category}), ${
-                event.segmentCount === 1
+                event.oneRequest
+                  ? "in one request"
+                  : event.segmentCount === 1
                   ? "in 1 segment"
                   : `in ${event.segmentCount} segments of ${Format.bytes(event.chunkSize)}`
               }.`
+            )
+          case "ChunkedInstead":
+            return note(
+              `X did not take it in one request (${event.reason}); uploading it in ${
+                event.segmentCount === 1
+                  ? "1 segment"
+                  : `${event.segmentCount} segments of ${Format.bytes(event.chunkSize)}, ${event.concurrency} at a time`
+              } instead.`
             )
           case "Initialized": {
             bytesSent = event.bytesAlreadySent

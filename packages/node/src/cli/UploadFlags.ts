@@ -74,7 +74,7 @@ export const wait = Flag.Boolean("wait").pipe(
 export const chunked = Flag.Boolean("chunked").pipe(
   Flag.withDescription(
     "Always upload in chunks (INIT, APPEND, FINALIZE). Default: an image (not a GIF) or, in v2, a subtitles file " +
-      "that fits in one chunk goes in one request, falling back to chunks when X cannot take it that way."
+      "up to 5 MiB (or --chunk-size) goes in one request, falling back to chunks when X cannot take it that way."
   ),
   Flag.withDefault(false)
 )

@@ -252,8 +252,11 @@ const plan = (files: ReadonlyMap<string, BenchFile>): ReadonlyArray<Spec> => {
     }
   }
   if (chosen.has("latency")) {
-    for (const uploader of ["raw", "xmedia", "cli"] as const) {
-      add({ section: "latency", server: "latency", uploader, file: files.get("image.png")!, ...defaults })
+    // An image in one 4 MiB segment, and one over it (a phone photo): both go in one request.
+    for (const image of ["image.png", "photo.png"]) {
+      for (const uploader of ["raw", "xmedia", "cli"] as const) {
+        add({ section: "latency", server: "latency", uploader, file: files.get(image)!, ...defaults })
+      }
     }
     for (const chunk of [1, 2, 4]) {
       for (const concurrency of [2, 4, 8]) {
@@ -328,6 +331,7 @@ const main = async () => {
     files.set(`${size}MiB.mp4`, await ensureFile(`${size}MiB.mp4`, size * MiB, "mp4"))
   }
   files.set("image.png", await ensureFile("image.png", 3 * MiB, "png"))
+  files.set("photo.png", await ensureFile("photo.png", 4.5 * MiB, "png"))
   warmupFile = await ensureFile("warmup.mp4", 256 * 1024, "mp4")
   const common = { auth: false, ...(existsSync("/dev/shm") ? { spillDir: "/dev/shm" } : {}) }
   servers.plain = await startEmulator({ ...common, processing: { enabled: false } })

@@ -5,14 +5,20 @@
  *
  * @module
  */
-import { Credentials, MediaSource, Upload } from "@x-media/core"
+import { Credentials, MediaSource, SegmentPlan, Upload } from "@x-media/core"
 import { NodeXMedia } from "@x-media/node"
 import { Effect } from "effect"
 import type { Job } from "../job.ts"
 
-/** Uploads `job.path` with @x-media/core and returns the media id. */
+/**
+ * Uploads `job.path` with @x-media/core and returns the media id. The default chunk size is left out, as
+ * the CLI leaves out `--chunk-size` (a chunk size given also bounds the one request of an image).
+ */
 export const uploadXMedia = (job: Job): Promise<{ readonly mediaId: string }> =>
-  Upload.upload(MediaSource.fromFile(job.path), { chunkSize: job.chunkSize, concurrency: job.concurrency }).pipe(
+  Upload.upload(MediaSource.fromFile(job.path), {
+    chunkSize: job.chunkSize === SegmentPlan.defaultChunkSize ? undefined : job.chunkSize,
+    concurrency: job.concurrency
+  }).pipe(
     Effect.map((media) => ({ mediaId: media.mediaId })),
     Effect.provide(NodeXMedia.layer({
       credentials: job.auth === "oauth2"

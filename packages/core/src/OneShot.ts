@@ -39,6 +39,19 @@ export const categories: Readonly<Record<Dialect, ReadonlyArray<MediaCategory>>>
 export const maxBytes = 5 * 1024 * 1024
 
 /**
+ * The most bytes one request may carry for an upload's options: X's limit ({@link maxBytes}), or
+ * lower where the caller chose a segment size (`chunkSize`) or a limit for segments (`maxChunkBytes`,
+ * an emulator's scaled-down limits).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const maxBytesFor = (options: {
+  readonly chunkSize?: number | undefined
+  readonly maxChunkBytes?: number | undefined
+}): number => Math.min(options.chunkSize ?? maxBytes, options.maxChunkBytes ?? maxBytes)
+
+/**
  * Whether media goes in one request: a category the dialect takes that way, not a GIF (X processes
  * GIFs), and at most `maxBytes` bytes (X's limit, {@link maxBytes}, unless the caller's is lower: a
  * segment size the caller chose bounds every request's body).

@@ -545,7 +545,7 @@ const goesInOneRequest = (prepared: Prepared, dialect: Dialect, options: UploadO
     mediaType: prepared.mediaType,
     category: prepared.category,
     totalBytes: prepared.plan.totalBytes,
-    maxBytes: Math.min(options.chunkSize ?? OneShot.maxBytes, options.limits?.maxChunkBytes ?? OneShot.maxBytes)
+    maxBytes: OneShot.maxBytesFor({ chunkSize: options.chunkSize, maxChunkBytes: options.limits?.maxChunkBytes })
   })
 
 /** The whole of a one-segment source, in one buffer. */

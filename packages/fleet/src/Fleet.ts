@@ -14,6 +14,7 @@ import {
   MediaClient,
   MediaSource,
   MediaType,
+  OneShot,
   type RateBudget,
   SegmentPlan,
   Upload,
@@ -225,7 +226,7 @@ export interface SubmitOptions {
   readonly concurrency?: number | undefined
   readonly wait?: boolean | undefined
   readonly maxWait?: number | undefined
-  /** Send media X takes in one request (an image in one segment) that way (default true; see `Upload.UploadOptions.oneShot`). */
+  /** Send media X takes in one request (an image up to 5 MiB, or `chunkSize`) that way (default true; see `Upload.UploadOptions.oneShot`). */
   readonly oneShot?: boolean | undefined
   /** Limits to enforce instead of X's (for emulators with scaled-down limits). */
   readonly limits?: Upload.UploadOptions["limits"]
@@ -288,7 +289,8 @@ export const prepare = Effect.fnUntraced(function*(file: string, options: Submit
     ...(options.altText === undefined ? {} : { altText: options.altText }),
     wait: options.wait ?? true,
     maxWaitMillis: options.maxWait ?? 600_000,
-    oneShot: options.oneShot ?? true
+    oneShot: options.oneShot ?? true,
+    oneShotMaxBytes: OneShot.maxBytesFor({ chunkSize: options.chunkSize, maxChunkBytes: options.limits?.maxChunkBytes })
   }
   return { payload, segmentCount: plan.segmentCount }
 })

@@ -73,7 +73,12 @@ export const UploadPayload = Schema.Struct({
    * submitted before it existed: those stay chunked, so a workflow replayed mid-way does not upload
    * again in one request what it began in chunks.
    */
-  oneShot: Schema.optionalKey(Schema.Boolean)
+  oneShot: Schema.optionalKey(Schema.Boolean),
+  /**
+   * The most bytes of the one request (`OneShot.maxBytesFor` when submitted). Absent in uploads
+   * submitted before it existed: their one request was bounded by `chunkSize`, and stays so.
+   */
+  oneShotMaxBytes: Schema.optionalKey(Schema.Int)
 })
 
 /**
@@ -184,8 +189,8 @@ const Sent = Schema.TaggedStruct("Sent", { status: MediaStatus.MediaStatus })
 const Chunked = Schema.TaggedStruct("Chunked", {})
 const OneRequest = Schema.Union([Sent, Chunked])
 
-/** Reads segment `index` of the upload's file, checking the file is still the one submitted. */
-const readSegment = (payload: UploadPayload, index: number) =>
+/** Reads `length` bytes at `offset` of the upload's file, checking the file is still the one submitted. */
+const readRange = (payload: UploadPayload, offset: number, length: number) =>
   Effect.scoped(Effect.gen(function*() {
     const opened = yield* MediaSource.fromFile(payload.path).open
     if (opened.size !== payload.size || opened.readAt === undefined) {
@@ -195,11 +200,15 @@ const readSegment = (payload: UploadPayload, index: number) =>
         detail: `the file has ${opened.size} bytes now, ${payload.size} when the upload was submitted`
       })
     }
-    const offset = index * payload.chunkSize
-    const length = Math.min(payload.chunkSize, payload.size - offset)
     const bytes = yield* opened.readAt(offset, length, new Uint8Array(length))
     return bytes
   }))
+
+/** Reads segment `index` of the upload's file, checking the file is still the one submitted. */
+const readSegment = (payload: UploadPayload, index: number) => {
+  const offset = index * payload.chunkSize
+  return readRange(payload, offset, Math.min(payload.chunkSize, payload.size - offset))
+}
 
 const keyOf = (payload: UploadPayload): UploadKey => ({ uploadId: payload.uploadId, attempt: payload.attempt ?? 1 })
 
@@ -220,14 +229,13 @@ const handler = Effect.fnUntraced(function*(payload: UploadPayload) {
   ) => Activity.make({ name, success, error: UploadFailure, execute: Effect.provide(execute, fileSystemContext) })
 
   const count = segmentCountOf(payload)
-  // X's one request, as Upload.upload sends it; it never waits for its own rate-limit window. Bounded
-  // by the payload's chunk size (one segment, read as segment 0): a workflow replayed by a later
-  // version decides as the first run did.
+  // X's one request, as Upload.upload sends it; it never waits for its own rate-limit window. Decided
+  // from the payload alone, so a workflow replayed by a later version decides as its first run did.
   const inOneRequest = payload.oneShot === true && OneShot.takes(media.dialect, {
     mediaType: payload.mediaType,
     category: payload.category,
     totalBytes: payload.size,
-    maxBytes: payload.chunkSize
+    maxBytes: payload.oneShotMaxBytes ?? payload.chunkSize
   })
   const oneRequest: typeof OneRequest.Type = inOneRequest
     ? yield* step(
@@ -235,7 +243,7 @@ const handler = Effect.fnUntraced(function*(payload: UploadPayload) {
       OneRequest,
       Effect.gen(function*() {
         yield* note({ state: "appending" })
-        const bytes = yield* readSegment(payload, 0)
+        const bytes = yield* readRange(payload, 0, payload.size)
         return yield* media.oneShot({ mediaCategory: payload.category }, bytes, { maxRateLimitWait: Duration.zero })
           .pipe(
             Effect.tap((status) => note({ mediaId: status.mediaId, segmentDone: true })),

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs"
 import { inject } from "vitest"
 import * as Fleet from "../src/Fleet.ts"
 import * as FleetStore from "../src/FleetStore.ts"
+import { workflowFor } from "../src/UploadWorkflow.ts"
 import {
   clientRuntime,
   makeFiles,
@@ -117,6 +118,25 @@ describe("fleet (3 worker processes, real PostgreSQL and Redis, emulator with sm
     )
     expect(emulator.media(chunked.mediaId)?.sha256).toBe(sha256(file!))
     expect(requestsOf(chunked.mediaId).map(([step]) => step)).toEqual(["APPEND", "FINALIZE"])
+  }, 60_000)
+
+  it("an image up to 5 MiB goes in one request without a chunk size; a payload of before stays in chunks", async () => {
+    const [file] = makeFiles([4 * 1024 * 1024 + 1000])
+    const stepsOf = (mediaId: string) => emulator.requests().filter((r) => r.mediaId === mediaId).map((r) => r.step)
+    const one = await client.runPromise(
+      submit(file!, users[0]!, { uploadId: `photo-${Date.now()}`, chunkSize: undefined })
+    )
+    expect(emulator.media(one.mediaId)?.sha256).toBe(sha256(file!))
+    expect(stepsOf(one.mediaId)).toEqual(["UPLOAD"])
+    // A payload submitted before `oneShotMaxBytes` existed: its one request is bounded by its chunk size,
+    // so a workflow replayed by this version decides as its first run did.
+    const before = await client.runPromise(Effect.gen(function*() {
+      const { payload } = yield* Fleet.prepare(file!, { user: users[0]!, uploadId: `photo-before-${Date.now()}` })
+      const { oneShotMaxBytes: _, ...older } = payload
+      return yield* workflowFor(payload.user).execute(older)
+    }))
+    expect(emulator.media(before.mediaId)?.sha256).toBe(sha256(file!))
+    expect(stepsOf(before.mediaId)).toEqual(["APPEND", "APPEND", "FINALIZE"])
   }, 60_000)
 
   it("submitting the same upload twice joins it: one INIT, one media id", async () => {

@@ -10,8 +10,8 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Effect } from "effect"
-import { Command } from "effect/cli"
+import { Cause, Effect, Exit, Option } from "effect"
+import { CliError, Command } from "effect/cli"
 import { defaultTeardown, type Teardown } from "effect/Runtime"
 import { command, version } from "./Cli.ts"
 
@@ -20,8 +20,17 @@ let signal: "SIGINT" | "SIGTERM" | undefined
 process.on("SIGINT", () => (signal = "SIGINT"))
 process.on("SIGTERM", () => (signal = "SIGTERM"))
 
-/** An interrupted run exits 130, the SIGINT code; after a SIGTERM it exits 143 instead. */
+/** A command line that cannot be used (an unknown flag, a value out of range): exit 2, as `x-media` does. */
+const isUsageError = (exit: Exit.Exit<unknown, unknown>): boolean =>
+  Exit.isFailure(exit) && Option.exists(Cause.findErrorOption(exit.cause), CliError.isCliError)
+
+/**
+ * An interrupted run exits 130, the SIGINT code; after a SIGTERM it exits 143 instead. A usage error
+ * exits 2.
+ */
 const teardown: Teardown = (exit, onExit) =>
-  defaultTeardown(exit, (code) => onExit(code === 130 && signal === "SIGTERM" ? 143 : code))
+  isUsageError(exit)
+    ? onExit(2)
+    : defaultTeardown(exit, (code) => onExit(code === 130 && signal === "SIGTERM" ? 143 : code))
 
 Command.run(command, { version }).pipe(Effect.provide(NodeServices.layer), NodeRuntime.runMain({ teardown }))

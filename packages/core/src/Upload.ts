@@ -548,7 +548,7 @@ const goesInOneRequest = (prepared: Prepared, dialect: Dialect, options: UploadO
     maxBytes: OneShot.maxBytesFor({ chunkSize: options.chunkSize, maxChunkBytes: options.limits?.maxChunkBytes })
   })
 
-/** The whole of a one-segment source, in one buffer. */
+/** The whole of a source, in one buffer (the one request carries it all). */
 const readWhole = (opened: OpenedMedia, size: number, source: string): Effect.Effect<Uint8Array, MediaSourceError> =>
   opened.readAt !== undefined
     ? opened.readAt(0, size, new Uint8Array(size))

@@ -38,21 +38,22 @@ describe.concurrent("x-media post", () => {
   it.live("sends each image in one request; --chunked sends INIT, APPEND and FINALIZE for it", () =>
     Effect.gen(function*() {
       const x = yield* emulator({ processing: { enabled: false } })
+      const chunkedSteps = ["INIT", "APPEND", "FINALIZE"]
       for (
-        const [chunked, steps] of [[[], ["UPLOAD", "POST"]], [["--chunked"], [
-          "INIT",
-          "APPEND",
-          "FINALIZE",
-          "POST"
-        ]]] as const
+        const [chunked, steps] of [
+          [[], ["UPLOAD", "UPLOAD", "POST"]],
+          [["--chunked"], [...chunkedSteps, ...chunkedSteps, "POST"]]
+        ] as const
       ) {
         x.reset()
         const run = yield* runCli(
-          ["post", "--text", "A cat", samples.png, "--base-url", x.url, ...chunked],
+          ["post", "--text", "Two cats", samples.png, samples.png, "--base-url", x.url, ...chunked],
           oauth1Env(x)
         )
         expect(run.code, run.stderr).toBe(0)
-        expect(x.requests().map((r) => r.step)).toEqual(steps)
+        expect([...x.requests().map((r) => r.step)].sort()).toEqual([...steps].sort())
+        expect(x.requests().at(-1)?.step).toBe("POST")
+        expect(run.stderr).toContain(`Posted ${run.stdout.trim()} with 2 media (`)
       }
     }))
 

@@ -137,7 +137,7 @@ const printPosted = (published: Post.Published) =>
   Effect.gen(function*() {
     const media = published.media.length === 0
       ? ""
-      : ` with ${Format.plural(published.media.length, "media")} (${published.media.map((m) => m.mediaId).join(", ")})`
+      : ` with ${published.media.length} media (${published.media.map((m) => m.mediaId).join(", ")})`
     yield* Streams.err(`Posted ${published.post.id}${media}.\n`)
     yield* Streams.out(`${published.post.id}\n`)
   })

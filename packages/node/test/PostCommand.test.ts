@@ -51,7 +51,7 @@ describe.concurrent("x-media post", () => {
           oauth1Env(x)
         )
         expect(run.code, run.stderr).toBe(0)
-        expect([...x.requests().map((r) => r.step)].sort()).toEqual([...steps].sort())
+        expect(x.requests().map((r) => r.step).sort()).toEqual([...steps].sort())
         expect(x.requests().at(-1)?.step).toBe("POST")
         expect(run.stderr).toContain(`Posted ${run.stdout.trim()} with 2 media (`)
       }

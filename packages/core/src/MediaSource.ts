@@ -1,5 +1,6 @@
 /**
- * Where the bytes of an upload come from: a file (read as a stream, never whole), bytes in memory,
+ * Where the bytes of an upload come from: a file (read as a stream or by segments, never whole but for
+ * media sent in one request, up to 5 MiB), bytes in memory,
  * or a Stream of bytes with a declared size. Every source reports its size and its first bytes
  * (for type sniffing) before anything is sent, and checks while streaming that it yields exactly
  * the size it declared.
@@ -42,6 +43,8 @@ export interface OpenedMedia {
     | undefined
   /** Checks, after the last segment was read, that the source did not change meanwhile. */
   readonly verify?: Effect.Effect<void, MediaSourceError> | undefined
+  /** The bytes are in memory: `readAt` returns views and never fills `scratch`, so none is needed. */
+  readonly inMemory?: boolean | undefined
 }
 
 /**
@@ -102,7 +105,8 @@ const fileError = (path: string, error: PlatformError.PlatformError): MediaSourc
 const baseName = (path: string): string => path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1)
 
 /**
- * A file on disk, read through effect's FileSystem as a stream (never whole). Opening it fails with
+ * A file on disk, read through effect's FileSystem by segments or as a stream (never whole, but for
+ * media sent in one request, up to 5 MiB). Opening it fails with
  * MediaSourceError when it is missing (`not-found`), a directory or device (`not-a-file`), or cannot
  * be read (`unreadable`); streaming fails with `changed` when its size changes during the upload.
  *
@@ -187,6 +191,7 @@ export const fromBytes = (bytes: Uint8Array, name = "bytes"): MediaSource => ({
     size: bytes.byteLength,
     head: bytes.subarray(0, sniffLength),
     readAt: (offset, length) => Effect.succeed(bytes.subarray(offset, offset + length)),
+    inMemory: true,
     stream: (pieceSize) =>
       Stream.fromIterable(function*() {
         for (let offset = 0; offset < bytes.byteLength; offset += pieceSize) {

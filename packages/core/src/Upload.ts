@@ -433,8 +433,9 @@ const sendSegments = (
 
     if (readAt !== undefined) {
       // Random access: each worker takes the next segment, reads it into its own buffer (allocated
-      // once, as large as the largest segment) and sends it from there when the window has room.
-      // Memory is one chunk per worker, whatever the garbage collector does.
+      // once, as large as the largest segment; none for bytes in memory, which are sent as views)
+      // and sends it from there when the window has room. Memory is one chunk per worker, whatever
+      // the garbage collector does.
       // As many workers as the window may grow to: segments re-cut smaller add to the work.
       const workers = prepared.concurrency
       const worker = Effect.gen(function*() {
@@ -442,7 +443,9 @@ const sendSegments = (
         for (;;) {
           const job = yield* takeNext
           if (job === undefined) return
-          buffer ??= new Uint8Array(Math.min(initialPlan.chunkSize, initialPlan.totalBytes))
+          buffer ??= new Uint8Array(
+            opened.inMemory === true ? 0 : Math.min(initialPlan.chunkSize, initialPlan.totalBytes)
+          )
           const bytes = yield* readAt(job.range.offset, job.range.length, buffer)
           yield* send(job.index, bytes)
         }
@@ -642,6 +645,8 @@ type Phase = DeadlineExceeded["phase"]
 const phaseOf = (event: UploadEvent): Phase | undefined => {
   switch (event._tag) {
     case "Planned":
+      // The one request sends the bytes at once; the chunked upload starts with INIT.
+      return event.oneRequest ? "uploading" : "initializing"
     case "ChunkedInstead":
       return "initializing"
     case "Initialized":
@@ -695,11 +700,12 @@ const supervise = <A, E, R>(
 /**
  * Uploads a file, bytes or stream and returns the media, ready to post (unless `wait: false`).
  *
- * Runs INIT → APPEND … → FINALIZE → STATUS until ready in the client's dialect. Every check that
- * can be made before a request is made first (empty, oversize, unknown type, wrong category, alt
- * text, chunk size, concurrency) and fails with its typed error with nothing sent. The source is
- * streamed: memory stays around `chunkSize × concurrency`. Interrupting it aborts the requests in
- * flight and returns once they have stopped.
+ * Runs INIT → APPEND … → FINALIZE → STATUS until ready in the client's dialect (an image up to 5 MiB:
+ * X's one request instead, see `UploadOptions.oneShot`). Every check that can be made before a
+ * request is made first (empty, oversize, unknown type, wrong category, alt text, chunk size,
+ * concurrency) and fails with its typed error with nothing sent. The source is streamed: memory
+ * stays around `chunkSize × concurrency` (the one request holds the whole image). Interrupting it
+ * aborts the requests in flight and returns once they have stopped.
  *
  * @since 0.2.0
  * @category uploading

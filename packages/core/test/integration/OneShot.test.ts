@@ -176,6 +176,16 @@ describe("media in one request (v2's one-shot upload, v1.1's simple upload)", ()
         }).pipe(Effect.provide(clientLayer(dialect))))
     }
 
+    it.effect("a deadline that passes during the one request names the phase uploading", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        emulator.reset()
+        emulator.setFaults([{ step: "UPLOAD", fault: Fault.delay(5000) }])
+        const error = yield* Effect.flip(upload(fromBytes(png(1000), "a.png"), { deadline: "300 millis" }))
+        emulator.setFaults([])
+        expect(error).toMatchObject({ _tag: "DeadlineExceeded", phase: "uploading", deadlineMillis: 300 })
+      }).pipe(Effect.provide(clientLayer("v2"))))
+
     it.effect("v2: subtitles are one request; v1.1 sends them in chunks", () =>
       Effect.gen(function*() {
         const v2 = yield* uploadSteps("v2", srt, { mediaType: "text/srt" })

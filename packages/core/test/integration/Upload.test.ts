@@ -6,7 +6,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Dialect } from "../../src/Dialect.ts"
 import type { MediaClient } from "../../src/MediaClient.ts"
-import { fromBytes, fromFile } from "../../src/MediaSource.ts"
+import { fromBytes, fromFile, type MediaSource } from "../../src/MediaSource.ts"
 import type { UploadEvent } from "../../src/Progress.ts"
 import { upload, type UploadOptions } from "../../src/Upload.ts"
 import { clientLayer, Emulator, emulatorLayer, type Scheme } from "../support/AgainstEmulator.ts"
@@ -73,6 +73,30 @@ describe("upload against the emulator", () => {
             const mine = emulator.requests().filter((r) => r.mediaId === result.mediaId)
             expect(mine.filter((r) => r.step === "STATUS")).toHaveLength(0)
             expect(mine.every((r) => r.auth === "oauth1")).toBe(true)
+          }))
+
+        it.effect(`${dialect}: bytes in memory are sent as views, with no scratch buffer; other sources get one`, () =>
+          Effect.gen(function*() {
+            const bytes = media("mp4", 5000)
+            const scratch: Array<number> = []
+            const recording = (inMemory: boolean): MediaSource => ({
+              ...fromBytes(bytes, "sample.mp4"),
+              open: Effect.map(fromBytes(bytes, "sample.mp4").open, (opened) => ({
+                ...opened,
+                inMemory,
+                readAt: (offset: number, length: number, buffer: Uint8Array) =>
+                  Effect.sync(() => {
+                    scratch.push(buffer.byteLength)
+                    return bytes.subarray(offset, offset + length)
+                  })
+              }))
+            })
+            for (const inMemory of [true, false]) {
+              scratch.length = 0
+              yield* run(dialect, upload(recording(inMemory), { chunkSize: 2048, concurrency: 2, wait: false }))
+              expect(scratch.length).toBe(3)
+              expect(new Set(scratch)).toEqual(new Set([inMemory ? 0 : 2048]))
+            }
           }))
 
         it.effect(`${dialect}: a video is processed and polled without a premature STATUS`, () =>

@@ -45,6 +45,8 @@ export interface Change {
   readonly state?: string | undefined
   readonly mediaId?: string | undefined
   readonly segmentDone?: boolean | undefined
+  /** The whole media reached X at once (X's one request): every segment counts as done. */
+  readonly allSegmentsDone?: boolean | undefined
   readonly worker?: string | undefined
   readonly error?: string | undefined
 }
@@ -155,7 +157,11 @@ export const make = Effect.gen(function*() {
     sql`UPDATE x_media_fleet_uploads SET
       state = COALESCE(${change.state ?? null}, state),
       media_id = COALESCE(${change.mediaId ?? null}, media_id),
-      segments_done = LEAST(segment_count, segments_done + ${change.segmentDone === true ? 1 : 0}),
+      segments_done = ${
+      change.allSegmentsDone === true
+        ? sql`segment_count`
+        : sql`LEAST(segment_count, segments_done + ${change.segmentDone === true ? 1 : 0})`
+    },
       worker = COALESCE(${change.worker ?? null}, worker),
       error = COALESCE(${change.error ?? null}, error),
       updated_at = now()

@@ -1,7 +1,8 @@
 /**
  * A durable upload: X's INIT → APPEND … → FINALIZE → STATUS until ready → alt text as an
- * `effect/workflow` Workflow whose every step is an Activity (an image in one segment: X's one
- * request, `UPLOAD`, in place of INIT, APPEND and FINALIZE, as `Upload.upload` sends it). The engine (effect/cluster's
+ * `effect/workflow` Workflow whose every step is an Activity (an image up to 5 MiB, or up to the
+ * chunk size submitted: X's one request, `UPLOAD`, in place of INIT, APPEND and FINALIZE, as
+ * `Upload.upload` sends it). The engine (effect/cluster's
  * `ClusterWorkflowEngine`) stores each step's result in PostgreSQL, so a worker that takes an
  * upload over from a dead one replays the stored results and sends X only what it does not have
  * yet: the same media id, no segment again that X acknowledged (the ones in flight when the worker
@@ -246,7 +247,7 @@ const handler = Effect.fnUntraced(function*(payload: UploadPayload) {
         const bytes = yield* readRange(payload, 0, payload.size)
         return yield* media.oneShot({ mediaCategory: payload.category }, bytes, { maxRateLimitWait: Duration.zero })
           .pipe(
-            Effect.tap((status) => note({ mediaId: status.mediaId, segmentDone: true })),
+            Effect.tap((status) => note({ mediaId: status.mediaId, allSegmentsDone: true })),
             Effect.map((status) => Sent.make({ status })),
             Effect.catchIf(OneShot.chunkedMayDoBetter, () => Effect.succeed(Chunked.make({})))
           )

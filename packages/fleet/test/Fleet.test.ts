@@ -103,31 +103,37 @@ describe("fleet (3 worker processes, real PostgreSQL and Redis, emulator with sm
     90_000
   )
 
-  it("an image in one segment goes in X's one request; oneShot false keeps INIT, APPEND and FINALIZE", async () => {
-    const [file] = makeFiles([segment - 100])
-    const requestsOf = (mediaId: string) =>
-      emulator.requests().filter((r) => r.mediaId === mediaId).map((r) => [r.step, r.status])
-    const inits = emulator.requests().filter((r) => r.step === "INIT").length
-    const one = await client.runPromise(submit(file!, users[0]!, { uploadId: `one-${Date.now()}` }))
-    expect(one).toMatchObject({ mediaType: "image/png", category: "tweet_image", state: "succeeded" })
-    expect(emulator.media(one.mediaId)?.sha256).toBe(sha256(file!))
-    expect(requestsOf(one.mediaId)).toEqual([["UPLOAD", 200]])
-    expect(emulator.requests().filter((r) => r.step === "INIT")).toHaveLength(inits)
-    const chunked = await client.runPromise(
-      submit(file!, users[0]!, { uploadId: `chunked-${Date.now()}`, oneShot: false })
-    )
-    expect(emulator.media(chunked.mediaId)?.sha256).toBe(sha256(file!))
-    expect(requestsOf(chunked.mediaId).map(([step]) => step)).toEqual(["APPEND", "FINALIZE"])
-  }, 60_000)
+  it(
+    "an image within the chunk size goes in X's one request; oneShot false keeps INIT, APPEND and FINALIZE",
+    async () => {
+      const [file] = makeFiles([segment - 100])
+      const requestsOf = (mediaId: string) =>
+        emulator.requests().filter((r) => r.mediaId === mediaId).map((r) => [r.step, r.status])
+      const inits = emulator.requests().filter((r) => r.step === "INIT").length
+      const one = await client.runPromise(submit(file!, users[0]!, { uploadId: `one-${Date.now()}` }))
+      expect(one).toMatchObject({ mediaType: "image/png", category: "tweet_image", state: "succeeded" })
+      expect(emulator.media(one.mediaId)?.sha256).toBe(sha256(file!))
+      expect(requestsOf(one.mediaId)).toEqual([["UPLOAD", 200]])
+      expect(emulator.requests().filter((r) => r.step === "INIT")).toHaveLength(inits)
+      const chunked = await client.runPromise(
+        submit(file!, users[0]!, { uploadId: `chunked-${Date.now()}`, oneShot: false })
+      )
+      expect(emulator.media(chunked.mediaId)?.sha256).toBe(sha256(file!))
+      expect(requestsOf(chunked.mediaId).map(([step]) => step)).toEqual(["APPEND", "FINALIZE"])
+    },
+    60_000
+  )
 
   it("an image up to 5 MiB goes in one request without a chunk size; a payload of before stays in chunks", async () => {
     const [file] = makeFiles([4 * 1024 * 1024 + 1000])
     const stepsOf = (mediaId: string) => emulator.requests().filter((r) => r.mediaId === mediaId).map((r) => r.step)
-    const one = await client.runPromise(
-      submit(file!, users[0]!, { uploadId: `photo-${Date.now()}`, chunkSize: undefined })
-    )
+    const uploadId = `photo-${Date.now()}`
+    const one = await client.runPromise(submit(file!, users[0]!, { uploadId, chunkSize: undefined }))
     expect(emulator.media(one.mediaId)?.sha256).toBe(sha256(file!))
     expect(stepsOf(one.mediaId)).toEqual(["UPLOAD"])
+    // The uploads table counts the two planned segments as done: the one request sent them all.
+    const rows = await client.runPromise(FleetStore.FleetStore.use((store) => store.list))
+    expect(rows.find((r) => r.uploadId === uploadId)).toMatchObject({ segmentsDone: 2, segmentCount: 2 })
     // A payload submitted before `oneShotMaxBytes` existed: its one request is bounded by its chunk size,
     // so a workflow replayed by this version decides as its first run did.
     const before = await client.runPromise(Effect.gen(function*() {

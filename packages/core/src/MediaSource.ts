@@ -43,9 +43,21 @@ export interface OpenedMedia {
     | undefined
   /** Checks, after the last segment was read, that the source did not change meanwhile. */
   readonly verify?: Effect.Effect<void, MediaSourceError> | undefined
-  /** The bytes are in memory: `readAt` returns views and never fills `scratch`, so none is needed. */
-  readonly inMemory?: boolean | undefined
 }
+
+/** `fromBytes`'s `readAt` functions: they return views of bytes in memory and never fill `scratch`. */
+const viewReaders = new WeakSet<object>()
+
+/**
+ * Whether `opened.readAt` is `fromBytes`'s, which returns views of the bytes in memory and never fills
+ * its scratch buffer, so an upload gives it none. A `readAt` of your own (even over a spread
+ * `fromBytes` source) gets one.
+ *
+ * @since 0.2.0
+ * @category predicates
+ */
+export const readsViews = (opened: OpenedMedia): boolean =>
+  opened.readAt !== undefined && viewReaders.has(opened.readAt)
 
 /**
  * A source of media bytes; `R` is what opening it needs (FileSystem for files).
@@ -178,6 +190,13 @@ export const fromFile = (path: string): MediaSource<FileSystem.FileSystem> => ({
   })
 })
 
+/** A `readAt` over bytes in memory: views, no copy (see {@link readsViews}). */
+const viewReader = (bytes: Uint8Array): NonNullable<OpenedMedia["readAt"]> => {
+  const readAt = (offset: number, length: number) => Effect.succeed(bytes.subarray(offset, offset + length))
+  viewReaders.add(readAt)
+  return readAt
+}
+
 /**
  * Bytes already in memory. `name` labels them in errors; give a file name to enable the extension fallback.
  *
@@ -190,8 +209,7 @@ export const fromBytes = (bytes: Uint8Array, name = "bytes"): MediaSource => ({
   open: Effect.succeed({
     size: bytes.byteLength,
     head: bytes.subarray(0, sniffLength),
-    readAt: (offset, length) => Effect.succeed(bytes.subarray(offset, offset + length)),
-    inMemory: true,
+    readAt: viewReader(bytes),
     stream: (pieceSize) =>
       Stream.fromIterable(function*() {
         for (let offset = 0; offset < bytes.byteLength; offset += pieceSize) {

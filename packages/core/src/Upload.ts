@@ -35,7 +35,7 @@ import { rechunk } from "./internal/Rechunk.ts"
 import { type ByteLimits, checkMedia, MediaCategory, resolveCategory } from "./MediaCategory.ts"
 import { MediaClient } from "./MediaClient.ts"
 import { MediaId } from "./MediaId.ts"
-import { fromBytes, type MediaSource, type OpenedMedia } from "./MediaSource.ts"
+import { fromBytes, type MediaSource, type OpenedMedia, readsViews } from "./MediaSource.ts"
 import type { MediaStatus } from "./MediaStatus.ts"
 import { MediaType, resolveMediaType } from "./MediaType.ts"
 import * as OneShot from "./OneShot.ts"
@@ -444,7 +444,7 @@ const sendSegments = (
           const job = yield* takeNext
           if (job === undefined) return
           buffer ??= new Uint8Array(
-            opened.inMemory === true ? 0 : Math.min(initialPlan.chunkSize, initialPlan.totalBytes)
+            readsViews(opened) ? 0 : Math.min(initialPlan.chunkSize, initialPlan.totalBytes)
           )
           const bytes = yield* readAt(job.range.offset, job.range.length, buffer)
           yield* send(job.index, bytes)

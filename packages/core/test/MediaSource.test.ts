@@ -4,7 +4,7 @@ import { Effect, Stream } from "effect"
 import { mkdtempSync, rmSync, truncateSync, utimesSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fromBytes, fromFile, fromStream } from "../src/MediaSource.ts"
+import { fromBytes, fromFile, fromStream, readsViews } from "../src/MediaSource.ts"
 
 const collect = (stream: Stream.Stream<Uint8Array, unknown>) =>
   Stream.runCollect(stream).pipe(Effect.map((pieces) => Buffer.concat(Array.from(pieces))))
@@ -72,8 +72,21 @@ describe("MediaSource.fromFile random access", () => {
         const last = yield* opened.readAt!(8192, 1808, scratch)
         expect(Buffer.from(last).equals(bytes.subarray(8192))).toBe(true)
         yield* opened.verify!
+        expect(readsViews(opened)).toBe(false)
       })
     ).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)))
+
+  it.effect("fromBytes reads views and needs no scratch buffer; a readAt of your own over it does", () =>
+    Effect.gen(function*() {
+      const bytes = new Uint8Array(100).map((_, i) => i)
+      const opened = yield* fromBytes(bytes).open
+      expect(readsViews(opened)).toBe(true)
+      const view = yield* opened.readAt!(10, 20, new Uint8Array(0))
+      expect(view.buffer).toBe(bytes.buffer)
+      expect([...view]).toEqual([...bytes.subarray(10, 30)])
+      const own = { ...opened, readAt: (offset: number, length: number) => opened.readAt!(offset, length, bytes) }
+      expect(readsViews(own)).toBe(false)
+    }))
 
   it.effect("a file that shrinks, grows or is rewritten during the upload fails with reason changed", () =>
     withDir((dir) =>

@@ -610,13 +610,13 @@ const uploadInOneRequest = (
           Effect.gen(function*() {
             // X opened no media, so there is no Adapted event (it names one); the chunked upload reports its own.
             if (error._tag === "NetworkError") yield* pacing.timedOut(round)
+            // The pace starts at the plan's chunk size and only comes down; the chunked upload cuts the
+            // segments not sent yet to it (as `sendSegments` re-cuts).
             const pace = yield* pacing.current
-            // The chunked upload cuts segments not sent yet to the pace's size (as `sendSegments` re-cuts).
-            const chunkSize = Math.min(pace.chunkSize, plan.chunkSize)
             yield* emit(UploadEvent.ChunkedInstead({
               reason: OneShot.declinedBecause(error),
-              chunkSize,
-              segmentCount: Math.ceil(plan.totalBytes / chunkSize),
+              chunkSize: pace.chunkSize,
+              segmentCount: Math.ceil(plan.totalBytes / pace.chunkSize),
               concurrency: pace.concurrency
             }))
             return { _tag: "Refused" } as const

@@ -6,6 +6,7 @@
  *
  * @since 0.2.0
  */
+import * as Duration from "effect/Duration"
 import * as Schema from "effect/Schema"
 import { RateLimitInfo } from "./RateLimit.ts"
 
@@ -319,7 +320,8 @@ export class ProcessingTimeout extends Schema.TaggedError<ProcessingTimeout>()("
 
 /**
  * The whole upload did not finish within its deadline. `phase` is what it was doing (uploading,
- * finalizing, processing); `mediaId` is set once INIT answered, so a saved session can be resumed.
+ * finalizing, processing); `mediaId` is set once INIT answered, and `sessionSaved` once `onSession`
+ * received a session, which `Upload.resume` can then take up.
  *
  * @since 0.2.0
  * @category errors
@@ -327,17 +329,21 @@ export class ProcessingTimeout extends Schema.TaggedError<ProcessingTimeout>()("
 export class DeadlineExceeded extends Schema.TaggedError<DeadlineExceeded>()("DeadlineExceeded", {
   deadlineMillis: Schema.Int,
   phase: Schema.Literals(["preparing", "initializing", "uploading", "finalizing", "processing", "describing"]),
-  mediaId: Schema.optionalKey(Schema.String)
+  mediaId: Schema.optionalKey(Schema.String),
+  /** Whether the upload's `onSession` had received a session to resume from (absent: none was saved). */
+  sessionSaved: Schema.optionalKey(Schema.Boolean)
 }) {
-  /** Whether trying the same again later, unchanged, may succeed (resume the saved session, with a longer deadline). */
+  /** Whether trying the same again later, unchanged, may succeed (with a longer deadline, or resumed). */
   get isRetryable(): boolean {
     return true
   }
   override get message(): string {
     const media = this.mediaId === undefined ? "" : ` (media ${this.mediaId})`
-    return `The upload${media} did not finish within its deadline of ${
-      Math.round(this.deadlineMillis / 1000)
-    } s; it was ${this.phase}. Raise the deadline, or resume the saved session.`
+    const advice = this.sessionSaved === true
+      ? "Resume the saved session (Upload.resume) with a longer deadline or none."
+      : "Upload it again with a longer deadline or none."
+    const deadline = Duration.format(Duration.millis(this.deadlineMillis))
+    return `The upload${media} did not finish within its deadline of ${deadline}; it was ${this.phase}. ${advice}`
   }
 }
 

@@ -675,25 +675,41 @@ const supervise = <A, E, R>(
 ): Effect.Effect<A, E | DeadlineExceeded, R> =>
   Effect.gen(function*() {
     // Where the upload is, for DeadlineExceeded: updated by the events, from any fiber.
-    const where = yield* Ref.make<{ readonly phase: Phase; readonly mediaId: string | undefined }>({
-      phase: "preparing",
-      mediaId: undefined
-    })
+    const where = yield* Ref.make<
+      { readonly phase: Phase; readonly mediaId: string | undefined; readonly sessionSaved: boolean }
+    >({ phase: "preparing", mediaId: undefined, sessionSaved: false })
     const listener = options.onProgress
     const tracking: ProgressListener = (event) =>
       Ref.update(where, (current) => ({
+        ...current,
         phase: phaseOf(event) ?? current.phase,
         mediaId: event._tag === "Initialized" || event._tag === "SegmentSent" ? event.mediaId : current.mediaId
       })).pipe(Effect.andThen(listener === undefined ? Effect.void : listener(event)))
-    const tracked = { ...options, onProgress: tracking }
+    const onSession = options.onSession
+    const tracked: UploadOptions = {
+      ...options,
+      onProgress: tracking,
+      // DeadlineExceeded advises resuming only once a session has been saved.
+      onSession: onSession === undefined ?
+        undefined :
+        (session) =>
+          Effect.andThen(onSession(session), Ref.update(where, (current) => ({ ...current, sessionSaved: true })))
+    }
     const effect = Effect.provideService(run(tracked), CurrentProgressListener, tracking)
     if (options.deadline === undefined) return yield* effect
     const deadlineMillis = Math.round(Duration.toMillis(Duration.fromInputUnsafe(options.deadline)))
     return yield* Effect.timeoutOrElse(effect, {
       duration: Duration.millis(deadlineMillis),
       orElse: () =>
-        Effect.flatMap(Ref.get(where), ({ mediaId, phase }) =>
-          Effect.fail(new DeadlineExceeded({ deadlineMillis, phase, ...(mediaId === undefined ? {} : { mediaId }) })))
+        Effect.flatMap(Ref.get(where), ({ mediaId, phase, sessionSaved }) =>
+          Effect.fail(
+            new DeadlineExceeded({
+              deadlineMillis,
+              phase,
+              ...(mediaId === undefined ? {} : { mediaId }),
+              ...(sessionSaved ? { sessionSaved } : {})
+            })
+          ))
     })
   })
 

@@ -240,6 +240,9 @@ describe("reliability against the emulator's faults", () => {
                 .pipe(Effect.flip)
               expect(error).toMatchObject({ _tag: "DeadlineExceeded", phase: "uploading", deadlineMillis: 250 })
               expect(error._tag === "DeadlineExceeded" && error.mediaId).toMatch(/^\d+$/)
+              // No onSession, so nothing to resume: the advice says so.
+              expect(error).not.toHaveProperty("sessionSaved")
+              expect(error.message).toContain("deadline of 250ms; it was uploading. Upload it again")
               // Requests already on their way when the deadline hit reach the server a moment later;
               // give them that moment, then nothing more may arrive.
               yield* Effect.sleep("200 millis")
@@ -248,6 +251,29 @@ describe("reliability against the emulator's faults", () => {
               expect(emulator.requests().length).toBe(settled)
             })
           )))
+
+        it.effect(`${dialect}: past its deadline with a saved session, resuming it as advised finishes the upload`, () =>
+          run(Effect.gen(function*() {
+            const emulator = yield* Emulator
+            const bytes = png(20 * chunk)
+            let saved: UploadSession | undefined
+            const error = yield* withFaults(
+              [{ step: "APPEND", times: Infinity, fault: Fault.delay(100) }],
+              upload(fromBytes(bytes, "a.png"), {
+                ...options,
+                oneShot: false,
+                deadline: "250 millis",
+                onSession: (session) => Effect.sync(() => (saved = session))
+              }).pipe(Effect.flip)
+            )
+            expect(error).toMatchObject({ _tag: "DeadlineExceeded", sessionSaved: true })
+            expect(error.message).toContain("Resume the saved session (Upload.resume) with a longer deadline or none.")
+            expect(saved?.segmentsDone.length).toBeLessThan(20)
+            const media = yield* resume(saved!, fromBytes(bytes, "a.png"), { concurrency: 2 })
+            expect(media.mediaId).toBe(saved!.mediaId)
+            expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
+            expect(emulator.requests().filter((r) => r.step === "INIT")).toHaveLength(1)
+          })))
 
         it.effect(`${dialect}: resuming with another file of the same size is refused without a request`, () =>
           run(Effect.gen(function*() {

@@ -286,7 +286,8 @@ describe("ClientSettings: every value checked, and named by where it came from",
         api: Option.none(),
         baseUrl: variable("X_MEDIA_BASE_URL", "http://elsewhere:1"),
         auth: Option.some("oauth2" as const),
-        timeout: Option.none()
+        timeout: Option.none(),
+        maxRateLimitWait: Option.none()
       }
       const settings = yield* ClientSettings.resolve(flags, target)
       expect({ baseUrl: settings.baseUrl, scheme: settings.credentials._tag }).toEqual({

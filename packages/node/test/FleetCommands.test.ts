@@ -50,7 +50,7 @@ describe.concurrent("x-media fleet commands", () => {
       expect(run.stderr).toContain("--durable works with one file")
     }))
 
-  it.live("upload --durable refuses standard input, --session and --emulator", () =>
+  it.live("upload --durable refuses standard input, --session, --emulator and the request flags", () =>
     Effect.gen(function*() {
       const stdin = yield* runCli(["upload", "-", "--durable"], credentials)
       expect(stdin.code).toBe(2)
@@ -64,6 +64,14 @@ describe.concurrent("x-media fleet commands", () => {
       const emulator = yield* runCli(["upload", samples.png, "--durable", "--emulator"], {})
       expect(emulator.code).toBe(2)
       expect(emulator.stderr).toContain("--durable cannot be combined with --session or --emulator")
+      const requestFlags = yield* runCli(
+        ["upload", samples.png, "--durable", "--timeout", "30", "--max-rate-limit-wait", "0"],
+        credentials
+      )
+      expect(requestFlags.code).toBe(2)
+      expect(requestFlags.stderr).toContain(
+        "--durable cannot be combined with --timeout or --max-rate-limit-wait: the fleet's workers make the requests"
+      )
     }))
 
   it.live("upload --durable without X_MEDIA_DATABASE_URL says what to set, with exit code 2", () =>

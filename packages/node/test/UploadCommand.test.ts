@@ -71,6 +71,36 @@ describe.concurrent("x-media upload", () => {
       )
     }))
 
+  it.live("--max-rate-limit-wait: a window that resets later fails at once with RateLimited; a shorter one is waited out", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({ processing: { enabled: false } })
+      const upload = (wait: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+        Effect.gen(function*() {
+          x.reset()
+          // X answers INIT 429 once, its window resetting in 2 s.
+          x.setFaults([{ step: "INIT", fault: Fault.rateLimited(2) }])
+          const started = Date.now()
+          const run = yield* runCli(["upload", samples.mp4, "--base-url", x.url, ...wait], { ...oauth1Env(x), ...env })
+          return { run, millis: Date.now() - started, inits: x.requests().filter((r) => r.step === "INIT").length }
+        })
+      for (
+        const [wait, env] of [[["--max-rate-limit-wait", "0"], {}], [[], { X_MEDIA_MAX_RATE_LIMIT_WAIT: "1" }]] as const
+      ) {
+        const refused = yield* upload(wait, env)
+        expect(refused.run.code).toBe(1)
+        expect(refused.run.stderr).toMatch(
+          /^Error: Rate limit exceeded on INIT \(.*\)\. The window resets at \S+; try again after that\.$/m
+        )
+        expect(refused.inits).toBe(1)
+        expect(refused.millis).toBeLessThan(1500)
+      }
+      const waited = yield* upload(["--max-rate-limit-wait", "10"])
+      expect(waited.run.code).toBe(0)
+      expect(waited.run.stderr).toContain("X's rate limit for INIT is used up; waiting until ")
+      expect(waited.inits).toBe(2)
+      expect(waited.millis).toBeGreaterThanOrEqual(1500)
+    }))
+
   it.live("prints only the media id on stdout, and one plain line per phase on stderr without a terminal", () =>
     Effect.gen(function*() {
       const x = yield* emulator({ processing: { checkAfterSecs: 1, inProgressSteps: 1 } })
@@ -193,6 +223,18 @@ describe.concurrent("x-media upload", () => {
       [],
       { X_MEDIA_TIMEOUT: "soon" },
       /^Invalid X_MEDIA_TIMEOUT "soon": must be a number of seconds greater than 0$/
+    ],
+    [
+      "--max-rate-limit-wait -1",
+      ["--max-rate-limit-wait", "-1"],
+      {},
+      /^Invalid --max-rate-limit-wait "-1": must be a number of seconds, 0 or more \(0 never waits\)$/
+    ],
+    [
+      "X_MEDIA_MAX_RATE_LIMIT_WAIT=later",
+      [],
+      { X_MEDIA_MAX_RATE_LIMIT_WAIT: "later" },
+      /^Invalid X_MEDIA_MAX_RATE_LIMIT_WAIT "later": must be a number of seconds, 0 or more/
     ],
     ["an unknown flag", ["--colour"], {}, /^Unknown flag --colour\./],
     ["a non-URL X_MEDIA_BASE_URL", [], { X_MEDIA_BASE_URL: "ftp://example.com" }, /X_MEDIA_BASE_URL/]

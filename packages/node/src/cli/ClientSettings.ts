@@ -1,5 +1,5 @@
 /**
- * Which server, dialect, idle timeout and credentials a command talks to, from its flags (which
+ * Which server, dialect, idle timeout, rate-limit wait and credentials a command talks to, from its flags (which
  * fall back to their variables in `CommonFlags`) and the credentials from the environment. Every
  * value is checked here, before any request: a bad one is an `InvalidOption` naming the flag or
  * variable it came from (a usage error, exit code 2).
@@ -25,6 +25,8 @@ export interface ClientFlags {
   readonly auth: Option.Option<Credentials.Scheme>
   /** `--timeout SECONDS`, else `X_MEDIA_TIMEOUT`. */
   readonly timeout: Option.Option<Setting>
+  /** `--max-rate-limit-wait SECONDS`, else `X_MEDIA_MAX_RATE_LIMIT_WAIT`. */
+  readonly maxRateLimitWait: Option.Option<Setting>
 }
 
 /** A running emulator to talk to instead of X: its URL and the credentials it accepts. */
@@ -42,6 +44,8 @@ export interface ClientSettings {
   readonly baseUrl: string | undefined
   /** The idle timeout, or undefined for the client's default (60 s). */
   readonly idleTimeout: Duration.Duration | undefined
+  /** The longest wait for a rate-limit window, or undefined for the client's default (15 minutes). */
+  readonly maxRateLimitWait: Duration.Duration | undefined
   readonly credentials: Credentials.Credentials
 }
 
@@ -93,6 +97,24 @@ export const resolveTimeout = (
     )
 }
 
+/** `--max-rate-limit-wait`, else its variable, in seconds (0 or more); undefined for the default. */
+export const resolveMaxRateLimitWait = (
+  setting: Option.Option<Setting>
+): Effect.Effect<Duration.Duration | undefined, Errors.InvalidOption> => {
+  const chosen = given(setting)
+  if (chosen === undefined) return Effect.succeed(undefined)
+  const seconds = Number(chosen.value.trim())
+  return Number.isFinite(seconds) && seconds >= 0
+    ? Effect.succeed(Duration.millis(Math.round(seconds * 1000)))
+    : Effect.fail(
+      new Errors.InvalidOption({
+        option: chosen.from,
+        value: chosen.value,
+        detail: "must be a number of seconds, 0 or more (0 never waits)"
+      })
+    )
+}
+
 /**
  * The credentials from the environment. With `--auth`, that scheme must be configured (a
  * preference alone would silently use the other one).
@@ -140,6 +162,7 @@ export interface CheckedFlags {
   readonly dialectChosenBy: string | undefined
   readonly baseUrl: string | undefined
   readonly idleTimeout: Duration.Duration | undefined
+  readonly maxRateLimitWait: Duration.Duration | undefined
 }
 
 /** Checks the flags (and the variables they fell back to); no credential is read. */
@@ -147,6 +170,7 @@ export const checkFlags = (flags: ClientFlags, emulator: boolean): Effect.Effect
   Effect.gen(function*() {
     const dialect = yield* resolveDialect(flags.api)
     const idleTimeout = yield* resolveTimeout(flags.timeout)
+    const maxRateLimitWait = yield* resolveMaxRateLimitWait(flags.maxRateLimitWait)
     if (emulator) {
       const chosen = given(flags.baseUrl)
       if (chosen !== undefined && chosen.from.startsWith("--")) {
@@ -160,7 +184,8 @@ export const checkFlags = (flags: ClientFlags, emulator: boolean): Effect.Effect
       dialect,
       dialectChosenBy: given(flags.api)?.from,
       baseUrl,
-      idleTimeout
+      idleTimeout,
+      maxRateLimitWait
     }
   })
 
@@ -192,5 +217,6 @@ export const layerOptions = (settings: ClientSettings) => ({
   dialect: settings.dialect,
   baseUrl: settings.baseUrl,
   dialectChosenBy: settings.dialectChosenBy,
-  ...(settings.idleTimeout === undefined ? {} : { idleTimeout: settings.idleTimeout })
+  ...(settings.idleTimeout === undefined ? {} : { idleTimeout: settings.idleTimeout }),
+  ...(settings.maxRateLimitWait === undefined ? {} : { retry: { maxRateLimitWait: settings.maxRateLimitWait } })
 })

@@ -1,6 +1,6 @@
 /**
- * The flags shared by the commands that talk to X: `--api`, `--base-url`, `--auth`, `--timeout`
- * and `--json`. The settings that also have an environment variable fall back to it here, with
+ * The flags shared by the commands that talk to X: `--api`, `--base-url`, `--auth`, `--timeout`,
+ * `--max-rate-limit-wait` and `--json`. The settings that also have an environment variable fall back to it here, with
  * `Flag.withFallbackConfig`, and nowhere else: a flag always wins, and a variable a flag replaces
  * is not even read. Each value remembers where it came from, so an error or advice names the
  * input the user actually set (`--base-url`, not `X_MEDIA_BASE_URL`).
@@ -64,6 +64,22 @@ export const timeout = withVariable(
   timeoutVariable
 ).pipe(Flag.optional)
 
+/** The variable of `--max-rate-limit-wait`. */
+export const maxRateLimitWaitVariable = "X_MEDIA_MAX_RATE_LIMIT_WAIT"
+
+/** `--max-rate-limit-wait SECONDS`: the longest wait for a rate-limit window (default the variable, else 900). */
+export const maxRateLimitWait = withVariable(
+  Flag.String("max-rate-limit-wait").pipe(
+    Flag.withMetavar("SECONDS"),
+    Flag.withDescription(
+      "The longest wait for X's rate-limit window to reset (or a Retry-After to pass) before failing with " +
+        `RateLimited, in seconds; 0 never waits. Default: ${maxRateLimitWaitVariable}, else 900 (X's 15-minute window).`
+    )
+  ),
+  "max-rate-limit-wait",
+  maxRateLimitWaitVariable
+).pipe(Flag.optional)
+
 /** `--auth oauth1|oauth2`: which configured credentials to use. */
 export const auth = Flag.Literals("auth", ["oauth1", "oauth2"]).pipe(
   Flag.withDescription(
@@ -79,5 +95,5 @@ export const json = Flag.Boolean("json").pipe(
   Flag.withDefault(false)
 )
 
-/** The flags of `ClientSettings`: `--api`, `--base-url`, `--auth`, `--timeout`. */
-export const client = { api, baseUrl, auth, timeout } as const
+/** The flags of `ClientSettings`: `--api`, `--base-url`, `--auth`, `--timeout`, `--max-rate-limit-wait`. */
+export const client = { api, baseUrl, auth, timeout, maxRateLimitWait } as const

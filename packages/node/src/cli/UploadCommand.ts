@@ -138,6 +138,18 @@ const checkArguments = (input: UploadInput): Effect.Effect<void, UsageError> => 
         })
       )
     }
+    const requestFlags = [input.timeout, input.maxRateLimitWait].flatMap((setting) =>
+      Option.isSome(setting) && setting.value.from.startsWith("--") ? [setting.value.from] : []
+    )
+    if (requestFlags.length > 0) {
+      return Effect.fail(
+        new UsageError({
+          detail: `--durable cannot be combined with ${
+            requestFlags.join(" or ")
+          }: the fleet's workers make the requests, with their own settings.`
+        })
+      )
+    }
   }
   return Effect.void
 }

@@ -230,14 +230,18 @@ class StartOver extends Data.TaggedError("StartOver")<{ readonly chunkSize: numb
 
 const maxSegmentsOf = (options: UploadOptions): number => options.limits?.maxSegments ?? SegmentPlans.maxSegments
 
-/** The pacing of an upload (internal/Pacing): it outlives a start-over, so the upload stays slowed down. */
-const makePacing = (prepared: Prepared, options: UploadOptions) =>
+/**
+ * The pacing of an upload (internal/Pacing): it outlives a start-over, so the upload stays slowed down.
+ * Segments can be cut smaller when the source has random access, or when the media goes in one
+ * request first (`inMemory`): a chunked upload after it sends the bytes that request read.
+ */
+const makePacing = (prepared: Prepared, options: UploadOptions, inMemory = false) =>
   Pacing.make({
     concurrency: prepared.concurrency,
     chunkSize: prepared.plan.chunkSize,
     // Smaller chunks than this would need more segments than X allows.
     minChunkSize: Math.max(Pacing.floorChunkBytes, Math.ceil(prepared.plan.totalBytes / maxSegmentsOf(options))),
-    canRecut: prepared.opened.readAt !== undefined
+    canRecut: inMemory || prepared.opened.readAt !== undefined
   })
 
 /** How one APPEND went: answered, or no answer within the idle time (it is sent again). */
@@ -747,7 +751,7 @@ export const upload = <R>(
         oneRequest
       }))
       yield* annotatePlan(prepared)
-      const pacing = yield* makePacing(prepared, options)
+      const pacing = yield* makePacing(prepared, options, oneRequest)
       const oneShot = oneRequest ? yield* uploadInOneRequest(prepared, source.name, pacing, options) : undefined
       if (oneShot?._tag === "Uploaded") return oneShot.media
       const fingerprint = yield* fingerprintOf(prepared.opened.head)

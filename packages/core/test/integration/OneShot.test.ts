@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Fault } from "@x-media/emulator"
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
 import { createHash, randomBytes } from "node:crypto"
 import type { Dialect } from "../../src/Dialect.ts"
 import { MediaClient } from "../../src/MediaClient.ts"
-import { fromBytes } from "../../src/MediaSource.ts"
+import { fromBytes, fromStream } from "../../src/MediaSource.ts"
 import type { UploadEvent } from "../../src/Progress.ts"
 import { upload, type UploadOptions } from "../../src/Upload.ts"
 import type * as XClient from "../../src/XClient.ts"
@@ -194,35 +194,43 @@ describe("media in one request (v2's one-shot upload, v1.1's simple upload)", ()
         expect((yield* uploadSteps("v1", srt, { mediaType: "text/srt" })).steps).toEqual(chunked)
       }))
 
-    it.effect("an idle timeout of the one request falls back to chunks, which finish", () =>
-      Effect.gen(function*() {
-        const emulator = yield* Emulator
-        emulator.reset()
-        emulator.setFaults([{ step: "UPLOAD", fault: Fault.neverAnswer() }])
-        const bytes = png(4 * 1024 * 1024 + 1000)
-        const events: Array<UploadEvent> = []
-        const media = yield* upload(fromBytes(bytes, "a.png"), { onProgress: (e) => Effect.sync(() => events.push(e)) })
-        emulator.setFaults([])
-        expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
-        // The timeout halved the pace: three segments of 2 MiB at most, two at a time.
-        expect(emulator.requests().map((r) => r.step)).toEqual([
-          "UPLOAD",
-          "INIT",
-          "APPEND",
-          "APPEND",
-          "APPEND",
-          "FINALIZE"
-        ])
-        expect(events.find((e) => e._tag === "ChunkedInstead")).toMatchObject({
-          chunkSize: 2 * 1024 * 1024,
-          segmentCount: 3,
-          concurrency: 2
-        })
-        expect(events.find((e) => e._tag === "ChunkedInstead")).toHaveProperty(
-          "reason",
-          "no answer came within 300ms after the request was sent"
-        )
-      }).pipe(Effect.provide(clientLayer("v2", "oauth1", { idleTimeout: "300 millis" }))))
+    for (
+      const [kind, sourceOf] of [
+        ["bytes", (bytes: Uint8Array) => fromBytes(bytes, "a.png")],
+        // A stream is read once; after the one request its bytes are in memory and cut like bytes.
+        ["a stream", (bytes: Uint8Array) => fromStream(Stream.make(bytes), bytes.byteLength, "a.png")]
+      ] as const
+    ) {
+      it.effect(`an idle timeout of the one request falls back to chunks, which finish (${kind})`, () =>
+        Effect.gen(function*() {
+          const emulator = yield* Emulator
+          emulator.reset()
+          emulator.setFaults([{ step: "UPLOAD", fault: Fault.neverAnswer() }])
+          const bytes = png(4 * 1024 * 1024 + 1000)
+          const events: Array<UploadEvent> = []
+          const media = yield* upload(sourceOf(bytes), { onProgress: (e) => Effect.sync(() => events.push(e)) })
+          emulator.setFaults([])
+          expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))
+          // The timeout halved the pace: three segments of 2 MiB at most, two at a time.
+          expect(emulator.requests().map((r) => r.step)).toEqual([
+            "UPLOAD",
+            "INIT",
+            "APPEND",
+            "APPEND",
+            "APPEND",
+            "FINALIZE"
+          ])
+          expect(events.find((e) => e._tag === "ChunkedInstead")).toMatchObject({
+            chunkSize: 2 * 1024 * 1024,
+            segmentCount: 3,
+            concurrency: 2
+          })
+          expect(events.find((e) => e._tag === "ChunkedInstead")).toHaveProperty(
+            "reason",
+            "no answer came within 300ms after the request was sent"
+          )
+        }).pipe(Effect.provide(clientLayer("v2", "oauth1", { idleTimeout: "300 millis" }))))
+    }
   })
 
   it.layer(emulatorLayer({ rateLimits: { UPLOAD: 1 } }), { excludeTestServices: true })((it) => {

@@ -98,7 +98,9 @@ export class XApiError extends Schema.TaggedError<XApiError>()("XApiError", {
     const said = describeDetails(this.errors) || this.detail || this.title || "no error text"
     const tries = this.attempts === undefined || this.attempts <= 1 ? "" : ` on all ${this.attempts} attempts`
     const advice = this.status >= 500
-      ? `X had a server error${tries}; try again later.`
+      ? this.retryAfter === undefined
+        ? `X had a server error${tries}; try again later.`
+        : `X had a server error${tries} and asked to be tried again at ${this.retryAfter.toISOString()}; try again after that.`
       : "Check the request parameters and the media."
     return `X answered HTTP ${this.status} to ${
       where(this.step, this.segmentIndex)
@@ -342,7 +344,7 @@ export class DeadlineExceeded extends Schema.TaggedError<DeadlineExceeded>()("De
     const advice = this.sessionSaved === true
       ? "Resume the saved session (Upload.resume) with a longer deadline or none."
       : "Upload it again with a longer deadline or none."
-    const deadline = Duration.format(Duration.millis(this.deadlineMillis))
+    const deadline = this.deadlineMillis === 0 ? "0ms" : Duration.format(Duration.millis(this.deadlineMillis))
     return `The upload${media} did not finish within its deadline of ${deadline}; it was ${this.phase}. ${advice}`
   }
 }

@@ -671,17 +671,19 @@ const phaseOf = (event: UploadEvent): Phase | undefined => {
 /**
  * Runs an upload with its progress listener in place (so retries are reported too), and under its
  * deadline when it has one: on expiry the upload is interrupted and fails with DeadlineExceeded
- * naming the phase it was in.
+ * naming the phase it was in. `resumed` is the session a `resume` started from: its caller holds it,
+ * so it can be resumed again.
  */
 const supervise = <A, E, R>(
   options: UploadOptions,
-  run: (options: UploadOptions) => Effect.Effect<A, E, R>
+  run: (options: UploadOptions) => Effect.Effect<A, E, R>,
+  resumed?: UploadSession
 ): Effect.Effect<A, E | DeadlineExceeded, R> =>
   Effect.gen(function*() {
     // Where the upload is, for DeadlineExceeded: updated by the events, from any fiber.
     const where = yield* Ref.make<
       { readonly phase: Phase; readonly mediaId: string | undefined; readonly sessionSaved: boolean }
-    >({ phase: "preparing", mediaId: undefined, sessionSaved: false })
+    >({ phase: "preparing", mediaId: resumed?.mediaId, sessionSaved: resumed !== undefined })
     const listener = options.onProgress
     const tracking: ProgressListener = (event) =>
       Ref.update(where, (current) => ({
@@ -927,7 +929,7 @@ export const resume = <R>(
           Effect.catchTag("StartOver", () => Effect.die(new Error("a resumed upload never starts over")))
         )
       return yield* complete(prepared, sent, options)
-    }))).pipe(
+    })), saved).pipe(
       Effect.withSpan("x-media/Upload.resume", {
         attributes: { "x-media.source": source.name, "x-media.media_id": saved.mediaId }
       })

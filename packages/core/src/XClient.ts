@@ -54,7 +54,8 @@ import { load } from "./XMediaConfig.ts"
  * - `baseDelay`: the first backoff delay (default 500 ms); it doubles per attempt, with jitter.
  * - `maxDelay`: the longest backoff delay (default 20 s).
  * - `maxRateLimitWait`: the longest wait for a rate-limit window to reset or a pause X asked for
- *   (429, `Retry-After`) to end (default 15 minutes); a longer one fails with `RateLimited`.
+ *   (429, `Retry-After`) to end (default 15 minutes), each time the request waits; a longer one
+ *   fails at once: a 429 with `RateLimited`, a 503 with its `XApiError` (which says when).
  *
  * @since 0.2.0
  * @category models

@@ -258,6 +258,18 @@ describe("Retry-After and 429 hold every request of the endpoint group, from any
       })
     }))
 
+  it.effect("503 with a Retry-After beyond maxRateLimitWait is not waited for: it fails at once, saying when", () => {
+    const x = setup(() => ({ status: 503, headers: { "retry-after": "10" }, body: { errors: ["over capacity"] } }), {
+      retry: { maxRateLimitWait: "5 seconds" }
+    })
+    return Effect.gen(function*() {
+      const error = yield* x.run((c) => c.status(id)).pipe(Effect.flip)
+      expect(error).toMatchObject({ _tag: "XApiError", status: 503, attempts: 1 })
+      expect(x.sent).toHaveLength(1)
+      expect(error.message).toMatch(/asked to be tried again at \S+; try again after that\.$/)
+    })
+  })
+
   it.effect("503 with Retry-After as an HTTP date", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(Date.parse("2030-01-01T00:00:00Z"))

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import { Fault } from "@x-media/emulator"
 import { Effect } from "effect"
 import { join } from "node:path"
 import { emulator, oauth1Env, oauth2Env, onlyJson, repoRoot, samples } from "./support/Cli.ts"
@@ -75,6 +76,20 @@ describe.concurrent("x-media post", () => {
       expect(order.at(-1)).toBe("POST")
       expect(order.indexOf("SUBTITLES_CREATE")).toBeGreaterThan(order.lastIndexOf("STATUS"))
       expect(run.stderr).toContain(`Posted ${post?.id} with 1 media`)
+    }))
+
+  it.live("says once when X's rate limit holds the uploads, and posts after the wait", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({ processing: { enabled: false } })
+      // The first INIT is answered 429, its window resetting in 2 s: both images' INITs wait for it.
+      x.setFaults([{ step: "INIT", fault: Fault.rateLimited(2) }])
+      const run = yield* runCli(
+        ["post", "--text", "Two photos", samples.png, samples.png, "--chunked", "--base-url", x.url],
+        oauth1Env(x)
+      )
+      expect(run.code, run.stderr).toBe(0)
+      expect(run.stderr.match(/^X's rate limit for INIT is used up; waiting until \S+\.$/gm)).toHaveLength(1)
+      expect(x.posts()).toHaveLength(1)
     }))
 
   it.live("5 images fail with the combination rule (exit 1) before any request", () =>

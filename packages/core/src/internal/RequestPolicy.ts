@@ -168,6 +168,9 @@ export const make = (retry: RetryOptions, budget: RateBudgetShape): RequestPolic
             return waitable
           }
           if (!isTransient(error) || request.idempotent === false) return false
+          // A pause X asked for (503 with Retry-After) is a wait like a rate limit's, under the same bound.
+          const until = pauseOf(error)
+          if (until !== undefined && until - (yield* Clock.currentTimeMillis) > Duration.toMillis(maxWait)) return false
           const c = yield* Ref.updateAndGet(counts, (c) => ({ ...c, transientFailures: c.transientFailures + 1 }))
           return c.transientFailures < maxAttempts
         })

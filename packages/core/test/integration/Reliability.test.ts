@@ -269,6 +269,11 @@ describe("reliability against the emulator's faults", () => {
             expect(error).toMatchObject({ _tag: "DeadlineExceeded", sessionSaved: true })
             expect(error.message).toContain("Resume the saved session (Upload.resume) with a longer deadline or none.")
             expect(saved?.segmentsDone.length).toBeLessThan(20)
+            // A resume past its own deadline advises resuming again: its caller holds the session.
+            emulator.setFaults([{ step: "APPEND", times: Infinity, fault: Fault.delay(100) }])
+            const again = yield* resume(saved!, fromBytes(bytes, "a.png"), { concurrency: 2, deadline: "150 millis" })
+              .pipe(Effect.flip, Effect.ensuring(Effect.sync(() => emulator.setFaults([]))))
+            expect(again).toMatchObject({ _tag: "DeadlineExceeded", sessionSaved: true, mediaId: saved!.mediaId })
             const media = yield* resume(saved!, fromBytes(bytes, "a.png"), { concurrency: 2 })
             expect(media.mediaId).toBe(saved!.mediaId)
             expect(emulator.media(media.mediaId)?.sha256).toBe(sha256(bytes))

@@ -72,8 +72,8 @@ export const maxRateLimitWait = withVariable(
   Flag.String("max-rate-limit-wait").pipe(
     Flag.withMetavar("SECONDS"),
     Flag.withDescription(
-      "The longest wait for X's rate-limit window to reset (or a Retry-After to pass) before failing with " +
-        `RateLimited, in seconds; 0 never waits. Default: ${maxRateLimitWaitVariable}, else 900 (X's 15-minute window).`
+      "The longest wait, each time, for X's rate-limit window to reset or a Retry-After to pass; a longer one fails " +
+        `at once. In seconds; 0 never waits. Default: ${maxRateLimitWaitVariable}, else 900 (X's 15-minute window).`
     )
   ),
   "max-rate-limit-wait",

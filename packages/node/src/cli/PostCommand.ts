@@ -95,6 +95,9 @@ const post = (input: PostInput) =>
     if (emulator !== undefined) yield* Streams.err(`Started an X emulator at ${emulator.url}; posting to it.\n`)
     const settings = yield* ClientSettings.resolve(input, emulator)
     const subtitles = Option.getOrUndefined(input.subtitles)
+    // A used-up window holds every upload in flight: said once per step and reset time, not per file.
+    const waitsSaid = new Set<string>()
+    const firstSaid = (key: string) => !waitsSaid.has(key) && Boolean(waitsSaid.add(key))
     const media = input.files.map((file, index) => ({
       source: MediaSource.fromFile(file),
       altText: input.altTexts[index],
@@ -113,14 +116,14 @@ const post = (input: PostInput) =>
       media,
       replyTo: Option.getOrUndefined(input.replyTo),
       quote: Option.getOrUndefined(input.quote),
-      onProgress: (event, index) =>
-        event._tag === "Ready"
-          ? Effect.provideService(
-            Streams.err(`${input.files[index]}: media ${event.mediaId} is ready.\n`),
-            Stdio.Stdio,
-            stdio
-          )
-          : Effect.void
+      onProgress: (event, index) => {
+        const line = event._tag === "Ready"
+          ? `${input.files[index]}: media ${event.mediaId} is ready.`
+          : event._tag === "RateLimitWait" && firstSaid(`${event.step} ${event.until.getTime()}`)
+          ? `X's rate limit for ${event.step} is used up; waiting until ${event.until.toISOString()}.`
+          : undefined
+        return line === undefined ? Effect.void : Effect.provideService(Streams.err(`${line}\n`), Stdio.Stdio, stdio)
+      }
     }).pipe(
       Effect.provide(NodeXMedia.layer(ClientSettings.layerOptions(settings))),
       Report.onInterrupt(

@@ -139,14 +139,16 @@ const checkArguments = (input: UploadInput): Effect.Effect<void, UsageError> => 
       )
     }
     const requestFlags = [input.timeout, input.maxRateLimitWait].flatMap((setting) =>
-      Option.isSome(setting) && setting.value.from.startsWith("--") ? [setting.value.from] : []
+      Option.isSome(setting) && setting.value.from.startsWith("--") && setting.value.value.trim() !== ""
+        ? [setting.value.from]
+        : []
     )
     if (requestFlags.length > 0) {
       return Effect.fail(
         new UsageError({
           detail: `--durable cannot be combined with ${
             requestFlags.join(" or ")
-          }: the fleet's workers make the requests, with their own settings.`
+          }: the fleet's workers make the requests, with an idle timeout of 60 s and rate-limit waits of up to 900 s.`
         })
       )
     }

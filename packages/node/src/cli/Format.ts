@@ -1,5 +1,5 @@
 /**
- * Human-readable sizes, rates and durations for the CLI's progress and summaries.
+ * Human-readable sizes, rates, durations and shared lines for the CLI's progress and summaries.
  *
  * @module
  */
@@ -32,3 +32,7 @@ export const duration = (millis: number): string => {
 
 /** `1 segment`, `16 segments`. */
 export const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? "" : "s"}`
+
+/** The line saying a request waits for X's rate-limit window (or a pause X asked for). */
+export const rateLimitWait = (step: string, until: Date): string =>
+  `X's rate limit for ${step} is used up; waiting until ${until.toISOString()}.`

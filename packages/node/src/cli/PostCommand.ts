@@ -120,7 +120,7 @@ const post = (input: PostInput) =>
         const line = event._tag === "Ready"
           ? `${input.files[index]}: media ${event.mediaId} is ready.`
           : event._tag === "RateLimitWait" && firstSaid(`${event.step} ${event.until.getTime()}`)
-          ? `X's rate limit for ${event.step} is used up; waiting until ${event.until.toISOString()}.`
+          ? Format.rateLimitWait(event.step, event.until)
           : undefined
         return line === undefined ? Effect.void : Effect.provideService(Streams.err(`${line}\n`), Stdio.Stdio, stdio)
       }

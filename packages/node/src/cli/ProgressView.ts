@@ -205,7 +205,7 @@ export const make = (options: Options = {}): Effect.Effect<ProgressView, never, 
             const until = event.until.toISOString()
             if (`${event.step} ${until}` === lastWait) return Effect.void
             lastWait = `${event.step} ${until}`
-            return note(`X's rate limit for ${event.step} is used up; waiting until ${until}.`)
+            return note(Format.rateLimitWait(event.step, event.until))
           }
           case "Finalized": {
             const status = event.status

@@ -254,6 +254,19 @@ describe("ClientSettings: every value checked, and named by where it came from",
       }
     }))
 
+  it.effect("the rate-limit wait is in seconds: 0 never waits, blank is the default, negative is refused", () =>
+    Effect.gen(function*() {
+      const millis = (d: Duration.Duration | undefined) => (d === undefined ? undefined : Duration.toMillis(d))
+      expect(millis(yield* ClientSettings.resolveMaxRateLimitWait(flag("max-rate-limit-wait", "0")))).toBe(0)
+      expect(millis(yield* ClientSettings.resolveMaxRateLimitWait(flag("max-rate-limit-wait", "2.5")))).toBe(2500)
+      const blank = variable("X_MEDIA_MAX_RATE_LIMIT_WAIT", " ")
+      expect(yield* ClientSettings.resolveMaxRateLimitWait(blank)).toBeUndefined()
+      for (const value of ["-1", "soon", "Infinity"]) {
+        expect(yield* Effect.flip(ClientSettings.resolveMaxRateLimitWait(flag("max-rate-limit-wait", value))))
+          .toMatchObject({ option: "--max-rate-limit-wait", value })
+      }
+    }))
+
   it.effect("--auth asks for one scheme and says what is missing for it", () =>
     Effect.gen(function*() {
       const oauth1 = withEnv({ X_API_KEY: "k", X_API_SECRET: "s", X_ACCESS_TOKEN: "t", X_ACCESS_TOKEN_SECRET: "ts" })

@@ -79,41 +79,27 @@ export const resolveBaseUrl = (
     )
 }
 
-/** `--timeout`, else `X_MEDIA_TIMEOUT`, in seconds (a positive number); undefined for the default. */
-export const resolveTimeout = (
-  setting: Option.Option<Setting>
+/** A setting in seconds, checked by `valid` (`detail` says what it must be); undefined when not given. */
+const resolveSeconds = (
+  setting: Option.Option<Setting>,
+  valid: (seconds: number) => boolean,
+  detail: string
 ): Effect.Effect<Duration.Duration | undefined, Errors.InvalidOption> => {
   const chosen = given(setting)
   if (chosen === undefined) return Effect.succeed(undefined)
   const seconds = Number(chosen.value.trim())
-  return Number.isFinite(seconds) && seconds > 0
+  return Number.isFinite(seconds) && valid(seconds)
     ? Effect.succeed(Duration.millis(Math.round(seconds * 1000)))
-    : Effect.fail(
-      new Errors.InvalidOption({
-        option: chosen.from,
-        value: chosen.value,
-        detail: "must be a number of seconds greater than 0"
-      })
-    )
+    : Effect.fail(new Errors.InvalidOption({ option: chosen.from, value: chosen.value, detail }))
 }
 
+/** `--timeout`, else `X_MEDIA_TIMEOUT`, in seconds (a positive number); undefined for the default. */
+export const resolveTimeout = (setting: Option.Option<Setting>) =>
+  resolveSeconds(setting, (seconds) => seconds > 0, "must be a number of seconds greater than 0")
+
 /** `--max-rate-limit-wait`, else its variable, in seconds (0 or more); undefined for the default. */
-export const resolveMaxRateLimitWait = (
-  setting: Option.Option<Setting>
-): Effect.Effect<Duration.Duration | undefined, Errors.InvalidOption> => {
-  const chosen = given(setting)
-  if (chosen === undefined) return Effect.succeed(undefined)
-  const seconds = Number(chosen.value.trim())
-  return Number.isFinite(seconds) && seconds >= 0
-    ? Effect.succeed(Duration.millis(Math.round(seconds * 1000)))
-    : Effect.fail(
-      new Errors.InvalidOption({
-        option: chosen.from,
-        value: chosen.value,
-        detail: "must be a number of seconds, 0 or more (0 never waits)"
-      })
-    )
-}
+export const resolveMaxRateLimitWait = (setting: Option.Option<Setting>) =>
+  resolveSeconds(setting, (seconds) => seconds >= 0, "must be a number of seconds, 0 or more (0 never waits)")
 
 /**
  * The credentials from the environment. With `--auth`, that scheme must be configured (a

@@ -97,10 +97,11 @@ export class XApiError extends Schema.TaggedError<XApiError>()("XApiError", {
   override get message(): string {
     const said = describeDetails(this.errors) || this.detail || this.title || "no error text"
     const tries = this.attempts === undefined || this.attempts <= 1 ? "" : ` on all ${this.attempts} attempts`
-    const advice = this.status >= 500
+    const trouble = this.status === 408 ? "X stopped waiting for the request" : "X had a server error"
+    const advice = this.isRetryable
       ? this.retryAfter === undefined
-        ? `X had a server error${tries}; try again later.`
-        : `X had a server error${tries} and asked to be tried again at ${this.retryAfter.toISOString()}; try again after that.`
+        ? `${trouble}${tries}; try again later.`
+        : `${trouble}${tries} and asked to be tried again at ${this.retryAfter.toISOString()}; try again after that.`
       : "Check the request parameters and the media."
     return `X answered HTTP ${this.status} to ${
       where(this.step, this.segmentIndex)
@@ -382,9 +383,11 @@ export class NetworkError extends Schema.TaggedError<NetworkError>()("NetworkErr
     const check = this.hostIsOverride === true
       ? `Check that the server at ${this.host} (the base URL you set) is running and reachable.`
       : "Check the network connection to X (DNS, proxy, firewall)."
-    const slow = this.timedOut
+    const slow = !this.timedOut
+      ? ""
+      : this.step === "APPEND" || this.step === "UPLOAD"
       ? " On a slow or unsteady link, raise the idle timeout (idleTimeout), or send fewer and smaller segments at once (concurrency, chunkSize)."
-      : ""
+      : " On a slow or unsteady link, raise the idle timeout (idleTimeout)."
     return `The ${
       where(this.step, this.segmentIndex)
     } request to ${this.endpoint}${on} ${what}${tries}: ${this.reason}. ${check}${slow}`
@@ -416,7 +419,7 @@ export class MalformedResponse extends Schema.TaggedError<MalformedResponse>()("
   override get message(): string {
     return `X's answer to ${this.step} (${this.endpoint}, HTTP ${this.status}) could not be read: ${this.problem}. Body starts with: ${
       JSON.stringify(this.bodyExcerpt)
-    }`
+    }. X or a proxy on the way garbled it; try again later.`
   }
 }
 

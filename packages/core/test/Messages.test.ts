@@ -5,7 +5,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { NetworkError } from "../src/Errors.ts"
+import { MalformedResponse, NetworkError, XApiError } from "../src/Errors.ts"
 import { checkMedia } from "../src/MediaCategory.ts"
 import { fromBytes } from "../src/MediaSource.ts"
 import { resolveMediaType } from "../src/MediaType.ts"
@@ -110,6 +110,32 @@ describe("NetworkError", () => {
     expect(slow).toContain(
       "raise the idle timeout (idleTimeout), or send fewer and smaller segments at once (concurrency, chunkSize)"
     )
+    // A request without segments (STATUS, INIT, FINALIZE, the post) is not helped by smaller segments.
+    const status = failure({ step: "STATUS", endpoint: "GET /2/media/upload", timedOut: true, reason: "no answer" })
+    expect(status.message).toMatch(/raise the idle timeout \(idleTimeout\)\.$/)
+    expect(status.message).not.toMatch(/segments|concurrency|chunkSize/)
+  })
+})
+
+describe("XApiError and MalformedResponse", () => {
+  const apiError = (status: number) =>
+    new XApiError({ step: "INIT", endpoint: "POST /2/media/upload/initialize", status, errors: [] })
+
+  it("a 408 is X's time-out, worth trying again: not a request to fix", () => {
+    expect(apiError(408).message).toMatch(/X stopped waiting for the request; try again later\.$/)
+    expect(apiError(503).message).toMatch(/X had a server error; try again later\.$/)
+    expect(apiError(400).message).toMatch(/Check the request parameters and the media\.$/)
+  })
+
+  it("a garbled answer says what to do about it", () => {
+    const error = new MalformedResponse({
+      step: "INIT",
+      endpoint: "POST /2/media/upload/initialize",
+      status: 200,
+      problem: "the body is not JSON",
+      bodyExcerpt: "<html>"
+    })
+    expect(error.message).toMatch(/Body starts with: "<html>"\. X or a proxy on the way garbled it; try again later\.$/)
   })
 })
 

@@ -165,13 +165,40 @@ describe.concurrent("CLI messages that hold when followed", () => {
       )
       expect(short.code).toBe(1)
       expect(onlyJson(short.stdout)["error"]).toMatchObject({ _tag: "NetworkError", timedOut: true, step: "INIT" })
-      expect(short.stderr).toContain(
-        "raise --timeout SECONDS (or X_MEDIA_TIMEOUT), or lower --concurrency and --chunk-size"
-      )
+      // INIT carries no segment: smaller or fewer segments would not help it.
+      expect(short.stderr).toContain("On a slow or unsteady link: raise --timeout SECONDS (or X_MEDIA_TIMEOUT).\n")
+      expect(short.stderr).not.toContain("--concurrency")
       const longer = yield* runCli(["upload", samples.png, "--base-url", x.url, "--json"], {
         ...oauth1Env(x),
         X_MEDIA_TIMEOUT: "10"
       })
       expect(longer.code, longer.stderr).toBe(0)
+    }))
+
+  it.live("status and post give the same advice in their own flags (status has no --concurrency)", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({
+        processing: { enabled: false },
+        faults: (["STATUS", "UPLOAD", "INIT"] as const).map((step) => ({
+          step,
+          times: Infinity,
+          fault: Fault.delay(700)
+        }))
+      })
+      const status = yield* runCli(
+        ["status", "1880028106020515840", "--base-url", x.url, "--timeout", "0.2"],
+        oauth1Env(x)
+      )
+      expect(status.code).toBe(1)
+      expect(status.stderr).toContain("That base URL was set with --base-url.\n")
+      expect(status.stderr).toContain("On a slow or unsteady link: raise --timeout SECONDS (or X_MEDIA_TIMEOUT).\n")
+      expect(status.stderr).not.toContain("--concurrency")
+      const post = yield* runCli(
+        ["post", "--text", "A photo", samples.png, "--base-url", x.url, "--timeout", "0.2"],
+        oauth1Env(x)
+      )
+      expect(post.code).toBe(1)
+      expect(post.stderr).toContain("That base URL was set with --base-url.\n")
+      expect(post.stderr).toContain("On a slow or unsteady link: raise --timeout SECONDS (or X_MEDIA_TIMEOUT).\n")
     }))
 })

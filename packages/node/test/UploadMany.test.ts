@@ -2,6 +2,7 @@
  * `x-media upload FILE…` with several files, and `-` for standard input (issue #14).
  */
 import { describe, expect, it } from "@effect/vitest"
+import { Fault } from "@x-media/emulator"
 import { Effect, Stream } from "effect"
 import { createHash } from "node:crypto"
 import { readdirSync, readFileSync } from "node:fs"
@@ -69,6 +70,28 @@ describe.concurrent("x-media upload with several files", () => {
       expect(plain.code).toBe(1)
       expect(plain.stdout).toMatch(/^\d{1,19}\n$/)
       expect(plain.stderr).toContain(`Error: ${samples.gif}: X answered HTTP 400 to INIT`)
+    }))
+
+  it.live("each failed file gets the CLI's advice in flags, as one file does", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({
+        processing: { enabled: false },
+        faults: [{ step: "INIT", times: Infinity, fault: Fault.delay(700) }]
+      })
+      const run = yield* runCli(
+        ["upload", samples.gif, samples.mp4, "--base-url", x.url, "--timeout", "0.2"],
+        oauth1Env(x)
+      )
+      expect(run.code).toBe(1)
+      for (const file of [samples.gif, samples.mp4]) {
+        expect(run.stderr).toMatch(
+          new RegExp(
+            `^Error: ${file}: The INIT request .*\\nThat base URL was set with --base-url\\.\\n` +
+              "On a slow or unsteady link: raise --timeout SECONDS \\(or X_MEDIA_TIMEOUT\\)\\.$",
+            "m"
+          )
+        )
+      }
     }))
 
   it.live("every file is checked before anything is sent", () =>
@@ -143,7 +166,10 @@ describe("x-media upload - (standard input)", () => {
         _tag: "StandardInputTooLarge",
         limit: 5_242_880,
         category: "tweet_image",
-        message: expect.stringContaining("Pipe a smaller file, or give it by path.")
+        // By path X would refuse the same bytes: the advice is about the media and its category.
+        message: expect.stringContaining(
+          "Compress or shorten it, or give the --category that fits the media if tweet_image does not."
+        )
       })
       expect(x.requests()).toEqual([])
       expect(spoolDirectories()).toEqual(before)

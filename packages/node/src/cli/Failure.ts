@@ -59,8 +59,11 @@ export class StandardInputTooLarge extends Schema.TaggedError<StandardInputTooLa
 }) {
   override get message(): string {
     const of = this.category === undefined ? "any media category" : this.category
-    return `Standard input has more than ${this.limit} bytes, X's limit for ${of}; reading stopped there and nothing was sent. ` +
-      `Pipe a smaller file, or give it by path.`
+    // X would refuse the same bytes given by path: the limit is X's, not the pipe's.
+    const advice = this.category === undefined
+      ? "X takes no larger media: compress or shorten it."
+      : `Compress or shorten it, or give the --category that fits the media if ${this.category} does not.`
+    return `Standard input has more than ${this.limit} bytes, X's limit for ${of}; reading stopped there and nothing was sent. ${advice}`
   }
 }
 

@@ -149,5 +149,10 @@ const printPosted = (published: Post.Published) =>
 export const handler = (input: PostInput) =>
   post(input).pipe(
     Effect.flatMap((published) => (input.json ? Output.printJson(postJson(published)) : printPosted(published))),
-    Report.reportFailure(input.json, "post")
+    // The embedded emulator replaces any base URL of the environment: then the user set none.
+    Report.reportFailure(
+      input.json,
+      "post",
+      Report.networkNote(input.emulator ? undefined : Option.getOrUndefined(input.baseUrl)?.from)
+    )
   )

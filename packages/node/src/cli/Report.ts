@@ -19,10 +19,11 @@ export type Note = (failure: CliFailure) => Effect.Effect<string | undefined>
 
 /**
  * Advice in the CLI's terms for a failure to reach the server: for an idle timeout, the flags
- * that change what is sent (the library's message names its options); for a base URL the user
- * set, the flag or variable it was set with (`baseUrlChosenBy`).
+ * that change what is sent (the library's message names its options; `--concurrency` and
+ * `--chunk-size` only where the command has them and the request carried a segment); for a base
+ * URL the user set, the flag or variable it was set with (`baseUrlChosenBy`).
  */
-export const networkNote = (baseUrlChosenBy: string | undefined): Note => (failure) =>
+export const networkNote = (baseUrlChosenBy: string | undefined, segmentFlags = true): Note => (failure) =>
   Effect.sync(() => {
     if (failure._tag === "UploadStalled") {
       // The upload already sent fewer and smaller segments: more idle time is what is left to change.
@@ -34,8 +35,11 @@ export const networkNote = (baseUrlChosenBy: string | undefined): Note => (failu
       lines.push(`That base URL was set with ${baseUrlChosenBy}.`)
     }
     if (failure.timedOut) {
+      const segments = segmentFlags && (failure.step === "APPEND" || failure.step === "UPLOAD")
       lines.push(
-        `On a slow or unsteady link: raise --timeout SECONDS (or ${timeoutVariable}), or lower --concurrency and --chunk-size.`
+        `On a slow or unsteady link: raise --timeout SECONDS (or ${timeoutVariable})${
+          segments ? ", or lower --concurrency and --chunk-size" : ""
+        }.`
       )
     }
     return lines.length === 0 ? undefined : lines.join("\n")

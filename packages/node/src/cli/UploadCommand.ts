@@ -208,9 +208,11 @@ const uploadOne = (
           Effect.andThen(sessionFile.save(session))
         )
     const interrupted = Effect.map(Ref.get(state), ({ latest }) => {
-      if (
-        sessionFile === undefined
-      ) return "Interrupted; nothing was saved. Add --session FILE to make an upload resumable."
+      if (sessionFile === undefined) {
+        return input.files[0] === StandardInput.marker
+          ? "Interrupted; nothing was saved. To make an upload resumable, give the file by path with --session FILE."
+          : "Interrupted; nothing was saved. Add --session FILE to make an upload resumable."
+      }
       if (latest === undefined) return `Interrupted before X opened an upload session; nothing to resume.`
       return `Interrupted. The upload session of media ${latest.mediaId} (${
         describeSession(latest)
@@ -256,14 +258,17 @@ const uploadMany = (
     Report.onInterrupt(input.json, Effect.succeed("Interrupted; nothing was saved (several files cannot be resumed)."))
   )
 
-/** Prints the outcomes of several uploads; fails with CliExit (code 1) when any failed. */
-const reportMany = (input: UploadInput, outcomes: ReadonlyArray<Outcome>) =>
+/** Prints the outcomes of several uploads (each failure with its note); fails with CliExit (code 1) when any failed. */
+const reportMany = (input: UploadInput, outcomes: ReadonlyArray<Outcome>, note: Report.Note) =>
   Effect.gen(function*() {
     for (const outcome of outcomes) {
       if (outcome._tag === "Uploaded") {
         if (!input.json) yield* Output.printUploaded(outcome.media, outcome.file)
       } else {
-        yield* Streams.err(`Error: ${outcome.file}: ${reported(outcome.failure).message}\n`)
+        const added = yield* note(outcome.failure)
+        yield* Streams.err(
+          `Error: ${outcome.file}: ${reported(outcome.failure).message}\n${added === undefined ? "" : `${added}\n`}`
+        )
       }
     }
     if (input.json) {
@@ -286,7 +291,8 @@ export const handler = (input: UploadInput) =>
     const state = yield* Ref.make<SessionState>({ path: undefined, latest: undefined })
     // The embedded emulator replaces any base URL of the environment: then the user set none.
     const baseUrlChosenBy = input.emulator ? undefined : Option.getOrUndefined(input.baseUrl)?.from
-    const note = Report.notes(resumeNote(state), Report.networkNote(baseUrlChosenBy))
+    const network = Report.networkNote(baseUrlChosenBy)
+    const note = Report.notes(resumeNote(state), network)
     const run = Effect.gen(function*() {
       const { options, sources } = yield* prepare(input)
       const emulator = input.emulator ? yield* EmbeddedEmulator.start(EmbeddedEmulator.demoOptions) : undefined
@@ -312,5 +318,5 @@ export const handler = (input: UploadInput) =>
         ? Output.printJson(Output.mediaJson(result.media))
         : Output.printUploaded(result.media, file)
     }
-    return yield* reportMany(input, result.outcomes)
+    return yield* reportMany(input, result.outcomes, network)
   })

@@ -74,7 +74,8 @@ describe.concurrent("x-media upload --session", () => {
     Effect.gen(function*() {
       const x = yield* emulator({
         processing: { checkAfterSecs: 0 },
-        faults: [{ step: "APPEND", segmentIndex: 2, fault: Fault.httpError(400) }]
+        // Segment 2 stalls (UploadStalled after 3 idle times): a rerun may get past it.
+        faults: [{ step: "APPEND", segmentIndex: 2, times: Infinity, fault: Fault.delay(1000) }]
       })
       const dir = yield* tempDir
       const file = writeFile(dir, "clip.mp4", mp4Bytes(3 * 4096))
@@ -88,6 +89,8 @@ describe.concurrent("x-media upload --session", () => {
         "4096",
         "--concurrency",
         "1",
+        "--timeout",
+        "0.2",
         "--session",
         sessionPath
       ]
@@ -95,7 +98,7 @@ describe.concurrent("x-media upload --session", () => {
       const failed = yield* runCli(args, env)
       expect(failed.code).toBe(1)
       expect(failed.stderr).toMatch(
-        /Error: X answered HTTP 400 to APPEND of segment 2[^\n]*\nThe upload session of media \d+ \(2 of 3 segments on X\) is kept in /
+        /^Error: [^\n]*segment 2[^\n]*\nThe upload session of media \d+ \(2 of 3 segments on X\) is kept in [^\n]*; run the same command again to resume it\.\nTo allow more idle time: --timeout SECONDS/mi
       )
       expect(existsSync(sessionPath)).toBe(true)
 
@@ -110,23 +113,53 @@ describe.concurrent("x-media upload --session", () => {
       expect(existsSync(sessionPath)).toBe(false)
     }))
 
-  it.live("a FINALIZE answered 400 (X refuses the file) removes the session instead of advising a rerun", () =>
+  for (const step of ["FINALIZE", "APPEND"] as const) {
+    it.live(`${step} answered 400 (X refuses the request as it is) removes the session instead of advising a rerun`, () =>
+      Effect.gen(function*() {
+        const x = yield* emulator({
+          processing: { enabled: false },
+          faults: [{ step, fault: { _tag: "HttpError", status: 400 } }]
+        })
+        const dir = yield* tempDir
+        const file = writeFile(dir, "clip.mp4", mp4Bytes(2 * 4096))
+        const sessionPath = join(dir, "s.json")
+        const run = yield* runCli(
+          ["upload", file, "--base-url", x.url, "--chunk-size", "4096", "--session", sessionPath],
+          oauth1Env(x)
+        )
+        expect(run.code).toBe(1)
+        expect(run.stderr).toMatch(new RegExp(`Error: X answered HTTP 400 to ${step}`))
+        expect(run.stderr).not.toContain("is kept in")
+        expect(existsSync(sessionPath)).toBe(false)
+      }))
+  }
+
+  it.live("a session that could not be saved is not claimed to be kept", () =>
     Effect.gen(function*() {
       const x = yield* emulator({
         processing: { enabled: false },
-        faults: [{ step: "FINALIZE", fault: { _tag: "HttpError", status: 400 } }]
+        faults: [{ step: "APPEND", times: Infinity, fault: Fault.delay(1000) }]
       })
       const dir = yield* tempDir
       const file = writeFile(dir, "clip.mp4", mp4Bytes(2 * 4096))
-      const sessionPath = join(dir, "s.json")
+      const sessionPath = join(dir, "no such directory", "s.json")
       const run = yield* runCli(
-        ["upload", file, "--base-url", x.url, "--chunk-size", "4096", "--session", sessionPath],
+        ["upload", file, "--base-url", x.url, "--chunk-size", "4096", "--timeout", "0.2", "--session", sessionPath],
         oauth1Env(x)
       )
       expect(run.code).toBe(1)
-      expect(run.stderr).toMatch(/Error: X answered HTTP 400 to FINALIZE/)
+      expect(run.stderr).toContain(`Could not save the upload session to ${sessionPath}`)
       expect(run.stderr).not.toContain("is kept in")
-      expect(existsSync(sessionPath)).toBe(false)
+    }))
+
+  it.live("--session with --emulator is a usage error: the embedded emulator ends with the command", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const file = writeFile(dir, "clip.mp4", mp4Bytes(5000))
+      const run = yield* runCli(["upload", file, "--emulator", "--session", join(dir, "s.json")], {})
+      expect(run.code).toBe(2)
+      expect(run.stderr).toContain("--session cannot be combined with --emulator")
+      expect(existsSync(join(dir, "s.json"))).toBe(false)
     }))
 
   it.live("a file that is not a session is a usage error, and nothing is sent", () =>

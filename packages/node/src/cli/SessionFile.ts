@@ -22,14 +22,17 @@ export interface SessionFile {
    * cannot be read or is not an x-media session.
    */
   readonly load: Effect.Effect<Option.Option<UploadSession.UploadSession>, UsageError>
-  /** Saves a session atomically. Never fails: a failed write is reported to `onWriteError`. */
-  readonly save: (session: UploadSession.UploadSession) => Effect.Effect<void>
+  /**
+   * Saves a session atomically. Never fails: a failed write is reported to `onWriteError`. Succeeds
+   * with whether FILE now holds this session or a later one of the same media (false: the write failed).
+   */
+  readonly save: (session: UploadSession.UploadSession) => Effect.Effect<boolean>
   /** Deletes FILE (after a successful upload); a missing FILE is fine. */
   readonly remove: Effect.Effect<void>
 }
 
 /** How far a session has got: finalized beats any number of segments. */
-const progressOf = (session: UploadSession.UploadSession): number =>
+export const progressOf = (session: UploadSession.UploadSession): number =>
   session.finalized ? Number.MAX_SAFE_INTEGER : session.segmentsDone.length
 
 /**
@@ -70,12 +73,15 @@ export const make = (
     const save = (session: UploadSession.UploadSession) =>
       Effect.gen(function*() {
         const progress = progressOf(session)
-        if (saved !== undefined && saved.mediaId === session.mediaId && saved.progress > progress) return
+        if (saved !== undefined && saved.mediaId === session.mediaId && saved.progress > progress) return true
         yield* fs.writeFileString(temporary, `${UploadSession.encodeSession(session)}\n`)
         yield* fs.rename(temporary, path)
         saved = { mediaId: session.mediaId, progress }
+        return true
       }).pipe(
-        Effect.catch((error) => onWriteError(`Could not save the upload session to ${path}: ${error.message}`)),
+        Effect.catch((error) =>
+          Effect.as(onWriteError(`Could not save the upload session to ${path}: ${error.message}`), false)
+        ),
         lock.withPermit,
         Effect.uninterruptible
       )

@@ -48,16 +48,21 @@ const describeSession = (session: UploadSession.UploadSession) =>
 /** What is known about the saved session as the upload goes, for the notes after a failure or an interrupt. */
 interface SessionState {
   readonly path: string | undefined
+  /** The furthest session FILE holds (loaded, or written by this run). */
   readonly latest: UploadSession.UploadSession | undefined
+  /** A save failed (a warning said so): FILE may lack what X has, or not exist. */
+  readonly saveFailed: boolean
 }
 
 /**
  * X refused the media itself or it expired: a rerun would get the same answer, so its session is of no
- * use any more. A FINALIZE answered 400 is X judging the whole file (InvalidMedia: an unsupported format).
+ * use any more. A FINALIZE answered 400 is X judging the whole file (InvalidMedia: an unsupported format);
+ * any other 4xx but 408 is X refusing the request as it is (an APPEND of a media id X does not know,
+ * code 324), which a resume would send again.
  */
 const refusedByX = (failure: CliFailure): boolean =>
   failure._tag === "ProcessingFailed" || failure._tag === "MediaExpired" ||
-  (failure._tag === "XApiError" && failure.step === "FINALIZE" && failure.status === 400)
+  (failure._tag === "XApiError" && failure.status < 500 && failure.status !== 408)
 
 /** Failures after which the session is worth keeping: not when the media is dead or the input is wrong. */
 const resumable = (failure: CliFailure): boolean => {
@@ -69,6 +74,7 @@ const resumable = (failure: CliFailure): boolean => {
     case "MalformedResponse":
     case "AuthenticationFailed":
     case "ProcessingTimeout":
+    case "UploadStalled":
       return true
     default:
       return false
@@ -83,23 +89,17 @@ const resumeNote = (state: Ref.Ref<SessionState>): Report.Note => (failure) =>
       : `The upload session of media ${latest.mediaId} (${describeSession(latest)}) is kept in ${path}; ` +
         `run the same command again to resume it.`)
 
-/**
- * The session saved in the file, when it can still be resumed: an expired one, or one from an
- * earlier run of the embedded emulator (a server that no longer exists), is set aside with a note.
- */
-const usableSession = (file: SessionFile.SessionFile, emulatorUrl: string | undefined) =>
+/** The session saved in the file, when it can still be resumed: an expired one is set aside with a note. */
+const usableSession = (file: SessionFile.SessionFile) =>
   Effect.gen(function*() {
     const saved = yield* file.load
     if (Option.isNone(saved)) return saved
     const session = saved.value
     const now = yield* Clock.currentTimeMillis
-    const stale = now >= session.expiresAt.getTime()
-      ? `expired at ${session.expiresAt.toISOString()}`
-      : emulatorUrl !== undefined && session.baseUrl !== emulatorUrl
-      ? "belongs to an earlier emulator run"
-      : undefined
-    if (stale === undefined) return saved
-    yield* Streams.err(`The saved session for media ${session.mediaId} ${stale}; starting a new upload.\n`)
+    if (now < session.expiresAt.getTime()) return saved
+    yield* Streams.err(
+      `The saved session for media ${session.mediaId} expired at ${session.expiresAt.toISOString()}; starting a new upload.\n`
+    )
     return Option.none<UploadSession.UploadSession>()
   })
 
@@ -114,6 +114,14 @@ const checkArguments = (input: UploadInput): Effect.Effect<void, UsageError> => 
   if (Option.isSome(input.session) && input.files.length > 1) {
     return Effect.fail(
       new UsageError({ detail: "--session works with one file; upload the files one by one to resume each." })
+    )
+  }
+  if (Option.isSome(input.session) && input.emulator) {
+    return Effect.fail(
+      new UsageError({
+        detail:
+          "--session cannot be combined with --emulator: the embedded emulator and its uploads end with the command, so there is nothing to resume."
+      })
     )
   }
   if (Option.isSome(input.session) && fromStdin > 0) {
@@ -184,7 +192,6 @@ const uploadOne = (
   input: UploadInput,
   source: MediaSource.MediaSource<FileSystem.FileSystem>,
   options: UploadFlags.CheckedOptions,
-  emulatorUrl: string | undefined,
   state: Ref.Ref<SessionState>
 ) =>
   Effect.gen(function*() {
@@ -199,21 +206,31 @@ const uploadOne = (
           )
       )
       : undefined
-    const saved = sessionFile === undefined ? Option.none() : yield* usableSession(sessionFile, emulatorUrl)
-    yield* Ref.set(state, { path: sessionFile?.path, latest: Option.getOrUndefined(saved) })
+    const saved = sessionFile === undefined ? Option.none() : yield* usableSession(sessionFile)
+    yield* Ref.set(state, { path: sessionFile?.path, latest: Option.getOrUndefined(saved), saveFailed: false })
+    // The notes after a failure or an interrupt speak of what FILE holds: a session counts once written.
     const onSession = sessionFile === undefined
       ? undefined
       : (session: UploadSession.UploadSession) =>
-        Ref.update(state, (current) => ({ ...current, latest: session })).pipe(
-          Effect.andThen(sessionFile.save(session))
-        )
-    const interrupted = Effect.map(Ref.get(state), ({ latest }) => {
+        Effect.flatMap(sessionFile.save(session), (written) =>
+          Ref.update(state, (current) =>
+            !written
+              ? { ...current, saveFailed: true }
+              : current.latest !== undefined && current.latest.mediaId === session.mediaId &&
+                  SessionFile.progressOf(current.latest) > SessionFile.progressOf(session)
+              ? current
+              : { ...current, latest: session }))
+    const interrupted = Effect.map(Ref.get(state), ({ latest, saveFailed }) => {
       if (sessionFile === undefined) {
         return input.files[0] === StandardInput.marker
           ? "Interrupted; nothing was saved. To make an upload resumable, give the file by path with --session FILE."
           : "Interrupted; nothing was saved. Add --session FILE to make an upload resumable."
       }
-      if (latest === undefined) return `Interrupted before X opened an upload session; nothing to resume.`
+      if (latest === undefined) {
+        return saveFailed
+          ? `Interrupted; the upload session could not be saved in ${sessionFile.path} (see the warning above), so there is nothing to resume.`
+          : `Interrupted before X opened an upload session; nothing to resume.`
+      }
       return `Interrupted. The upload session of media ${latest.mediaId} (${
         describeSession(latest)
       }) is saved in ${sessionFile.path}; ` +
@@ -288,7 +305,7 @@ const reportMany = (input: UploadInput, outcomes: ReadonlyArray<Outcome>, note: 
 /** Runs `x-media upload <file…> [flags]`: imported by `Commands` when the command runs. */
 export const handler = (input: UploadInput) =>
   Effect.gen(function*() {
-    const state = yield* Ref.make<SessionState>({ path: undefined, latest: undefined })
+    const state = yield* Ref.make<SessionState>({ path: undefined, latest: undefined, saveFailed: false })
     // The embedded emulator replaces any base URL of the environment: then the user set none.
     const baseUrlChosenBy = input.emulator ? undefined : Option.getOrUndefined(input.baseUrl)?.from
     const network = Report.networkNote(baseUrlChosenBy)
@@ -305,7 +322,7 @@ export const handler = (input: UploadInput) =>
       const layer = NodeXMedia.layer(ClientSettings.layerOptions(settings))
       const only = sources.length === 1 ? sources[0] : undefined
       if (only !== undefined) {
-        const media = yield* uploadOne(input, only, options, emulator?.url, state).pipe(Effect.provide(layer))
+        const media = yield* uploadOne(input, only, options, state).pipe(Effect.provide(layer))
         return { _tag: "One", media } as const
       }
       const outcomes = yield* uploadMany(input, sources, options).pipe(Effect.provide(layer))

@@ -7,10 +7,11 @@
  *
  * @module
  */
-import { Console, Effect } from "effect"
+import { Console, Data, Effect } from "effect"
 import { Command, Flag } from "effect/cli"
+import * as Runtime from "effect/Runtime"
 import { createRequire } from "node:module"
-import { Emulator, type EmulatorHandle } from "./Emulator.ts"
+import { Emulator, type EmulatorHandle, type EmulatorStartError } from "./Emulator.ts"
 
 /** The `NAME=value` lines printed at start-up. */
 export const environmentLines = (emulator: EmulatorHandle): ReadonlyArray<string> => [
@@ -30,6 +31,22 @@ export const version: string = (() => {
     ? manifest.version
     : "unknown"
 })()
+
+/**
+ * The emulator could not start, and said why in one line on stderr: the process exits 1 and the
+ * runtime logs nothing more (no stack trace).
+ */
+export class StartFailed extends Data.TaggedError("StartFailed")<{ readonly reason: string }> {
+  override readonly [Runtime.errorExitCode]: number = 1
+  override readonly [Runtime.errorReported]: boolean = false
+}
+
+/** The most specific text a start-up error carries: its own message, else its cause's (`EADDRINUSE …`). */
+const reasonOf = (error: EmulatorStartError): string => {
+  if (error.message !== "") return error.message
+  const cause: unknown = error.cause
+  return cause instanceof Error && cause.message !== "" ? cause.message : String(cause)
+}
 
 /** `x-media-emulator` with the flags of `x-media emulator`: where it listens and how it processes media. */
 export const command = Command.make(
@@ -62,5 +79,14 @@ export const command = Command.make(
       yield* Console.log(environmentLines(emulator).join("\n"))
       yield* Console.error(`x-media emulator listening on ${emulator.url} (v1.1 and v2); Ctrl-C stops it.`)
       return yield* Effect.never
-    }).pipe(Effect.provide(Emulator.layer({ host, port, processing: { enabled: processing, checkAfterSecs } })))
+    }).pipe(
+      Effect.provide(Emulator.layer({ host, port, processing: { enabled: processing, checkAfterSecs } })),
+      Effect.catch((error) => {
+        const reason = reasonOf(error)
+        const line = error._tag === "ServeError"
+          ? `could not listen on ${host}:${port}: ${reason}. Choose another --port or --host.`
+          : `could not create its directory for uploaded bytes: ${reason}. Check that the temporary directory (TMPDIR) is writable.`
+        return Effect.andThen(Console.error(`x-media-emulator: ${line}`), Effect.fail(new StartFailed({ reason })))
+      })
+    )
 )

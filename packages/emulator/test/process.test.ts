@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
+import { createServer } from "node:net"
 import { fileURLToPath } from "node:url"
 
 const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
@@ -43,5 +44,24 @@ describe.concurrent("x-media-emulator as a process", () => {
     expect(outOfRange.code, outOfRange.stderr).toBe(2)
     expect(outOfRange.stderr).toContain("Invalid value for flag --port")
     for (const r of [unknown, outOfRange]) expect(r.stdout).not.toMatch(/^X_MEDIA_BASE_URL=/m)
+  }, 90_000)
+
+  it("a port in use: one line that says what to do, exit 1, no stack trace", async () => {
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve))
+    const address = taken.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    try {
+      const run = await runBin(["--port", String(port)])
+      expect(run.code, run.stderr).toBe(1)
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `^x-media-emulator: could not listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE.*\\. Choose another --port or --host\\.\\n$`
+        )
+      )
+      expect(run.stdout).toBe("")
+    } finally {
+      await new Promise((resolve) => taken.close(resolve))
+    }
   }, 90_000)
 })

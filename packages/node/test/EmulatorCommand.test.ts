@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Schedule } from "effect"
+import { createServer } from "node:net"
 import { onlyJson, samples } from "./support/Cli.ts"
 import { runCli, type Running, start } from "./support/InProcess.ts"
 
@@ -82,4 +83,21 @@ describe.concurrent("x-media emulator", () => {
         expect(run.stdout).toBe("")
       }
     }))
+
+  it.live("a port in use: the emulator could not start, choose another --port (exit 1)", () =>
+    Effect.gen(function*() {
+      const taken = createServer()
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => taken.close(resolve)))
+      )
+      const address = taken.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      const run = yield* runCli(["emulator", "--port", String(port)])
+      expect(run.code).toBe(1)
+      expect(run.stderr).toMatch(
+        /^Error: The emulator could not start: .*EADDRINUSE.*\. Choose another --port or --host\.\n$/
+      )
+      expect(run.stdout).toBe("")
+    }).pipe(Effect.scoped))
 })

@@ -36,7 +36,17 @@ export const start = (options: EmulatorOptions): Effect.Effect<EmulatorHandle, E
     Effect.flatMap(({ Emulator }) =>
       Layer.build(Emulator.layer(options)).pipe(
         Effect.map((context) => Context.get(context, Emulator)),
-        Effect.mapError((error) => new EmulatorFailed({ detail: describe(error) }))
+        Effect.mapError((error) =>
+          new EmulatorFailed({
+            detail: describe(error),
+            // `x-media emulator` gives the address from --port and --host; --emulator takes a free port.
+            reason: error._tag !== "ServeError"
+              ? "directory"
+              : options.port !== undefined || options.host !== undefined
+              ? "address"
+              : "listen"
+          })
+        )
       )
     )
   )

@@ -39,12 +39,22 @@ export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", {
   }
 }
 
-/** The embedded emulator (`--emulator`, `x-media emulator`) could not start (port in use, …). */
+/**
+ * The embedded emulator (`--emulator`, `x-media emulator`) could not start: it could not listen on
+ * the address given with `--port`/`--host` (`address`: a port in use, an address not on this
+ * machine) or on a free port (`listen`), or not create its directory (`directory`).
+ */
 export class EmulatorFailed extends Schema.TaggedError<EmulatorFailed>()("EmulatorFailed", {
-  detail: Schema.String
+  detail: Schema.String,
+  reason: Schema.Literals(["address", "listen", "directory"])
 }) {
   override get message(): string {
-    return `The emulator could not start: ${this.detail}. Choose another --port or --host.`
+    const advice = this.reason === "address"
+      ? "Choose another --port or --host."
+      : this.reason === "listen"
+      ? "Run the command again."
+      : "Check that the temporary directory (TMPDIR) is writable."
+    return `The emulator could not start: ${this.detail}. ${advice}`
   }
 }
 

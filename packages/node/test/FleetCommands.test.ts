@@ -23,6 +23,23 @@ describe.concurrent("x-media fleet commands", () => {
       expect(run.stderr).toContain("X_MEDIA_DATABASE_URL")
     }))
 
+  it.live("a database that cannot be reached is a typed failure naming X_MEDIA_DATABASE_URL, not an internal error", () =>
+    Effect.gen(function*() {
+      for (const url of ["postgres://x:y@127.0.0.1:1/x", "not a url"]) {
+        const run = yield* runCli(["fleet", "status", "--json"], { X_MEDIA_DATABASE_URL: url })
+        expect(run.code, run.stderr).toBe(1)
+        expect(onlyJson(run.stdout)).toMatchObject({
+          error: { _tag: "FleetUnreachable", variable: "X_MEDIA_DATABASE_URL" }
+        })
+        expect(run.stderr).toMatch(
+          /^Error: The fleet's PostgreSQL \(X_MEDIA_DATABASE_URL\) could not be used: .+\. Check/
+        )
+        expect(run.stderr).not.toMatch(/internal error|\n\s+at /)
+        // The URL's password is not printed.
+        expect(run.stderr).not.toContain("x:y@")
+      }
+    }))
+
   it.live("worker --concurrency is checked as text, in the one usage error format", () =>
     Effect.gen(function*() {
       const run = yield* runCli(["worker", "--concurrency", "abc"], {

@@ -90,8 +90,28 @@ export class FleetNotInstalled extends Schema.TaggedError<FleetNotInstalled>()("
   }
 }
 
+/**
+ * A fleet command could not use the fleet's PostgreSQL (`X_MEDIA_DATABASE_URL`): the server is down,
+ * or the address or the credentials in the URL are wrong.
+ */
+export class FleetUnreachable extends Schema.TaggedError<FleetUnreachable>()("FleetUnreachable", {
+  /** The variable that gave the address. */
+  variable: Schema.Literal("X_MEDIA_DATABASE_URL"),
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return `The fleet's PostgreSQL (${this.variable}) could not be used: ${this.detail}. Check that PostgreSQL runs at that address and that ${this.variable} is right (user, password, database).`
+  }
+}
+
 /** Everything a CLI command can fail with before it prints: x-media's typed errors and the CLI's own. */
-export type CliFailure = Errors.XMediaError | UsageError | EmulatorFailed | StandardInputTooLarge | FleetNotInstalled
+export type CliFailure =
+  | Errors.XMediaError
+  | UsageError
+  | EmulatorFailed
+  | StandardInputTooLarge
+  | FleetNotInstalled
+  | FleetUnreachable
 
 /**
  * The failure as the CLI reports it: a bad option value (`InvalidOption` from the library) is a

@@ -15,9 +15,10 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import type * as ClientSettings from "./ClientSettings.ts"
-import { FleetNotInstalled } from "./Failure.ts"
+import { FleetNotInstalled, FleetUnreachable } from "./Failure.ts"
 import * as Output from "./Output.ts"
 import * as Report from "./Report.ts"
 import * as Streams from "./Streams.ts"
@@ -55,6 +56,30 @@ const required = (name: string, example: string) =>
         Effect.fail(new Errors.InvalidOption({ option: name, value: "", detail: `is not set: set it to ${example}` }))
     }))
   )
+
+/**
+ * The fleet's layers die when PostgreSQL cannot be used (a connection refused, a wrong password, a
+ * URL that does not parse): a CLI failure naming the variable, not an internal error. (Redis being
+ * away is waited out by the rate budget, not a failure at start.)
+ */
+const reachable = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | FleetUnreachable, R> =>
+  Effect.catchDefect(effect, (defect) => {
+    const messageOf = (error: unknown): string | undefined =>
+      Predicate.hasProperty(error, "message") && typeof error.message === "string" && error.message !== ""
+        ? error.message
+        : undefined
+    // The driver's own words (ECONNREFUSED, a refused password) are in the reason's cause.
+    const detail = (error: unknown) => {
+      const own = messageOf(error) ?? String(error)
+      const reason: unknown = Predicate.hasProperty(error, "reason") ? error.reason : undefined
+      const cause = messageOf(Predicate.hasProperty(reason, "cause") ? reason.cause : undefined)
+      return cause === undefined || own.includes(cause) ? own : `${own} (${cause})`
+    }
+    if (Predicate.isTagged(defect, "SqlError")) {
+      return Effect.fail(new FleetUnreachable({ variable: "X_MEDIA_DATABASE_URL", detail: detail(defect) }))
+    }
+    return Effect.die(defect)
+  })
 
 const databaseUrl = required("X_MEDIA_DATABASE_URL", "postgres://user:password@host:5432/database")
 const redisUrl = required("X_MEDIA_REDIS_URL", "redis://host:6379")
@@ -107,6 +132,7 @@ export const workerHandler = (input: WorkerInput) =>
       return yield* Effect.never
     }).pipe(
       Effect.provide(worker),
+      reachable,
       // The cluster's log lines go to stderr, with the worker's own.
       Effect.provide(Logger.layer([Logger.withConsoleError(Logger.formatSimple)])),
       Effect.onInterrupt(() => Streams.err("x-media worker: handing the uploads over and leaving the fleet.\n"))
@@ -122,7 +148,8 @@ export const statusHandler = (input: { readonly json: boolean }) =>
     const { Fleet, FleetStore } = yield* fleet
     const uploads = yield* FleetStore.FleetStore.use((store) => store.list).pipe(
       Effect.orDie,
-      Effect.provide(Fleet.layerClient({ databaseUrl: database }))
+      Effect.provide(Fleet.layerClient({ databaseUrl: database })),
+      reachable
     )
     if (input.json) {
       return yield* Output.printJson({
@@ -182,5 +209,5 @@ export const submitDurable = (upload: DurableUpload) =>
       wait: options.wait,
       maxWait: options.maxWait === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(options.maxWait)),
       oneShot: options.oneShot
-    }).pipe(Effect.provide(Fleet.layerClient({ databaseUrl: database })))
+    }).pipe(Effect.provide(Fleet.layerClient({ databaseUrl: database })), reachable)
   })

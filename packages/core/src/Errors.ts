@@ -302,22 +302,35 @@ export class ProcessingTimeout extends Schema.TaggedError<ProcessingTimeout>()("
   waitedMillis: Schema.Int,
   maxWaitMillis: Schema.Int,
   lastState: Schema.String,
-  lastProgressPercent: Schema.optionalKey(Schema.Int)
+  lastProgressPercent: Schema.optionalKey(Schema.Int),
+  /** The wait X asked for before the next check (`check_after_secs`), when that check is what would pass the limit. */
+  nextCheckMillis: Schema.optionalKey(Schema.Int)
 }) {
-  /** Whether trying the same again later, unchanged, may succeed (X may still finish: ask again later). */
+  /** Whether trying the same again later, unchanged, may succeed: X may still finish, unless the media expires first. */
   get isRetryable(): boolean {
-    return true
+    return this.reason !== "expiry"
   }
   override get message(): string {
     const progress = this.lastProgressPercent === undefined ? "" : ` at ${this.lastProgressPercent}%`
-    const why = this.reason === "stalled"
-      ? "progress stopped moving"
+    const seconds = (millis: number) => `${Math.round(millis / 1000)} s`
+    const next = this.nextCheckMillis === undefined ? "" : `the next check, ${seconds(this.nextCheckMillis)} away, `
+    const askAgain = `ask again later with \`x-media status ${this.mediaId} --wait\``
+    const [why, advice] = this.reason === "stalled"
+      ? ["its progress stopped moving", `X may still finish: ${askAgain}.`]
       : this.reason === "expiry"
-      ? "the media would expire before processing could finish"
-      : `the maximum wait of ${Math.round(this.maxWaitMillis / 1000)} s was reached`
+      ? [
+        `${next || "processing "}would end after the media expires`,
+        "Upload it again; a media that expires cannot be posted."
+      ]
+      : [
+        `${next}${next === "" ? "the" : "would pass the"} maximum wait of ${seconds(this.maxWaitMillis)}${
+          next === "" ? " was reached" : ""
+        }`,
+        `A${askAgain.slice(1)}, or allow a longer wait (maxWait; --max-wait on the command line).`
+      ]
     return `Media ${this.mediaId} was still ${this.lastState}${progress} after ${
-      Math.round(this.waitedMillis / 1000)
-    } s: ${why}. Ask again later with \`x-media status ${this.mediaId} --wait\`, or raise the maximum wait.`
+      seconds(this.waitedMillis)
+    }: ${why}. ${advice}`
   }
 }
 

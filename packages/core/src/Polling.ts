@@ -118,7 +118,8 @@ export const awaitReady = <E>(
       progressSince: start
     }
     const delayOf = (status: Processing) => nextDelayMillis(status, Math.max(0, track.missingHints - 1))
-    const timeout = (reason: "max-wait" | "stalled" | "expiry", now: number) =>
+    // `nextCheck`: the delay before a check that would pass the limit (not given when the limit was reached).
+    const timeout = (reason: "max-wait" | "stalled" | "expiry", now: number, nextCheck?: number) =>
       new ProcessingTimeout({
         mediaId: track.last.mediaId,
         reason,
@@ -127,7 +128,8 @@ export const awaitReady = <E>(
         lastState: track.last.state,
         ...(track.last.progressPercent === undefined
           ? {}
-          : { lastProgressPercent: Math.round(track.last.progressPercent) })
+          : { lastProgressPercent: Math.round(track.last.progressPercent) }),
+        ...(nextCheck === undefined || now - start >= maxWaitMillis ? {} : { nextCheckMillis: Math.round(nextCheck) })
       })
     const blocker = (status: Processing, delay: number, now: number): "max-wait" | "expiry" | undefined =>
       now + delay > status.expiresAt.getTime()
@@ -157,7 +159,7 @@ export const awaitReady = <E>(
     const firstDelay = nextDelayMillis(initial, 0)
     track.missingHints = initial.checkAfterSecs !== undefined && initial.checkAfterSecs > 0 ? 0 : 1
     const firstBlocker = blocker(initial, firstDelay, start)
-    if (firstBlocker !== undefined) return yield* timeout(firstBlocker, start)
+    if (firstBlocker !== undefined) return yield* timeout(firstBlocker, start, firstDelay)
     yield* Effect.sleep(Duration.millis(firstDelay))
 
     const schedule = pollSchedule(
@@ -170,5 +172,6 @@ export const awaitReady = <E>(
     )
     if (last._tag === "Ready") return last
     const now = yield* Clock.currentTimeMillis
-    return yield* timeout(blocker(last, delayOf(last), now) ?? "max-wait", now)
+    const delay = delayOf(last)
+    return yield* timeout(blocker(last, delay, now) ?? "max-wait", now, delay)
   })

@@ -238,6 +238,29 @@ describe("processing failures and limits", () => {
     }).pipe(Effect.provide(x.layer))
   })
 
+  it.effect("a first check X puts beyond the maximum wait ends at once, and the message says which check and which wait", () => {
+    const x = clientWith(
+      "v2",
+      () => ({
+        body: v2({ expires_after_secs: 86400, processing_info: { state: "pending", check_after_secs: 30 } })
+      })
+    )
+    return Effect.gen(function*() {
+      const error = yield* (yield* MediaClient).finalizeAndAwait(id, { maxWait: "10 seconds" }).pipe(Effect.flip)
+      expect(error).toMatchObject({
+        _tag: "ProcessingTimeout",
+        reason: "max-wait",
+        waitedMillis: 0,
+        nextCheckMillis: 30_000
+      })
+      expect(error.message).toBe(
+        `Media ${id} was still pending after 0 s: the next check, 30 s away, would pass the maximum wait of 10 s. ` +
+          `Ask again later with \`x-media status ${id} --wait\`, or allow a longer wait (maxWait; --max-wait on the command line).`
+      )
+      expect(x.sent).toHaveLength(1)
+    }).pipe(Effect.provide(x.layer))
+  })
+
   it.effect("a progress_percent that stops moving ends as stalled", () => {
     const x = clientWith(
       "v2",
@@ -254,6 +277,7 @@ describe("processing failures and limits", () => {
       for (let i = 0; i < 6; i++) yield* advance(5_000)
       const error = yield* Fiber.join(fiber)
       expect(error).toMatchObject({ _tag: "ProcessingTimeout", reason: "stalled", lastProgressPercent: 42 })
+      expect(error.message).toMatch(/its progress stopped moving\. X may still finish: ask again later with/)
       expect(x.sent.map((s) => s.at)).toEqual([0, 5_000, 10_000, 15_000, 20_000])
     }).pipe(Effect.provide(x.layer))
   })
@@ -275,6 +299,11 @@ describe("processing failures and limits", () => {
       yield* advance(10_000)
       const error = yield* Fiber.join(fiber)
       expect(error).toMatchObject({ _tag: "ProcessingTimeout", reason: "expiry" })
+      // Waiting longer or asking again cannot help a media that expires first.
+      expect(error._tag === "ProcessingTimeout" && error.isRetryable).toBe(false)
+      expect(error.message).toMatch(
+        /would end after the media expires\. Upload it again; a media that expires cannot be posted\.$/
+      )
       expect(x.sent).toHaveLength(2)
     }).pipe(Effect.provide(x.layer))
   })

@@ -25,6 +25,32 @@ describe.concurrent("x-media status", () => {
       expect(x.media(id)?.state).toBe("succeeded")
     }))
 
+  it.live("the advised status command carries the flags that reach the same server, and following it works", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({ processing: { checkAfterSecs: 1, inProgressSteps: 1 } })
+      const env = oauth1Env(x)
+      const uploaded = yield* runCli(["upload", samples.mp4, "--no-wait", "--base-url", x.url, "--api", "v1"], env)
+      expect(uploaded.code).toBe(0)
+      const id = uploaded.stdout.trim()
+      const advised = `x-media status ${id} --wait --api v1 --base-url ${x.url}`
+      expect(uploaded.stderr).toContain(`Wait for it with: ${advised}\n`)
+      const followed = yield* runCli(advised.split(" ").slice(1), env)
+      expect(followed.code, followed.stderr).toBe(0)
+      expect(followed.stdout).toBe("succeeded\n")
+
+      // Processing that outlasts --max-wait: the note gives the same command.
+      const timedOut = yield* runCli(["upload", samples.mp4, "--max-wait", "0.5", "--base-url", x.url], env)
+      expect(timedOut.code).toBe(1)
+      expect(timedOut.stderr).toMatch(/the next check, 1 s away, would pass the maximum wait of 1 s\./)
+      expect(timedOut.stderr).toMatch(/^To reach the same server: x-media status \d+ --wait --base-url \S+$/m)
+
+      // The embedded emulator ends with the command: no status command is advised.
+      const embedded = yield* runCli(["upload", samples.mp4, "--no-wait", "--emulator"], {})
+      expect(embedded.code).toBe(0)
+      expect(embedded.stderr).toContain("The embedded emulator ends with this command, and the media with it.")
+      expect(embedded.stderr).not.toContain("x-media status")
+    }))
+
   it.live("a malformed media id is a usage error; an unknown one is X's error", () =>
     Effect.gen(function*() {
       const x = yield* emulator()

@@ -92,15 +92,25 @@ export const printJson = (value: unknown): Effect.Effect<void, never, Stdio.Stdi
 export const printError = (error: Reportable, hint?: string): Effect.Effect<void, never, Stdio.Stdio> =>
   Streams.err(`Error: ${error.message}\n${hint === undefined ? "" : `${hint}\n`}`)
 
-/** The summary of an upload for people (stderr), and the media id alone on stdout. */
-export const printUploaded = (media: Upload.UploadedMedia, source: string): Effect.Effect<void, never, Stdio.Stdio> =>
+/**
+ * The summary of an upload for people (stderr), and the media id alone on stdout. `waitWith` is the
+ * command that waits for a media still processing (with the flags that reach the same server), or
+ * undefined when nothing can ask about it any more (the embedded emulator ended with the command).
+ */
+export const printUploaded = (
+  media: Upload.UploadedMedia,
+  source: string,
+  waitWith: string | undefined
+): Effect.Effect<void, never, Stdio.Stdio> =>
   Effect.gen(function*() {
     const ready = media.state === "succeeded"
     const lines = [
       ready
         ? `Uploaded ${source} as media ${media.mediaId}: ready to post.`
         : `Uploaded ${source} as media ${media.mediaId}; X is still processing it (${media.state}). ` +
-          `Wait for it with: x-media status ${media.mediaId} --wait`,
+          (waitWith === undefined
+            ? "The embedded emulator ends with this command, and the media with it."
+            : `Wait for it with: ${waitWith}`),
       ...(media.mediaKey === undefined ? [] : [`  media key   ${media.mediaKey}`]),
       `  type        ${media.mediaType} (${media.category}), ${Format.bytes(media.size)}`,
       `  state       ${media.state}`,

@@ -58,10 +58,12 @@ interface SessionState {
  * X refused the media itself or it expired: a rerun would get the same answer, so its session is of no
  * use any more. A FINALIZE answered 400 is X judging the whole file (InvalidMedia: an unsupported format);
  * any other 4xx but 408 is X refusing the request as it is (an APPEND of a media id X does not know,
- * code 324), which a resume would send again.
+ * code 324), which a resume would send again; processing that would end after the media expires
+ * cannot be waited out.
  */
 const refusedByX = (failure: CliFailure): boolean =>
   failure._tag === "ProcessingFailed" || failure._tag === "MediaExpired" ||
+  (failure._tag === "ProcessingTimeout" && failure.reason === "expiry") ||
   (failure._tag === "XApiError" && failure.status < 500 && failure.status !== 408)
 
 /** Failures after which the session is worth keeping: not when the media is dead or the input is wrong. */
@@ -88,6 +90,31 @@ const resumeNote = (state: Ref.Ref<SessionState>): Report.Note => (failure) =>
       ? undefined
       : `The upload session of media ${latest.mediaId} (${describeSession(latest)}) is kept in ${path}; ` +
         `run the same command again to resume it.`)
+
+/**
+ * The command that waits for a media of this upload: `x-media status ID --wait` with the flags that
+ * reach the same server as credentials (variables carry over by themselves); undefined under
+ * `--emulator`, which ends with the command.
+ */
+const statusCommandFor = (input: UploadInput, mediaId: string): string | undefined => {
+  if (input.emulator) return undefined
+  const flags = [input.api, input.baseUrl].flatMap((setting) =>
+    Option.isSome(setting) && setting.value.from.startsWith("--") && setting.value.value.trim() !== ""
+      ? [`${setting.value.from} ${setting.value.value.trim()}`]
+      : []
+  )
+  if (Option.isSome(input.auth)) flags.push(`--auth ${input.auth.value}`)
+  return [`x-media status ${mediaId} --wait`, ...flags].join(" ")
+}
+
+/** After processing outlasted the wait: how to ask again with this command's settings, when those are flags. */
+const statusNote = (input: UploadInput): Report.Note => (failure) =>
+  Effect.sync(() => {
+    if (failure._tag !== "ProcessingTimeout" || failure.reason === "expiry") return undefined
+    const command = statusCommandFor(input, failure.mediaId)
+    if (command === undefined) return "The embedded emulator ended with this command, and the media with it."
+    return command === `x-media status ${failure.mediaId} --wait` ? undefined : `To reach the same server: ${command}`
+  })
 
 /** The session saved in the file, when it can still be resumed: an expired one is set aside with a note. */
 const usableSession = (file: SessionFile.SessionFile) =>
@@ -280,7 +307,9 @@ const reportMany = (input: UploadInput, outcomes: ReadonlyArray<Outcome>, note: 
   Effect.gen(function*() {
     for (const outcome of outcomes) {
       if (outcome._tag === "Uploaded") {
-        if (!input.json) yield* Output.printUploaded(outcome.media, outcome.file)
+        if (!input.json) {
+          yield* Output.printUploaded(outcome.media, outcome.file, statusCommandFor(input, outcome.media.mediaId))
+        }
       } else {
         const added = yield* note(outcome.failure)
         yield* Streams.err(
@@ -309,7 +338,7 @@ export const handler = (input: UploadInput) =>
     // The embedded emulator replaces any base URL of the environment: then the user set none.
     const baseUrlChosenBy = input.emulator ? undefined : Option.getOrUndefined(input.baseUrl)?.from
     const network = Report.networkNote(baseUrlChosenBy)
-    const note = Report.notes(resumeNote(state), network)
+    const note = Report.notes(resumeNote(state), network, statusNote(input))
     const run = Effect.gen(function*() {
       const { options, sources } = yield* prepare(input)
       const emulator = input.emulator ? yield* EmbeddedEmulator.start(EmbeddedEmulator.demoOptions) : undefined
@@ -333,7 +362,7 @@ export const handler = (input: UploadInput) =>
       const file = input.files[0] === StandardInput.marker ? StandardInput.name : input.files[0] ?? ""
       return yield* input.json
         ? Output.printJson(Output.mediaJson(result.media))
-        : Output.printUploaded(result.media, file)
+        : Output.printUploaded(result.media, file, statusCommandFor(input, result.media.mediaId))
     }
-    return yield* reportMany(input, result.outcomes, network)
+    return yield* reportMany(input, result.outcomes, Report.notes(network, statusNote(input)))
   })

@@ -3,7 +3,7 @@ import { UploadSession } from "@x-media/core"
 import { Fault } from "@x-media/emulator"
 import { Effect, Fiber, Schedule } from "effect"
 import { createHash } from "node:crypto"
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { emulator, mp4Bytes, oauth1Env, onlyJson, segmentsSaved, tempDir, writeFile } from "./support/Cli.ts"
 import { runCli, start } from "./support/InProcess.ts"
@@ -150,6 +150,62 @@ describe.concurrent("x-media upload --session", () => {
       expect(run.code).toBe(1)
       expect(run.stderr).toContain(`Could not save the upload session to ${sessionPath}`)
       expect(run.stderr).not.toContain("is kept in")
+    }))
+
+  it.live("a session of another file says how to upload this one instead, and following that works", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({
+        processing: { enabled: false },
+        faults: [{ step: "APPEND", times: Infinity, fault: Fault.delay(1000) }]
+      })
+      const dir = yield* tempDir
+      const first = writeFile(dir, "first.mp4", mp4Bytes(2 * 4096))
+      const second = writeFile(dir, "second.mp4", mp4Bytes(3 * 4096))
+      const sessionPath = join(dir, "s.json")
+      const upload = (file: string) =>
+        runCli(
+          ["upload", file, "--base-url", x.url, "--chunk-size", "4096", "--timeout", "0.2", "--session", sessionPath],
+          oauth1Env(x)
+        )
+      expect((yield* upload(first)).code).toBe(1)
+      expect(existsSync(sessionPath)).toBe(true)
+      x.setFaults([])
+      const other = yield* upload(second)
+      expect(other.code).toBe(2)
+      expect(other.stderr).toContain("resume with the same file.")
+      expect(other.stderr).toContain(
+        `To upload this file as a new media instead, delete ${sessionPath} or give --session another path.`
+      )
+      rmSync(sessionPath)
+      const followed = yield* upload(second)
+      expect(followed.code, followed.stderr).toBe(0)
+    }))
+
+  it.live("a file that changes during the upload ends it and removes the session: X has other bytes", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({
+        processing: { enabled: false },
+        faults: [{ step: "APPEND", times: Infinity, fault: Fault.delay(200) }]
+      })
+      const dir = yield* tempDir
+      const file = writeFile(dir, "clip.mp4", mp4Bytes(8 * 4096))
+      const sessionPath = join(dir, "s.json")
+      const running = start(
+        ["upload", file, "--base-url", x.url, "--chunk-size", "4096", "--concurrency", "1", "--session", sessionPath],
+        oauth1Env(x)
+      )
+      const fiber = yield* Effect.forkChild(running.exit)
+      yield* Effect.sync(() => segmentsSaved(sessionPath)).pipe(
+        Effect.repeat({ schedule: Schedule.spaced("10 millis"), until: (n) => n >= 2 }),
+        Effect.timeout("20 seconds")
+      )
+      // Cut the file short: the segments still to read are not there any more.
+      writeFile(dir, "clip.mp4", mp4Bytes(4096))
+      const run = yield* Fiber.join(fiber)
+      expect(run.code).toBe(1)
+      expect(run.stderr).toMatch(/^Error: .*changed/m)
+      expect(run.stderr).not.toContain("is kept in")
+      expect(existsSync(sessionPath)).toBe(false)
     }))
 
   it.live("--session with --emulator is a usage error: the embedded emulator ends with the command", () =>

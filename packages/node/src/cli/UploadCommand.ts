@@ -59,10 +59,11 @@ interface SessionState {
  * use any more. A FINALIZE answered 400 is X judging the whole file (InvalidMedia: an unsupported format);
  * any other 4xx but 408 is X refusing the request as it is (an APPEND of a media id X does not know,
  * code 324), which a resume would send again; processing that would end after the media expires
- * cannot be waited out.
+ * cannot be waited out; and a file that changed during the upload no longer matches what X has.
  */
 const refusedByX = (failure: CliFailure): boolean =>
   failure._tag === "ProcessingFailed" || failure._tag === "MediaExpired" ||
+  (failure._tag === "MediaSourceError" && failure.reason === "changed") ||
   (failure._tag === "ProcessingTimeout" && failure.reason === "expiry") ||
   (failure._tag === "XApiError" && failure.status < 500 && failure.status !== 408)
 
@@ -82,6 +83,19 @@ const resumable = (failure: CliFailure): boolean => {
       return false
   }
 }
+
+/**
+ * The saved session does not fit this command (another file, server or API, or a damaged file): how to
+ * upload anyway. The library's advice (resume with the same file, `--api`) is one way; this is the other.
+ */
+const sessionMismatchNote = (state: Ref.Ref<SessionState>): Report.Note => (failure) =>
+  Effect.map(
+    Ref.get(state),
+    ({ path }) =>
+      path === undefined || failure._tag !== "InvalidOption" || failure.option !== "session"
+        ? undefined
+        : `To upload this file as a new media instead, delete ${path} or give --session another path.`
+  )
 
 /** After a failure that a rerun can get past, where the session is kept; nothing when it is gone. */
 const resumeNote = (state: Ref.Ref<SessionState>): Report.Note => (failure) =>
@@ -338,7 +352,7 @@ export const handler = (input: UploadInput) =>
     // The embedded emulator replaces any base URL of the environment: then the user set none.
     const baseUrlChosenBy = input.emulator ? undefined : Option.getOrUndefined(input.baseUrl)?.from
     const network = Report.networkNote(baseUrlChosenBy)
-    const note = Report.notes(resumeNote(state), network, statusNote(input))
+    const note = Report.notes(resumeNote(state), sessionMismatchNote(state), network, statusNote(input))
     const run = Effect.gen(function*() {
       const { options, sources } = yield* prepare(input)
       const emulator = input.emulator ? yield* EmbeddedEmulator.start(EmbeddedEmulator.demoOptions) : undefined

@@ -544,7 +544,7 @@ export class UnknownMediaType extends Schema.TaggedError<UnknownMediaType>()("Un
   override get message(): string {
     const accepted = this.accepted === undefined ? "" : ` (${this.accepted.join(", ")})`
     return `${this.source} is none of the media types X accepts${accepted}: ${this.detail}. Convert it to one of them; ` +
-      "if it is one already and was not recognized, give its type explicitly (the mediaType option, --media-type on the command line)."
+      "if it is one already and was not recognized, give its type explicitly (the mediaType option; x-media upload --media-type)."
   }
 }
 

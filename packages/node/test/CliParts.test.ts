@@ -283,6 +283,26 @@ describe("ClientSettings: every value checked, and named by where it came from",
       expect((yield* ClientSettings.loadCredentials(Option.some("oauth2")).pipe(both))._tag).toBe("OAuth2")
     }))
 
+  it.effect("with --auth, what is missing is said for that scheme only (no advice that contradicts the flag)", () =>
+    Effect.gen(function*() {
+      // --auth oauth2 with a partial OAuth 1.0a set: the token, not the other three OAuth 1.0a variables.
+      const partial = withEnv({ X_API_KEY: "k" })
+      const oauth2 = yield* Effect.flip(ClientSettings.loadCredentials(Option.some("oauth2")).pipe(partial))
+      expect(oauth2).toMatchObject({ missing: ["X_OAUTH2_ACCESS_TOKEN"] })
+      expect(oauth2.message).not.toContain("X_API_SECRET")
+      // --auth oauth1 with a partial set and a token: the missing OAuth 1.0a ones, not "unset them".
+      const partialAndToken = withEnv({ X_API_KEY: "k", X_API_SECRET: "s", X_OAUTH2_ACCESS_TOKEN: "o" })
+      const oauth1 = yield* Effect.flip(ClientSettings.loadCredentials(Option.some("oauth1")).pipe(partialAndToken))
+      expect(oauth1).toMatchObject({ missing: ["X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"] })
+      expect(oauth1.message).toContain(
+        "--auth oauth1 needs all four OAuth 1.0a variables; X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET are not set."
+      )
+      expect(oauth1.message).not.toMatch(/unset/)
+      // Nothing set: all four.
+      const none = yield* Effect.flip(ClientSettings.loadCredentials(Option.some("oauth1")).pipe(withEnv({})))
+      expect(none.missing).toEqual(["X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"])
+    }))
+
   it.effect("--emulator brings its own URL and credentials; --base-url next to it is a usage error", () =>
     Effect.gen(function*() {
       const target = {

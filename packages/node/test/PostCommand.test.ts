@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Fault } from "@x-media/emulator"
-import { Effect } from "effect"
+import { Effect, Fiber, Schedule } from "effect"
 import { join } from "node:path"
 import { emulator, oauth1Env, oauth2Env, onlyJson, repoRoot, samples } from "./support/Cli.ts"
-import { runCli } from "./support/InProcess.ts"
+import { runCli, start } from "./support/InProcess.ts"
 
 const srt = join(repoRoot, "examples/media/sample.srt")
 
@@ -90,6 +90,35 @@ describe.concurrent("x-media post", () => {
       expect(run.code, run.stderr).toBe(0)
       expect(run.stderr.match(/^X's rate limit for INIT is used up; waiting until \S+\.$/gm)).toHaveLength(1)
       expect(x.posts()).toHaveLength(1)
+    }))
+
+  it.live("an interrupt says whether the post may exist: not before the media are ready, maybe after", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({
+        processing: { enabled: false },
+        faults: [{ step: "UPLOAD", times: 1, fault: Fault.delay(3000) }, {
+          step: "POST",
+          times: Infinity,
+          fault: Fault.delay(3000)
+        }]
+      })
+      const interruptWhen = (seen: (stderr: string) => boolean) =>
+        Effect.gen(function*() {
+          const running = start(["post", "--text", "A photo", samples.png, "--base-url", x.url], oauth1Env(x))
+          const fiber = yield* Effect.forkChild(running.exit)
+          yield* Effect.sync(() => seen(running.stderr())).pipe(
+            Effect.repeat({ schedule: Schedule.spaced("20 millis"), until: (done) => done }),
+            Effect.timeout("20 seconds")
+          )
+          yield* Fiber.interrupt(fiber)
+          return running.stderr()
+        })
+      // The photo's one request is held: nothing can have been posted.
+      const early = yield* interruptWhen(() => x.requests().some((r) => r.step === "UPLOAD"))
+      expect(early).toContain("Interrupted before the post was created")
+      // The photo is ready and the post request held: X may have the post.
+      const late = yield* interruptWhen((stderr) => stderr.includes("is ready."))
+      expect(late).toContain("Interrupted while the post was being created: X may have created it.")
     }))
 
   it.live("5 images fail with the combination rule (exit 1) before any request", () =>

@@ -103,28 +103,31 @@ export const resolveMaxRateLimitWait = (setting: Option.Option<Setting>) =>
 
 /**
  * The credentials from the environment. With `--auth`, that scheme must be configured (a
- * preference alone would silently use the other one).
+ * preference alone would silently use the other one), and what is missing is said for that scheme
+ * only: advice about the other one would contradict the flag.
  */
 export const loadCredentials = (
   auth: Option.Option<Credentials.Scheme>
 ): Effect.Effect<Credentials.Credentials, Errors.MissingCredentials> =>
   Effect.gen(function*() {
     const prefer = Option.getOrUndefined(auth)
-    const credentials = yield* XMediaConfig.loadCredentials({ prefer })
-    if (prefer !== undefined && Credentials.scheme(credentials) !== prefer) {
-      const names = Credentials.EnvNames
-      return yield* new Errors.MissingCredentials(
-        prefer === "oauth2"
-          ? {
-            missing: [names.oauth2AccessToken],
-            detail: `--auth oauth2 needs ${names.oauth2AccessToken} (an OAuth 2.0 user token with media.write).`
-          }
-          : {
-            missing: [names.consumerKey, names.consumerSecret, names.accessToken, names.accessTokenSecret],
-            detail: "--auth oauth1 needs all four OAuth 1.0a variables."
-          }
-      )
-    }
+    const names = Credentials.EnvNames
+    const needs = (missing: ReadonlyArray<string>) =>
+      prefer === "oauth2"
+        ? new Errors.MissingCredentials({
+          missing: [names.oauth2AccessToken],
+          detail: `--auth oauth2 needs ${names.oauth2AccessToken} (an OAuth 2.0 user token with media.write).`
+        })
+        : new Errors.MissingCredentials({
+          missing: missing.length > 0 ? missing : XMediaConfig.oauth1Names,
+          detail: `--auth oauth1 needs all four OAuth 1.0a variables; ${
+            (missing.length > 0 ? missing : XMediaConfig.oauth1Names).join(", ")
+          } ${missing.length === 1 ? "is" : "are"} not set.`
+        })
+    const credentials = yield* XMediaConfig.loadCredentials({ prefer }).pipe(
+      Effect.catchTag("MissingCredentials", (error) => Effect.fail(prefer === undefined ? error : needs(error.missing)))
+    )
+    if (prefer !== undefined && Credentials.scheme(credentials) !== prefer) return yield* needs([])
     return credentials
   })
 

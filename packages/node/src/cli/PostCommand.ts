@@ -98,6 +98,8 @@ const post = (input: PostInput) =>
     // A used-up window holds every upload in flight: said once per step and reset time, not per file.
     const waitsSaid = new Set<string>()
     const firstSaid = (key: string) => !waitsSaid.has(key) && Boolean(waitsSaid.add(key))
+    // Once every file is ready, the post request may be on its way: an interrupt cannot say it was not sent.
+    const ready = new Set<number>()
     const media = input.files.map((file, index) => ({
       source: MediaSource.fromFile(file),
       altText: input.altTexts[index],
@@ -117,6 +119,7 @@ const post = (input: PostInput) =>
       replyTo: Option.getOrUndefined(input.replyTo),
       quote: Option.getOrUndefined(input.quote),
       onProgress: (event, index) => {
+        if (event._tag === "Ready") ready.add(index)
         const line = event._tag === "Ready"
           ? `${input.files[index]}: media ${event.mediaId} is ready.`
           : event._tag === "RateLimitWait" && firstSaid(`${event.step} ${event.until.getTime()}`)
@@ -128,8 +131,11 @@ const post = (input: PostInput) =>
       Effect.provide(NodeXMedia.layer(ClientSettings.layerOptions(settings))),
       Report.onInterrupt(
         input.json,
-        Effect.succeed(
-          "Interrupted before the post was created; media already uploaded stays unused and expires by itself."
+        Effect.sync(() =>
+          ready.size < input.files.length
+            ? "Interrupted before the post was created; media already uploaded stays unused and expires by itself."
+            : "Interrupted while the post was being created: X may have created it. Check the account's posts " +
+              "before posting again; media not posted stays unused and expires by itself."
         )
       )
     )

@@ -111,7 +111,9 @@ export class XApiError extends Schema.TaggedError<XApiError>()("XApiError", {
 
 /**
  * X said 429 (code 88, or a usage cap) and waiting for the window would exceed the configured
- * maximum. `resetAt` is when X says the window resets.
+ * maximum. `resetAt` is when X says the window resets (`resetEstimated`: X gave no time, so it is
+ * a minute after the answer). `usageCapped`: X's problem type `usage-capped`, the app's plan is used
+ * up; no window reset ends that.
  *
  * @since 0.2.0
  * @category errors
@@ -126,15 +128,26 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
   /** When X said to try again (`Retry-After`), if it did. */
   retryAfter: Schema.optionalKey(Schema.Date),
   /** How many times the request was sent, retries included (absent when none was sent). */
-  attempts: Schema.optionalKey(Schema.Int)
+  attempts: Schema.optionalKey(Schema.Int),
+  /** X gave neither `x-rate-limit-reset` nor `Retry-After`: `resetAt` is an estimate. */
+  resetEstimated: Schema.optionalKey(Schema.Boolean),
+  /** X said `usage-capped`: the app's plan is used up, not a 15-minute window. */
+  usageCapped: Schema.optionalKey(Schema.Boolean)
 }) {
-  /** Whether trying the same again later, unchanged, may succeed (after `resetAt`). */
+  /** Whether trying the same again later, unchanged, may succeed (after `resetAt`; not for a usage cap). */
   get isRetryable(): boolean {
-    return true
+    return this.usageCapped !== true
   }
   override get message(): string {
+    if (this.usageCapped === true) {
+      return `X refused ${this.step} (${this.endpoint}): the usage cap of the app's plan is used up (usage-capped). ` +
+        "Waiting for a rate-limit window does not end it: check the app's usage and plan in X's developer portal."
+    }
     const cap = this.limit === undefined ? "" : ` (limit ${this.limit} requests per window)`
-    return `Rate limit exceeded on ${this.step} (${this.endpoint})${cap}. The window resets at ${this.resetAt.toISOString()}; try again after that.`
+    const reset = this.resetEstimated === true
+      ? `X gave no reset time; try again after ${this.resetAt.toISOString()} (an estimate), and later if it is refused again.`
+      : `The window resets at ${this.resetAt.toISOString()}; try again after that.`
+    return `Rate limit exceeded on ${this.step} (${this.endpoint})${cap}. ${reset}`
   }
 }
 

@@ -154,6 +154,38 @@ describe("rate limits", () => {
     })
   })
 
+  it.effect("a usage cap (problem type usage-capped) fails at once: no window ends it", () => {
+    const x = setup(() => ({
+      status: 429,
+      body: {
+        title: "UsageCapExceeded",
+        detail: "Usage cap exceeded: Monthly product cap",
+        type: "https://api.twitter.com/2/problems/usage-capped"
+      }
+    }))
+    return Effect.gen(function*() {
+      const error = yield* x.run((c) => c.finalize(id)).pipe(Effect.flip)
+      expect(error).toMatchObject({ _tag: "RateLimited", usageCapped: true })
+      expect(error._tag === "RateLimited" && error.isRetryable).toBe(false)
+      expect(error.message).toContain("the usage cap of the app's plan is used up (usage-capped)")
+      expect(x.sent).toHaveLength(1)
+    })
+  })
+
+  it.effect("a 429 without a reset time says its reset time is an estimate", () => {
+    const x = setup(() => ({ status: 429, body: { errors: [{ code: 88, message: "Rate limit exceeded" }] } }), {
+      retry: { maxRateLimitWait: "10 seconds" }
+    })
+    return Effect.gen(function*() {
+      const error = yield* x.run((c) => c.finalize(id)).pipe(Effect.flip)
+      expect(error).toMatchObject({ _tag: "RateLimited", resetEstimated: true, resetAt: new Date(60_000) })
+      expect(error.message).toMatch(
+        /X gave no reset time; try again after \S+ \(an estimate\), and later if it is refused again\.$/
+      )
+      expect(x.sent).toHaveLength(1)
+    })
+  })
+
   it.effect("x-rate-limit-remaining 0 makes the next request of that step wait for the reset", () => {
     const x = setup((sent) => ({
       ...ok,

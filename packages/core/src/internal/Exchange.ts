@@ -128,13 +128,16 @@ const failureOf = (
   const after = retryAfter === undefined ? {} : { retryAfter }
   if (status === 429 || isProblemType(envelope, "rate-limit-exceeded") || isProblemType(envelope, "usage-capped")) {
     const info = Option.getOrUndefined(rateLimit)
+    const given = info?.resetAt ?? retryAfter
     return new RateLimited({
       step: ctx.step,
       endpoint: ctx.endpoint,
-      resetAt: info?.resetAt ?? retryAfter ?? new Date(receivedAt + defaultRateLimitWindowMillis),
+      resetAt: given ?? new Date(receivedAt + defaultRateLimitWindowMillis),
       ...(info === undefined ? {} : { limit: info.limit, remaining: info.remaining }),
       ...ids,
-      ...after
+      ...after,
+      ...(given === undefined ? { resetEstimated: true } : {}),
+      ...(isProblemType(envelope, "usage-capped") ? { usageCapped: true } : {})
     })
   }
   if (status === 401 || (status === 403 && !refusesContent(envelope))) {

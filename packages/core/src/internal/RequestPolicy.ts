@@ -84,6 +84,8 @@ const millisOf = (input: Duration.Input | undefined, fallback: number) =>
 
 /** The time X gave for trying again after this failure, if it gave one. */
 const pauseOf = (error: XRequestError): number | undefined => {
+  // A usage cap is not a pause: holding the endpoint group for an estimated window would not end it.
+  if (error._tag === "RateLimited" && error.usageCapped === true) return undefined
   if (error._tag === "RateLimited") {
     // resetAt is X's x-rate-limit-reset (whole seconds: one more for slack), else the Retry-After
     // itself, else a default minute. A Retry-After is the time to wait unless the window is used
@@ -162,7 +164,8 @@ export const make = (retry: RetryOptions, budget: RateBudgetShape): RequestPolic
             const now = yield* Clock.currentTimeMillis
             const c = yield* Ref.get(counts)
             // The budget's own RateLimited means its wait is too long: no retry would be sooner.
-            const waitable = !c.budgetRefused && c.rateLimitWaits < maxRateLimitWaits &&
+            // A usage cap is the plan's, not a window's: no wait ends it.
+            const waitable = error.usageCapped !== true && !c.budgetRefused && c.rateLimitWaits < maxRateLimitWaits &&
               (pauseOf(error) ?? error.resetAt.getTime()) - now <= Duration.toMillis(maxWait)
             if (waitable) yield* Ref.update(counts, (c) => ({ ...c, rateLimitWaits: c.rateLimitWaits + 1 }))
             return waitable

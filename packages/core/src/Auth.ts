@@ -274,7 +274,7 @@ const hints = {
     "(X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET) for v1, or switch to the v2 dialect.",
   badSignature: "X could not verify the OAuth 1.0a signature. Check the four OAuth 1.0a secrets " +
     "(X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET): all four must belong to the same app, " +
-    "with no stray spaces. Also check that nothing (a proxy, X_MEDIA_BASE_URL) altered the request after signing.",
+    "with no stray spaces. Also check that nothing (a proxy, a base URL set with X_MEDIA_BASE_URL or --base-url) altered the request after signing.",
   oauth2NotAuthenticated: "X could not authenticate the OAuth 2.0 token. Check X_OAUTH2_ACCESS_TOKEN; it may be " +
     "expired (they last 2 hours): refresh it or re-authorize.",
   clockSkew: "X rejected the OAuth timestamp as out of bounds: the system clock is off. Sync it (NTP, e.g. " +

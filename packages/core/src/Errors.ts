@@ -813,7 +813,7 @@ export class InvalidMediaCombination extends Schema.TaggedError<InvalidMediaComb
       case "not-post-media":
         return `${this.media ?? "A media"} (${this.category ?? "unknown category"}) cannot be attached to a post: ` +
           (this.category === "subtitles"
-            ? "subtitles attach to a video (give them as that video's subtitles)."
+            ? "subtitles attach to a video (give them as that video's subtitles: the subtitles option; x-media post --subtitles FILE --language CODE)."
             : "it was uploaded for direct messages; upload it again with a tweet_* category.")
     }
   }

@@ -358,6 +358,8 @@ describe("classifyAuthFailure", () => {
     expect(result.reason).toBe("bad-signature")
     expect(result.hint).toContain("X_API_SECRET")
     expect(result.hint).toContain("altered")
+    // The CLI's flag is named beside the variable: either may have set the base URL.
+    expect(result.hint).toContain("X_MEDIA_BASE_URL or --base-url")
   })
 
   it("135 is clock skew, with an NTP hint", () => {

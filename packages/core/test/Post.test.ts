@@ -30,6 +30,7 @@ describe("Post.checkCombination: X's rules, and which one failed", () => {
       const subtitles = yield* Effect.flip(Post.checkCombination(media("subtitles")))
       expect(subtitles).toMatchObject({ rule: "not-post-media", media: "subtitles-0", category: "subtitles" })
       expect(subtitles.message).toContain("subtitles attach to a video")
+      expect(subtitles.message).toContain("x-media post --subtitles FILE --language CODE")
       const dm = yield* Effect.flip(Post.checkCombination(media("dm_image")))
       expect(dm.message).toContain("direct messages")
     }))

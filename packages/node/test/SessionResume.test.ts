@@ -8,6 +8,26 @@ import { join } from "node:path"
 import { emulator, mp4Bytes, oauth1Env, onlyJson, segmentsSaved, tempDir, writeFile } from "./support/Cli.ts"
 import { runCli, start } from "./support/InProcess.ts"
 
+/** An emulator that answers every APPEND `millis` late (no processing). */
+const slowAppends = (millis: number) =>
+  emulator({
+    processing: { enabled: false },
+    faults: [{ step: "APPEND", times: Infinity, fault: Fault.delay(millis) }]
+  })
+
+/** `upload FILE --session PATH` in segments of 4 KiB to `url`, with `extra` flags. */
+const sessionUpload = (url: string, file: string, sessionPath: string, ...extra: ReadonlyArray<string>) => [
+  "upload",
+  file,
+  "--base-url",
+  url,
+  "--chunk-size",
+  "4096",
+  ...extra,
+  "--session",
+  sessionPath
+]
+
 describe.concurrent("x-media upload --session", () => {
   it.live("an interrupt keeps the session and says where; the rerun sends only the missing segments", () =>
     Effect.gen(function*() {
@@ -136,17 +156,11 @@ describe.concurrent("x-media upload --session", () => {
 
   it.live("a session that could not be saved is not claimed to be kept", () =>
     Effect.gen(function*() {
-      const x = yield* emulator({
-        processing: { enabled: false },
-        faults: [{ step: "APPEND", times: Infinity, fault: Fault.delay(1000) }]
-      })
+      const x = yield* slowAppends(1000)
       const dir = yield* tempDir
       const file = writeFile(dir, "clip.mp4", mp4Bytes(2 * 4096))
       const sessionPath = join(dir, "no such directory", "s.json")
-      const run = yield* runCli(
-        ["upload", file, "--base-url", x.url, "--chunk-size", "4096", "--timeout", "0.2", "--session", sessionPath],
-        oauth1Env(x)
-      )
+      const run = yield* runCli(sessionUpload(x.url, file, sessionPath, "--timeout", "0.2"), oauth1Env(x))
       expect(run.code).toBe(1)
       expect(run.stderr).toContain(`Could not save the upload session to ${sessionPath}`)
       expect(run.stderr).not.toContain("is kept in")
@@ -154,19 +168,12 @@ describe.concurrent("x-media upload --session", () => {
 
   it.live("a session of another file says how to upload this one instead, and following that works", () =>
     Effect.gen(function*() {
-      const x = yield* emulator({
-        processing: { enabled: false },
-        faults: [{ step: "APPEND", times: Infinity, fault: Fault.delay(1000) }]
-      })
+      const x = yield* slowAppends(1000)
       const dir = yield* tempDir
       const first = writeFile(dir, "first.mp4", mp4Bytes(2 * 4096))
       const second = writeFile(dir, "second.mp4", mp4Bytes(3 * 4096))
       const sessionPath = join(dir, "s.json")
-      const upload = (file: string) =>
-        runCli(
-          ["upload", file, "--base-url", x.url, "--chunk-size", "4096", "--timeout", "0.2", "--session", sessionPath],
-          oauth1Env(x)
-        )
+      const upload = (file: string) => runCli(sessionUpload(x.url, file, sessionPath, "--timeout", "0.2"), oauth1Env(x))
       expect((yield* upload(first)).code).toBe(1)
       expect(existsSync(sessionPath)).toBe(true)
       x.setFaults([])
@@ -183,17 +190,11 @@ describe.concurrent("x-media upload --session", () => {
 
   it.live("a file that changes during the upload ends it and removes the session: X has other bytes", () =>
     Effect.gen(function*() {
-      const x = yield* emulator({
-        processing: { enabled: false },
-        faults: [{ step: "APPEND", times: Infinity, fault: Fault.delay(200) }]
-      })
+      const x = yield* slowAppends(200)
       const dir = yield* tempDir
       const file = writeFile(dir, "clip.mp4", mp4Bytes(8 * 4096))
       const sessionPath = join(dir, "s.json")
-      const running = start(
-        ["upload", file, "--base-url", x.url, "--chunk-size", "4096", "--concurrency", "1", "--session", sessionPath],
-        oauth1Env(x)
-      )
+      const running = start(sessionUpload(x.url, file, sessionPath, "--concurrency", "1"), oauth1Env(x))
       const fiber = yield* Effect.forkChild(running.exit)
       yield* Effect.sync(() => segmentsSaved(sessionPath)).pipe(
         Effect.repeat({ schedule: Schedule.spaced("10 millis"), until: (n) => n >= 2 }),

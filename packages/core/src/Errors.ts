@@ -325,7 +325,9 @@ export class ProcessingTimeout extends Schema.TaggedError<ProcessingTimeout>()("
   }
   override get message(): string {
     const progress = this.lastProgressPercent === undefined ? "" : ` at ${this.lastProgressPercent}%`
-    const seconds = (millis: number) => `${Math.round(millis / 1000)} s`
+    // Whole seconds, but a wait under 10 s keeps its tenths: a --max-wait of 0.5 is not "1 s".
+    const seconds = (millis: number) =>
+      `${millis < 10_000 && millis % 1000 !== 0 ? (millis / 1000).toFixed(1) : Math.round(millis / 1000)} s`
     const next = this.nextCheckMillis === undefined ? "" : `the next check, ${seconds(this.nextCheckMillis)} away, `
     const askAgain = `ask again later with \`x-media status ${this.mediaId} --wait\``
     const [why, advice] = this.reason === "stalled"

@@ -41,7 +41,7 @@ describe.concurrent("x-media status", () => {
       // Processing that outlasts --max-wait: the note gives the same command.
       const timedOut = yield* runCli(["upload", samples.mp4, "--max-wait", "0.5", "--base-url", x.url], env)
       expect(timedOut.code).toBe(1)
-      expect(timedOut.stderr).toMatch(/the next check, 1 s away, would pass the maximum wait of 1 s\./)
+      expect(timedOut.stderr).toMatch(/the next check, 1 s away, would pass the maximum wait of 0\.5 s\./)
       expect(timedOut.stderr).toMatch(/^To reach the same server: x-media status \d+ --wait --base-url \S+$/m)
 
       // The embedded emulator ends with the command: no status command is advised.

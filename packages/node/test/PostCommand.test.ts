@@ -121,6 +121,21 @@ describe.concurrent("x-media post", () => {
       expect(late).toContain("Interrupted while the post was being created: X may have created it.")
     }))
 
+  it.live("processing that outlasts --max-wait: the note gives the status command for the same server", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({ processing: { checkAfterSecs: 1, inProgressSteps: 1 } })
+      const run = yield* runCli(
+        ["post", "--text", "A video", samples.mp4, "--max-wait", "0.5", "--base-url", x.url],
+        oauth1Env(x)
+      )
+      expect(run.code).toBe(1)
+      expect(run.stderr).toMatch(/would pass the maximum wait of 0\.5 s\./)
+      expect(run.stderr).toMatch(
+        new RegExp(`^To reach the same server: x-media status \\d+ --wait --base-url ${x.url}$`, "m")
+      )
+      expect(x.posts()).toEqual([])
+    }))
+
   it.live("5 images fail with the combination rule (exit 1) before any request", () =>
     Effect.gen(function*() {
       const x = yield* emulator()
@@ -167,6 +182,19 @@ describe.concurrent("x-media post", () => {
       expect(run.code).toBe(1)
       expect(onlyJson(run.stdout)["error"]).toMatchObject({ _tag: "MediaSourceError", reason: "not-found" })
     }))
+
+  usage(
+    "a --reply-to that is not a post id, named by its flag",
+    ["--reply-to", "https://x.com/a/status/1"],
+    { _tag: "UsageError", option: "--reply-to", value: "https://x.com/a/status/1" },
+    "Invalid --reply-to \"https://x.com/a/status/1\": must be a post id: 1 to 19 digits"
+  )
+  usage(
+    "a --quote that is not a post id, named by its flag",
+    ["--quote", "12a"],
+    { _tag: "UsageError", option: "--quote" },
+    "Invalid --quote \"12a\": must be a post id"
+  )
 
   usage(
     "more alt texts than files",

@@ -10,6 +10,7 @@
 import { Errors, MediaSource, Post, Subtitles, Upload } from "@x-media/core"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import * as Stdio from "effect/Stdio"
 import * as NodeXMedia from "../NodeXMedia.ts"
 import * as ClientSettings from "./ClientSettings.ts"
@@ -44,9 +45,17 @@ export const postJson = (published: Post.Published) => ({
   media: published.media.map(Output.mediaJson)
 })
 
+/** `--reply-to` / `--quote`: a post id (1 to 19 digits), named by its flag. */
+const checkPostId = (option: string, value: Option.Option<string>) =>
+  Option.isNone(value) || Schema.is(Post.PostId)(value.value)
+    ? Effect.void
+    : Effect.fail(new Errors.InvalidOption({ option, value: value.value, detail: "must be a post id: 1 to 19 digits" }))
+
 /** The flags that need each other or the files, checked before anything starts. */
 const checkFlags = (input: PostInput) =>
   Effect.gen(function*() {
+    yield* checkPostId("--reply-to", input.replyTo)
+    yield* checkPostId("--quote", input.quote)
     if (input.altTexts.length > input.files.length) {
       return yield* new UsageError({
         detail: `${input.altTexts.length} --alt-text values for ${Format.plural(input.files.length, "file")}: ` +
@@ -159,6 +168,9 @@ export const handler = (input: PostInput) =>
     Report.reportFailure(
       input.json,
       "post",
-      Report.networkNote(input.emulator ? undefined : Option.getOrUndefined(input.baseUrl)?.from)
+      Report.notes(
+        Report.networkNote(input.emulator ? undefined : Option.getOrUndefined(input.baseUrl)?.from),
+        Report.statusNote(input)
+      )
     )
   )

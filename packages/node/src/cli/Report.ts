@@ -7,8 +7,9 @@
  * @module
  */
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type * as Stdio from "effect/Stdio"
-import { timeoutVariable } from "./CommonFlags.ts"
+import { type Setting, timeoutVariable } from "./CommonFlags.ts"
 import { CliExit, type CliFailure, exitCodeOf, reported } from "./Failure.ts"
 import * as Output from "./Output.ts"
 import * as Streams from "./Streams.ts"
@@ -43,6 +44,39 @@ export const networkNote = (baseUrlChosenBy: string | undefined, segmentFlags = 
       )
     }
     return lines.length === 0 ? undefined : lines.join("\n")
+  })
+
+/** What a command that talks to X was given: the flags that say which server, and `--emulator`. */
+export interface ServerFlags {
+  readonly api: Option.Option<Setting>
+  readonly baseUrl: Option.Option<Setting>
+  readonly auth: Option.Option<string>
+  readonly emulator: boolean
+}
+
+/**
+ * The command that waits for a media: `x-media status ID --wait` with the flags that reach the same
+ * server and credentials (variables carry over by themselves); undefined under `--emulator`, which
+ * ends with the command.
+ */
+export const statusCommandFor = (input: ServerFlags, mediaId: string): string | undefined => {
+  if (input.emulator) return undefined
+  const flags = [input.api, input.baseUrl].flatMap((setting) =>
+    Option.isSome(setting) && setting.value.from.startsWith("--") && setting.value.value.trim() !== ""
+      ? [`${setting.value.from} ${setting.value.value.trim()}`]
+      : []
+  )
+  if (Option.isSome(input.auth)) flags.push(`--auth ${input.auth.value}`)
+  return [`x-media status ${mediaId} --wait`, ...flags].join(" ")
+}
+
+/** After processing outlasted the wait: how to ask again with this command's settings, when those are flags. */
+export const statusNote = (input: ServerFlags): Note => (failure) =>
+  Effect.sync(() => {
+    if (failure._tag !== "ProcessingTimeout" || failure.reason === "expiry") return undefined
+    const command = statusCommandFor(input, failure.mediaId)
+    if (command === undefined) return "The embedded emulator ended with this command, and the media with it."
+    return command === `x-media status ${failure.mediaId} --wait` ? undefined : `To reach the same server: ${command}`
   })
 
 /** The notes that apply, one after the other. */

@@ -105,31 +105,6 @@ const resumeNote = (state: Ref.Ref<SessionState>): Report.Note => (failure) =>
       : `The upload session of media ${latest.mediaId} (${describeSession(latest)}) is kept in ${path}; ` +
         `run the same command again to resume it.`)
 
-/**
- * The command that waits for a media of this upload: `x-media status ID --wait` with the flags that
- * reach the same server as credentials (variables carry over by themselves); undefined under
- * `--emulator`, which ends with the command.
- */
-const statusCommandFor = (input: UploadInput, mediaId: string): string | undefined => {
-  if (input.emulator) return undefined
-  const flags = [input.api, input.baseUrl].flatMap((setting) =>
-    Option.isSome(setting) && setting.value.from.startsWith("--") && setting.value.value.trim() !== ""
-      ? [`${setting.value.from} ${setting.value.value.trim()}`]
-      : []
-  )
-  if (Option.isSome(input.auth)) flags.push(`--auth ${input.auth.value}`)
-  return [`x-media status ${mediaId} --wait`, ...flags].join(" ")
-}
-
-/** After processing outlasted the wait: how to ask again with this command's settings, when those are flags. */
-const statusNote = (input: UploadInput): Report.Note => (failure) =>
-  Effect.sync(() => {
-    if (failure._tag !== "ProcessingTimeout" || failure.reason === "expiry") return undefined
-    const command = statusCommandFor(input, failure.mediaId)
-    if (command === undefined) return "The embedded emulator ended with this command, and the media with it."
-    return command === `x-media status ${failure.mediaId} --wait` ? undefined : `To reach the same server: ${command}`
-  })
-
 /** The session saved in the file, when it can still be resumed: an expired one is set aside with a note. */
 const usableSession = (file: SessionFile.SessionFile) =>
   Effect.gen(function*() {
@@ -322,7 +297,11 @@ const reportMany = (input: UploadInput, outcomes: ReadonlyArray<Outcome>, note: 
     for (const outcome of outcomes) {
       if (outcome._tag === "Uploaded") {
         if (!input.json) {
-          yield* Output.printUploaded(outcome.media, outcome.file, statusCommandFor(input, outcome.media.mediaId))
+          yield* Output.printUploaded(
+            outcome.media,
+            outcome.file,
+            Report.statusCommandFor(input, outcome.media.mediaId)
+          )
         }
       } else {
         const added = yield* note(outcome.failure)
@@ -352,7 +331,7 @@ export const handler = (input: UploadInput) =>
     // The embedded emulator replaces any base URL of the environment: then the user set none.
     const baseUrlChosenBy = input.emulator ? undefined : Option.getOrUndefined(input.baseUrl)?.from
     const network = Report.networkNote(baseUrlChosenBy)
-    const note = Report.notes(resumeNote(state), sessionMismatchNote(state), network, statusNote(input))
+    const note = Report.notes(resumeNote(state), sessionMismatchNote(state), network, Report.statusNote(input))
     const run = Effect.gen(function*() {
       const { options, sources } = yield* prepare(input)
       const emulator = input.emulator ? yield* EmbeddedEmulator.start(EmbeddedEmulator.demoOptions) : undefined
@@ -376,7 +355,7 @@ export const handler = (input: UploadInput) =>
       const file = input.files[0] === StandardInput.marker ? StandardInput.name : input.files[0] ?? ""
       return yield* input.json
         ? Output.printJson(Output.mediaJson(result.media))
-        : Output.printUploaded(result.media, file, statusCommandFor(input, result.media.mediaId))
+        : Output.printUploaded(result.media, file, Report.statusCommandFor(input, result.media.mediaId))
     }
-    return yield* reportMany(input, result.outcomes, Report.notes(network, statusNote(input)))
+    return yield* reportMany(input, result.outcomes, Report.notes(network, Report.statusNote(input)))
   })

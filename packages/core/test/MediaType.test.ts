@@ -318,6 +318,8 @@ describe("MediaType", () => {
         expect(noName._tag).toBe("UnknownMediaType")
         expect(noName.source).toBe("the media")
         expect(noName.detail).toContain("no file name")
+        // The flag named is upload's: post has no --media-type.
+        expect(noName.message).toContain("(the mediaType option; x-media upload --media-type)")
 
         const badName = yield* Effect.flip(resolveMediaType({ head: text, fileName: "movie.mkv", source: "<stdin>" }))
         expect(badName.source).toBe("<stdin>")

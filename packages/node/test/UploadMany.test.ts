@@ -3,12 +3,12 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Fault } from "@x-media/emulator"
-import { Effect, Stream } from "effect"
+import { Effect, Fiber, Schedule, Stream } from "effect"
 import { createHash } from "node:crypto"
 import { readdirSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { emulator, mp4Bytes, oauth1Env, onlyJson, samples, tempDir, writeFile } from "./support/Cli.ts"
-import { runCli } from "./support/InProcess.ts"
+import { runCli, start } from "./support/InProcess.ts"
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex")
 
@@ -149,6 +149,26 @@ describe("x-media upload - (standard input)", () => {
       expect(x.media(String(result["media_id"]))?.sha256).toBe(sha256(bytes))
       expect(run.stderr).toContain("Planned: standard input, ")
       expect(spoolDirectories()).toEqual(before)
+    }))
+
+  it.live("interrupted while uploading standard input: the advice is to give the file by path with --session", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({
+        processing: { enabled: false },
+        faults: [{ step: "APPEND", times: Infinity, fault: Fault.delay(5000) }]
+      })
+      const running = start(["upload", "-", "--base-url", x.url], oauth1Env(x), {
+        stdin: Stream.succeed(mp4Bytes(8192))
+      })
+      const fiber = yield* Effect.forkChild(running.exit)
+      yield* Effect.sync(() => x.requests().some((r) => r.step === "APPEND")).pipe(
+        Effect.repeat({ schedule: Schedule.spaced("20 millis"), until: (sent) => sent }),
+        Effect.timeout("20 seconds")
+      )
+      yield* Fiber.interrupt(fiber)
+      expect(running.stderr()).toContain(
+        "Interrupted; nothing was saved. To make an upload resumable, give the file by path with --session FILE."
+      )
     }))
 
   it.live("an endless pipe stops at the category's limit with StandardInputTooLarge, nothing sent", () =>

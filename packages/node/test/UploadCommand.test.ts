@@ -91,6 +91,9 @@ describe.concurrent("x-media upload", () => {
         expect(refused.run.stderr).toMatch(
           /^Error: Rate limit exceeded on INIT \(.*\)\. The window resets at \S+; try again after that\.$/m
         )
+        expect(refused.run.stderr).toContain(
+          "To wait for the window instead: --max-rate-limit-wait SECONDS (or X_MEDIA_MAX_RATE_LIMIT_WAIT); the default is 900.\n"
+        )
         // Not waited out: a wait would have sent INIT again and succeeded.
         expect(refused.inits).toBe(1)
       }

@@ -9,7 +9,7 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Stdio from "effect/Stdio"
-import { type Setting, timeoutVariable } from "./CommonFlags.ts"
+import { maxRateLimitWaitVariable, type Setting, timeoutVariable } from "./CommonFlags.ts"
 import { CliExit, type CliFailure, exitCodeOf, reported } from "./Failure.ts"
 import * as Output from "./Output.ts"
 import * as Streams from "./Streams.ts"
@@ -26,6 +26,10 @@ export type Note = (failure: CliFailure) => Effect.Effect<string | undefined>
  */
 export const networkNote = (baseUrlChosenBy: string | undefined, segmentFlags = true): Note => (failure) =>
   Effect.sync(() => {
+    if (failure._tag === "RateLimited" && failure.usageCapped !== true) {
+      // The library waits up to the bound and fails past it: the bound is what the user can change.
+      return `To wait for the window instead: --max-rate-limit-wait SECONDS (or ${maxRateLimitWaitVariable}); the default is 900.`
+    }
     if (failure._tag === "UploadStalled") {
       // The upload already sent fewer and smaller segments: more idle time is what is left to change.
       return `To allow more idle time: --timeout SECONDS (or ${timeoutVariable}); the default is 60.`

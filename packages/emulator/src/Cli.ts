@@ -11,7 +11,7 @@ import { Console, Data, Effect } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as Runtime from "effect/Runtime"
 import { createRequire } from "node:module"
-import { Emulator, type EmulatorHandle, type EmulatorStartError } from "./Emulator.ts"
+import { describeStartError, Emulator, type EmulatorHandle } from "./Emulator.ts"
 
 /** The `NAME=value` lines printed at start-up. */
 export const environmentLines = (emulator: EmulatorHandle): ReadonlyArray<string> => [
@@ -39,13 +39,6 @@ export const version: string = (() => {
 export class StartFailed extends Data.TaggedError("StartFailed")<{ readonly reason: string }> {
   override readonly [Runtime.errorExitCode]: number = 1
   override readonly [Runtime.errorReported]: boolean = false
-}
-
-/** The most specific text a start-up error carries: its own message, else its cause's (`EADDRINUSE …`). */
-const reasonOf = (error: EmulatorStartError): string => {
-  if (error.message !== "") return error.message
-  const cause: unknown = error.cause
-  return cause instanceof Error && cause.message !== "" ? cause.message : String(cause)
 }
 
 /** `x-media-emulator` with the flags of `x-media emulator`: where it listens and how it processes media. */
@@ -82,8 +75,8 @@ export const command = Command.make(
     }).pipe(
       Effect.provide(Emulator.layer({ host, port, processing: { enabled: processing, checkAfterSecs } })),
       Effect.catch((error) => {
-        const reason = reasonOf(error)
-        const line = error._tag === "ServeError"
+        const { cannot, reason } = describeStartError(error)
+        const line = cannot === "listen"
           ? `could not listen on ${host}:${port}: ${reason}. Choose another --port or --host.`
           : `could not create its directory for uploaded bytes: ${reason}. Check that the temporary directory (TMPDIR) is writable.`
         return Effect.andThen(Console.error(`x-media-emulator: ${line}`), Effect.fail(new StartFailed({ reason })))

@@ -79,6 +79,23 @@ export interface EmulatorHandle {
 /** Why the emulator could not start: the port could not be bound, or the spill directory not created. */
 export type EmulatorStartError = ServeError | PlatformError
 
+/**
+ * What a start-up error means for whoever starts the emulator: it could not `listen` (a port in use,
+ * an address not on this machine) or not create its `directory`; `reason` is the most specific text
+ * the error carries (its own message, else its cause's: `listen EADDRINUSE …`).
+ */
+export const describeStartError = (
+  error: EmulatorStartError
+): { readonly cannot: "listen" | "directory"; readonly reason: string } => {
+  const cause: unknown = error.cause
+  const reason = error.message !== ""
+    ? error.message
+    : cause instanceof Error && cause.message !== ""
+    ? cause.message
+    : String(cause)
+  return { cannot: error._tag === "ServeError" ? "listen" : "directory", reason }
+}
+
 /** The status effect's HTTP server gives a request whose client disconnected before the answer. */
 const clientClosedRequest = 499
 

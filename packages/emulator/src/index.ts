@@ -9,6 +9,7 @@
  */
 export type { AuthResult } from "./Auth.ts"
 export {
+  describeStartError,
   Emulator,
   type EmulatorHandle,
   type EmulatorStartError,

@@ -164,8 +164,8 @@ export const make = (retry: RetryOptions, budget: RateBudgetShape): RequestPolic
             const now = yield* Clock.currentTimeMillis
             const c = yield* Ref.get(counts)
             // The budget's own RateLimited means its wait is too long: no retry would be sooner.
-            // A usage cap is the plan's, not a window's: no wait ends it.
-            const waitable = error.usageCapped !== true && !c.budgetRefused && c.rateLimitWaits < maxRateLimitWaits &&
+            // Not a usage cap (not retryable: the plan's, not a window's, so no wait ends it).
+            const waitable = error.isRetryable && !c.budgetRefused && c.rateLimitWaits < maxRateLimitWaits &&
               (pauseOf(error) ?? error.resetAt.getTime()) - now <= Duration.toMillis(maxWait)
             if (waitable) yield* Ref.update(counts, (c) => ({ ...c, rateLimitWaits: c.rateLimitWaits + 1 }))
             return waitable

@@ -11,7 +11,7 @@ import type { EmulatorCredentials } from "@x-media/emulator"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type { Setting } from "./CommonFlags.ts"
+import { given, givenByFlag, type Setting } from "./CommonFlags.ts"
 import type { CliFailure } from "./Failure.ts"
 import { UsageError } from "./Failure.ts"
 
@@ -48,10 +48,6 @@ export interface ClientSettings {
   readonly maxRateLimitWait: Duration.Duration | undefined
   readonly credentials: Credentials.Credentials
 }
-
-/** A setting with a blank value counts as not given (as a blank variable does in core). */
-const given = (setting: Option.Option<Setting>): Setting | undefined =>
-  Option.getOrUndefined(Option.filter(setting, ({ value }) => value.trim() !== ""))
 
 /** `--api`, else `X_MEDIA_API`, else v2. */
 export const resolveDialect = (
@@ -161,8 +157,7 @@ export const checkFlags = (flags: ClientFlags, emulator: boolean): Effect.Effect
     const idleTimeout = yield* resolveTimeout(flags.timeout)
     const maxRateLimitWait = yield* resolveMaxRateLimitWait(flags.maxRateLimitWait)
     if (emulator) {
-      const chosen = given(flags.baseUrl)
-      if (chosen !== undefined && chosen.from.startsWith("--")) {
+      if (givenByFlag(flags.baseUrl) !== undefined) {
         return yield* new UsageError({
           detail: "--base-url cannot be combined with --emulator: the embedded emulator has its own URL. Leave one out."
         })

@@ -10,12 +10,23 @@
 import * as XMediaConfig from "@x-media/core/XMediaConfig"
 import * as Flag from "effect/cli/Flag"
 import * as Config from "effect/Config"
+import * as Option from "effect/Option"
 
 /** A setting as given: its text and the flag or variable it came from. */
 export interface Setting {
   /** `--api`, `X_MEDIA_API`, … */
   readonly from: string
   readonly value: string
+}
+
+/** A setting with a blank value counts as not given (as a blank variable does in core). */
+export const given = (setting: Option.Option<Setting>): Setting | undefined =>
+  Option.getOrUndefined(Option.filter(setting, ({ value }) => value.trim() !== ""))
+
+/** The setting when a flag gave it (not a variable): what a usage error or an advised command names. */
+export const givenByFlag = (setting: Option.Option<Setting>): Setting | undefined => {
+  const chosen = given(setting)
+  return chosen !== undefined && chosen.from.startsWith("--") ? chosen : undefined
 }
 
 /** The variable of `--timeout`. */

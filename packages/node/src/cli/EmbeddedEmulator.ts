@@ -19,34 +19,27 @@ export const demoOptions: EmulatorOptions = {
   processing: { enabled: true, checkAfterSecs: 1, inProgressSteps: 2 }
 }
 
-/** The most specific text an error carries: its own message, else its cause's (`EADDRINUSE …`). */
-const describe = (error: { readonly message: string; readonly cause?: unknown }): string => {
-  if (error.message !== "") return error.message
-  const cause = error.cause
-  if (cause instanceof Error && cause.message !== "") return cause.message
-  return String(cause)
-}
-
 /**
  * Starts an emulator for the current scope. Fails with EmulatorFailed when it cannot listen. The
  * emulator's code is loaded only here, so commands that do not use it start faster.
  */
 export const start = (options: EmulatorOptions): Effect.Effect<EmulatorHandle, EmulatorFailed, Scope.Scope> =>
   Effect.promise(() => import("@x-media/emulator")).pipe(
-    Effect.flatMap(({ Emulator }) =>
+    Effect.flatMap(({ describeStartError, Emulator }) =>
       Layer.build(Emulator.layer(options)).pipe(
         Effect.map((context) => Context.get(context, Emulator)),
-        Effect.mapError((error) =>
-          new EmulatorFailed({
-            detail: describe(error),
+        Effect.mapError((error) => {
+          const { cannot, reason } = describeStartError(error)
+          return new EmulatorFailed({
+            detail: reason,
             // `x-media emulator` gives the address from --port and --host; --emulator takes a free port.
-            reason: error._tag !== "ServeError"
+            reason: cannot === "directory"
               ? "directory"
               : options.port !== undefined || options.host !== undefined
               ? "address"
               : "listen"
           })
-        )
+        })
       )
     )
   )

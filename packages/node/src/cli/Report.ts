@@ -9,7 +9,7 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Stdio from "effect/Stdio"
-import { maxRateLimitWaitVariable, type Setting, timeoutVariable } from "./CommonFlags.ts"
+import { givenByFlag, maxRateLimitWaitVariable, type Setting, timeoutVariable } from "./CommonFlags.ts"
 import { CliExit, type CliFailure, exitCodeOf, reported } from "./Failure.ts"
 import * as Output from "./Output.ts"
 import * as Streams from "./Streams.ts"
@@ -21,10 +21,10 @@ export type Note = (failure: CliFailure) => Effect.Effect<string | undefined>
 /**
  * Advice in the CLI's terms for a failure to reach the server: for an idle timeout, the flags
  * that change what is sent (the library's message names its options; `--concurrency` and
- * `--chunk-size` only where the command has them and the request carried a segment); for a base
- * URL the user set, the flag or variable it was set with (`baseUrlChosenBy`).
+ * `--chunk-size` only for a request that carried a segment, which only upload and post send); for a
+ * base URL the user set, the flag or variable it was set with (`baseUrlChosenBy`).
  */
-export const networkNote = (baseUrlChosenBy: string | undefined, segmentFlags = true): Note => (failure) =>
+export const networkNote = (baseUrlChosenBy: string | undefined): Note => (failure) =>
   Effect.sync(() => {
     if (failure._tag === "RateLimited" && failure.usageCapped !== true) {
       // The library waits up to the bound and fails past it: the bound is what the user can change.
@@ -40,7 +40,7 @@ export const networkNote = (baseUrlChosenBy: string | undefined, segmentFlags = 
       lines.push(`That base URL was set with ${baseUrlChosenBy}.`)
     }
     if (failure.timedOut) {
-      const segments = segmentFlags && (failure.step === "APPEND" || failure.step === "UPLOAD")
+      const segments = failure.step === "APPEND" || failure.step === "UPLOAD"
       lines.push(
         `On a slow or unsteady link: raise --timeout SECONDS (or ${timeoutVariable})${
           segments ? ", or lower --concurrency and --chunk-size" : ""
@@ -65,11 +65,10 @@ export interface ServerFlags {
  */
 export const statusCommandFor = (input: ServerFlags, mediaId: string): string | undefined => {
   if (input.emulator) return undefined
-  const flags = [input.api, input.baseUrl].flatMap((setting) =>
-    Option.isSome(setting) && setting.value.from.startsWith("--") && setting.value.value.trim() !== ""
-      ? [`${setting.value.from} ${setting.value.value.trim()}`]
-      : []
-  )
+  const flags = [input.api, input.baseUrl].flatMap((setting) => {
+    const chosen = givenByFlag(setting)
+    return chosen === undefined ? [] : [`${chosen.from} ${chosen.value.trim()}`]
+  })
   if (Option.isSome(input.auth)) flags.push(`--auth ${input.auth.value}`)
   return [`x-media status ${mediaId} --wait`, ...flags].join(" ")
 }

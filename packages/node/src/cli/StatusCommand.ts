@@ -66,5 +66,5 @@ export const handler = (input: StatusInput) =>
   status(input).pipe(
     Effect.flatMap((result) => input.json ? Output.printJson(Output.statusJson(result)) : Output.printStatus(result)),
     // No settings are resolved without a valid base URL: the flag or variable that gave it is the one set.
-    Report.reportFailure(input.json, "status", Report.networkNote(Option.getOrUndefined(input.baseUrl)?.from, false))
+    Report.reportFailure(input.json, "status", Report.networkNote(Option.getOrUndefined(input.baseUrl)?.from))
   )

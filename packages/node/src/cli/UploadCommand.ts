@@ -16,6 +16,7 @@ import * as Ref from "effect/Ref"
 import * as Stdio from "effect/Stdio"
 import * as NodeXMedia from "../NodeXMedia.ts"
 import * as ClientSettings from "./ClientSettings.ts"
+import { givenByFlag } from "./CommonFlags.ts"
 import * as EmbeddedEmulator from "./EmbeddedEmulator.ts"
 import { CliExit, type CliFailure, exitCodeOf, reported, UsageError } from "./Failure.ts"
 import * as FleetCommands from "./FleetCommands.ts"
@@ -64,8 +65,8 @@ interface SessionState {
 const refusedByX = (failure: CliFailure): boolean =>
   failure._tag === "ProcessingFailed" || failure._tag === "MediaExpired" ||
   (failure._tag === "MediaSourceError" && failure.reason === "changed") ||
-  (failure._tag === "ProcessingTimeout" && failure.reason === "expiry") ||
-  (failure._tag === "XApiError" && failure.status < 500 && failure.status !== 408)
+  // X's answer itself says no rerun gets past it (core's isRetryable: a 4xx but 408, an expiry).
+  ((failure._tag === "XApiError" || failure._tag === "ProcessingTimeout") && !failure.isRetryable)
 
 /** Failures after which the session is worth keeping: not when the media is dead or the input is wrong. */
 const resumable = (failure: CliFailure): boolean => {
@@ -162,11 +163,7 @@ const checkArguments = (input: UploadInput): Effect.Effect<void, UsageError> => 
         })
       )
     }
-    const requestFlags = [input.timeout, input.maxRateLimitWait].flatMap((setting) =>
-      Option.isSome(setting) && setting.value.from.startsWith("--") && setting.value.value.trim() !== ""
-        ? [setting.value.from]
-        : []
-    )
+    const requestFlags = [input.timeout, input.maxRateLimitWait].flatMap((setting) => givenByFlag(setting)?.from ?? [])
     if (requestFlags.length > 0) {
       return Effect.fail(
         new UsageError({

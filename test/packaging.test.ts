@@ -265,6 +265,25 @@ try {
     expect(emulatorVersion.stdout).toContain(packed[0]?.version ?? "?")
   })
 
+  it("run commands that run once with V8's optimizing compiler off, and servers with it", () => {
+    // Turbofan's compilations on V8's threads grew the CLI's peak memory with the file (bench/RESULTS.md).
+    writeFileSync(
+      Path.join(consumer, "turbofan.cjs"),
+      `process.on("exit", () => process.stderr.write("turbofan=" + eval("%IsTurbofanEnabled()") + "\\n"))`
+    )
+    const bin = Path.join(consumer, "node_modules/@x-media/node/bin/x-media.cjs")
+    const probe = (...args: ReadonlyArray<string>) =>
+      run(node, ["--allow-natives-syntax", "--require", "./turbofan.cjs", bin, ...args], consumer)
+    const upload = probe("upload", "--emulator", sample, "--json")
+    expect(upload.status, upload.stderr).toBe(0)
+    expect(upload.stderr).toContain("turbofan=false")
+    for (const args of [["emulator", "--help"], ["worker", "--help"]]) {
+      const server = probe(...args)
+      expect(server.status, server.stderr).toBe(0)
+      expect(server.stderr, args.join(" ")).toContain("turbofan=true")
+    }
+  })
+
   it("type-check a strict TypeScript program against the installed declarations", () => {
     writeFileSync(
       Path.join(consumer, "tsconfig.json"),

@@ -2,17 +2,19 @@
  * Progress events of an upload, covering every phase: checks, INIT, each segment, FINALIZE, X's
  * processing, retries and waits. The CLI's progress bar is built on them.
  *
- * There is one channel: the `onProgress` option of `Upload.upload` / `Upload.resume`. It belongs
- * to the operation that produces the events, needs nothing in the context, and is what the CLI
- * uses; the retries and rate-limit waits of the requests under an upload reach it through the
- * context internally. Outside an upload (the single MediaClient steps), retries and waits are
- * debug log lines and span attributes instead.
+ * An upload's events go to the `onProgress` option of `Upload.upload` / `Upload.resume`; the
+ * retries and rate-limit waits of the requests under it reach it through the context internally.
+ * Requests outside an upload (a STATUS, metadata, subtitles, the post itself) report their retries
+ * and rate-limit waits to the listener {@link withListener} gives around them, so a program can say
+ * why it is waiting; without one they are debug log lines and span attributes only.
  *
  * @since 0.2.0
  */
 import * as Data from "effect/Data"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
 import type { UploadStep } from "./Errors.ts"
+import { CurrentProgressListener } from "./internal/ProgressChannel.ts"
 import type { MediaCategory } from "./MediaCategory.ts"
 import type { MediaId } from "./MediaId.ts"
 import type { MediaStatus } from "./MediaStatus.ts"
@@ -140,3 +142,20 @@ export const UploadEvent = Data.taggedEnum<UploadEvent>()
  * @category models
  */
 export type ProgressListener = (event: UploadEvent) => Effect.Effect<void>
+
+/**
+ * Runs `self` with `listener` receiving the `Retrying` and `RateLimitWait` events of the X requests
+ * in it that are not part of an upload with its own `onProgress` (an upload without one reports all
+ * its events here too): e.g. to say that `Post.create` waits for X's rate limit.
+ *
+ * @since 0.3.0
+ * @category combinators
+ */
+export const withListener: {
+  (listener: ProgressListener): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, listener: ProgressListener): Effect.Effect<A, E, R>
+} = dual(
+  2,
+  <A, E, R>(self: Effect.Effect<A, E, R>, listener: ProgressListener): Effect.Effect<A, E, R> =>
+    Effect.provideService(self, CurrentProgressListener, listener)
+)

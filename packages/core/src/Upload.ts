@@ -99,7 +99,7 @@ export interface UploadOptions {
   readonly oneShot?: boolean | undefined
   /** The whole upload, processing included, must finish within this, else DeadlineExceeded. */
   readonly deadline?: Duration.Input | undefined
-  /** Receives progress events. */
+  /** Receives progress events (without it, the listener `Progress.withListener` gave, if any). */
   readonly onProgress?: ProgressListener | undefined
   /** Receives the session after INIT and after every segment, to save it for resuming. */
   readonly onSession?: ((session: UploadSession) => Effect.Effect<void>) | undefined
@@ -684,13 +684,14 @@ const supervise = <A, E, R>(
     const where = yield* Ref.make<
       { readonly phase: Phase; readonly mediaId: string | undefined; readonly sessionSaved: boolean }
     >({ phase: "preparing", mediaId: resumed?.mediaId, sessionSaved: resumed !== undefined })
-    const listener = options.onProgress
+    // Without its own listener, an upload reports to the one Progress.withListener gave around it.
+    const listener = options.onProgress ?? (yield* CurrentProgressListener)
     const tracking: ProgressListener = (event) =>
       Ref.update(where, (current) => ({
         ...current,
         phase: phaseOf(event) ?? current.phase,
         mediaId: event._tag === "Initialized" || event._tag === "SegmentSent" ? event.mediaId : current.mediaId
-      })).pipe(Effect.andThen(listener === undefined ? Effect.void : listener(event)))
+      })).pipe(Effect.andThen(listener(event)))
     const onSession = options.onSession
     const tracked: UploadOptions = {
       ...options,

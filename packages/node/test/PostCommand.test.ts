@@ -92,6 +92,17 @@ describe.concurrent("x-media post", () => {
       expect(x.posts()).toHaveLength(1)
     }))
 
+  it.live("says when X's rate limit holds the post itself, and posts after the wait", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({ processing: { enabled: false } })
+      // The post is answered 429, its window resetting in 1 s.
+      x.setFaults([{ step: "POST", fault: Fault.rateLimited(1) }])
+      const run = yield* runCli(["post", "--text", "Held", samples.png, "--base-url", x.url], oauth1Env(x))
+      expect(run.code, run.stderr).toBe(0)
+      expect(run.stderr.match(/^X's rate limit for POST is used up; waiting until \S+\.$/gm)).toHaveLength(1)
+      expect(x.posts()).toHaveLength(1)
+    }))
+
   it.live("an interrupt says whether the post may exist: not before the media are ready, maybe after", () =>
     Effect.gen(function*() {
       const x = yield* emulator({

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import { Fault } from "@x-media/emulator"
 import { Effect } from "effect"
 import { emulator, oauth1Env, onlyJson, samples } from "./support/Cli.ts"
 import { runCli } from "./support/InProcess.ts"
@@ -23,6 +24,20 @@ describe.concurrent("x-media status", () => {
       expect(onlyJson(waited.stdout)).toMatchObject({ media_id: id, state: "succeeded" })
       expect(waited.stderr).toMatch(/Processing: in_progress/)
       expect(x.media(id)?.state).toBe("succeeded")
+    }))
+
+  it.live("--wait says when X's rate limit holds the STATUS request, then goes on", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({ processing: { checkAfterSecs: 1, inProgressSteps: 1 } })
+      const env = { ...oauth1Env(x), X_MEDIA_BASE_URL: x.url }
+      const uploaded = yield* runCli(["upload", samples.mp4, "--no-wait"], env)
+      expect(uploaded.code, uploaded.stderr).toBe(0)
+      // The first STATUS is answered 429, its window resetting in 1 s.
+      x.setFaults([{ step: "STATUS", fault: Fault.rateLimited(1) }])
+      const waited = yield* runCli(["status", uploaded.stdout.trim(), "--wait"], env)
+      expect(waited.code, waited.stderr).toBe(0)
+      expect(waited.stdout).toBe("succeeded\n")
+      expect(waited.stderr.match(/^X's rate limit for STATUS is used up; waiting until \S+\.$/gm)).toHaveLength(1)
     }))
 
   it.live("the advised status command carries the flags that reach the same server, and following it works", () =>

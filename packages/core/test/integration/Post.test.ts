@@ -5,6 +5,8 @@ import { randomBytes } from "node:crypto"
 import type { MediaClient } from "../../src/MediaClient.ts"
 import * as MediaSource from "../../src/MediaSource.ts"
 import * as Post from "../../src/Post.ts"
+import * as Progress from "../../src/Progress.ts"
+import type { UploadEvent } from "../../src/Progress.ts"
 import * as Subtitles from "../../src/Subtitles.ts"
 import { upload, UploadedMedia } from "../../src/Upload.ts"
 import type { XClient } from "../../src/XClient.ts"
@@ -282,6 +284,39 @@ describe("posts against the emulator", () => {
             clientLayer("v2", "oauth2", { budget: { "posts.create": 1 }, retry: { maxRateLimitWait: "1 second" } })
           )
         ))
+
+      it.effect("Progress.withListener hears the wait of a request outside an upload: the post held by a 429", () =>
+        Effect.gen(function*() {
+          const emulator = yield* Emulator
+          emulator.reset()
+          emulator.setFaults([{ step: "POST", fault: Fault.rateLimited(1) }])
+          const events: Array<UploadEvent> = []
+          const post = yield* Post.create({ text: "held" }).pipe(
+            Progress.withListener((event) => Effect.sync(() => events.push(event)))
+          )
+          emulator.setFaults([])
+          expect(emulator.posts().map((p) => p.id)).toEqual([post.id])
+          expect(events.map((e) => e._tag === "RateLimitWait" ? `${e._tag} ${e.step}` : e._tag)).toEqual([
+            "RateLimitWait POST"
+          ])
+        }).pipe(Effect.provide(clientLayer("v2", "oauth2"))))
+
+      it.effect("an upload without its own onProgress reports to Progress.withListener; one with it does not", () =>
+        Effect.gen(function*() {
+          const emulator = yield* Emulator
+          emulator.reset()
+          const outer: Array<string> = []
+          const own: Array<string> = []
+          const hear = (into: Array<string>) => (event: UploadEvent) => Effect.sync(() => into.push(event._tag))
+          yield* upload(MediaSource.fromBytes(png(), "a.png")).pipe(Progress.withListener(hear(outer)))
+          expect(outer).toEqual(expect.arrayContaining(["Planned", "Ready"]))
+          outer.length = 0
+          yield* upload(MediaSource.fromBytes(png(), "b.png"), { onProgress: hear(own) }).pipe(
+            Progress.withListener(hear(outer))
+          )
+          expect(own).toEqual(expect.arrayContaining(["Planned", "Ready"]))
+          expect(outer).toEqual([])
+        }).pipe(Effect.provide(clientLayer("v2", "oauth2"))))
     }
   )
 

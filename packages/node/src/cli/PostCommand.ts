@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { Errors, MediaSource, Post, Subtitles, Upload } from "@x-media/core"
+import { Errors, MediaSource, Post, Progress, Subtitles, Upload } from "@x-media/core"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -107,6 +107,11 @@ const post = (input: PostInput) =>
     // A used-up window holds every upload in flight: said once per step and reset time, not per file.
     const waitsSaid = new Set<string>()
     const firstSaid = (key: string) => !waitsSaid.has(key) && Boolean(waitsSaid.add(key))
+    const say = (line: string) => Effect.provideService(Streams.err(`${line}\n`), Stdio.Stdio, stdio)
+    const sayWait = (event: Progress.UploadEvent) =>
+      event._tag === "RateLimitWait" && firstSaid(`${event.step} ${event.until.getTime()}`)
+        ? say(Format.rateLimitWait(event.step, event.until))
+        : Effect.void
     // Once every file is ready, the post request may be on its way: an interrupt cannot say it was not sent.
     const ready = new Set<number>()
     const media = input.files.map((file, index) => ({
@@ -129,14 +134,11 @@ const post = (input: PostInput) =>
       quote: Option.getOrUndefined(input.quote),
       onProgress: (event, index) => {
         if (event._tag === "Ready") ready.add(index)
-        const line = event._tag === "Ready"
-          ? `${input.files[index]}: media ${event.mediaId} is ready.`
-          : event._tag === "RateLimitWait" && firstSaid(`${event.step} ${event.until.getTime()}`)
-          ? Format.rateLimitWait(event.step, event.until)
-          : undefined
-        return line === undefined ? Effect.void : Effect.provideService(Streams.err(`${line}\n`), Stdio.Stdio, stdio)
+        return event._tag === "Ready" ? say(`${input.files[index]}: media ${event.mediaId} is ready.`) : sayWait(event)
       }
     }).pipe(
+      // The requests outside the files' uploads: subtitles, metadata and the post itself.
+      Progress.withListener(sayWait),
       Effect.provide(NodeXMedia.layer(ClientSettings.layerOptions(settings))),
       Report.onInterrupt(
         input.json,

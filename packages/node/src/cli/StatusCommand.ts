@@ -52,6 +52,8 @@ const status = (input: StatusInput) =>
       const ready: MediaStatus.MediaStatus = yield* client.awaitReady(first, { maxWait, onStatus })
       return ready
     }).pipe(
+      // Retries and waits for X's rate limit are said as an upload says them.
+      Progress.withListener(view.listener),
       Effect.provide(NodeXMedia.layer(ClientSettings.layerOptions(settings))),
       Effect.ensuring(view.settle),
       Report.onInterrupt(

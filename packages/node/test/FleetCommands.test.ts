@@ -87,8 +87,24 @@ describe.concurrent("x-media fleet commands", () => {
       )
       expect(requestFlags.code).toBe(2)
       expect(requestFlags.stderr).toContain(
-        "--durable cannot be combined with --timeout or --max-rate-limit-wait: the fleet's workers make the requests"
+        "--durable cannot be combined with --timeout or --max-rate-limit-wait: the fleet's workers make the requests. " +
+          "Give --timeout and --max-rate-limit-wait to the workers (x-media worker)"
       )
+    }))
+
+  it.live("worker --timeout and --max-rate-limit-wait (or their variables) are checked before anything starts", () =>
+    Effect.gen(function*() {
+      const timeout = yield* runCli(["worker", "--timeout", "0"], {
+        X_MEDIA_DATABASE_URL: "postgres://user@127.0.0.1:1/none"
+      })
+      expect(timeout.code).toBe(2)
+      expect(timeout.stderr).toContain(`Invalid --timeout "0": must be a number of seconds greater than 0`)
+      const wait = yield* runCli(["worker"], {
+        X_MEDIA_DATABASE_URL: "postgres://user@127.0.0.1:1/none",
+        X_MEDIA_MAX_RATE_LIMIT_WAIT: "later"
+      })
+      expect(wait.code).toBe(2)
+      expect(wait.stderr).toContain(`Invalid X_MEDIA_MAX_RATE_LIMIT_WAIT "later"`)
     }))
 
   it.live("upload --durable without X_MEDIA_DATABASE_URL says what to set, with exit code 2", () =>

@@ -230,7 +230,9 @@ export const worker = Command.make("worker", {
       "Where the other workers reach this one (default: 127.0.0.1 and a free port, for one machine)."
     ),
     Flag.optional
-  )
+  ),
+  timeout: CommonFlags.timeout,
+  maxRateLimitWait: CommonFlags.maxRateLimitWait
 }, (input) =>
   Effect.flatMap(
     Effect.promise(() => import("./FleetCommands.ts")),

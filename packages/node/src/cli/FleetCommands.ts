@@ -17,7 +17,8 @@ import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
-import type * as ClientSettings from "./ClientSettings.ts"
+import * as ClientSettings from "./ClientSettings.ts"
+import type { Setting } from "./CommonFlags.ts"
 import { FleetNotInstalled, FleetUnreachable } from "./Failure.ts"
 import * as Output from "./Output.ts"
 import * as Report from "./Report.ts"
@@ -99,6 +100,10 @@ const parseListen = (raw: string) => {
 export interface WorkerInput {
   readonly concurrency: Option.Option<string>
   readonly listen: Option.Option<string>
+  /** `--timeout SECONDS`, else `X_MEDIA_TIMEOUT`: the idle timeout of the worker's requests. */
+  readonly timeout: Option.Option<Setting>
+  /** `--max-rate-limit-wait SECONDS`, else its variable: the longest wait for X's rate limit. */
+  readonly maxRateLimitWait: Option.Option<Setting>
 }
 
 /** `x-media worker`: joins the fleet and runs uploads until interrupted, then hands them over. */
@@ -111,6 +116,8 @@ export const workerHandler = (input: WorkerInput) =>
       "must be a whole number of 1 or more"
     )
     const listen = Option.isSome(input.listen) ? yield* parseListen(input.listen.value) : undefined
+    const idleTimeout = yield* ClientSettings.resolveTimeout(input.timeout)
+    const maxRateLimitWait = yield* ClientSettings.resolveMaxRateLimitWait(input.maxRateLimitWait)
     const database = yield* databaseUrl
     const redis = yield* redisUrl
     const dialect = yield* XMediaConfig.load(XMediaConfig.dialect)
@@ -123,7 +130,12 @@ export const workerHandler = (input: WorkerInput) =>
       redisUrl: redis,
       listen,
       concurrency,
-      x: { dialect, baseUrl }
+      x: {
+        dialect,
+        baseUrl,
+        ...(idleTimeout === undefined ? {} : { idleTimeout }),
+        ...(maxRateLimitWait === undefined ? {} : { retry: { maxRateLimitWait } })
+      }
     }).pipe(Layer.provide(FleetCredentials.layer([credentials])))
     return yield* Effect.gen(function*() {
       yield* Streams.err(

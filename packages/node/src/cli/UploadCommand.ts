@@ -169,7 +169,9 @@ const checkArguments = (input: UploadInput): Effect.Effect<void, UsageError> => 
         new UsageError({
           detail: `--durable cannot be combined with ${
             requestFlags.join(" or ")
-          }: the fleet's workers make the requests, with an idle timeout of 60 s and rate-limit waits of up to 900 s.`
+          }: the fleet's workers make the requests. Give ${
+            requestFlags.join(" and ")
+          } to the workers (x-media worker); without them a worker waits 60 s for progress and up to 900 s for X's rate limit.`
         })
       )
     }

@@ -26,6 +26,7 @@ import {
   type PreflightError,
   type XRequestError
 } from "./Errors.ts"
+import { GivenProgressListener } from "./internal/ProgressChannel.ts"
 import { checkMedia, type MediaCategory, resolveCategory } from "./MediaCategory.ts"
 import type { MediaClient } from "./MediaClient.ts"
 import * as MediaMetadata from "./MediaMetadata.ts"
@@ -457,9 +458,15 @@ export const publish = <R>(
         const onProgress = options.onProgress === undefined
           ? undefined
           : (event: UploadEvent) => options.onProgress?.(event, index) ?? Effect.void
+        // The subtitles file is no file of `media`: its retries and waits go where the post's own requests' do.
+        const given = yield* GivenProgressListener
+        const subtitlesProgress = (event: UploadEvent) =>
+          event._tag === "Retrying" || event._tag === "RateLimitWait" ? given(event) : Effect.void
         const [media, subtitlesMedia] = yield* Effect.all([
           upload(main.source, { ...item.upload, altText: item.altText, wait: true, onProgress }),
-          subtitles === undefined ? Effect.succeed(undefined) : Subtitles.upload(subtitles.file.source)
+          subtitles === undefined
+            ? Effect.succeed(undefined)
+            : Subtitles.upload(subtitles.file.source, { onProgress: subtitlesProgress })
         ], { concurrency: 2 })
         // Never attach or post anything X has not finished processing.
         if (media.state !== "succeeded") return yield* new MediaNotReady({ mediaId: media.mediaId, state: media.state })

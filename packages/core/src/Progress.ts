@@ -14,7 +14,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import type { UploadStep } from "./Errors.ts"
-import { CurrentProgressListener } from "./internal/ProgressChannel.ts"
+import { CurrentProgressListener, GivenProgressListener } from "./internal/ProgressChannel.ts"
 import type { MediaCategory } from "./MediaCategory.ts"
 import type { MediaId } from "./MediaId.ts"
 import type { MediaStatus } from "./MediaStatus.ts"
@@ -157,5 +157,8 @@ export const withListener: {
 } = dual(
   2,
   <A, E, R>(self: Effect.Effect<A, E, R>, listener: ProgressListener): Effect.Effect<A, E, R> =>
-    Effect.provideService(self, CurrentProgressListener, listener)
+    self.pipe(
+      Effect.provideService(CurrentProgressListener, listener),
+      Effect.provideService(GivenProgressListener, listener)
+    )
 )

@@ -30,7 +30,7 @@ import {
   type XRequestError
 } from "./Errors.ts"
 import * as Pacing from "./internal/Pacing.ts"
-import { CurrentProgressListener } from "./internal/ProgressChannel.ts"
+import { CurrentProgressListener, GivenProgressListener } from "./internal/ProgressChannel.ts"
 import { rechunk } from "./internal/Rechunk.ts"
 import { type ByteLimits, checkMedia, MediaCategory, resolveCategory } from "./MediaCategory.ts"
 import { MediaClient } from "./MediaClient.ts"
@@ -685,7 +685,7 @@ const supervise = <A, E, R>(
       { readonly phase: Phase; readonly mediaId: string | undefined; readonly sessionSaved: boolean }
     >({ phase: "preparing", mediaId: resumed?.mediaId, sessionSaved: resumed !== undefined })
     // Without its own listener, an upload reports to the one Progress.withListener gave around it.
-    const listener = options.onProgress ?? (yield* CurrentProgressListener)
+    const listener = options.onProgress ?? (yield* GivenProgressListener)
     const tracking: ProgressListener = (event) =>
       Ref.update(where, (current) => ({
         ...current,

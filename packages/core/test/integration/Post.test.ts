@@ -284,7 +284,12 @@ describe("posts against the emulator", () => {
             clientLayer("v2", "oauth2", { budget: { "posts.create": 1 }, retry: { maxRateLimitWait: "1 second" } })
           )
         ))
+    }
+  )
 
+  // An emulator of their own: the layer above moves its clock days ahead, and X's windows with it.
+  it.layer(emulatorLayer({ processing: { checkAfterSecs: 1, inProgressSteps: 2 } }), { excludeTestServices: true })(
+    (it) => {
       it.effect("Progress.withListener hears the wait of a request outside an upload: the post held by a 429", () =>
         Effect.gen(function*() {
           const emulator = yield* Emulator
@@ -316,6 +321,48 @@ describe("posts against the emulator", () => {
           )
           expect(own).toEqual(expect.arrayContaining(["Planned", "Ready"]))
           expect(outer).toEqual([])
+        }).pipe(Effect.provide(clientLayer("v2", "oauth2"))))
+
+      it.effect("Progress.withListener is not the channel of the upload a nested one runs in, nor of publish's subtitles", () =>
+        Effect.gen(function*() {
+          const emulator = yield* Emulator
+          emulator.reset()
+          const outer: Array<string> = []
+          const given: Array<string> = []
+          const hear = (into: Array<string>) => (event: UploadEvent) =>
+            Effect.sync(() => {
+              into.push(event._tag)
+            })
+          // An upload without onProgress started from another upload's listener reports to withListener's.
+          const client = yield* Effect.context<MediaClient>()
+          let nested = false
+          yield* upload(MediaSource.fromBytes(png(), "outer.png"), {
+            onProgress: (event) =>
+              event._tag === "Planned" && !nested
+                ? Effect.sync(() => (nested = true)).pipe(
+                  Effect.andThen(upload(MediaSource.fromBytes(png(), "inner.png"))),
+                  Effect.andThen(hear(outer)(event)),
+                  Effect.orDie,
+                  Effect.provide(client)
+                )
+                : hear(outer)(event)
+          }).pipe(Progress.withListener(hear(given)))
+          expect(outer.filter((tag) => tag === "Planned" || tag === "Ready")).toEqual(["Planned", "Ready"])
+          expect(given.filter((tag) => tag === "Planned" || tag === "Ready")).toEqual(["Planned", "Ready"])
+          // The subtitles file of a post is none of its media: only its retries and waits would reach the
+          // listener, while the video's events go to publish's onProgress.
+          given.length = 0
+          const video: Array<string> = []
+          yield* Post.publish({
+            text: "A video with subtitles",
+            media: [{
+              source: MediaSource.fromBytes(mp4(), "clip.mp4"),
+              subtitles: { source: MediaSource.fromBytes(srt, "clip.srt"), languageCode: "en" }
+            }],
+            onProgress: hear(video)
+          }).pipe(Progress.withListener(hear(given)))
+          expect(video.filter((tag) => tag === "Planned" || tag === "Ready")).toEqual(["Planned", "Ready"])
+          expect(given).toEqual([])
         }).pipe(Effect.provide(clientLayer("v2", "oauth2"))))
     }
   )

@@ -1,77 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { type ChildProcess, execFile, spawn } from "node:child_process"
+import { type ChildProcess, execFile } from "node:child_process"
 import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
-import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import { inject } from "vitest"
+import * as CliProcess from "./support/CliProcess.ts"
 import { makeFiles, type RunningEmulator, startEmulator } from "./support/Harness.ts"
 import { freshDatabase } from "./support/Servers.ts"
 
 const servers = inject("servers")
 const databaseUrl = freshDatabase(servers, "cli")
-const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
-const bin = "packages/node/src/bin.ts"
+const repoRoot = CliProcess.repoRoot
 
 let emulator: RunningEmulator
 let worker: ChildProcess
 let env: Record<string, string>
 
-/** Runs `x-media ARGS` to its end: exit code, stdout, stderr. */
-const cli = async (args: ReadonlyArray<string>, extraEnv: Record<string, string> = {}) => {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", bin, ...args], {
-      cwd: repoRoot,
-      env: { ...env, ...extraEnv },
-      encoding: "utf8"
-    })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string }
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
-  }
-}
+const cli = (args: ReadonlyArray<string>) => CliProcess.cli(args, env)
 
 beforeAll(async () => {
   emulator = await startEmulator({ users: 1 })
-  const c = emulator.credentials
-  env = {
-    PATH: process.env["PATH"] ?? "",
-    HOME: process.env["HOME"] ?? "/tmp",
-    X_MEDIA_DATABASE_URL: databaseUrl,
-    X_MEDIA_REDIS_URL: servers.redisUrl,
-    X_MEDIA_BASE_URL: emulator.url,
-    X_API_KEY: c.consumerKey,
-    X_API_SECRET: c.consumerSecret,
-    X_ACCESS_TOKEN: c.accessToken,
-    X_ACCESS_TOKEN_SECRET: c.accessTokenSecret
-  }
-  worker = spawn(process.execPath, ["--import", "tsx", bin, "worker", "--concurrency", "4"], {
-    cwd: repoRoot,
-    env,
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  await new Promise<void>((resolve, reject) => {
-    let output = ""
-    const timer = setTimeout(() => reject(new Error(`worker did not join:\n${output}`)), 60_000)
-    const onData = (text: string) => {
-      output += text
-      if (output.includes("joined the fleet")) {
-        clearTimeout(timer)
-        resolve()
-      }
-    }
-    worker.stdout?.setEncoding("utf8").on("data", onData)
-    worker.stderr?.setEncoding("utf8").on("data", onData)
-  })
+  env = CliProcess.fleetEnv(emulator, servers, databaseUrl)
+  worker = await CliProcess.startWorker(["--concurrency", "4"], env)
 }, 90_000)
 
 afterAll(async () => {
-  if (worker.exitCode === null) {
-    const exited = new Promise((resolve) => worker.once("exit", resolve))
-    worker.kill("SIGKILL")
-    await exited
-  }
+  await CliProcess.killWorker(worker)
   await emulator?.close()
 })
 

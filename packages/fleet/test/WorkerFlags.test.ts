@@ -4,98 +4,69 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Fault } from "@x-media/emulator"
-import { type ChildProcess, execFile, spawn } from "node:child_process"
-import { fileURLToPath } from "node:url"
-import { promisify } from "node:util"
+import type { ChildProcess } from "node:child_process"
 import { inject } from "vitest"
+import * as CliProcess from "./support/CliProcess.ts"
 import { makeFiles, type RunningEmulator, startEmulator } from "./support/Harness.ts"
 import { freshDatabase } from "./support/Servers.ts"
 
 const servers = inject("servers")
 const databaseUrl = freshDatabase(servers, "worker_flags")
-const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
-const bin = "packages/node/src/bin.ts"
 
 let emulator: RunningEmulator
 let worker: ChildProcess
 let env: Record<string, string>
 
-/** Runs `x-media ARGS` to its end: exit code, stdout, stderr. */
-const cli = async (args: ReadonlyArray<string>) => {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", bin, ...args], {
-      cwd: repoRoot,
-      env,
-      encoding: "utf8"
-    })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string }
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
-  }
-}
-
 beforeAll(async () => {
   emulator = await startEmulator({ users: 1 })
-  const c = emulator.credentials
-  env = {
-    PATH: process.env["PATH"] ?? "",
-    HOME: process.env["HOME"] ?? "/tmp",
-    X_MEDIA_DATABASE_URL: databaseUrl,
-    X_MEDIA_REDIS_URL: servers.redisUrl,
-    X_MEDIA_BASE_URL: emulator.url,
-    X_API_KEY: c.consumerKey,
-    X_API_SECRET: c.consumerSecret,
-    X_ACCESS_TOKEN: c.accessToken,
-    X_ACCESS_TOKEN_SECRET: c.accessTokenSecret
-  }
-  worker = spawn(
-    process.execPath,
-    ["--import", "tsx", bin, "worker", "--max-rate-limit-wait", "0", "--timeout", "30"],
-    {
-      cwd: repoRoot,
-      env,
-      stdio: ["ignore", "pipe", "pipe"]
-    }
-  )
-  await new Promise<void>((resolve, reject) => {
-    let output = ""
-    const timer = setTimeout(() => reject(new Error(`worker did not join:\n${output}`)), 60_000)
-    const onData = (text: string) => {
-      output += text
-      if (output.includes("joined the fleet")) {
-        clearTimeout(timer)
-        resolve()
-      }
-    }
-    worker.stdout?.setEncoding("utf8").on("data", onData)
-    worker.stderr?.setEncoding("utf8").on("data", onData)
-  })
+  env = CliProcess.fleetEnv(emulator, servers, databaseUrl)
+  worker = await CliProcess.startWorker(["--max-rate-limit-wait", "0", "--timeout", "2"], env)
 }, 90_000)
 
 afterAll(async () => {
-  if (worker.exitCode === null) {
-    const exited = new Promise((resolve) => worker.once("exit", resolve))
-    worker.kill("SIGKILL")
-    await exited
-  }
+  await CliProcess.killWorker(worker)
   await emulator?.close()
 })
 
-describe("x-media worker --max-rate-limit-wait", () => {
-  it("0: a durable upload whose INIT meets a used-up window fails at once with RateLimited", async () => {
-    // X's windows reset in 10 minutes: a worker with the default bound (900 s) would wait for them. The
-    // image's one request (UPLOAD) never waits; declined, the upload goes on in chunks, from INIT.
-    emulator.setFaults([
-      { step: "UPLOAD", times: Infinity, fault: Fault.rateLimited(600) },
-      { step: "INIT", times: Infinity, fault: Fault.rateLimited(600) }
-    ])
-    const [file] = makeFiles([300_000])
-    const started = Date.now()
-    const run = await cli(["upload", file!, "--durable", "--json"])
-    expect(run.code, run.stderr).toBe(1)
-    expect(JSON.parse(run.stdout)).toMatchObject({ error: { _tag: "RateLimited", step: "INIT" } })
-    expect(Date.now() - started).toBeLessThan(30_000)
-    expect(emulator.requests().filter((r) => r.step === "INIT")).toHaveLength(1)
-  }, 90_000)
+describe("x-media worker --max-rate-limit-wait 0 --timeout 2", () => {
+  it(
+    "--timeout 2: a one request that gets no answer is given up on after 2 s (not 60), and chunks follow",
+    async () => {
+      emulator.setFaults([{ step: "UPLOAD", fault: Fault.neverAnswer() }])
+      const [file] = makeFiles([200_000])
+      const started = Date.now()
+      const run = await CliProcess.cli(["upload", file!, "--durable", "--json"], env)
+      expect(run.code, run.stderr).toBe(0)
+      expect(JSON.parse(run.stdout)).toMatchObject({ state: "succeeded", size: 200_000 })
+      expect(Date.now() - started).toBeLessThan(30_000)
+      expect(emulator.requests().map((r) => r.step).slice(0, 2)).toEqual(["UPLOAD", "INIT"])
+    },
+    90_000
+  )
+
+  // Last: X's used-up window stays in the fleet's rate budget (Redis) for the user.
+  it(
+    "--max-rate-limit-wait 0: a durable upload whose INIT meets a used-up window fails at once with RateLimited",
+    async () => {
+      // X's windows reset in 10 minutes: a worker with the default bound (900 s) would wait for them. The
+      // image's one request (UPLOAD) never waits; declined, the upload goes on in chunks, from INIT.
+      emulator.reset()
+      emulator.setFaults([
+        { step: "UPLOAD", times: Infinity, fault: Fault.rateLimited(600) },
+        { step: "INIT", times: Infinity, fault: Fault.rateLimited(600) }
+      ])
+      const [file] = makeFiles([300_000])
+      const started = Date.now()
+      const run = await CliProcess.cli(["upload", file!, "--durable", "--json"], env)
+      expect(run.code, run.stderr).toBe(1)
+      expect(JSON.parse(run.stdout)).toMatchObject({ error: { _tag: "RateLimited", step: "INIT" } })
+      expect(Date.now() - started).toBeLessThan(30_000)
+      expect(emulator.requests().filter((r) => r.step === "INIT")).toHaveLength(1)
+      // The advice names the workers' flag: upload --durable refuses it.
+      expect(run.stderr).toContain(
+        "To wait for the window instead: start the workers with --max-rate-limit-wait SECONDS"
+      )
+    },
+    90_000
+  )
 })

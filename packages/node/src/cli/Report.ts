@@ -50,6 +50,23 @@ export const networkNote = (baseUrlChosenBy: string | undefined): Note => (failu
     return lines.length === 0 ? undefined : lines.join("\n")
   })
 
+/**
+ * Advice for a failure of `upload --durable`: the fleet's workers made the requests, so the bounds
+ * to change are theirs (`x-media worker` refuses none of them), and the upload is then submitted again
+ * (a failed durable upload starts over as its next attempt).
+ */
+export const fleetNote: Note = (failure) =>
+  Effect.sync(() => {
+    const again = "then run this command again."
+    if (failure._tag === "RateLimited" && failure.usageCapped !== true) {
+      return `To wait for the window instead: start the workers with --max-rate-limit-wait SECONDS (or ${maxRateLimitWaitVariable}; the default is 900), ${again}`
+    }
+    if (failure._tag === "UploadStalled" || (failure._tag === "NetworkError" && failure.timedOut)) {
+      return `To allow more idle time: start the workers with --timeout SECONDS (or ${timeoutVariable}; the default is 60), ${again}`
+    }
+    return undefined
+  })
+
 /** What a command that talks to X was given: the flags that say which server, and `--emulator`. */
 export interface ServerFlags {
   readonly api: Option.Option<Setting>

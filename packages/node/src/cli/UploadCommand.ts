@@ -329,7 +329,8 @@ export const handler = (input: UploadInput) =>
     const state = yield* Ref.make<SessionState>({ path: undefined, latest: undefined, saveFailed: false })
     // The embedded emulator replaces any base URL of the environment: then the user set none.
     const baseUrlChosenBy = input.emulator ? undefined : Option.getOrUndefined(input.baseUrl)?.from
-    const network = Report.networkNote(baseUrlChosenBy)
+    // A durable upload's requests are the fleet's workers': their flags are what to change.
+    const network = input.durable ? Report.fleetNote : Report.networkNote(baseUrlChosenBy)
     const note = Report.notes(resumeNote(state), sessionMismatchNote(state), network, Report.statusNote(input))
     const run = Effect.gen(function*() {
       const { options, sources } = yield* prepare(input)

@@ -15,13 +15,14 @@ var fleet = args.indexOf("--durable") >= 0 || args.indexOf("worker") >= 0 || arg
 // whenever it considers growing the space, so setting it from here takes effect. Long-running servers
 // (the emulator, the fleet's workers) keep V8's defaults; a file named "emulator" only loses the saving.
 var server = fleet || args.indexOf("emulator") >= 0;
-// The commands of the bundle leave V8's optimizing compiler (Turbofan) off. It compiles on V8's worker
+// A command that runs once also leaves V8's optimizing compiler (Turbofan) off. It compiles on V8's worker
 // threads, and glibc keeps each of those threads' freed compiler memory (up to ~2.8 MB each once Node's
 // start-up has raised malloc's trim threshold), so an upload's peak grew with the file: 97-98 MB at 512 MiB
 // against 86-87 without it, 82 against 75 at 8 MiB, at the same CPU (bench/RESULTS.md). Set before anything
-// loads: set after, the start-up's compilations already hold the memory. `x-media emulator` runs the same
-// bundle and must run with the same flags, else V8 rejects the compile cache each time the two alternate.
-if (launch && !fleet) require("node:v8").setFlagsFromString("--no-turbofan");
+// loads: set after, the start-up's compilations already hold the memory. (Node keys its compile cache
+// directory by the V8 flags when the launcher enables it, so `x-media emulator`, which keeps Turbofan, has
+// its own cache and the two do not undo each other's.)
+if (launch && !server) require("node:v8").setFlagsFromString("--no-turbofan");
 var loaded = launch && launch(fleet ? "../dist/bin.js" : "../dist/x-media.js");
 if (loaded && !server) {
   loaded.then(function () {

@@ -31,6 +31,12 @@ const image = (name: string, altText?: string) => ({ source: MediaSource.fromByt
 /** The steps the emulator received, in order, as `STEP` or `STEP:<media id>`. */
 const steps = (emulator: Emulator["Service"]) => emulator.requests().map((r) => r.step)
 
+/** A progress listener that records the tags of the events it gets in `into`. */
+const hear = (into: Array<string>) => (event: UploadEvent) =>
+  Effect.sync(() => {
+    into.push(event._tag)
+  })
+
 /** Sends `POST /2/tweets` by hand, as a client that does not wait for processing would. */
 const rawPost = (emulator: Emulator["Service"], body: unknown) =>
   Effect.promise(async () => {
@@ -312,7 +318,6 @@ describe("posts against the emulator", () => {
           emulator.reset()
           const outer: Array<string> = []
           const own: Array<string> = []
-          const hear = (into: Array<string>) => (event: UploadEvent) => Effect.sync(() => into.push(event._tag))
           yield* upload(MediaSource.fromBytes(png(), "a.png")).pipe(Progress.withListener(hear(outer)))
           expect(outer).toEqual(expect.arrayContaining(["Planned", "Ready"]))
           outer.length = 0
@@ -329,10 +334,6 @@ describe("posts against the emulator", () => {
           emulator.reset()
           const outer: Array<string> = []
           const given: Array<string> = []
-          const hear = (into: Array<string>) => (event: UploadEvent) =>
-            Effect.sync(() => {
-              into.push(event._tag)
-            })
           // An upload without onProgress started from another upload's listener reports to withListener's.
           const client = yield* Effect.context<MediaClient>()
           let nested = false

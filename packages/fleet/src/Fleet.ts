@@ -23,6 +23,7 @@ import {
 import * as ClusterWorkflowEngine from "effect/cluster/ClusterWorkflowEngine"
 import * as RunnerAddress from "effect/cluster/RunnerAddress"
 import type * as ShardingConfig from "effect/cluster/ShardingConfig"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import type * as HttpClient from "effect/http/HttpClient"
@@ -104,12 +105,19 @@ export const defaultSharding: Partial<ShardingConfig.ShardingConfig["Service"]> 
 
 const redacted = (value: Redacted.Redacted<string> | string) => typeof value === "string" ? Redacted.make(value) : value
 
+// The cluster's runner storage dies when PostgreSQL cannot be used; one query first makes a refused
+// connection, a wrong password or a URL that does not parse the layer's typed `SqlError` instead.
 const layerPg = (options: StorageOptions) =>
-  PgClient.layer({ url: redacted(options.databaseUrl), applicationName: "x-media-fleet" })
+  PgClient.layer({ url: redacted(options.databaseUrl), applicationName: "x-media-fleet" }).pipe(
+    Layer.tap((context) => Context.get(context, PgClient.PgClient)`SELECT 1`)
+  )
 
 /**
  * The fleet's state for a process that submits uploads and reads their state, but runs none:
- * `WorkflowEngine` (a cluster client) and `FleetStore`, on PostgreSQL.
+ * `WorkflowEngine` (a cluster client) and `FleetStore`, on PostgreSQL. Fails with `SqlError` when
+ * PostgreSQL cannot be used (refused, a wrong password or database, a URL that does not parse), and
+ * with `ConfigError` when a setting effect's cluster reads from the environment (`SHARDS_PER_GROUP`,
+ * `PORT`, …) does not parse.
  *
  * @since 0.2.0
  * @category layers
@@ -123,8 +131,7 @@ export const layerClient = (options: StorageOptions) =>
         shardingConfig: { ...defaultSharding, ...options.sharding }
       })
     ),
-    Layer.provide(layerPg(options)),
-    Layer.orDie
+    Layer.provide(layerPg(options))
   )
 
 /** A free port of `host`, found by listening on port 0. */
@@ -170,7 +177,9 @@ const makeClients = (options: WorkerOptions, worker: string) =>
 /**
  * Joins this process to the fleet as a worker: it takes its share of the uploads (and those of
  * workers that stop or die) until its scope closes, when it hands them over. Requires the
- * credentials of the users it serves (`FleetCredentials`).
+ * credentials of the users it serves (`FleetCredentials`). Fails as {@link layerClient} does, with
+ * `RedisError` when Redis cannot be reached, and with `SocketServerError` when it cannot listen
+ * where the other workers are to reach it (`listen` in use or not on this machine).
  *
  * @since 0.2.0
  * @category layers
@@ -202,8 +211,7 @@ export const layerWorker = (options: WorkerOptions) =>
       Layer.provide(Layer.mergeAll(clients, NodeFileSystem.layer)),
       Layer.provideMerge(Layer.mergeAll(ClusterWorkflowEngine.layer, FleetStore.layer)),
       Layer.provideMerge(NodeClusterSocket.layer({ storage: "sql", shardingConfig: sharding })),
-      Layer.provide(layerPg(options)),
-      Layer.orDie
+      Layer.provide(layerPg(options))
     )
   }))
 
@@ -299,7 +307,8 @@ export const prepare = Effect.fnUntraced(function*(file: string, options: Submit
  * Submits a file to the fleet and waits for its result (the media, as `upload` gives it). The
  * same upload submitted again (same identity) joins the running one, or gets the finished one's
  * media; after it failed, it starts over as a new attempt. Interrupting this waits no longer, and
- * the upload goes on in the fleet.
+ * the upload goes on in the fleet. Fails with the upload's typed errors, and with `SqlError` when the
+ * submission cannot be recorded.
  *
  * @since 0.2.0
  * @category uploads
@@ -312,7 +321,7 @@ export const submit = Effect.fnUntraced(function*(file: string, options: SubmitO
     user: payload.user,
     path: payload.path,
     segmentCount
-  }).pipe(Effect.orDie)
+  })
   return yield* workflowFor(payload.user).execute(attempt === 1 ? payload : { ...payload, attempt })
 })
 

@@ -109,7 +109,8 @@ const Row = Schema.Struct({
 })
 
 /**
- * Builds the store on the `SqlClient` in the context, creating its table when missing.
+ * Builds the store on the `SqlClient` in the context, creating its table when missing (`SqlError`
+ * when it cannot).
  *
  * @since 0.2.0
  * @category constructors
@@ -127,11 +128,9 @@ export const make = Effect.gen(function*() {
     worker text,
     error text,
     updated_at timestamptz NOT NULL DEFAULT now()
-  )`.pipe(Effect.orDie)
+  )`
   // Tables created before attempts existed get the column.
-  yield* sql`ALTER TABLE x_media_fleet_uploads ADD COLUMN IF NOT EXISTS attempt integer NOT NULL DEFAULT 1`.pipe(
-    Effect.orDie
-  )
+  yield* sql`ALTER TABLE x_media_fleet_uploads ADD COLUMN IF NOT EXISTS attempt integer NOT NULL DEFAULT 1`
 
   // One statement, so two submissions racing after a failure start one new attempt, not two.
   const submitted: FleetStoreShape["submitted"] = (upload) =>
@@ -197,4 +196,4 @@ export const make = Effect.gen(function*() {
  * @since 0.2.0
  * @category layers
  */
-export const layer: Layer.Layer<FleetStore, never, SqlClient.SqlClient> = Layer.effect(FleetStore, make)
+export const layer: Layer.Layer<FleetStore, SqlError, SqlClient.SqlClient> = Layer.effect(FleetStore, make)

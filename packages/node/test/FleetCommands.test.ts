@@ -25,19 +25,40 @@ describe.concurrent("x-media fleet commands", () => {
 
   it.live("a database that cannot be reached is a typed failure naming X_MEDIA_DATABASE_URL, not an internal error", () =>
     Effect.gen(function*() {
-      for (const url of ["postgres://x:y@127.0.0.1:1/x", "not a url"]) {
+      const run = yield* runCli(["fleet", "status", "--json"], { X_MEDIA_DATABASE_URL: "postgres://x:y@127.0.0.1:1/x" })
+      expect(run.code, run.stderr).toBe(1)
+      expect(onlyJson(run.stdout)).toMatchObject({
+        error: { _tag: "FleetUnreachable", variable: "X_MEDIA_DATABASE_URL" }
+      })
+      expect(run.stderr).toMatch(
+        /^Error: The fleet's PostgreSQL \(X_MEDIA_DATABASE_URL\) could not be used: .+ECONNREFUSED.+\. Check/
+      )
+      expect(run.stderr).not.toMatch(/internal error|\n\s+at /)
+      // The URL's password is not printed.
+      expect(run.stderr).not.toContain("x:y@")
+    }))
+
+  it.live("X_MEDIA_DATABASE_URL and X_MEDIA_REDIS_URL that are not such URLs are usage errors, their values not printed", () =>
+    Effect.gen(function*() {
+      for (const url of ["not a url", "x:secret@host/db", "mysql://x:secret@host/db"]) {
         const run = yield* runCli(["fleet", "status", "--json"], { X_MEDIA_DATABASE_URL: url })
-        expect(run.code, run.stderr).toBe(1)
-        expect(onlyJson(run.stdout)).toMatchObject({
-          error: { _tag: "FleetUnreachable", variable: "X_MEDIA_DATABASE_URL" }
-        })
-        expect(run.stderr).toMatch(
-          /^Error: The fleet's PostgreSQL \(X_MEDIA_DATABASE_URL\) could not be used: .+\. Check/
+        expect(run.code, run.stderr).toBe(2)
+        expect(onlyJson(run.stdout)).toMatchObject({ error: { _tag: "UsageError", option: "X_MEDIA_DATABASE_URL" } })
+        expect(run.stderr).toContain(
+          "X_MEDIA_DATABASE_URL \"\": is not a postgres:// or postgresql:// URL: set it to postgres://user:password@host:5432/database"
         )
-        expect(run.stderr).not.toMatch(/internal error|\n\s+at /)
-        // The URL's password is not printed.
-        expect(run.stderr).not.toContain("x:y@")
+        expect(run.stderr).not.toContain("secret")
       }
+      const redis = yield* runCli(["worker"], {
+        ...credentials,
+        X_MEDIA_DATABASE_URL: "postgres://user@127.0.0.1:1/none",
+        X_MEDIA_REDIS_URL: "http://user:secret@127.0.0.1:6379"
+      })
+      expect(redis.code, redis.stderr).toBe(2)
+      expect(redis.stderr).toContain(
+        `Error: Invalid X_MEDIA_REDIS_URL "": is not a redis:// or rediss:// URL: set it to redis://host:6379`
+      )
+      expect(redis.stderr).not.toContain("secret")
     }))
 
   it.live("worker --concurrency is checked as text, in the one usage error format", () =>

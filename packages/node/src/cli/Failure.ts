@@ -91,16 +91,36 @@ export class FleetNotInstalled extends Schema.TaggedError<FleetNotInstalled>()("
 }
 
 /**
- * A fleet command could not use the fleet's PostgreSQL (`X_MEDIA_DATABASE_URL`): the server is down,
- * or the address or the credentials in the URL are wrong.
+ * A fleet command could not use the fleet's PostgreSQL (`X_MEDIA_DATABASE_URL`) or, for a worker,
+ * its Redis (`X_MEDIA_REDIS_URL`): the server is down, or the address or the credentials in the URL
+ * are wrong.
  */
 export class FleetUnreachable extends Schema.TaggedError<FleetUnreachable>()("FleetUnreachable", {
   /** The variable that gave the address. */
-  variable: Schema.Literal("X_MEDIA_DATABASE_URL"),
+  variable: Schema.Literals(["X_MEDIA_DATABASE_URL", "X_MEDIA_REDIS_URL"]),
   detail: Schema.String
 }) {
   override get message(): string {
-    return `The fleet's PostgreSQL (${this.variable}) could not be used: ${this.detail}. Check that PostgreSQL runs at that address and that ${this.variable} is right (user, password, database).`
+    return this.variable === "X_MEDIA_DATABASE_URL"
+      ? `The fleet's PostgreSQL (${this.variable}) could not be used: ${this.detail}. Check that PostgreSQL runs at that address and that ${this.variable} is right (user, password, database).`
+      : `The fleet's Redis (${this.variable}) could not be used: ${this.detail}. Check that Redis runs at that address and that ${this.variable} is right.`
+  }
+}
+
+/**
+ * `x-media worker` could not listen where the other workers are to reach it: the address given
+ * with `--listen` is in use or not on this machine (`address`), or, without it, the free port it
+ * found was taken before it listened.
+ */
+export class WorkerListenFailed extends Schema.TaggedError<WorkerListenFailed>()("WorkerListenFailed", {
+  /** `--listen` as given, when it was. */
+  address: Schema.optionalKey(Schema.String),
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return this.address === undefined
+      ? `The worker could not listen on a free port: ${this.detail}. Start it again, or give an address with --listen HOST:PORT.`
+      : `The worker could not listen on ${this.address} (--listen): ${this.detail}. Give another HOST:PORT with --listen, or leave --listen out for a free port.`
   }
 }
 
@@ -112,6 +132,7 @@ export type CliFailure =
   | StandardInputTooLarge
   | FleetNotInstalled
   | FleetUnreachable
+  | WorkerListenFailed
 
 /**
  * The failure as the CLI reports it: a bad option value (`InvalidOption` from the library) is a

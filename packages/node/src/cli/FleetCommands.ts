@@ -15,11 +15,16 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
+import type { RedisError } from "effect/persistence/Redis"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
+import type * as SchemaIssue from "effect/SchemaIssue"
+import type { SocketServerError } from "effect/socket/SocketServer"
+import type { SqlError } from "effect/sql/SqlError"
+import * as Str from "effect/String"
 import * as ClientSettings from "./ClientSettings.ts"
 import type { Setting } from "./CommonFlags.ts"
-import { FleetNotInstalled, FleetUnreachable } from "./Failure.ts"
+import { FleetNotInstalled, FleetUnreachable, WorkerListenFailed } from "./Failure.ts"
 import * as Output from "./Output.ts"
 import * as Report from "./Report.ts"
 import * as Streams from "./Streams.ts"
@@ -58,32 +63,118 @@ const required = (name: string, example: string) =>
     }))
   )
 
+const messageOf = (error: unknown): string | undefined =>
+  Predicate.hasProperty(error, "message") && typeof error.message === "string" && error.message !== ""
+    ? error.message
+    : undefined
+
+/** An error's message with its driver's own words (ECONNREFUSED, a refused password) from its reason or cause. */
+const detailOf = (error: unknown): string => {
+  const own = messageOf(error) ?? String(error)
+  const reason: unknown = Predicate.hasProperty(error, "reason") ? error.reason : error
+  const cause = messageOf(Predicate.hasProperty(reason, "cause") ? reason.cause : undefined)
+  return cause === undefined || own.includes(cause) ? own : `${own} (${cause})`
+}
+
+/** The variables a `ConfigError` of effect's cluster is about: it reads its settings as CONSTANT_CASE names. */
+const variablesOf = (issue: SchemaIssue.Issue, path: ReadonlyArray<PropertyKey> = []): Array<string> => {
+  switch (issue._tag) {
+    case "Pointer":
+      return variablesOf(issue.issue, [...path, ...issue.path])
+    case "Filter":
+    case "Encoding":
+      return variablesOf(issue.issue, path)
+    case "Composite":
+    case "AnyOf":
+      return issue.issues.flatMap((inner) => variablesOf(inner, path))
+    default:
+      return path.length === 0 ? [] : [path.map((key) => Str.configCase(String(key))).join("_")]
+  }
+}
+
 /**
- * The fleet's layers die when PostgreSQL cannot be used (a connection refused, a wrong password, a
- * URL that does not parse): a CLI failure naming the variable, not an internal error. (Redis being
- * away is waited out by the rate budget, not a failure at start.)
+ * The fleet layers' typed failures in the CLI's terms: PostgreSQL or Redis that cannot be used
+ * names its variable; a listen address in use names `--listen`; a setting that effect's cluster
+ * reads from the environment (`PORT`, `HOST`, `SHARDS_PER_GROUP`, …) and cannot parse names that
+ * variable (exit code 2). None of them is an internal error.
  */
-const reachable = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | FleetUnreachable, R> =>
-  Effect.catchDefect(effect, (defect) => {
-    const messageOf = (error: unknown): string | undefined =>
-      Predicate.hasProperty(error, "message") && typeof error.message === "string" && error.message !== ""
-        ? error.message
-        : undefined
-    // The driver's own words (ECONNREFUSED, a refused password) are in the reason's cause.
-    const detail = (error: unknown) => {
-      const own = messageOf(error) ?? String(error)
-      const reason: unknown = Predicate.hasProperty(error, "reason") ? error.reason : undefined
-      const cause = messageOf(Predicate.hasProperty(reason, "cause") ? reason.cause : undefined)
-      return cause === undefined || own.includes(cause) ? own : `${own} (${cause})`
-    }
-    if (Predicate.isTagged(defect, "SqlError")) {
-      return Effect.fail(new FleetUnreachable({ variable: "X_MEDIA_DATABASE_URL", detail: detail(defect) }))
-    }
-    return Effect.die(defect)
+const fleetFailures = (listen: string | undefined) =>
+<A, E, R>(
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, Exclude<E, FleetLayerFailure> | CliTerms, R> =>
+  Effect.catch(effect, (error): Effect.Effect<never, Exclude<E, FleetLayerFailure> | CliTerms> => {
+    if (isFleetLayerFailure(error)) return Effect.fail(inCliTerms(error, listen))
+    if (isOtherFailure(error)) return Effect.fail(error)
+    return Effect.die(error) // neither: cannot happen, as the two guards are complements
   })
 
-const databaseUrl = required("X_MEDIA_DATABASE_URL", "postgres://user:password@host:5432/database")
-const redisUrl = required("X_MEDIA_REDIS_URL", "redis://host:6379")
+/** What the fleet's layers fail with: PostgreSQL, Redis, the worker's listening socket, the cluster's settings. */
+type FleetLayerFailure = SqlError | RedisError | SocketServerError | Config.ConfigError
+
+const isFleetLayerFailure = (error: unknown): error is FleetLayerFailure =>
+  Predicate.isTagged(error, "SqlError") || Predicate.isTagged(error, "RedisError") ||
+  Predicate.isTagged(error, "SocketServerError") || Predicate.isTagged(error, "ConfigError")
+
+/** The fleet layers' failures as the CLI reports them. */
+type CliTerms = FleetUnreachable | WorkerListenFailed | Errors.InvalidOption
+
+const isOtherFailure = <E>(error: E): error is Exclude<E, FleetLayerFailure> => !isFleetLayerFailure(error)
+
+const inCliTerms = (
+  error: FleetLayerFailure,
+  listen: string | undefined
+): CliTerms => {
+  switch (error._tag) {
+    case "SqlError":
+      return new FleetUnreachable({ variable: "X_MEDIA_DATABASE_URL", detail: detailOf(error) })
+    case "RedisError":
+      // Its own message is its type's name; the client's words are in its cause.
+      return new FleetUnreachable({ variable: "X_MEDIA_REDIS_URL", detail: messageOf(error.cause) ?? detailOf(error) })
+    case "SocketServerError": {
+      const detail = messageOf(error.reason.cause) ?? error.message
+      return new WorkerListenFailed(listen === undefined ? { detail } : { address: listen, detail })
+    }
+    case "ConfigError": {
+      const variable = error.cause._tag === "SchemaError" ? variablesOf(error.cause.issue)[0] : undefined
+      const problem = (messageOf(error.cause) ?? String(error.cause)).split("\n")[0]
+      return variable === undefined
+        ? new Errors.InvalidOption({
+          option: "environment",
+          value: "",
+          detail: `effect's cluster could not read its settings from it: ${problem}`
+        })
+        : new Errors.InvalidOption({
+          option: variable,
+          value: process.env[variable] ?? "",
+          detail:
+            `effect's cluster, which the fleet runs on, reads ${variable} from the environment: ${problem}. Correct it or unset it for x-media`
+        })
+    }
+  }
+}
+
+/** A URL variable whose protocol is one of `protocols`, checked before anything is reached (its value is not printed: it may hold a password). */
+const checkedUrl = (name: string, example: string, protocols: ReadonlyArray<string>) =>
+  required(name, example).pipe(
+    Effect.filterOrFail(
+      (value) => {
+        const text = Redacted.value(value).trim()
+        return URL.canParse(text) && protocols.includes(new URL(text).protocol)
+      },
+      () =>
+        new Errors.InvalidOption({
+          option: name,
+          value: "",
+          detail: `is not a ${protocols.map((p) => `${p}//`).join(" or ")} URL: set it to ${example}`
+        })
+    )
+  )
+
+const databaseUrl = checkedUrl("X_MEDIA_DATABASE_URL", "postgres://user:password@host:5432/database", [
+  "postgres:",
+  "postgresql:"
+])
+const redisUrl = checkedUrl("X_MEDIA_REDIS_URL", "redis://host:6379", ["redis:", "rediss:"])
 
 /** `--listen HOST:PORT` parsed. */
 const parseListen = (raw: string) => {
@@ -144,7 +235,7 @@ export const workerHandler = (input: WorkerInput) =>
       return yield* Effect.never
     }).pipe(
       Effect.provide(worker),
-      reachable,
+      fleetFailures(Option.getOrUndefined(input.listen)),
       // The cluster's log lines go to stderr, with the worker's own.
       Effect.provide(Logger.layer([Logger.withConsoleError(Logger.formatSimple)])),
       Effect.onInterrupt(() => Streams.err("x-media worker: handing the uploads over and leaving the fleet.\n"))
@@ -159,9 +250,8 @@ export const statusHandler = (input: { readonly json: boolean }) =>
     const database = yield* databaseUrl
     const { Fleet, FleetStore } = yield* fleet
     const uploads = yield* FleetStore.FleetStore.use((store) => store.list).pipe(
-      Effect.orDie,
       Effect.provide(Fleet.layerClient({ databaseUrl: database })),
-      reachable
+      fleetFailures(undefined)
     )
     if (input.json) {
       return yield* Output.printJson({
@@ -221,5 +311,5 @@ export const submitDurable = (upload: DurableUpload) =>
       wait: options.wait,
       maxWait: options.maxWait === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(options.maxWait)),
       oneShot: options.oneShot
-    }).pipe(Effect.provide(Fleet.layerClient({ databaseUrl: database })), reachable)
+    }).pipe(Effect.provide(Fleet.layerClient({ databaseUrl: database })), fleetFailures(undefined))
   })

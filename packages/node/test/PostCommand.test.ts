@@ -103,6 +103,20 @@ describe.concurrent("x-media post", () => {
       expect(x.posts()).toHaveLength(1)
     }))
 
+  it.live("says when a file's request is sent again, with the file's name", () =>
+    Effect.gen(function*() {
+      const x = yield* emulator({ processing: { enabled: false } })
+      x.setFaults([{ step: "APPEND", fault: Fault.httpError(503) }])
+      const run = yield* runCli(
+        ["post", "--text", "Flaky", samples.png, "--chunked", "--base-url", x.url],
+        oauth1Env(x)
+      )
+      expect(run.code, run.stderr).toBe(0)
+      const line = run.stderr.split("\n").find((l) => l.startsWith(`${samples.png}: Retrying APPEND of segment 0 in `))
+      expect(line, run.stderr).toMatch(/ \(attempt 2 of \d+\): .*503/)
+      expect(x.posts()).toHaveLength(1)
+    }))
+
   it.live("an interrupt says whether the post may exist: not before the media are ready, maybe after", () =>
     Effect.gen(function*() {
       const x = yield* emulator({

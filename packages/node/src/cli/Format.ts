@@ -36,3 +36,16 @@ export const plural = (count: number, noun: string): string => `${count} ${noun}
 /** The line saying a request waits for X's rate-limit window (or a pause X asked for). */
 export const rateLimitWait = (step: string, until: Date): string =>
   `X's rate limit for ${step} is used up; waiting until ${until.toISOString()}.`
+
+/** The line saying a request failed and is sent again: `Retrying APPEND of segment 3 in 1.2 s (attempt 2 of 5): …`. */
+export const retrying = (event: {
+  readonly step: string
+  readonly segmentIndex?: number | undefined
+  readonly delayMillis: number
+  readonly attempt: number
+  readonly maxAttempts: number
+  readonly reason: string
+}): string =>
+  `Retrying ${event.segmentIndex === undefined ? event.step : `${event.step} of segment ${event.segmentIndex}`} in ${
+    duration(event.delayMillis)
+  } (attempt ${event.attempt} of ${event.maxAttempts}): ${event.reason}`

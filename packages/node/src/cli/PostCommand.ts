@@ -108,9 +108,12 @@ const post = (input: PostInput) =>
     const waitsSaid = new Set<string>()
     const firstSaid = (key: string) => !waitsSaid.has(key) && Boolean(waitsSaid.add(key))
     const say = (line: string) => Effect.provideService(Streams.err(`${line}\n`), Stdio.Stdio, stdio)
-    const sayWait = (event: Progress.UploadEvent) =>
+    // Retries are said as they happen, those of a file's upload with its name (the post itself is never retried).
+    const sayEvent = (file: string | undefined) => (event: Progress.UploadEvent) =>
       event._tag === "RateLimitWait" && firstSaid(`${event.step} ${event.until.getTime()}`)
         ? say(Format.rateLimitWait(event.step, event.until))
+        : event._tag === "Retrying"
+        ? say(`${file === undefined ? "" : `${file}: `}${Format.retrying(event)}`)
         : Effect.void
     // Once every file is ready, the post request may be on its way: an interrupt cannot say it was not sent.
     const ready = new Set<number>()
@@ -134,11 +137,13 @@ const post = (input: PostInput) =>
       quote: Option.getOrUndefined(input.quote),
       onProgress: (event, index) => {
         if (event._tag === "Ready") ready.add(index)
-        return event._tag === "Ready" ? say(`${input.files[index]}: media ${event.mediaId} is ready.`) : sayWait(event)
+        return event._tag === "Ready"
+          ? say(`${input.files[index]}: media ${event.mediaId} is ready.`)
+          : sayEvent(input.files[index])(event)
       }
     }).pipe(
       // The requests outside the files' uploads: subtitles, metadata and the post itself.
-      Progress.withListener(sayWait),
+      Progress.withListener(sayEvent(undefined)),
       Effect.provide(NodeXMedia.layer(ClientSettings.layerOptions(settings))),
       Report.onInterrupt(
         input.json,

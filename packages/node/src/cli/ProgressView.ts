@@ -38,9 +38,6 @@ const bar = (fraction: number, width: number): string => {
 const percent = (fraction: number): string =>
   `${String(Math.floor(Math.max(0, Math.min(1, fraction)) * 100)).padStart(3)}%`
 
-const where = (step: string, segmentIndex: number | undefined) =>
-  segmentIndex === undefined ? step : `${step} of segment ${segmentIndex}`
-
 /** Options of {@link make}. */
 export interface Options {
   /** Put before every line (the file's name when several are uploaded at once). */
@@ -188,11 +185,7 @@ export const make = (options: Options = {}): Effect.Effect<ProgressView, never, 
             return draw(uploadLine(now))
           }
           case "Retrying":
-            return note(
-              `Retrying ${where(event.step, event.segmentIndex)} in ${
-                Format.duration(event.delayMillis)
-              } (attempt ${event.attempt} of ${event.maxAttempts}): ${event.reason}`
-            )
+            return note(Format.retrying(event))
           case "Adapted":
             return note(
               `Segment ${event.segmentIndex} got no answer within ${

@@ -6,8 +6,8 @@
  *
  * @since 0.2.0
  */
-import * as Duration from "effect/Duration"
 import * as Schema from "effect/Schema"
+import { secondsText } from "./internal/Seconds.ts"
 import { RateLimitInfo } from "./RateLimit.ts"
 
 /**
@@ -325,9 +325,8 @@ export class ProcessingTimeout extends Schema.TaggedError<ProcessingTimeout>()("
   }
   override get message(): string {
     const progress = this.lastProgressPercent === undefined ? "" : ` at ${this.lastProgressPercent}%`
-    // Whole seconds, but a wait under 10 s keeps its tenths: a --max-wait of 0.5 is not "1 s".
-    const seconds = (millis: number) =>
-      `${millis < 10_000 && millis % 1000 !== 0 ? (millis / 1000).toFixed(1) : Math.round(millis / 1000)} s`
+    // A wait under 10 s keeps its decimals: a --max-wait of 0.5 is not "1 s".
+    const seconds = secondsText
     const next = this.nextCheckMillis === undefined ? "" : `the next check, ${seconds(this.nextCheckMillis)} away, `
     const askAgain = `ask again later with \`x-media status ${this.mediaId} --wait\``
     const [why, advice] = this.reason === "stalled"
@@ -373,7 +372,7 @@ export class DeadlineExceeded extends Schema.TaggedError<DeadlineExceeded>()("De
     const advice = this.sessionSaved === true
       ? "Resume the saved session (Upload.resume) with a longer deadline or none."
       : "Upload it again with a longer deadline or none."
-    const deadline = this.deadlineMillis === 0 ? "0ms" : Duration.format(Duration.millis(this.deadlineMillis))
+    const deadline = secondsText(this.deadlineMillis)
     return `The upload${media} did not finish within its deadline of ${deadline}; it was ${this.phase}. ${advice}`
   }
 }
@@ -663,7 +662,7 @@ export class UploadStalled extends Schema.TaggedError<UploadStalled>()("UploadSt
     return true
   }
   override get message(): string {
-    const idle = `${Math.round(this.idleTimeoutMillis / 100) / 10} s`
+    const idle = secondsText(this.idleTimeoutMillis)
     const inFlight = this.concurrency === 1 ? "1 segment" : `${this.concurrency} segments`
     return `Segment ${this.segmentIndex} (${
       sizeText(this.segmentBytes)

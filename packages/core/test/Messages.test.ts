@@ -104,9 +104,9 @@ describe("NetworkError", () => {
       host: "https://api.x.com",
       hostIsOverride: false,
       timedOut: true,
-      reason: "no byte of the request moved for 1m"
+      reason: "no byte of the request moved for 60 s"
     }).message
-    expect(slow).toContain("timed out: no byte of the request moved for 1m")
+    expect(slow).toContain("timed out: no byte of the request moved for 60 s")
     expect(slow).toContain(
       "raise the idle timeout (idleTimeout), or send fewer and smaller segments at once (concurrency, chunkSize)"
     )

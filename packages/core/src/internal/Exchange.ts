@@ -34,6 +34,7 @@ import {
 } from "../Errors.ts"
 import { rateLimitFromHeaders, type RateLimitInfo } from "../RateLimit.ts"
 import { excerpt, isProblemType, parseErrorEnvelope } from "./ErrorEnvelope.ts"
+import { secondsText } from "./Seconds.ts"
 
 /** Where a request belongs, for the errors it may raise. */
 export interface ExchangeContext {
@@ -329,7 +330,7 @@ export const exchange = (
         const last = MutableRef.get(activity)
         const now = yield* Clock.currentTimeMillis
         if (now - last.at >= idleMillis) {
-          const idle = Duration.format(idleTimeout)
+          const idle = secondsText(idleMillis)
           return yield* networkError(
             ctx,
             last.bodySent

@@ -227,7 +227,7 @@ describe("media in one request (v2's one-shot upload, v1.1's simple upload)", ()
           })
           expect(events.find((e) => e._tag === "ChunkedInstead")).toHaveProperty(
             "reason",
-            "no answer came within 300ms after the request was sent"
+            "no answer came within 0.3 s after the request was sent"
           )
         }).pipe(Effect.provide(clientLayer("v2", "oauth1", { idleTimeout: "300 millis" }))))
     }

@@ -242,7 +242,7 @@ describe("reliability against the emulator's faults", () => {
               expect(error._tag === "DeadlineExceeded" && error.mediaId).toMatch(/^\d+$/)
               // No onSession, so nothing to resume: the advice says so.
               expect(error).not.toHaveProperty("sessionSaved")
-              expect(error.message).toContain("deadline of 250ms; it was uploading. Upload it again")
+              expect(error.message).toContain("deadline of 0.25 s; it was uploading. Upload it again")
               // Requests already on their way when the deadline hit reach the server a moment later;
               // give them that moment, then nothing more may arrive.
               yield* Effect.sleep("200 millis")

@@ -78,7 +78,16 @@ describe("fleet under a shard-lock stall (real PostgreSQL, a worker process)", (
         "APPENDs in flight",
         () => emulator.requests().some((r) => r.seq > since && r.step === "APPEND" && r.endedAt === undefined),
         60_000
-      )
+      ).catch((error: unknown) => {
+        // What to look at next time: whether the submission itself ended, what X saw, what the worker said.
+        const exit = fiber.pollUnsafe()
+        const seen = emulator.requests().filter((r) => r.seq > since).map((r) => `${r.step} ${r.status ?? "…"}`)
+        throw new Error(
+          `${String(error)}\nsubmission: ${exit === undefined ? "running" : String(exit)}\nrequests: ${
+            seen.join(", ") || "none"
+          }\nworker:\n${worker.output().slice(-4000)}`
+        )
+      })
       // Stalls a little longer than the worker's lock check allows (1 s), at varying points of the
       // upload: the worker's ownership checks time out, so the replies of the steps that just
       // finished are not stored ("fenced") and their requests are delivered again.

@@ -4,8 +4,10 @@
  *
  * The consumer installs with `npm install --offline`: effect, @effect/platform-node (and what they depend
  * on), typescript and @types/node are copied into it from the repository's node_modules first, at the
- * versions the lockfile pins, so the test needs no network and no npm cache; only the three tarballs are
+ * versions the lockfile pins, so the test needs no network and no npm cache; only the tarballs are
  * what npm installs. Node itself is the one running the test (Node 22, from the `node` devDependency).
+ * A second consumer adds the optional @x-media/fleet (and @effect/sql-pg and redis, copied the same
+ * way), to run the installed fleet commands against a real PostgreSQL and Redis started for it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { type RunningEmulator, startEmulator } from "@x-media/emulator"
@@ -15,13 +17,14 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
+import { type ServersInfo, startServers, stopServers } from "../packages/fleet/test/support/Servers.ts"
 import { collect, segmentsSaved } from "../packages/node/test/support/Cli.ts"
 
 const repo = fileURLToPath(new URL("../", import.meta.url))
 const node = process.execPath
 const nodeBin = Path.dirname(node)
 const packages = ["@x-media/core", "@x-media/emulator", "@x-media/fleet", "@x-media/node"] as const
-/** The optional peer of @x-media/node for the fleet commands: packed and checked, not installed. */
+/** The optional peer of @x-media/node for the fleet commands: not installed in the first consumer; the last tests install it. */
 const notInstalled = "@x-media/fleet"
 const sample = Path.join(repo, "examples/media/sample.mp4")
 
@@ -472,4 +475,104 @@ describe("signals sent to the installed x-media's pid", () => {
         expect(emulator.requests().filter((r) => r.step === "FINALIZE")).toEqual([])
       }))
   }
+})
+
+describe("with @x-media/fleet installed: the fleet commands of the installed bin", () => {
+  let fleetConsumer = ""
+  let servers: ServersInfo | undefined
+  let emulator: RunningEmulator | undefined
+
+  beforeAll(async () => {
+    servers = await startServers()
+    emulator = await startEmulator({ users: 1, processing: { enabled: false } })
+    // The first consumer plus the optional peer, with what it depends on copied in as above.
+    fleetConsumer = Path.join(work, "fleet-consumer")
+    // verbatimSymlinks: node_modules/.bin's relative links must point into the copy, not the original.
+    cpSync(consumer, fleetConsumer, { recursive: true, verbatimSymlinks: true })
+    for (
+      const name of [
+        "@effect/sql-pg",
+        "redis",
+        ...readdirSync(Path.join(repo, "node_modules/@redis")).map((n) => `@redis/${n}`)
+      ]
+    ) {
+      cpSync(Path.join(repo, "node_modules", name), Path.join(fleetConsumer, "node_modules", name), { recursive: true })
+    }
+    const fleet = packed.find((p) => p.name === notInstalled)
+    const install = run(
+      "npm",
+      [
+        "install",
+        "--offline",
+        "--no-audit",
+        "--no-fund",
+        "--legacy-peer-deps",
+        Path.join(work, "tarballs", fleet?.filename ?? "")
+      ],
+      fleetConsumer
+    )
+    if (install.status !== 0) throw new Error(`npm install of ${notInstalled} failed: ${install.stderr}`)
+  }, 300_000)
+
+  afterAll(async () => {
+    await emulator?.close()
+    if (servers !== undefined) stopServers(servers)
+  })
+
+  it(
+    "x-media worker joins the fleet, upload --durable gets its media, fleet status lists it, SIGTERM hands over and exits 143",
+    async () => {
+      const env = cleanEnv({
+        X_MEDIA_DATABASE_URL: servers!.databaseUrl,
+        X_MEDIA_REDIS_URL: servers!.redisUrl,
+        X_MEDIA_BASE_URL: emulator!.url,
+        X_API_KEY: emulator!.credentials.consumerKey,
+        X_API_SECRET: emulator!.credentials.consumerSecret,
+        X_ACCESS_TOKEN: emulator!.credentials.accessToken,
+        X_ACCESS_TOKEN_SECRET: emulator!.credentials.accessTokenSecret
+      })
+      const worker = spawn(Path.join(fleetConsumer, "node_modules/.bin/x-media"), ["worker"], {
+        cwd: fleetConsumer,
+        env,
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      const exited = Effect.runPromise(collect(worker))
+      try {
+        let said = ""
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`the worker did not join:\n${said}`)), 60_000)
+          worker.stderr.on("data", (chunk: string | Buffer) => {
+            said += String(chunk)
+            if (said.includes("joined the fleet")) {
+              clearTimeout(timer)
+              resolve()
+            }
+          })
+          worker.once("exit", (code) => {
+            clearTimeout(timer)
+            reject(new Error(`the worker exited with ${code}:\n${said}`))
+          })
+        })
+        // Not spawnSync: the emulator answering the worker runs in this process.
+        const xMedia = (args: ReadonlyArray<string>) =>
+          Effect.runPromise(collect(
+            spawn(Path.join(fleetConsumer, "node_modules/.bin/x-media"), args, { cwd: fleetConsumer, env })
+          ))
+        const upload = await xMedia(["upload", sample, "--durable", "--json"])
+        expect(upload.code, upload.stderr).toBe(0)
+        const media = json(upload.stdout)
+        expect(media).toMatchObject({ state: "succeeded", media_type: "video/mp4" })
+        expect(emulator!.media(String(media["media_id"]))?.receivedBytes).toBe(readFileSync(sample).byteLength)
+        const status = await xMedia(["fleet", "status", "--json"])
+        expect(status.code, status.stderr).toBe(0)
+        expect(json(status.stdout)["uploads"]).toMatchObject([{ media_id: media["media_id"], state: "succeeded" }])
+      } finally {
+        worker.kill("SIGTERM")
+      }
+      const end = await exited
+      expect(end.code, end.stderr).toBe(143)
+      expect(end.stderr).toContain("x-media worker: handing the uploads over and leaving the fleet.")
+    },
+    120_000
+  )
 })

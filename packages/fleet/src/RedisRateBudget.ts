@@ -77,7 +77,8 @@ export const paceFor = (
 
 /**
  * The gate: pauses, X's window and the first-request probe, in one atomic step. Returns the time
- * (ms) to wait until, 0 to start now, and the limit X announced (0 when unknown).
+ * (ms) to wait until, 0 to start now, the limit X announced (0 when unknown), and 1 when the wait
+ * is for the probe's answer rather than for X (0 otherwise).
  */
 const gateScript = Redis.script(
   (pauseKey: string, windowKey: string, limitKey: string, probeKey: string, now: number, probeMillis: number) => [
@@ -100,19 +101,19 @@ local resetat = tonumber(redis.call("HGET", KEYS[2], "resetAt") or "0")
 local remaining = tonumber(redis.call("HGET", KEYS[2], "remaining") or "1")
 if resetat > now and remaining <= 0 and resetat > waitto then waitto = resetat end
 local limit = tonumber(redis.call("GET", KEYS[3]) or "0")
-if waitto > now then return { waitto, limit } end
+if waitto > now then return { waitto, limit, 0 } end
 if limit == 0 then
-  if redis.call("SET", KEYS[4], "1", "NX", "PX", probems) then return { 0, 0 } end
+  if redis.call("SET", KEYS[4], "1", "NX", "PX", probems) then return { 0, 0, 0 } end
   local ttl = redis.call("PTTL", KEYS[4])
   if ttl < 1 then ttl = 1 end
   if ttl > 100 then ttl = 100 end
-  return { now + ttl, 0 }
+  return { now + ttl, 0, 1 }
 end
 if resetat > now then redis.call("HINCRBY", KEYS[2], "remaining", -1) end
-return { 0, limit }
+return { 0, limit, 0 }
 `
   }
-).withReturnType<readonly [number, number]>()
+).withReturnType<readonly [number, number, number]>()
 
 /** X's headers: an older window never replaces a newer one; within one, the lowest remaining wins. */
 const observeScript = Redis.script(
@@ -227,9 +228,15 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
         })
       for (;;) {
         const now = yield* Clock.currentTimeMillis
-        const [until, announced] = yield* retried(gate(k.pause, k.window, k.limit, k.probe, now, probeMillis), "gate")
+        const [until, announced, probing] = yield* retried(
+          gate(k.pause, k.window, k.limit, k.probe, now, probeMillis),
+          "gate"
+        )
         if (until > now) {
-          yield* waitUntil(until, now)
+          // Waiting for the first request's answer to tell X's limit is the budget's own short
+          // hold, not a wait for X: `maxWait` (0: never wait for X) does not refuse it.
+          if (probing === 1) yield* Effect.sleep(Duration.millis(until - now))
+          else yield* waitUntil(until, now)
           continue
         }
         const limit = announced > 0 ? Math.min(announced, acquireOptions.limit) : acquireOptions.limit

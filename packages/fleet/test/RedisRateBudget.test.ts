@@ -104,6 +104,28 @@ describe("RedisRateBudget (real redis-server)", () => {
       )
     }).pipe(Effect.scoped))
 
+  it.live("waiting for the first answer is not a wait for X: a maximum wait of 0 does not refuse it", () =>
+    Effect.gen(function*() {
+      const key = freshKey()
+      const [a, b] = yield* Effect.forEach([1, 2], () => budgetOf({ window: 60_000 }))
+      yield* a!.acquire(key, options(100, 0))
+      const second = yield* Effect.forkChild(b!.acquire(key, options(100, 0)))
+      yield* Effect.sleep("300 millis")
+      expect(second.pollUnsafe()).toBeUndefined()
+      yield* a!.observe(
+        key,
+        new RateLimit.RateLimitInfo({ limit: 100, remaining: 99, resetAt: new Date(Date.now() + 60_000) })
+      )
+      yield* Fiber.join(second)
+      // X's window used up is a wait for X: refused at once.
+      yield* a!.observe(
+        key,
+        new RateLimit.RateLimitInfo({ limit: 100, remaining: 0, resetAt: new Date(Date.now() + 60_000) })
+      )
+      const error = yield* b!.acquire(key, options(100, 0)).pipe(Effect.flip)
+      expect(error).toBeInstanceOf(Errors.RateLimited)
+    }).pipe(Effect.scoped))
+
   it.live("a pause seen by one worker (a 429) holds every worker until it ends", () =>
     Effect.gen(function*() {
       const key = freshKey()

@@ -97,6 +97,29 @@ const versionOf = (name: string): string => {
   return version
 }
 
+/**
+ * Copies `thirdParty` from the repository's node_modules into `project`, then installs the tarballs
+ * (file names in `work`/tarballs) there with `npm install --offline`.
+ */
+const installOffline = (project: string, thirdParty: ReadonlyArray<string>, tarballs: ReadonlyArray<string>) => {
+  for (const name of thirdParty) {
+    cpSync(Path.join(repo, "node_modules", name), Path.join(project, "node_modules", name), { recursive: true })
+  }
+  const install = run(
+    "npm",
+    [
+      "install",
+      "--offline",
+      "--no-audit",
+      "--no-fund",
+      "--legacy-peer-deps",
+      ...tarballs.map((file) => Path.join(work, "tarballs", file))
+    ],
+    project
+  )
+  if (install.status !== 0) throw new Error(`npm install of ${tarballs.join(", ")} failed: ${install.stderr}`)
+}
+
 let work = ""
 let consumer = ""
 let packed: ReadonlyArray<Packed> = []
@@ -129,22 +152,7 @@ beforeAll(() => {
       devDependencies: { typescript: versionOf("typescript"), "@types/node": versionOf("@types/node") }
     })
   )
-  for (const name of thirdParty) {
-    cpSync(Path.join(repo, "node_modules", name), Path.join(consumer, "node_modules", name), { recursive: true })
-  }
-  const install = run(
-    "npm",
-    [
-      "install",
-      "--offline",
-      "--no-audit",
-      "--no-fund",
-      "--legacy-peer-deps",
-      ...packed.filter((p) => p.name !== notInstalled).map((p) => Path.join(tarballs, p.filename))
-    ],
-    consumer
-  )
-  if (install.status !== 0) throw new Error(`npm install of the tarballs failed: ${install.stderr}`)
+  installOffline(consumer, thirdParty, packed.filter((p) => p.name !== notInstalled).map((p) => p.filename))
 }, 300_000)
 
 afterAll(() => {
@@ -489,29 +497,11 @@ describe("with @x-media/fleet installed: the fleet commands of the installed bin
     fleetConsumer = Path.join(work, "fleet-consumer")
     // verbatimSymlinks: node_modules/.bin's relative links must point into the copy, not the original.
     cpSync(consumer, fleetConsumer, { recursive: true, verbatimSymlinks: true })
-    for (
-      const name of [
-        "@effect/sql-pg",
-        "redis",
-        ...readdirSync(Path.join(repo, "node_modules/@redis")).map((n) => `@redis/${n}`)
-      ]
-    ) {
-      cpSync(Path.join(repo, "node_modules", name), Path.join(fleetConsumer, "node_modules", name), { recursive: true })
-    }
-    const fleet = packed.find((p) => p.name === notInstalled)
-    const install = run(
-      "npm",
-      [
-        "install",
-        "--offline",
-        "--no-audit",
-        "--no-fund",
-        "--legacy-peer-deps",
-        Path.join(work, "tarballs", fleet?.filename ?? "")
-      ],
-      fleetConsumer
+    installOffline(
+      fleetConsumer,
+      ["@effect/sql-pg", "redis", ...readdirSync(Path.join(repo, "node_modules/@redis")).map((n) => `@redis/${n}`)],
+      packed.filter((p) => p.name === notInstalled).map((p) => p.filename)
     )
-    if (install.status !== 0) throw new Error(`npm install of ${notInstalled} failed: ${install.stderr}`)
   }, 300_000)
 
   afterAll(async () => {

@@ -38,6 +38,26 @@ const busiestSpan = (starts: ReadonlyArray<number>, windowMillis: number): numbe
   return most
 }
 
+/**
+ * Two workers on a fresh key: the first request is the probe, the second waits (with `maxWait`)
+ * until the probe's answer tells X's limit, then starts.
+ */
+const secondWaitsForTheProbe = (maxWait: Duration.Input) =>
+  Effect.gen(function*() {
+    const key = freshKey()
+    const [a, b] = yield* Effect.forEach([1, 2], () => budgetOf({ window: 60_000 }))
+    yield* a!.acquire(key, options(100, maxWait))
+    const second = yield* Effect.forkChild(b!.acquire(key, options(100, maxWait)))
+    yield* Effect.sleep("300 millis")
+    expect(second.pollUnsafe()).toBeUndefined()
+    yield* a!.observe(
+      key,
+      new RateLimit.RateLimitInfo({ limit: 100, remaining: 99, resetAt: new Date(Date.now() + 60_000) })
+    )
+    yield* Fiber.join(second)
+    return { a: a!, b: b!, key }
+  })
+
 describe("paceFor", () => {
   it("never admits more than the limit in a window, for X's numbers and small ones", () => {
     for (const limit of [1, 2, 3, 5, 12, 100, 1000, 1875]) {
@@ -87,42 +107,22 @@ describe("RedisRateBudget (real redis-server)", () => {
 
   it.live("sends one request until X's first answer tells the window, then goes wide", () =>
     Effect.gen(function*() {
-      const key = freshKey()
-      const [a, b] = yield* Effect.forEach([1, 2], () => budgetOf({ window: 60_000 }))
-      yield* a!.acquire(key, options(100))
-      const second = yield* Effect.forkChild(b!.acquire(key, options(100)))
-      yield* Effect.sleep("300 millis")
-      expect(second.pollUnsafe()).toBeUndefined()
-      yield* a!.observe(
-        key,
-        new RateLimit.RateLimitInfo({ limit: 100, remaining: 99, resetAt: new Date(Date.now() + 60_000) })
-      )
-      yield* Fiber.join(second)
+      const { key, b } = yield* secondWaitsForTheProbe("1 minute")
       // Known now: several start at once (the burst).
-      yield* Effect.forEach([1, 2, 3], () => b!.acquire(key, options(100)), { concurrency: "unbounded" }).pipe(
+      yield* Effect.forEach([1, 2, 3], () => b.acquire(key, options(100)), { concurrency: "unbounded" }).pipe(
         Effect.timeout("200 millis")
       )
     }).pipe(Effect.scoped))
 
   it.live("waiting for the first answer is not a wait for X: a maximum wait of 0 does not refuse it", () =>
     Effect.gen(function*() {
-      const key = freshKey()
-      const [a, b] = yield* Effect.forEach([1, 2], () => budgetOf({ window: 60_000 }))
-      yield* a!.acquire(key, options(100, 0))
-      const second = yield* Effect.forkChild(b!.acquire(key, options(100, 0)))
-      yield* Effect.sleep("300 millis")
-      expect(second.pollUnsafe()).toBeUndefined()
-      yield* a!.observe(
-        key,
-        new RateLimit.RateLimitInfo({ limit: 100, remaining: 99, resetAt: new Date(Date.now() + 60_000) })
-      )
-      yield* Fiber.join(second)
+      const { a, b, key } = yield* secondWaitsForTheProbe(0)
       // X's window used up is a wait for X: refused at once.
-      yield* a!.observe(
+      yield* a.observe(
         key,
         new RateLimit.RateLimitInfo({ limit: 100, remaining: 0, resetAt: new Date(Date.now() + 60_000) })
       )
-      const error = yield* b!.acquire(key, options(100, 0)).pipe(Effect.flip)
+      const error = yield* b.acquire(key, options(100, 0)).pipe(Effect.flip)
       expect(error).toBeInstanceOf(Errors.RateLimited)
     }).pipe(Effect.scoped))
 

@@ -325,9 +325,7 @@ export class ProcessingTimeout extends Schema.TaggedError<ProcessingTimeout>()("
   }
   override get message(): string {
     const progress = this.lastProgressPercent === undefined ? "" : ` at ${this.lastProgressPercent}%`
-    // A wait under 10 s keeps its decimals: a --max-wait of 0.5 is not "1 s".
-    const seconds = secondsText
-    const next = this.nextCheckMillis === undefined ? "" : `the next check, ${seconds(this.nextCheckMillis)} away, `
+    const next = this.nextCheckMillis === undefined ? "" : `the next check, ${secondsText(this.nextCheckMillis)} away, `
     const askAgain = `ask again later with \`x-media status ${this.mediaId} --wait\``
     const [why, advice] = this.reason === "stalled"
       ? ["its progress stopped moving", `X may still finish: ${askAgain}.`]
@@ -337,13 +335,13 @@ export class ProcessingTimeout extends Schema.TaggedError<ProcessingTimeout>()("
         "Upload it again; a media that expires cannot be posted."
       ]
       : [
-        `${next}${next === "" ? "the" : "would pass the"} maximum wait of ${seconds(this.maxWaitMillis)}${
+        `${next}${next === "" ? "the" : "would pass the"} maximum wait of ${secondsText(this.maxWaitMillis)}${
           next === "" ? " was reached" : ""
         }`,
         `A${askAgain.slice(1)}, or allow a longer wait (maxWait; --max-wait on the command line).`
       ]
     return `Media ${this.mediaId} was still ${this.lastState}${progress} after ${
-      seconds(this.waitedMillis)
+      secondsText(this.waitedMillis)
     }: ${why}. ${advice}`
   }
 }

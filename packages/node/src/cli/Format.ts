@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { Progress } from "@x-media/core"
 
 const units = ["B", "KiB", "MiB", "GiB"] as const
 
@@ -38,14 +39,7 @@ export const rateLimitWait = (step: string, until: Date): string =>
   `X's rate limit for ${step} is used up; waiting until ${until.toISOString()}.`
 
 /** The line saying a request failed and is sent again: `Retrying APPEND of segment 3 in 1.2 s (attempt 2 of 5): …`. */
-export const retrying = (event: {
-  readonly step: string
-  readonly segmentIndex?: number | undefined
-  readonly delayMillis: number
-  readonly attempt: number
-  readonly maxAttempts: number
-  readonly reason: string
-}): string =>
+export const retrying = (event: Extract<Progress.UploadEvent, { readonly _tag: "Retrying" }>): string =>
   `Retrying ${event.segmentIndex === undefined ? event.step : `${event.step} of segment ${event.segmentIndex}`} in ${
     duration(event.delayMillis)
   } (attempt ${event.attempt} of ${event.maxAttempts}): ${event.reason}`

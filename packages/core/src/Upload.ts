@@ -32,6 +32,7 @@ import {
 import * as Pacing from "./internal/Pacing.ts"
 import { CurrentProgressListener, GivenProgressListener } from "./internal/ProgressChannel.ts"
 import { rechunk } from "./internal/Rechunk.ts"
+import { secondsText } from "./internal/Seconds.ts"
 import { type ByteLimits, checkMedia, MediaCategory, resolveCategory } from "./MediaCategory.ts"
 import { MediaClient } from "./MediaClient.ts"
 import { MediaId } from "./MediaId.ts"
@@ -358,7 +359,9 @@ const sendSegments = (
               maxTimeoutsInARow: Pacing.maxTimeoutsInARow
             }))
             yield* Effect.logDebug(
-              `x-media: segment ${index} got no answer within ${idleTimeoutMillis} ms; now ${pace.concurrency} in flight, new segments of ${pace.chunkSize} bytes`
+              `x-media: segment ${index} got no answer within ${
+                secondsText(idleTimeoutMillis)
+              }; now ${pace.concurrency} in flight, new segments of ${pace.chunkSize} bytes`
             )
           }
           if (pace.timeoutsInARow < Pacing.maxTimeoutsInARow && mayStartOver && bytes.byteLength > pace.chunkSize) {

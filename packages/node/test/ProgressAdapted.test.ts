@@ -25,7 +25,7 @@ describe("ProgressView: a slow link", () => {
         yield* view.settle
       }).pipe(Effect.provide(layer))
       expect(text()).toBe(
-        "Segment 3 got no answer within 1 min 00 s; the link is slow: now 2 segments of 1.0 MiB at a time; " +
+        "Segment 3 got no answer within 60 s; the link is slow: now 2 segments of 1.0 MiB at a time; " +
           "--concurrency, --chunk-size and --timeout change this.\n"
       )
     }))

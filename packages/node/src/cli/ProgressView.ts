@@ -189,7 +189,7 @@ export const make = (options: Options = {}): Effect.Effect<ProgressView, never, 
           case "Adapted":
             return note(
               `Segment ${event.segmentIndex} got no answer within ${
-                Format.duration(event.idleTimeoutMillis)
+                Format.seconds(event.idleTimeoutMillis)
               }; the link is slow: now ${Format.plural(event.concurrency, "segment")} of ${
                 Format.bytes(event.chunkSize)
               } at a time; --concurrency, --chunk-size and --timeout change this.`

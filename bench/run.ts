@@ -86,6 +86,11 @@ interface Run {
   readonly cpuMs: number
   /** Warm library runs: CPU of the measured upload alone; otherwise the whole process's. */
   readonly uploadCpuMs: number
+  /**
+   * Cold runs: from the process's spawn to the first request the emulator saw, in ms (start-up: Node,
+   * modules, the command line, the file and the settings); the rest of `processMs` is the protocol.
+   */
+  readonly firstRequestMs: number | undefined
   readonly requests: string
   readonly statusCalls: number
   readonly prematureStatus: number
@@ -96,9 +101,18 @@ const servers: Record<Spec["server"], RunningEmulator> = {} as Record<Spec["serv
 let built: Built
 let warmupFile: BenchFile
 
+/** A measured process that exited 0: its output, its wall time, and when it was spawned (wall clock, ms). */
+interface Spawned {
+  readonly stdout: string
+  readonly processMs: number
+  readonly spawnedAt: number
+}
+
 const spawnMeasured = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv, rusageOut: string) =>
-  new Promise<{ readonly stdout: string; readonly processMs: number }>((resolve, reject) => {
+  new Promise<Spawned>((resolve, reject) => {
     const started = performance.now()
+    // The emulator stamps requests with the wall clock: the time to the first one is measured on it.
+    const spawnedAt = Date.now()
     const child = spawn(process.execPath, ["--expose-gc", "--import", built.rusage, ...argv], {
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       env: { PATH: process.env["PATH"], ...env, BENCH_RUSAGE_OUT: rusageOut }
@@ -116,7 +130,7 @@ const spawnMeasured = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv, rusa
     child.on("exit", (code, signal) => {
       clearTimeout(timer)
       const processMs = performance.now() - started
-      if (code === 0) resolve({ stdout, processMs })
+      if (code === 0) resolve({ stdout, processMs, spawnedAt })
       else reject(new Error(`exit ${code ?? signal}: ${stderr.trim() || stdout.trim()}`))
     })
   })
@@ -139,6 +153,7 @@ const runOnce = async (spec: Spec): Promise<Run> => {
   let processMs: number
   let rssAfter: ReadonlyArray<number> = []
   let uploadCpuMs: number | undefined
+  let spawnedAt: number
   if (spec.uploader === "cli") {
     const env: NodeJS.ProcessEnv = spec.auth === "oauth2"
       ? { X_OAUTH2_ACCESS_TOKEN: credentials.oauth2Token }
@@ -159,6 +174,7 @@ const runOnce = async (spec: Spec): Promise<Run> => {
     )
     mediaId = JSON.parse(result.stdout).media_id
     uploadMs = processMs = result.processMs
+    spawnedAt = result.spawnedAt
   } else {
     const job: Job = {
       uploader: spec.uploader,
@@ -181,6 +197,7 @@ const runOnce = async (spec: Spec): Promise<Run> => {
     mediaId = report.mediaId
     uploadMs = spec.warm ? report.uploadMs : result.processMs
     processMs = result.processMs
+    spawnedAt = result.spawnedAt
     rssAfter = report.rssAfter
     if (spec.warm) uploadCpuMs = report.uploadCpuMs
   }
@@ -191,7 +208,9 @@ const runOnce = async (spec: Spec): Promise<Run> => {
       `the emulator holds ${media === undefined ? "no such media" : `${media.state}, sha256 ${media.sha256}`}`
     )
   }
-  const count = (step: string) => server.requests().filter((r) => r.step === step).length
+  const requests = server.requests()
+  const count = (step: string) => requests.filter((r) => r.step === step).length
+  const firstAt = Math.min(...requests.map((r) => r.startedAt))
   return {
     mibPerSec: spec.file.bytes / MiB / (uploadMs / 1000),
     uploadMs,
@@ -199,6 +218,7 @@ const runOnce = async (spec: Spec): Promise<Run> => {
     maxRssMB: rusage.maxRssBytes / 1e6,
     cpuMs: rusage.cpuMs,
     uploadCpuMs: uploadCpuMs ?? rusage.cpuMs,
+    firstRequestMs: spec.warm || !Number.isFinite(firstAt) ? undefined : firstAt - spawnedAt,
     requests: ["INIT", "APPEND", "FINALIZE", "STATUS", "UPLOAD"].map(count).join("/"),
     statusCalls: count("STATUS"),
     prematureStatus: media.prematureStatusChecks,
@@ -284,6 +304,12 @@ const median = (xs: ReadonlyArray<number>) => {
 const spread = (xs: ReadonlyArray<number>, digits = 0) =>
   `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`
 
+/** The time to the first request of cold runs (`-` for warm ones, whose first request is the warm-up's). */
+const firstRequest = (rs: ReadonlyArray<Run>): string => {
+  const ms = rs.flatMap((r) => (r.firstRequestMs === undefined ? [] : [r.firstRequestMs]))
+  return ms.length === 0 ? "-" : spread(ms)
+}
+
 const report = (specs: ReadonlyArray<Spec>, results: ReadonlyMap<string, ReadonlyArray<Run>>) => {
   const rawOf = (spec: Spec) =>
     specs.find((s) =>
@@ -291,8 +317,10 @@ const report = (specs: ReadonlyArray<Spec>, results: ReadonlyMap<string, Readonl
       s.auth === spec.auth && s.chunkSize === spec.chunkSize && s.concurrency === spec.concurrency
     )
   // Requests per step: INIT / APPEND / FINALIZE / STATUS / UPLOAD (the one-request upload of an image).
-  log("\n| configuration | MiB/s median (min–max) | × raw | process s | peak RSS MB | CPU ms/MiB | I/A/F/S/U |")
-  log("|---|---|---|---|---|---|---|")
+  log(
+    "\n| configuration | MiB/s median (min–max) | × raw | process s | 1st request ms | peak RSS MB | CPU ms/MiB | I/A/F/S/U |"
+  )
+  log("|---|---|---|---|---|---|---|---|")
   // CPU ms/MiB: of the measured upload for warm library runs, of the whole process for cold ones.
   for (const spec of specs) {
     const rs = results.get(spec.id) ?? []
@@ -313,7 +341,7 @@ const report = (specs: ReadonlyArray<Spec>, results: ReadonlyMap<string, Readonl
     log(
       `| ${spec.id} | ${spread(rs.map((r) => r.mibPerSec))} | ${ratio} | ${
         spread(rs.map((r) => r.processMs / 1000), 2)
-      } | ` +
+      } | ${firstRequest(rs)} | ` +
         `${spread(rs.map((r) => r.maxRssMB))} | ${(median(rs.map((r) => r.uploadCpuMs)) / mib).toFixed(2)} | ${
           rs[0]!.requests
         }${extra} |`

@@ -104,13 +104,30 @@ const exactly = <R>(name: string, size: number) =>
     )
   })
 
+/** Errors that say no file can be at the path: a name too long, a file used as a folder, a symlink loop. */
+const pathErrorCodes: ReadonlySet<string> = new Set(["ENAMETOOLONG", "ENOTDIR", "ELOOP"])
+
+/** The system's own words without the path it repeats (`ENAMETOOLONG: name too long`), and its code. */
+const systemWords = (error: PlatformError.PlatformError): { readonly code?: string; readonly text: string } => {
+  const reason = error.reason
+  const cause = reason.cause
+  if (cause instanceof Error) {
+    const text = cause.message.replace(/, \w+ '.*'$/s, "")
+    return "code" in cause && typeof cause.code === "string" ? { code: cause.code, text } : { text }
+  }
+  return { text: reason.description ?? reason._tag }
+}
+
 const fileError = (path: string, error: PlatformError.PlatformError): MediaSourceError => {
   const reason = error.reason
   if (reason._tag === "NotFound") return sourceError(path, "not-found", "no such file. Check the path.", error)
   if (reason._tag === "PermissionDenied") {
     return sourceError(path, "unreadable", "permission denied. Check the file's permissions.", error)
   }
-  return sourceError(path, "unreadable", `it could not be read (${reason._tag}: ${reason.message}).`, error)
+  const { code, text } = systemWords(error)
+  return code !== undefined && pathErrorCodes.has(code)
+    ? sourceError(path, "not-found", `no file can be at this path (${text}). Check the path.`, error)
+    : sourceError(path, "unreadable", `it could not be read (${text}).`, error)
 }
 
 /** The extension-bearing last part of a path. */

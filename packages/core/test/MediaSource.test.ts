@@ -41,6 +41,20 @@ describe("MediaSource.fromFile", () => {
       })
     ).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)))
 
+  it.effect("a path no file can be at says why in the system's words, without repeating the path", () =>
+    withDir((dir) =>
+      Effect.gen(function*() {
+        // A name over the file system's 255 bytes, and a file used as a folder.
+        const long = yield* fromFile(join(dir, `${"y".repeat(300)}.mp4`)).open.pipe(Effect.flip)
+        expect(long).toMatchObject({ _tag: "MediaSourceError", reason: "not-found" })
+        expect(long.detail).toBe("no file can be at this path (ENAMETOOLONG: name too long). Check the path.")
+        writeFileSync(join(dir, "a.mp4"), "x")
+        const under = yield* fromFile(join(dir, "a.mp4", "b.mp4")).open.pipe(Effect.flip)
+        expect(under).toMatchObject({ _tag: "MediaSourceError", reason: "not-found" })
+        expect(under.detail).toBe("no file can be at this path (ENOTDIR: not a directory). Check the path.")
+      })
+    ).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)))
+
   it.effect("a file that shrinks or grows after opening fails with reason changed", () =>
     withDir((dir) =>
       Effect.gen(function*() {

@@ -206,6 +206,17 @@ describe.concurrent("x-media post", () => {
       const run = yield* runCli(["post", "--text", "x", join(repoRoot, "nope.png"), "--json"], {})
       expect(run.code).toBe(1)
       expect(onlyJson(run.stdout)["error"]).toMatchObject({ _tag: "MediaSourceError", reason: "not-found" })
+      expect(run.stderr).not.toContain("--text")
+    }))
+
+  it.live("text given as an argument: the error says a post's text goes in --text", () =>
+    Effect.gen(function*() {
+      const run = yield* runCli(["post", "Hello world"], {})
+      expect(run.code).toBe(1)
+      expect(run.stderr).toBe(
+        "Error: Cannot upload Hello world: no such file. Check the path.\n" +
+          "A post's text is given with --text TEXT; \"Hello world\" was taken for a file.\n"
+      )
     }))
 
   usage(

@@ -167,6 +167,18 @@ const printPosted = (published: Post.Published) =>
     yield* Streams.out(`${published.post.id}\n`)
   })
 
+/**
+ * `x-media post "Hello"` takes "Hello" for a file: when an argument names no file and no `--text` was
+ * given, says where a post's text goes.
+ */
+const textTakenForFileNote = (input: PostInput): Report.Note => (failure) =>
+  Effect.sync(() =>
+    failure._tag === "MediaSourceError" && failure.reason === "not-found" && input.text === "" &&
+      input.files.includes(failure.source)
+      ? `A post's text is given with --text TEXT; "${failure.source}" was taken for a file.`
+      : undefined
+  )
+
 /** Runs `x-media post --text TEXT FILE… [flags]`: imported by `Commands` when the command runs. */
 export const handler = (input: PostInput) =>
   post(input).pipe(
@@ -176,6 +188,7 @@ export const handler = (input: PostInput) =>
       input.json,
       "post",
       Report.notes(
+        textTakenForFileNote(input),
         Report.networkNote(input.emulator ? undefined : Option.getOrUndefined(input.baseUrl)?.from),
         Report.statusNote(input)
       )

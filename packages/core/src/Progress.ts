@@ -59,6 +59,8 @@ export type UploadEvent = Data.TaggedEnum<{
     readonly resumed: boolean
     /** Bytes already on X's side from an earlier attempt (0 for a new upload). */
     readonly bytesAlreadySent: number
+    /** A resumed session was finalized already: what is left is X's processing. */
+    readonly finalized?: boolean | undefined
   }
   /** One APPEND completed. `bytesSent` counts every byte X has, of `totalBytes`. */
   SegmentSent: {

@@ -923,7 +923,8 @@ export const resume = <R>(
           mediaId: session.mediaId,
           expiresAt: session.expiresAt,
           resumed: true,
-          bytesAlreadySent
+          bytesAlreadySent,
+          finalized: session.finalized
         })
       )
       const sent = session.finalized

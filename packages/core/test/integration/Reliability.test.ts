@@ -280,6 +280,32 @@ describe("reliability against the emulator's faults", () => {
             expect(emulator.requests().filter((r) => r.step === "INIT")).toHaveLength(1)
           })))
 
+        it.effect(`${dialect}: resuming a finalized session says so and sends nothing but STATUS`, () =>
+          run(Effect.gen(function*() {
+            const emulator = yield* Emulator
+            const bytes = png(2 * chunk)
+            let saved: UploadSession | undefined
+            yield* upload(fromBytes(bytes, "a.png"), {
+              ...options,
+              oneShot: false,
+              wait: false,
+              onSession: (s) => Effect.sync(() => (saved = s))
+            })
+            expect(saved?.finalized).toBe(true)
+            const before = emulator.requests().length
+            const events: Array<UploadEvent> = []
+            const media = yield* resume(saved!, fromBytes(bytes, "a.png"), {
+              onProgress: (event) => Effect.sync(() => events.push(event))
+            })
+            expect(media.mediaId).toBe(saved!.mediaId)
+            expect(events.find((e) => e._tag === "Initialized")).toMatchObject({
+              resumed: true,
+              finalized: true,
+              bytesAlreadySent: bytes.byteLength
+            })
+            expect(emulator.requests().slice(before).filter((r) => r.step !== "STATUS")).toEqual([])
+          })))
+
         it.effect(`${dialect}: resuming with another file of the same size is refused without a request`, () =>
           run(Effect.gen(function*() {
             const emulator = yield* Emulator

@@ -163,11 +163,12 @@ export const make = (options: Options = {}): Effect.Effect<ProgressView, never, 
             bytesAtStart = event.bytesAlreadySent
             startedAt = now
             uploadDone = totalBytes > 0 && bytesSent >= totalBytes
-            const text = event.resumed
-              ? `Resumed media ${event.mediaId}: ${
-                Format.bytes(event.bytesAlreadySent)
-              } already on X; X keeps the unfinished upload open until ${event.expiresAt.toISOString()}.`
-              : `Initialized media ${event.mediaId}; X keeps the unfinished upload open until ${event.expiresAt.toISOString()}.`
+            const until = `X keeps the unfinished upload open until ${event.expiresAt.toISOString()}.`
+            const text = !event.resumed
+              ? `Initialized media ${event.mediaId}; ${until}`
+              : event.finalized === true
+              ? `Resumed media ${event.mediaId}: finalized already, ${Format.bytes(event.bytesAlreadySent)} on X.`
+              : `Resumed media ${event.mediaId}: ${Format.bytes(event.bytesAlreadySent)} already on X; ${until}`
             return Effect.andThen(
               note(text),
               terminal && !uploadDone && totalBytes > 0 ? draw(uploadLine(now)) : Effect.void

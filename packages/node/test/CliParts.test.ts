@@ -6,11 +6,11 @@ import { existsSync, readdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as ClientSettings from "../src/cli/ClientSettings.ts"
 import * as Output from "../src/cli/Output.ts"
-import * as ProgressView from "../src/cli/ProgressView.ts"
+import type * as ProgressView from "../src/cli/ProgressView.ts"
 import * as SessionFile from "../src/cli/SessionFile.ts"
 import * as UploadFlags from "../src/cli/UploadFlags.ts"
 import { tempDir } from "./support/Cli.ts"
-import { recorder } from "./support/StderrRecorder.ts"
+import { drawn } from "./support/StderrRecorder.ts"
 
 const mediaId = MediaId.makeMediaId("1880028106020515840")
 const expiresAt = new Date("2030-01-01T00:00:00.000Z")
@@ -63,15 +63,7 @@ const events: ReadonlyArray<Progress.UploadEvent> = [
 ]
 
 const show = (terminal: boolean, options: ProgressView.Options = {}, term?: string) =>
-  Effect.gen(function*() {
-    const { layer, text } = recorder(terminal, term)
-    yield* Effect.gen(function*() {
-      const view = yield* ProgressView.make(options)
-      for (const event of events) yield* view.listener(event)
-      yield* view.settle
-    }).pipe(Effect.provide(layer))
-    return text()
-  })
+  drawn(events, terminal, options, term)
 
 describe("ProgressView", () => {
   it.effect("without a terminal: one plain line per phase, no control characters", () =>

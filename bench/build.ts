@@ -7,7 +7,9 @@
  *   imports (bench/STARTUP.md), run with plain node;
  * - `floor.mjs`: the same child with everything bundled in (effect included), minified and split as the
  *   CLI's bundle is, started by a launcher that turns Node's compile cache on as the CLI's does: the
- *   `effect-floor` uploader runs cold from it, so it pays what the CLI pays to load effect.
+ *   `effect-floor` uploader runs cold from it, so it pays what the CLI pays to load effect;
+ * - `cli-floor.mjs`: uploaders/cliFloor.ts (the floor as a command on effect's CLI), bundled, minified,
+ *   split and started the same way.
  *
  * @module
  */
@@ -25,6 +27,7 @@ export interface Built {
   readonly rusage: string
   readonly cli: string
   readonly floor: string
+  readonly cliFloor: string
 }
 
 /** Builds everything into `outDir`. */
@@ -48,27 +51,35 @@ export const buildAll = async (outDir: string): Promise<Built> => {
     outExtension: { ".js": ".mjs" },
     external: ["effect", "effect/*", "@effect/*", "undici", "undici/*", "twitter-api-v2"]
   })
-  const floorDir = Path.join(outDir, "floor")
-  await build({
-    ...common,
-    entryPoints: { child: here("./child.ts") },
-    outdir: floorDir,
-    splitting: true,
-    minify: true,
-    outExtension: { ".js": ".mjs" },
-    external: ["twitter-api-v2"],
-    banner: { js: "import { createRequire as __r } from \"node:module\"; const require = __r(import.meta.url);" }
-  })
-  await writeFile(
-    Path.join(outDir, "floor.mjs"),
-    "import { enableCompileCache } from \"node:module\"\nenableCompileCache()\nawait import(\"./floor/child.mjs\")\n"
-  )
+  // The floors: bundled with effect, minified and split as the CLI's bundle is, each started by a launcher
+  // that turns Node's compile cache on as the CLI's does.
+  const bundled = async (name: string, entry: string) => {
+    await build({
+      ...common,
+      entryPoints: { [name]: here(entry) },
+      outdir: Path.join(outDir, name),
+      splitting: true,
+      minify: true,
+      outExtension: { ".js": ".mjs" },
+      external: ["twitter-api-v2"],
+      banner: { js: "import { createRequire as __r } from \"node:module\"; const require = __r(import.meta.url);" }
+    })
+    const launcher = Path.join(outDir, `${name}.mjs`)
+    await writeFile(
+      launcher,
+      `import { enableCompileCache } from "node:module"\nenableCompileCache()\nawait import("./${name}/${name}.mjs")\n`
+    )
+    return launcher
+  }
+  const floor = await bundled("floor", "./child.ts")
+  const cliFloor = await bundled("cli-floor", "./uploaders/cliFloor.ts")
   const packages = spawnSync("npm", ["run", "build"], { cwd: here(".."), stdio: ["ignore", "ignore", "inherit"] })
   if (packages.status !== 0) throw new Error("npm run build failed")
   return {
     child: Path.join(outDir, "child.mjs"),
     rusage: Path.join(outDir, "rusage.mjs"),
     cli: here("../packages/node/bin/x-media.cjs"),
-    floor: Path.join(outDir, "floor.mjs")
+    floor,
+    cliFloor
   }
 }

@@ -23,7 +23,8 @@ const load = async (job: Job): Promise<Upload> => {
     case "tapi-v2":
       return (await import("./uploaders/twitterApiV2.ts")).uploadTwitterApiV2
     case "cli":
-      throw new Error("the CLI runs as its own process")
+    case "cli-floor":
+      throw new Error("the commands run as their own processes")
   }
 }
 

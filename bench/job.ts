@@ -7,9 +7,9 @@
 /**
  * The uploaders compared. `cli` is the bundled `x-media upload` command, run as a user runs it;
  * `effect-floor` is the raw protocol as the smallest effect program (uploaders/effectFloor.ts), bundled
- * and run cold like the CLI.
+ * and run cold like the CLI; `cli-floor` is that program as a command on effect's CLI (uploaders/cliFloor.ts).
  */
-export type Uploader = "raw" | "effect-floor" | "xmedia" | "cli" | "tapi-v1" | "tapi-v2"
+export type Uploader = "raw" | "effect-floor" | "cli-floor" | "xmedia" | "cli" | "tapi-v1" | "tapi-v2"
 
 /** The emulator's first user: OAuth 1.0a user credentials and an OAuth 2.0 token. */
 export interface JobCredentials {

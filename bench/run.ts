@@ -154,7 +154,7 @@ const runOnce = async (spec: Spec): Promise<Run> => {
   let rssAfter: ReadonlyArray<number> = []
   let uploadCpuMs: number | undefined
   let spawnedAt: number
-  if (spec.uploader === "cli") {
+  if (spec.uploader === "cli" || spec.uploader === "cli-floor") {
     const env: NodeJS.ProcessEnv = spec.auth === "oauth2"
       ? { X_OAUTH2_ACCESS_TOKEN: credentials.oauth2Token }
       : {
@@ -168,7 +168,7 @@ const runOnce = async (spec: Spec): Promise<Run> => {
       ...(spec.concurrency === defaults.concurrency ? [] : ["--concurrency", String(spec.concurrency)])
     ]
     const result = await spawnMeasured(
-      [built.cli, "upload", spec.file.path, "--json", ...flags],
+      [spec.uploader === "cli" ? built.cli : built.cliFloor, "upload", spec.file.path, "--json", ...flags],
       { ...env, X_MEDIA_API: spec.dialect, X_MEDIA_BASE_URL: server.url },
       rusageOut
     )
@@ -235,7 +235,7 @@ const plan = (files: ReadonlyMap<string, BenchFile>): ReadonlyArray<Spec> => {
       dialect: "v2",
       auth: "oauth1",
       server: "plain",
-      warm: spec.uploader !== "cli",
+      warm: spec.uploader !== "cli" && spec.uploader !== "cli-floor",
       ...spec,
       id: ""
     }
@@ -256,7 +256,7 @@ const plan = (files: ReadonlyMap<string, BenchFile>): ReadonlyArray<Spec> => {
   if (chosen.has("cli")) {
     for (const size of sizes) {
       for (const [dialect, auth] of [["v2", "oauth1"], ["v2", "oauth2"], ["v1", "oauth1"]] as const) {
-        for (const uploader of ["raw", "effect-floor", "cli"] as const) {
+        for (const uploader of ["raw", "effect-floor", "cli-floor", "cli"] as const) {
           add({ section: "cli", uploader, file: video(size), dialect, auth, warm: false, ...defaults })
         }
       }

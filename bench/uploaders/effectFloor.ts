@@ -23,7 +23,8 @@ import { mediaOf } from "./raw.ts"
 
 type Params = ReadonlyArray<readonly [string, string]>
 
-const program = (job: Job) =>
+/** The floor's upload of `job` as an effect (it needs an `HttpClient`). */
+export const program = (job: Job) =>
   Effect.gen(function*() {
     const client = yield* HttpClient.HttpClient
     const v1 = job.dialect === "v1"

@@ -10,7 +10,9 @@ export default defineConfig({
     // A package added under packages/<name> is covered as it is.
     alias: [
       { find: /^@x-media\/([\w-]+)$/, replacement: source("./packages/$1/src/index.ts") },
-      { find: /^@x-media\/([\w-]+)\/(.+)$/, replacement: source("./packages/$1/src/$2.ts") }
+      { find: /^@x-media\/([\w-]+)\/(.+)$/, replacement: source("./packages/$1/src/$2.ts") },
+      // @x-media/node's own import (package.json "imports"); the bundled CLI loads it as a bundle of its own.
+      { find: "#emulator-runtime", replacement: source("./packages/node/src/cli/EmulatorRuntime.ts") }
     ]
   },
   test: {

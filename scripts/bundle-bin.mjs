@@ -39,17 +39,25 @@ const namedCommonJsReexports = {
   }
 }
 
+/**
+ * The package's own imports (package.json "imports") that name a source (`types`, ./src/….ts) and a
+ * bundle (`default`, ./dist/….js): each is built as a bundle of its own, with its own copy of effect, and
+ * the command loads it at run time instead of carrying it. `#emulator-runtime` is how the x-media command
+ * keeps the emulator's server (effect's HTTP server, most of Schema, Stream) out of the chunks that every
+ * other command loads: esbuild puts each module in one chunk with every part any command uses.
+ */
+const pkg = JSON.parse(await readFile(Path.resolve("package.json"), "utf8"))
+const separate = Object.entries(pkg.imports ?? {}).flatMap(([specifier, target]) =>
+  typeof target === "object" && /^\.\/src\/.+\.ts$/.test(target.types ?? "") && /^\.\/dist\/.+\.js$/.test(target.default ?? "")
+    ? [{ specifier, entry: Path.resolve(target.types.replace(/^\.\/src\//, "dist/").replace(/\.ts$/, ".js")), outfile: Path.resolve(target.default) }]
+    : []
+)
+
 // Chunks of an earlier build would otherwise be packed too.
 await rm(Path.resolve(`dist/${name}-chunks`), { recursive: true, force: true })
 
-await build({
-  entryPoints: { [name]: Path.resolve("dist/bin.js") },
-  outdir: Path.resolve("dist"),
-  // What a command imports with import() (the x-media subcommands' handlers) goes into chunks of its own,
-  // in dist/<name>-chunks/, so that `--help` parses and evaluates only the command tree.
-  splitting: true,
-  entryNames: "[name]",
-  chunkNames: `${name}-chunks/[name]-[hash]`,
+/** What every bundle of a command is: ESM for Node 22, minified, with Node's require() for CommonJS dependencies. */
+const common = {
   bundle: true,
   format: "esm",
   platform: "node",
@@ -60,11 +68,26 @@ await build({
   // (bench/RESULTS.md). A defect reported with X_MEDIA_DEBUG=1 is still traced by its effect spans.
   keepNames: false,
   legalComments: "none",
-  // The fleet (PostgreSQL, Redis, effect/cluster) loads only for its commands, from node_modules, where
-  // it is installed: it stays out of the file every other command parses.
-  external: ["@x-media/fleet"],
   // Bundled CommonJS dependencies (undici, ws) call require() for Node's built-ins.
   banner: { js: "import { createRequire as __xMediaRequire } from \"node:module\"; const require = __xMediaRequire(import.meta.url);" },
   plugins: [namedCommonJsReexports],
   logLevel: "warning"
+}
+
+await build({
+  ...common,
+  entryPoints: { [name]: Path.resolve("dist/bin.js") },
+  outdir: Path.resolve("dist"),
+  // What a command imports with import() (the x-media subcommands' handlers) goes into chunks of its own,
+  // in dist/<name>-chunks/, so that `--help` parses and evaluates only the command tree.
+  splitting: true,
+  entryNames: "[name]",
+  chunkNames: `${name}-chunks/[name]-[hash]`,
+  // The fleet (PostgreSQL, Redis, effect/cluster) loads only for its commands, from node_modules, where
+  // it is installed: it stays out of the file every other command parses.
+  external: ["@x-media/fleet", ...separate.map((bundle) => bundle.specifier)]
 })
+
+for (const bundle of separate) {
+  await build({ ...common, entryPoints: [bundle.entry], outfile: bundle.outfile })
+}

@@ -5,9 +5,7 @@
  * @module
  */
 import type { EmulatorHandle, EmulatorOptions } from "@x-media/emulator"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { EmulatorFailed } from "./Failure.ts"
 
@@ -21,25 +19,27 @@ export const demoOptions: EmulatorOptions = {
 
 /**
  * Starts an emulator for the current scope. Fails with EmulatorFailed when it cannot listen. The
- * emulator's code is loaded only here, so commands that do not use it start faster.
+ * emulator's code is loaded only here, so commands that do not use it start faster; the bundled CLI
+ * loads it as a bundle of its own (see EmulatorRuntime).
  */
 export const start = (options: EmulatorOptions): Effect.Effect<EmulatorHandle, EmulatorFailed, Scope.Scope> =>
-  Effect.promise(() => import("@x-media/emulator")).pipe(
-    Effect.flatMap(({ describeStartError, Emulator }) =>
-      Layer.build(Emulator.layer(options)).pipe(
-        Effect.map((context) => Context.get(context, Emulator)),
-        Effect.mapError((error) => {
-          const { cannot, reason } = describeStartError(error)
-          return new EmulatorFailed({
-            detail: reason,
+  Effect.acquireRelease(
+    Effect.promise(() => import("#emulator-runtime").then((runtime) => runtime.start(options))),
+    (started) => started._tag === "Started" ? Effect.promise(() => started.close()) : Effect.void
+  ).pipe(
+    Effect.flatMap((started) =>
+      started._tag === "Started"
+        ? Effect.succeed(started.emulator)
+        : Effect.fail(
+          new EmulatorFailed({
+            detail: started.reason,
             // `x-media emulator` gives the address from --port and --host; --emulator takes a free port.
-            reason: cannot === "directory"
+            reason: started.cannot === "directory"
               ? "directory"
               : options.port !== undefined || options.host !== undefined
               ? "address"
               : "listen"
           })
-        })
-      )
+        )
     )
   )

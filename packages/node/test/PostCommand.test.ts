@@ -209,6 +209,22 @@ describe.concurrent("x-media post", () => {
       expect(run.stderr).not.toContain("--text")
     }))
 
+  it.live("the combination and the text are checked before the credentials and before --emulator starts one", () =>
+    Effect.gen(function*() {
+      const mixed = yield* runCli(["post", "--text", "x", samples.png, samples.mp4, "--json"], {})
+      expect(mixed.code).toBe(1)
+      expect(onlyJson(mixed.stdout)["error"]).toMatchObject({
+        _tag: "InvalidMediaCombination",
+        rule: "video-not-alone"
+      })
+      const long = yield* runCli(["post", "--text", "x".repeat(281), samples.png, "--json"], {})
+      expect(onlyJson(long.stdout)["error"]).toMatchObject({ _tag: "InvalidPostText", reason: "too-long" })
+      const demo = yield* runCli(["post", "--emulator", "--text", "x", samples.png, samples.mp4], {})
+      expect(demo.code).toBe(1)
+      expect(demo.stderr).not.toContain("Started an X emulator")
+      expect(demo.stderr).toContain("A video must be the only media of its post")
+    }))
+
   it.live("text given as an argument: the error says a post's text goes in --text", () =>
     Effect.gen(function*() {
       const run = yield* runCli(["post", "Hello world"], {})

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { Errors, MediaSource, Post, Progress, Subtitles, Upload } from "@x-media/core"
+import { Errors, MediaSource, Post, PostText, Progress, Subtitles, Upload } from "@x-media/core"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -96,9 +96,16 @@ const post = (input: PostInput) =>
       maxWait: input.maxWait,
       chunked: input.chunked
     })
-    // Each file is checked before the credentials are read: a wrong path is reported first.
+    // Each file, the text and the combination are checked before the credentials are read and before
+    // --emulator starts one: a wrong path or a video with an image is reported first.
     yield* ClientSettings.checkFlags(input, input.emulator)
-    for (const file of input.files) yield* Upload.check(MediaSource.fromFile(file), options)
+    const categories: Array<{ readonly name: string; readonly category: string }> = []
+    for (const file of input.files) {
+      const checked = yield* Upload.check(MediaSource.fromFile(file), options)
+      categories.push({ name: file, category: checked.category })
+    }
+    yield* PostText.check(input.text, { hasMedia: input.files.length > 0 })
+    yield* Post.checkCombination(categories)
     const stdio = yield* Stdio.Stdio
     const emulator = input.emulator ? yield* EmbeddedEmulator.start(EmbeddedEmulator.demoOptions) : undefined
     if (emulator !== undefined) yield* Streams.err(`Started an X emulator at ${emulator.url}; posting to it.\n`)

@@ -25,7 +25,7 @@ export const demoOptions: EmulatorOptions = {
 export const start = (options: EmulatorOptions): Effect.Effect<EmulatorHandle, EmulatorFailed, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.promise(() => import("#emulator-runtime").then((runtime) => runtime.start(options))),
-    (started) => started._tag === "Started" ? Effect.promise(() => started.close()) : Effect.void
+    (started) => started._tag === "Started" ? Effect.promise(() => started.emulator.close()) : Effect.void
   ).pipe(
     Effect.flatMap((started) =>
       started._tag === "Started"

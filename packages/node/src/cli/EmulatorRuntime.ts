@@ -7,25 +7,21 @@
  *
  * @module
  */
-import { describeStartError, Emulator, type EmulatorHandle, type EmulatorOptions } from "@x-media/emulator"
-import * as Cause from "effect/Cause"
-import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as ManagedRuntime from "effect/ManagedRuntime"
-import * as Option from "effect/Option"
+import { describeStartError, type EmulatorOptions, type RunningEmulator, startEmulator } from "@x-media/emulator"
+import { ServeError } from "effect/http/HttpServerError"
+import { isPlatformError } from "effect/PlatformError"
 
-/** A started emulator with `close()` to stop it, or why it could not start. */
+/** A started emulator (with `close()` to stop it), or why it could not start. */
 export type Started =
-  | { readonly _tag: "Started"; readonly emulator: EmulatorHandle; readonly close: () => Promise<void> }
+  | { readonly _tag: "Started"; readonly emulator: RunningEmulator }
   | { readonly _tag: "Failed"; readonly cannot: "listen" | "directory"; readonly reason: string }
 
 /** Starts an emulator; never rejects for a start failure (a port in use, a spill directory it cannot make). */
-export const start = async (options: EmulatorOptions): Promise<Started> => {
-  const runtime = ManagedRuntime.make(Emulator.layer(options))
-  const exit = await runtime.runPromiseExit(Effect.service(Emulator))
-  if (Exit.isSuccess(exit)) return { _tag: "Started", emulator: exit.value, close: () => runtime.dispose() }
-  await runtime.dispose()
-  const error = Cause.findErrorOption(exit.cause)
-  if (Option.isNone(error)) throw Cause.squash(exit.cause)
-  return { _tag: "Failed", ...describeStartError(error.value) }
-}
+export const start = (options: EmulatorOptions): Promise<Started> =>
+  startEmulator(options).then(
+    (emulator): Started => ({ _tag: "Started", emulator }),
+    (error: unknown): Started => {
+      if (error instanceof ServeError || isPlatformError(error)) return { _tag: "Failed", ...describeStartError(error) }
+      throw error
+    }
+  )

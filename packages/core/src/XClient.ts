@@ -42,7 +42,7 @@ import {
   type XRequestError
 } from "./Errors.ts"
 import * as BaseUrl from "./internal/BaseUrl.ts"
-import { type Answer, decodeAnswer, exchange } from "./internal/Exchange.ts"
+import { type Answer, decodeAnswer, exchange, makeLinkSpeed } from "./internal/Exchange.ts"
 import * as RequestPolicy from "./internal/RequestPolicy.ts"
 import { defaultLimits, type EndpointGroup, makeMemory, MediaGroups, RateBudget } from "./RateBudget.ts"
 import { load } from "./XMediaConfig.ts"
@@ -95,7 +95,9 @@ export interface Options {
    * keeps moving is never cut off, however long the request takes. An idle timeout is not retried:
    * the request already waited that long without progress, and a silent server or a dead link
    * would make every retry wait as long again; an upload then fails after one idle time, and its
-   * saved session resumes it.
+   * saved session resumes it. (Once a host has answered a body at 16 MiB/s or faster, its next bodies
+   * go to the socket whole; a link that then drops below what moves one in the idle time within a
+   * single request is cut off, and an upload sends that APPEND again at a slower pace.)
    */
   readonly idleTimeout?: Duration.Input | undefined
   /** Retries of transient failures and waiting out rate limits. */
@@ -310,6 +312,9 @@ export const make: (
       media,
       api: hosts.api === hosts.media ? media : clientFor(hosts.api)
     }
+    // How fast each host's link last moved a body: on a fast one, bodies go to the socket whole.
+    const mediaSpeed = makeLinkSpeed()
+    const speeds = { media: mediaSpeed, api: hosts.api === hosts.media ? mediaSpeed : makeLinkSpeed() }
     // The budget in the context (a fleet's shared one), else one of this client's own.
     const budget = yield* Effect.serviceOption(RateBudget).pipe(
       Effect.flatMap(Option.match({ onSome: Effect.succeed, onNone: () => makeMemory }))
@@ -355,7 +360,7 @@ export const make: (
           idempotent: request.idempotent ?? true,
           maxRateLimitWait: request.maxRateLimitWait
         },
-        exchange(clients[host], request.request, ctx, idleTimeout.value)
+        exchange(clients[host], request.request, ctx, idleTimeout.value, speeds[host])
       )
     })
 

@@ -38,13 +38,20 @@ const slowReader = (pause: (piece: number) => number) => {
   return { pulled, layer: Layer.succeed(HttpClient.HttpClient, client) }
 }
 
-const appendThrough = (transport: Layer.Layer<HttpClient.HttpClient>, bytes: number) =>
-  MediaClient.MediaClient.use((client) => client.append({ mediaId: id }, 0, new Uint8Array(bytes))).pipe(
-    Effect.provide(MediaClient.layer.pipe(
-      Layer.provide(XClient.layer({ credentials: testCredentials.oauth2, baseUrl: "http://x.test" })),
-      Layer.provide(transport)
-    ))
+const mediaClientOver = (transport: Layer.Layer<HttpClient.HttpClient>) =>
+  MediaClient.layer.pipe(
+    Layer.provide(XClient.layer({ credentials: testCredentials.oauth2, baseUrl: "http://x.test" })),
+    Layer.provide(transport)
   )
+
+const append = (index: number, bytes: number) =>
+  MediaClient.MediaClient.use((client) => client.append({ mediaId: id }, index, new Uint8Array(bytes)))
+
+const appendThrough = (transport: Layer.Layer<HttpClient.HttpClient>, bytes: number) =>
+  append(0, bytes).pipe(Effect.provide(mediaClientOver(transport)))
+
+/** The pieces of a segment's body (the multipart head and tail are under 1 KiB). */
+const segmentPieces = (pulled: ReadonlyArray<number>) => pulled.filter((bytes) => bytes > 1024)
 
 describe("idle timeout", () => {
   it.effect("a body that keeps moving is never cut off, however long it takes", () =>
@@ -79,6 +86,59 @@ describe("idle timeout", () => {
       const segment = link.pulled.filter((bytes) => bytes > 1024)
       expect(Math.max(...segment)).toBe(256 * 1024)
       expect(segment.slice(-10, -1).every((bytes) => bytes === 64 * 1024)).toBe(true)
+    }))
+
+  /**
+   * Two APPENDs of 4 MiB through one client, each body read as `pause(piece, second)` says; the
+   * pieces of each segment's body, or the second's failure.
+   */
+  const twoAppends = (pause: (piece: number, second: boolean) => number) => {
+    let second = false
+    const link = slowReader((piece) => pause(piece, second))
+    return Effect.gen(function*() {
+      yield* append(0, 4 * 1024 * 1024)
+      const first = segmentPieces(link.pulled)
+      const mark = link.pulled.length
+      second = true
+      const result = yield* Effect.result(append(1, 4 * 1024 * 1024))
+      return { first, second: segmentPieces(link.pulled.slice(mark)), result }
+    }).pipe(Effect.provide(mediaClientOver(link.layer)), Effect.forkChild)
+  }
+
+  it.effect("after an answer at 16 MiB/s or faster, the next body goes to the transport whole", () =>
+    Effect.gen(function*() {
+      // The first answer comes at once (TestClock): 4 MiB in under 1 ms.
+      const fiber = yield* twoAppends(() => 0)
+      yield* advance(0)
+      const { first, second } = yield* Fiber.join(fiber)
+      expect(first).toHaveLength(17)
+      expect(second).toEqual([4 * 1024 * 1024])
+    }))
+
+  it.effect("after a slow answer, the next body is cut into pieces again", () =>
+    Effect.gen(function*() {
+      // The first body at 64 KiB per second (64 bytes per ms), the second at once.
+      const fiber = yield* twoAppends((_, second) => (second ? 0 : 1_000))
+      for (let i = 0; i < 70; i++) yield* advance(1_000)
+      const { first, second } = yield* Fiber.join(fiber)
+      expect(Math.max(...first)).toBe(64 * 1024)
+      expect(second).toHaveLength(17)
+      expect(Math.max(...second)).toBe(256 * 1024)
+    }))
+
+  it.effect("a fast link that stops within a whole body: NetworkError(timedOut) after the idle time", () =>
+    Effect.gen(function*() {
+      // The first body at once; the second one's segment is not taken for 10 minutes.
+      const fiber = yield* twoAppends((_, second) => (second ? 600_000 : 0))
+      yield* advance(0)
+      yield* advance(59_999)
+      expect(fiber.pollUnsafe()).toBeUndefined()
+      yield* advance(1)
+      const { result } = yield* Fiber.join(fiber)
+      expect(result).toMatchObject({
+        _tag: "Failure",
+        failure: { _tag: "NetworkError", timedOut: true, segmentIndex: 1, attempts: 1 }
+      })
     }))
 
   it.effect("no byte moved for the idle time: NetworkError(timedOut) at that time, not retried", () =>

@@ -195,9 +195,34 @@ const failureOf = (
  * costs tens of µs of cold code) and a slow one keeps showing progress often. The largest piece
  * is what the link moves in the idle time at 8 bytes per ms (256 KiB for the default 60 s, 64 KiB
  * under 16 s), so a link that slows down suddenly is not cut off within one piece above ~8 KB/s.
+ *
+ * Pulls are timed by the socket's buffers, which take megabytes at once whatever the link, so they
+ * cannot tell a fast link from a slow one; an answer can, as it comes only once every byte arrived.
+ * After a request whose body went from its first piece to its answer at {@link wholeBodyBytesPerMilli}
+ * or faster (see {@link LinkSpeed}), the next bodies to that host are handed over in whole pieces:
+ * on such a link a 4 MiB segment takes milliseconds, and its ~17 pulls cost ~1 ms of CPU each time
+ * (15 % of a 512 MiB upload over loopback, bench/RESULTS.md). A link that then drops, within one
+ * request, below what moves a segment in the idle time (~70 KB/s for 4 MiB in 60 s) is cut off
+ * after the idle time; the upload sends that APPEND again at a slower pace, and the slower answers
+ * bring the slicing back.
  */
 const minSliceBytes = 64 * 1024
 const maxSliceBytes = 1024 * 1024
+
+/** From this speed on (16 MiB/s, bytes per ms, measured from a body's first piece to its answer), bodies go whole. */
+const wholeBodyBytesPerMilli = 16 * 1024
+
+/**
+ * How fast the body of the last answered request to one host moved: bytes per ms from its first
+ * piece to its answer. Every byte had arrived by then, so it never overstates the link. One per
+ * host of a client, written by every answered request with a streamed body.
+ */
+export interface LinkSpeed {
+  bytesPerMilli: number
+}
+
+/** A host's {@link LinkSpeed} before any answer: unknown, so bodies are sliced. */
+export const makeLinkSpeed = (): LinkSpeed => ({ bytesPerMilli: 0 })
 
 /** How long one piece should take the transport: a 32nd of the idle time. */
 const sliceTargetMillis = (idleMillis: number): number => idleMillis / 32
@@ -215,10 +240,15 @@ interface Activity {
   bodySent: boolean
 }
 
-/** The size of the next piece of one request's body, and when the transport last pulled one. */
+/**
+ * The size of the next piece of one request's body, when the transport pulled the first and the
+ * last one, and how many bytes it pulled (for the {@link LinkSpeed} the answer shows).
+ */
 interface Slicing {
   size: number
+  firstPulledAt: number | undefined
   pulledAt: number | undefined
+  bytesPulled: number
 }
 
 /**
@@ -239,6 +269,7 @@ const sliced = (
     return Effect.suspend(() => {
       if (offset >= piece.byteLength) return Cause.done()
       const now = moved()
+      slicing.firstPulledAt ??= now
       if (slicing.pulledAt !== undefined) {
         const took = now - slicing.pulledAt
         if (took * 8 < targetMillis) slicing.size = Math.min(slicing.size * 2, largest)
@@ -246,6 +277,7 @@ const sliced = (
       }
       slicing.pulledAt = now
       const end = Math.min(offset + slicing.size, piece.byteLength)
+      slicing.bytesPulled += end - offset
       const slice = piece.subarray(offset, end)
       offset = end
       return Effect.succeed(Arr.of(slice))
@@ -253,14 +285,17 @@ const sliced = (
   }))
 
 /**
- * The body as the transport pulls it: in slices sized to the link (see {@link sliced}), each pull
- * recorded as progress, and the end of the body recorded too.
+ * The body as the transport pulls it: in slices sized to the link (see {@link sliced}), or in whole
+ * pieces on a link its last answer showed to be fast, each pull recorded as progress, and the end of
+ * the body recorded too.
  */
 const watchedBody = (
   request: HttpClientRequest.HttpClientRequest,
   activity: MutableRef.MutableRef<Activity>,
   clock: Clock.Clock,
-  idleMillis: number
+  idleMillis: number,
+  speed: LinkSpeed,
+  slicing: Slicing
 ) => {
   const body = request.body
   if (body._tag !== "Stream") return request
@@ -269,9 +304,10 @@ const watchedBody = (
     activity.current.at = now
     return now
   }
-  const slicing: Slicing = { size: minSliceBytes, pulledAt: undefined }
+  const whole = speed.bytesPerMilli >= wholeBodyBytesPerMilli
+  const largest = whole ? Number.MAX_SAFE_INTEGER : largestSlice(idleMillis)
+  slicing.size = whole ? largest : minSliceBytes
   const targetMillis = sliceTargetMillis(idleMillis)
-  const largest = largestSlice(idleMillis)
   const watched = body.stream.pipe(
     Stream.flatMap((piece) => sliced(piece, moved, slicing, targetMillis, largest)),
     Stream.onEnd(Effect.sync(() => {
@@ -290,13 +326,15 @@ const watchedBody = (
  * It times out on a lack of progress, not on total duration: it fails with NetworkError
  * (`timedOut`) when no byte of the body moved for `idleTimeout`, or when no answer came within
  * `idleTimeout` after the body was handed over whole (a request without a streamed body counts as
- * handed over at once). A slow link that keeps moving is never cut off.
+ * handed over at once). A slow link that keeps moving is never cut off. The answer's speed is
+ * written to `speed` (the host's), which decides how the next body is cut ({@link sliced}).
  */
 export const exchange = (
   client: HttpClient.HttpClient,
   request: HttpClientRequest.HttpClientRequest,
   ctx: ExchangeContext,
-  idleTimeout: Duration.Duration
+  idleTimeout: Duration.Duration,
+  speed: LinkSpeed
 ): Effect.Effect<Answer, XRequestError> =>
   Effect.gen(function*() {
     const clock = yield* Clock.Clock
@@ -305,9 +343,10 @@ export const exchange = (
       at: clock.currentTimeMillisUnsafe(),
       bodySent: request.body._tag !== "Stream"
     })
+    const slicing: Slicing = { size: minSliceBytes, firstPulledAt: undefined, pulledAt: undefined, bytesPulled: 0 }
     const idleMillis = Duration.toMillis(idleTimeout)
     const send = Effect.gen(function*() {
-      const response = yield* client.execute(watchedBody(request, activity, clock, idleMillis)).pipe(
+      const response = yield* client.execute(watchedBody(request, activity, clock, idleMillis, speed, slicing)).pipe(
         Effect.mapError((error) => networkError(ctx, describeHttpClientError(error), false, transportCause(error)))
       )
       const text = yield* response.text.pipe(
@@ -318,6 +357,8 @@ export const exchange = (
       const receivedAt = yield* Clock.currentTimeMillis
       const rateLimit = rateLimitFromHeaders(response.headers)
       if (response.status >= 200 && response.status < 300) {
+        const { bytesPulled, firstPulledAt } = slicing
+        if (firstPulledAt !== undefined) speed.bytesPerMilli = bytesPulled / Math.max(1, receivedAt - firstPulledAt)
         const answer: Answer = { status: response.status, text, receivedAt, rateLimit }
         return answer
       }

@@ -97,7 +97,7 @@ export interface Options {
    * would make every retry wait as long again; an upload then fails after one idle time, and its
    * saved session resumes it. (Once a host has answered a body at 16 MiB/s or faster, its next bodies
    * go to the socket whole; a link that then drops below what moves one in the idle time within a
-   * single request is cut off, and an upload sends that APPEND again at a slower pace.)
+   * single request is cut off, and an upload sends that APPEND again, in pieces and at a slower pace.)
    */
   readonly idleTimeout?: Duration.Input | undefined
   /** Retries of transient failures and waiting out rate limits. */

@@ -89,56 +89,60 @@ describe("idle timeout", () => {
     }))
 
   /**
-   * Two APPENDs of 4 MiB through one client, each body read as `pause(piece, second)` says; the
-   * pieces of each segment's body, or the second's failure.
+   * APPENDs of 4 MiB one after the other through one client, the n-th one's body read as
+   * `pause(piece, n)` says: each one's segment pieces and result.
    */
-  const twoAppends = (pause: (piece: number, second: boolean) => number) => {
-    let second = false
-    const link = slowReader((piece) => pause(piece, second))
+  const appendsInARow = (count: number, pause: (piece: number, n: number) => number) => {
+    let n = 0
+    const link = slowReader((piece) => pause(piece, n))
     return Effect.gen(function*() {
-      yield* append(0, 4 * 1024 * 1024)
-      const first = segmentPieces(link.pulled)
-      const mark = link.pulled.length
-      second = true
-      const result = yield* Effect.result(append(1, 4 * 1024 * 1024))
-      return { first, second: segmentPieces(link.pulled.slice(mark)), result }
+      const outcomes = []
+      for (; n < count; n++) {
+        const mark = link.pulled.length
+        const result = yield* Effect.result(append(n, 4 * 1024 * 1024))
+        outcomes.push({ pieces: segmentPieces(link.pulled.slice(mark)), result })
+      }
+      return outcomes
     }).pipe(Effect.provide(mediaClientOver(link.layer)), Effect.forkChild)
   }
 
   it.effect("after an answer at 16 MiB/s or faster, the next body goes to the transport whole", () =>
     Effect.gen(function*() {
       // The first answer comes at once (TestClock): 4 MiB in under 1 ms.
-      const fiber = yield* twoAppends(() => 0)
+      const fiber = yield* appendsInARow(2, () => 0)
       yield* advance(0)
-      const { first, second } = yield* Fiber.join(fiber)
-      expect(first).toHaveLength(17)
-      expect(second).toEqual([4 * 1024 * 1024])
+      const [first, second] = yield* Fiber.join(fiber)
+      expect(first?.pieces).toHaveLength(17)
+      expect(second?.pieces).toEqual([4 * 1024 * 1024])
     }))
 
   it.effect("after a slow answer, the next body is cut into pieces again", () =>
     Effect.gen(function*() {
       // The first body at 64 KiB per second (64 bytes per ms), the second at once.
-      const fiber = yield* twoAppends((_, second) => (second ? 0 : 1_000))
+      const fiber = yield* appendsInARow(2, (_, n) => (n === 0 ? 1_000 : 0))
       for (let i = 0; i < 70; i++) yield* advance(1_000)
-      const { first, second } = yield* Fiber.join(fiber)
-      expect(Math.max(...first)).toBe(64 * 1024)
-      expect(second).toHaveLength(17)
-      expect(Math.max(...second)).toBe(256 * 1024)
+      const [first, second] = yield* Fiber.join(fiber)
+      expect(Math.max(...(first?.pieces ?? []))).toBe(64 * 1024)
+      expect(second?.pieces).toHaveLength(17)
+      expect(Math.max(...(second?.pieces ?? []))).toBe(256 * 1024)
     }))
 
-  it.effect("a fast link that stops within a whole body: NetworkError(timedOut) after the idle time", () =>
+  it.effect("a fast link that stops within a whole body: NetworkError(timedOut) after the idle time, then pieces again", () =>
     Effect.gen(function*() {
-      // The first body at once; the second one's segment is not taken for 10 minutes.
-      const fiber = yield* twoAppends((_, second) => (second ? 600_000 : 0))
+      // The first body at once; the second one's segment is not taken for 10 minutes; the third at once.
+      const fiber = yield* appendsInARow(3, (_, n) => (n === 1 ? 600_000 : 0))
       yield* advance(0)
       yield* advance(59_999)
       expect(fiber.pollUnsafe()).toBeUndefined()
       yield* advance(1)
-      const { result } = yield* Fiber.join(fiber)
-      expect(result).toMatchObject({
+      const [, second, third] = yield* Fiber.join(fiber)
+      expect(second?.result).toMatchObject({
         _tag: "Failure",
         failure: { _tag: "NetworkError", timedOut: true, segmentIndex: 1, attempts: 1 }
       })
+      // Nothing is known of the link after a request without an answer.
+      expect(third?.result._tag).toBe("Success")
+      expect(third?.pieces).toHaveLength(17)
     }))
 
   it.effect("no byte moved for the idle time: NetworkError(timedOut) at that time, not retried", () =>

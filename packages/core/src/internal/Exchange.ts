@@ -203,8 +203,8 @@ const failureOf = (
  * on such a link a 4 MiB segment takes milliseconds, and its ~17 pulls cost ~1 ms of CPU each time
  * (15 % of a 512 MiB upload over loopback, bench/RESULTS.md). A link that then drops, within one
  * request, below what moves a segment in the idle time (~70 KB/s for 4 MiB in 60 s) is cut off
- * after the idle time; the upload sends that APPEND again at a slower pace, and the slower answers
- * bring the slicing back.
+ * after the idle time; a request without an answer forgets the speed, so the upload sends that
+ * APPEND again in pieces (and at a slower pace), and slower answers keep the pieces.
  */
 const minSliceBytes = 64 * 1024
 const maxSliceBytes = 1024 * 1024
@@ -345,13 +345,19 @@ export const exchange = (
     })
     const slicing: Slicing = { size: minSliceBytes, firstPulledAt: undefined, pulledAt: undefined, bytesPulled: 0 }
     const idleMillis = Duration.toMillis(idleTimeout)
+    // No answer (a transport error, an idle timeout): the link may have changed, so whatever is sent
+    // next, this request again included, is cut into pieces until an answer shows the speed again.
+    const noAnswer = (reason: string, timedOut: boolean, cause?: unknown): NetworkError => {
+      speed.bytesPerMilli = 0
+      return networkError(ctx, reason, timedOut, cause)
+    }
     const send = Effect.gen(function*() {
       const response = yield* client.execute(watchedBody(request, activity, clock, idleMillis, speed, slicing)).pipe(
-        Effect.mapError((error) => networkError(ctx, describeHttpClientError(error), false, transportCause(error)))
+        Effect.mapError((error) => noAnswer(describeHttpClientError(error), false, transportCause(error)))
       )
       const text = yield* response.text.pipe(
         Effect.mapError((error) =>
-          networkError(ctx, `the answer was cut off: ${describeHttpClientError(error)}`, false, transportCause(error))
+          noAnswer(`the answer was cut off: ${describeHttpClientError(error)}`, false, transportCause(error))
         )
       )
       const receivedAt = yield* Clock.currentTimeMillis
@@ -372,8 +378,7 @@ export const exchange = (
         const now = yield* Clock.currentTimeMillis
         if (now - last.at >= idleMillis) {
           const idle = secondsText(idleMillis)
-          return yield* networkError(
-            ctx,
+          return yield* noAnswer(
             last.bodySent
               ? `no answer came within ${idle} after the request was sent`
               : `no byte of the request moved for ${idle}`,

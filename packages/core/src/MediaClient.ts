@@ -23,6 +23,7 @@ import {
 } from "./Errors.ts"
 import { type Answer, decodeAnswer, type ExchangeContext } from "./internal/Exchange.ts"
 import { forDialect } from "./internal/Protocol.ts"
+import { fnWhileTracing } from "./internal/Tracing.ts"
 import type { MediaId } from "./MediaId.ts"
 import { expiresAtOf, type MediaStatus, type Ready, toMediaStatus } from "./MediaStatus.ts"
 import { awaitReady, type PollOptions } from "./Polling.ts"
@@ -244,18 +245,18 @@ export const make = Effect.fnUntraced(function*() {
     }
   )
 
-  const append = Effect.fn("x-media/MediaClient.append")(
-    function*(media: MediaRef, segmentIndex: number, bytes: Uint8Array) {
-      yield* Effect.annotateCurrentSpan({
-        "x-media.media_id": media.mediaId,
-        "x-media.segment_index": segmentIndex,
-        "x-media.segment_bytes": bytes.byteLength
-      })
-      const ctx = yield* context("APPEND", media, segmentIndex)
-      yield* ensureNotExpired(ctx)
-      yield* send(ctx, protocol.append(media.mediaId, segmentIndex, bytes))
-    }
-  )
+  const appendBody = function*(media: MediaRef, segmentIndex: number, bytes: Uint8Array) {
+    yield* Effect.annotateCurrentSpan({
+      "x-media.media_id": media.mediaId,
+      "x-media.segment_index": segmentIndex,
+      "x-media.segment_bytes": bytes.byteLength
+    })
+    const ctx = yield* context("APPEND", media, segmentIndex)
+    yield* ensureNotExpired(ctx)
+    yield* send(ctx, protocol.append(media.mediaId, segmentIndex, bytes))
+  }
+  // Once per segment: its span only while tracing is on (internal/Tracing).
+  const append = fnWhileTracing(Effect.fn("x-media/MediaClient.append")(appendBody), Effect.fnUntraced(appendBody))
 
   const oneShot = Effect.fn("x-media/MediaClient.oneShot")(
     function*(params: OneShotParams, bytes: Uint8Array, options?: OneShotOptions) {

@@ -44,6 +44,7 @@ import {
 import * as BaseUrl from "./internal/BaseUrl.ts"
 import { type Answer, decodeAnswer, exchange, makeLinkSpeed } from "./internal/Exchange.ts"
 import * as RequestPolicy from "./internal/RequestPolicy.ts"
+import { fnWhileTracing } from "./internal/Tracing.ts"
 import { defaultLimits, type EndpointGroup, makeMemory, MediaGroups, RateBudget } from "./RateBudget.ts"
 import { load } from "./XMediaConfig.ts"
 
@@ -328,7 +329,7 @@ export const make: (
       return budgetOptions?.[group] ?? budgetOptions?.[step] ?? defaultLimits[group] ?? Infinity
     }
 
-    const execute = Effect.fn("x-media/XClient.execute")(function*(request: Request) {
+    const executeBody = function*(request: Request) {
       const group = request.group ?? MediaGroups[request.step]
       yield* Effect.annotateCurrentSpan({
         "x-media.step": request.step,
@@ -362,7 +363,9 @@ export const make: (
         },
         exchange(clients[host], request.request, ctx, idleTimeout.value, speeds[host])
       )
-    })
+    }
+    // Once per request: its span only while tracing is on (internal/Tracing).
+    const execute = fnWhileTracing(Effect.fn("x-media/XClient.execute")(executeBody), Effect.fnUntraced(executeBody))
 
     const executeJson = <A, I, RD>(request: Request, schema: Schema.Codec<A, I, RD>) => {
       const decode = Schema.decodeUnknownEffect(schema)

@@ -13,6 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Ref from "effect/Ref"
+import * as References from "effect/References"
 import * as Schedule from "effect/Schedule"
 import { type UploadStep, withAttempts, type XRequestError } from "../Errors.ts"
 import { UploadEvent } from "../Progress.ts"
@@ -115,6 +116,8 @@ export const make = (retry: RetryOptions, budget: RateBudgetShape): RequestPolic
     Effect.gen(function*() {
       const { key, step, segmentIndex } = request
       const maxWait = request.maxRateLimitWait ?? maxRateLimitWait
+      // The attempt's span and its annotations only while tracing is on (internal/Tracing).
+      const tracing = yield* References.TracerEnabled
       const counts = yield* Ref.make({ sent: 0, transientFailures: 0, rateLimitWaits: 0, budgetRefused: false })
 
       const onWait = (until: Date) =>
@@ -148,6 +151,7 @@ export const make = (retry: RetryOptions, budget: RateBudgetShape): RequestPolic
           endpoint: request.endpoint
         }).pipe(Effect.tapError(() => Ref.update(counts, (c) => ({ ...c, budgetRefused: true }))))
         const { sent } = yield* Ref.updateAndGet(counts, (c) => ({ ...c, sent: c.sent + 1 }))
+        if (!tracing) return yield* observed
         return yield* observed.pipe(
           Effect.tap((answer) => Effect.annotateCurrentSpan("http.response.status_code", answer.status)),
           Effect.tapError((error) =>
@@ -221,13 +225,17 @@ export const make = (retry: RetryOptions, budget: RateBudgetShape): RequestPolic
         )
       )
 
-      return yield* attempt.pipe(
-        Effect.retry(schedule),
-        Effect.ensuring(Effect.flatMap(Ref.get(counts), (c) => Effect.annotateCurrentSpan("x-media.attempts", c.sent))),
-        Effect.catch((error: XRequestError) =>
-          Effect.flatMap(Ref.get(counts), (c) => Effect.fail(c.sent === 0 ? error : withAttempts(error, c.sent)))
+      const retried = Effect.retry(attempt, schedule)
+      return yield* (tracing
+        ? Effect.ensuring(
+          retried,
+          Effect.flatMap(Ref.get(counts), (c) => Effect.annotateCurrentSpan("x-media.attempts", c.sent))
         )
-      )
+        : retried).pipe(
+          Effect.catch((error: XRequestError) =>
+            Effect.flatMap(Ref.get(counts), (c) => Effect.fail(c.sent === 0 ? error : withAttempts(error, c.sent)))
+          )
+        )
     })
 
   return { maxAttempts, run }

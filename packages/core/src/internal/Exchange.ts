@@ -304,16 +304,23 @@ const watchedBody = (
     activity.current.at = now
     return now
   }
-  const whole = speed.bytesPerMilli >= wholeBodyBytesPerMilli
-  const largest = whole ? Number.MAX_SAFE_INTEGER : largestSlice(idleMillis)
-  slicing.size = whole ? largest : minSliceBytes
   const targetMillis = sliceTargetMillis(idleMillis)
-  const watched = body.stream.pipe(
-    Stream.flatMap((piece) => sliced(piece, moved, slicing, targetMillis, largest)),
-    Stream.onEnd(Effect.sync(() => {
+  const largest = largestSlice(idleMillis)
+  // On a fast link the pieces go as they come, each pull still a sign of progress: no stream per piece.
+  const pieces = speed.bytesPerMilli >= wholeBodyBytesPerMilli
+    ? Stream.mapArray(body.stream, (chunk) => {
+      const now = moved()
+      slicing.firstPulledAt ??= now
+      for (const piece of chunk) slicing.bytesPulled += piece.byteLength
+      return chunk
+    })
+    : Stream.flatMap(body.stream, (piece) => sliced(piece, moved, slicing, targetMillis, largest))
+  const watched = Stream.onEnd(
+    pieces,
+    Effect.sync(() => {
       moved()
       activity.current.bodySent = true
-    }))
+    })
   )
   return HttpClientRequest.setBody(request, HttpBody.stream(watched, body.contentType, body.contentLength))
 }

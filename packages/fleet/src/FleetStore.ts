@@ -109,6 +109,32 @@ const Row = Schema.Struct({
 })
 
 /**
+ * Creates the table when missing. `CREATE TABLE IF NOT EXISTS` is not safe across sessions in
+ * PostgreSQL: workers started together on a fresh database both find no table, and all but one
+ * fail on the catalog's unique index (`pg_type_typname_nsp_index`). A transaction-level advisory
+ * lock lets one session at a time look and create; it is released with the transaction.
+ */
+const createTable = (sql: SqlClient.SqlClient) =>
+  Effect.gen(function*() {
+    // The lock's key is any fixed number: 2020435564 is "xmfl" in ASCII.
+    yield* sql`SELECT pg_advisory_xact_lock(2020435564)`
+    yield* sql`CREATE TABLE IF NOT EXISTS x_media_fleet_uploads (
+      upload_id text PRIMARY KEY,
+      user_id text NOT NULL,
+      path text NOT NULL,
+      state text NOT NULL,
+      media_id text,
+      segments_done integer NOT NULL DEFAULT 0,
+      segment_count integer NOT NULL,
+      worker text,
+      error text,
+      updated_at timestamptz NOT NULL DEFAULT now()
+    )`
+    // Tables created before attempts existed get the column.
+    yield* sql`ALTER TABLE x_media_fleet_uploads ADD COLUMN IF NOT EXISTS attempt integer NOT NULL DEFAULT 1`
+  })
+
+/**
  * Builds the store on the `SqlClient` in the context, creating its table when missing (`SqlError`
  * when it cannot).
  *
@@ -117,20 +143,7 @@ const Row = Schema.Struct({
  */
 export const make = Effect.gen(function*() {
   const sql = (yield* SqlClient.SqlClient).withoutTransforms()
-  yield* sql`CREATE TABLE IF NOT EXISTS x_media_fleet_uploads (
-    upload_id text PRIMARY KEY,
-    user_id text NOT NULL,
-    path text NOT NULL,
-    state text NOT NULL,
-    media_id text,
-    segments_done integer NOT NULL DEFAULT 0,
-    segment_count integer NOT NULL,
-    worker text,
-    error text,
-    updated_at timestamptz NOT NULL DEFAULT now()
-  )`
-  // Tables created before attempts existed get the column.
-  yield* sql`ALTER TABLE x_media_fleet_uploads ADD COLUMN IF NOT EXISTS attempt integer NOT NULL DEFAULT 1`
+  yield* sql.withTransaction(createTable(sql))
 
   // One statement, so two submissions racing after a failure start one new attempt, not two.
   const submitted: FleetStoreShape["submitted"] = (upload) =>

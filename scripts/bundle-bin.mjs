@@ -62,7 +62,8 @@ const common = {
   format: "esm",
   platform: "node",
   target: "node22",
-  minify: true,
+  // X_MEDIA_BUNDLE_MINIFY=0 for a readable bundle (bench/steps.ts counts the run loop's steps in one).
+  minify: process.env.X_MEDIA_BUNDLE_MINIFY !== "0",
   // Minified names, not kept: esbuild's keepNames wraps every function in a naming call at load, which
   // cost `x-media --help` ~20 ms of CPU and ~7 MB of memory and a 512 MiB upload ~3 MB of peak RSS
   // (bench/RESULTS.md). A defect reported with X_MEDIA_DEBUG=1 is still traced by its effect spans.

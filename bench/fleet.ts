@@ -23,6 +23,7 @@ import * as FleetStore from "../packages/fleet/src/FleetStore.ts"
 import {
   clientRuntime,
   makeFiles,
+  removeMadeFiles,
   startEmulator,
   startWorker,
   stopWorker,
@@ -266,6 +267,7 @@ const run = async (info: ServersInfo, workerCount: number) => {
     }
     await client.dispose()
     await emulator.close()
+    removeMadeFiles()
   }
 }
 

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs"
 import { promisify } from "node:util"
 import { inject } from "vitest"
 import * as CliProcess from "./support/CliProcess.ts"
-import { makeFiles, type RunningEmulator, startEmulator } from "./support/Harness.ts"
+import { makeFiles, removeMadeFiles, type RunningEmulator, startEmulator } from "./support/Harness.ts"
 import { freshDatabase } from "./support/Servers.ts"
 
 const servers = inject("servers")
@@ -30,6 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await CliProcess.killWorker(worker)
   await emulator?.close()
+  removeMadeFiles()
 })
 
 describe("x-media worker / upload --durable / fleet status (the real CLI)", () => {

@@ -11,6 +11,7 @@ import { workflowFor } from "../src/UploadWorkflow.ts"
 import {
   clientRuntime,
   makeFiles,
+  removeMadeFiles,
   type RunningEmulator,
   startEmulator,
   startWorker,
@@ -76,6 +77,7 @@ afterAll(async () => {
   await Promise.all(workers.map((w) => stopWorker(w, "SIGKILL")))
   await client?.dispose()
   await emulator?.close()
+  removeMadeFiles()
 }, 30_000)
 
 describe("fleet (3 worker processes, real PostgreSQL and Redis, emulator with small limits)", () => {

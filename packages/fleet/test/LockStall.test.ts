@@ -9,6 +9,7 @@ import * as Fleet from "../src/Fleet.ts"
 import {
   clientRuntime,
   makeFiles,
+  removeMadeFiles,
   type RunningEmulator,
   startEmulator,
   startWorker,
@@ -63,6 +64,7 @@ afterAll(async () => {
   await stopWorker(worker, "SIGKILL")
   await client?.dispose()
   await emulator?.close()
+  removeMadeFiles()
 }, 30_000)
 
 describe("fleet under a shard-lock stall (real PostgreSQL, a worker process)", () => {

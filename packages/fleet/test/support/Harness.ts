@@ -7,7 +7,7 @@ import { type EmulatorOptions, type RunningEmulator, startEmulator } from "@x-me
 import { Layer, ManagedRuntime } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -88,15 +88,27 @@ export const clientRuntime = (servers: ServersInfo) =>
     )
   )
 
-/** Files of random bytes that the emulator takes as PNG images (a PNG signature first). */
+/** The folders {@link makeFiles} made, until {@link removeMadeFiles}. */
+const madeDirs: Array<string> = []
+
+/**
+ * Files of random bytes that the emulator takes as PNG images (a PNG signature first), in a temporary
+ * folder of their own; {@link removeMadeFiles} removes them.
+ */
 export const makeFiles = (sizes: ReadonlyArray<number>): ReadonlyArray<string> => {
   const dir = mkdtempSync(join(tmpdir(), "x-media-fleet-files-"))
+  madeDirs.push(dir)
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52])
   return sizes.map((size, index) => {
     const path = join(dir, `file-${index}.png`)
     writeFileSync(path, Buffer.concat([signature, randomBytes(size - signature.length)]))
     return path
   })
+}
+
+/** Removes every folder {@link makeFiles} made (each run of the tests left ~1 MB in the temporary folder). */
+export const removeMadeFiles = (): void => {
+  for (const dir of madeDirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 }
 
 export { type EmulatorOptions, type RunningEmulator, startEmulator }

@@ -15,6 +15,7 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import type { UploadStep } from "./Errors.ts"
 import { CurrentProgressListener, GivenProgressListener } from "./internal/ProgressChannel.ts"
+import * as Seconds from "./internal/Seconds.ts"
 import type { MediaCategory } from "./MediaCategory.ts"
 import type { MediaId } from "./MediaId.ts"
 import type { MediaStatus } from "./MediaStatus.ts"
@@ -136,6 +137,16 @@ export type UploadEvent = Data.TaggedEnum<{
  * @category models
  */
 export const UploadEvent = Data.taggedEnum<UploadEvent>()
+
+/**
+ * A duration of an event (`idleTimeoutMillis`, `waitedMillis`, `delayMillis`) as x-media's own messages
+ * and errors say it: seconds, with up to two decimals under 10 s (`0.5 s`, `60 s`), the unit the
+ * options and flags (`idleTimeout`, `--timeout`) take.
+ *
+ * @since 0.3.0
+ * @category formatting
+ */
+export const secondsText: (millis: number) => string = Seconds.secondsText
 
 /**
  * Receives progress events; it should be quick (it runs on the upload's fibers).

@@ -31,12 +31,6 @@ export const duration = (millis: number): string => {
   return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, "0")} s`
 }
 
-/**
- * `0.5 s`, `60 s`, `180 s`: a duration the user sets in seconds (`--timeout`), said in that unit so the
- * number matches the flag, as core's errors say it.
- */
-export const seconds = (millis: number): string => `${Number((millis / 1000).toFixed(millis < 10_000 ? 2 : 0))} s`
-
 /** `1 segment`, `16 segments`. */
 export const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? "" : "s"}`
 

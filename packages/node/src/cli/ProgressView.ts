@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Progress } from "@x-media/core"
+import { Progress } from "@x-media/core"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import type * as Stdio from "effect/Stdio"
@@ -190,7 +190,7 @@ export const make = (options: Options = {}): Effect.Effect<ProgressView, never, 
           case "Adapted":
             return note(
               `Segment ${event.segmentIndex} got no answer within ${
-                Format.seconds(event.idleTimeoutMillis)
+                Progress.secondsText(event.idleTimeoutMillis)
               }; the link is slow: now ${Format.plural(event.concurrency, "segment")} of ${
                 Format.bytes(event.chunkSize)
               } at a time; --concurrency, --chunk-size and --timeout change this.`

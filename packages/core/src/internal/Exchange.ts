@@ -367,7 +367,7 @@ export const exchange = (
           noAnswer(`the answer was cut off: ${describeHttpClientError(error)}`, false, transportCause(error))
         )
       )
-      const receivedAt = yield* Clock.currentTimeMillis
+      const receivedAt = clock.currentTimeMillisUnsafe()
       const rateLimit = rateLimitFromHeaders(response.headers)
       if (response.status >= 200 && response.status < 300) {
         const { bytesPulled, firstPulledAt } = slicing
@@ -382,7 +382,7 @@ export const exchange = (
     const watchdog: Effect.Effect<never, NetworkError> = Effect.gen(function*() {
       for (;;) {
         const last = MutableRef.get(activity)
-        const now = yield* Clock.currentTimeMillis
+        const now = clock.currentTimeMillisUnsafe()
         if (now - last.at >= idleMillis) {
           const idle = secondsText(idleMillis)
           return yield* noAnswer(

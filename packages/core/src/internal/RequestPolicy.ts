@@ -226,16 +226,15 @@ export const make = (retry: RetryOptions, budget: RateBudgetShape): RequestPolic
       )
 
       const retried = Effect.retry(attempt, schedule)
-      return yield* (tracing
+      const counted = tracing
         ? Effect.ensuring(
           retried,
           Effect.flatMap(Ref.get(counts), (c) => Effect.annotateCurrentSpan("x-media.attempts", c.sent))
         )
-        : retried).pipe(
-          Effect.catch((error: XRequestError) =>
-            Effect.flatMap(Ref.get(counts), (c) => Effect.fail(c.sent === 0 ? error : withAttempts(error, c.sent)))
-          )
-        )
+        : retried
+      return yield* Effect.catch(counted, (error: XRequestError) =>
+        Effect.flatMap(Ref.get(counts), (c) =>
+          Effect.fail(c.sent === 0 ? error : withAttempts(error, c.sent))))
     })
 
   return { maxAttempts, run }
